@@ -1,0 +1,34 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '@app/keycloak-auth';
+import { DownstreamClient, Hop, hopOf, OrderRequestDto } from '@app/service-runtime';
+
+/** Injection token of the HTTP client towards service-c. */
+export const SERVICE_C = Symbol('SERVICE_C');
+
+/** Seed 000's value for service-c when the order does not name one. */
+export const DEFAULT_VALUE = 10;
+
+interface ComputeAnswer {
+  result: number;
+  msg: string;
+  hop: Hop;
+}
+
+/** Processes an order and asks service-c to compute, with the token exchanged for service-c. */
+@Injectable()
+export class OrdersService {
+  constructor(@Inject(SERVICE_C) private readonly serviceC: DownstreamClient) {}
+
+  async process(order: OrderRequestDto, caller: Principal, serviceCToken: string) {
+    const answer = await this.serviceC.postJson<ComputeAnswer>(
+      '/api/compute',
+      { value: order.value ?? DEFAULT_VALUE },
+      serviceCToken,
+    );
+    return {
+      service_b: `Order ${order.order_id} processed by Service B`,
+      service_c: { result: answer.result, msg: answer.msg },
+      hops: [hopOf('service-b', caller), answer.hop],
+    };
+  }
+}

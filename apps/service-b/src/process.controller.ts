@@ -1,0 +1,37 @@
+import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import {
+  CurrentPrincipal,
+  ExchangedToken,
+  ExchangeToken,
+  Principal,
+  RequireScopes,
+  TokenExchangeInterceptor,
+} from '@app/keycloak-auth';
+import { OrdersService } from './orders.service';
+import { OrderRequestDto } from '@app/service-runtime';
+
+/**
+ * What service-b asks Keycloak for when it calls service-c: audience service-c, scope analytics.run, plus the
+ * optional client scope whose audience mapper puts service-c into `aud` (Keycloak's audience parameter only
+ * narrows the audiences the requested scopes produce; it does not add any).
+ */
+export const SERVICE_C_TARGET = { audience: 'service-c', scope: 'analytics.run service-c-audience' };
+
+/** service-b: accepts tokens meant for it that carry orders.read, then exchanges them for service-c. */
+@Controller('api')
+export class ProcessController {
+  constructor(private readonly orders: OrdersService) {}
+
+  @Post('process')
+  @HttpCode(200)
+  @RequireScopes('orders.read')
+  @ExchangeToken(SERVICE_C_TARGET)
+  @UseInterceptors(TokenExchangeInterceptor)
+  process(
+    @Body() order: OrderRequestDto,
+    @CurrentPrincipal() caller: Principal,
+    @ExchangedToken() serviceCToken: string,
+  ) {
+    return this.orders.process(order, caller, serviceCToken);
+  }
+}

@@ -1,0 +1,38 @@
+// Two projects: unit tests beside the code, e2e tests against a real Keycloak (started by globalSetup when none runs).
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+const shared = {
+  transform: { '^.+\\.(t|j)s$': swc },
+  moduleNameMapper: {
+    '^@app/keycloak-auth$': '<rootDir>/libs/keycloak-auth/src',
+    '^@app/service-runtime$': '<rootDir>/libs/service-runtime/src',
+  },
+  testEnvironment: 'node',
+};
+
+/** @type {import('jest').Config} */
+module.exports = {
+  maxWorkers: 2,
+  coverageDirectory: 'coverage',
+  collectCoverageFrom: ['libs/*/src/**/*.ts', '!**/index.ts'],
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/e2e/global-setup.js',
+      globalTeardown: '<rootDir>/test/e2e/global-teardown.js',
+      testTimeout: 60000,
+    },
+  ],
+};

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { Clock } from '../clock';
+
+/** What a loader hands to {@link ExpiringCache}: the value and the instant (ms) after which it must not be served. */
+export interface Expiring<V> {
+  value: V;
+  expiresAt: number;
+}
+
+/** Hit and miss counters of one cache. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}
+
+/**
+ * A bounded LRU whose entries expire on the injected clock, with single flight: concurrent misses for one key
+ * share one load. Used for verified tokens, introspection answers, client-credentials and exchanged tokens.
+ */
+export class ExpiringCache<V> {
+  private readonly entries: LRUCache<string, Expiring<V>>;
+  private readonly inflight = new Map<string, Promise<V>>();
+  readonly stats: CacheStats = { hits: 0, misses: 0 };
+
+  constructor(
+    maxEntries: number,
+    private readonly clock: Clock,
+  ) {
+    this.entries = new LRUCache({ max: maxEntries });
+  }
+
+  /** Returns the cached value while it is fresh, else loads it once for all concurrent callers. */
+  getOrLoad(key: string, load: () => Promise<Expiring<V>>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      if (hit.expiresAt > this.clock.now()) {
+        this.stats.hits++;
+        return Promise.resolve(hit.value);
+      }
+      this.entries.delete(key);
+    }
+    const pending = this.inflight.get(key);
+    if (pending) {
+      this.stats.hits++;
+      return pending;
+    }
+    this.stats.misses++;
+    const loading = load()
+      .then(({ value, expiresAt }) => {
+        if (expiresAt > this.clock.now()) this.entries.set(key, { value, expiresAt });
+        return value;
+      })
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, loading);
+    return loading;
+  }
+
+  /** Forgets one key (e.g. after Keycloak refused a cached token). */
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  /** Number of stored entries (never more than the bound). */
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** Cache key of a token: a SHA-256 digest, so no raw token is ever held as a key or shown in a dump. */
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}

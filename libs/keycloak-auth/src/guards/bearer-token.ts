@@ -1,0 +1,36 @@
+import { InvalidTokenError } from '../errors';
+import { Principal } from '../principal';
+
+/** What the guard leaves on the request: the principal in the open, the raw token out of reach of loggers. */
+const tokens = new WeakMap<object, string>();
+
+/** The request shape the library reads; Express and Fastify requests both fit it. */
+export interface AuthenticatedRequest {
+  headers: Record<string, string | string[] | undefined>;
+  principal?: Principal;
+}
+
+/**
+ * Reads the RFC 6750 §2.1 `Authorization: Bearer <token68>` header. Anything else — no header, another scheme,
+ * an empty or malformed credential — is an invalid_token answer, never a pass.
+ */
+export function extractBearerToken(request: AuthenticatedRequest): string {
+  const header = request.headers.authorization;
+  if (header === undefined || header === '')
+    throw new InvalidTokenError('token_missing', 'bearer token missing');
+  if (Array.isArray(header))
+    throw new InvalidTokenError('token_malformed', 'more than one Authorization header');
+  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  if (!match) throw new InvalidTokenError('token_malformed', 'Authorization header is not a Bearer token');
+  return match[1];
+}
+
+/** Remembers the verified token of a request, for token exchange later in the same request. */
+export function rememberBearerToken(request: object, token: string): void {
+  tokens.set(request, token);
+}
+
+/** The bearer token the guard verified for this request, if any. */
+export function verifiedBearerToken(request: object): string | undefined {
+  return tokens.get(request);
+}

@@ -1,0 +1,88 @@
+import { Agent, Dispatcher, request } from 'undici';
+
+/** A parsed answer of Keycloak: HTTP status and JSON body (undefined when the body is not JSON). */
+export interface KeycloakHttpResponse {
+  status: number;
+  body: unknown;
+}
+
+/** Raised when Keycloak could not be reached at all (refused, reset, timed out). */
+export class KeycloakUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    super(`Keycloak unreachable at ${new URL(url).origin}: ${describe(cause)}`);
+  }
+}
+
+/**
+ * The library's only HTTP client towards Keycloak (undici, keep-alive pool). Injected, so a test can point it
+ * at a local server or swap the dispatcher.
+ */
+export class KeycloakHttpClient {
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 32 }),
+  ) {}
+
+  /** POSTs an `application/x-www-form-urlencoded` body with HTTP Basic client authentication (RFC 6749 §2.3.1). */
+  async postForm(
+    url: string,
+    form: Record<string, string>,
+    client: { id: string; secret?: string },
+  ): Promise<KeycloakHttpResponse> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    };
+    const body = new URLSearchParams(form);
+    if (client.secret !== undefined) {
+      // RFC 6749 §2.3.1: id and secret are form-encoded before being joined for Basic.
+      const basic = `${formEncode(client.id)}:${formEncode(client.secret)}`;
+      headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
+    } else {
+      body.set('client_id', client.id);
+    }
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body: body.toString(),
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, body: parseJson(text) };
+    } catch (error) {
+      throw new KeycloakUnreachableError(url, error);
+    }
+  }
+
+  /** Closes the connection pool. */
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+function formEncode(value: string): string {
+  return encodeURIComponent(value).replace(/%20/g, '+');
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as { code?: string }).code;
+    return code ? `${code}` : cause.name === 'TimeoutError' ? 'timed out' : cause.message;
+  }
+  return String(cause);
+}

@@ -1,0 +1,31 @@
+// The public API of @app/keycloak-auth: services import from here and nowhere else.
+export { KeycloakAuthModule } from './keycloak-auth.module';
+export type { AuthMode, KeycloakAuthOptions, ResolvedKeycloakAuthOptions } from './keycloak-auth.options';
+export { resolveKeycloakAuthOptions } from './keycloak-auth.options';
+export { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
+export type { Clock } from './clock';
+export { systemClock } from './clock';
+export type { Principal } from './principal';
+export type { TokenVerifier } from './strategies/token-verifier';
+export { JwtTokenVerifier } from './strategies/jwt-token.verifier';
+export { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
+export { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
+export { Public } from './decorators/public.decorator';
+export { RequireScopes } from './decorators/require-scopes.decorator';
+export { Roles } from './decorators/roles.decorator';
+export { AllowedCallers } from './decorators/allowed-callers.decorator';
+export { CurrentPrincipal } from './decorators/current-principal.decorator';
+export { ClientCredentialsTokenProvider } from './tokens/client-credentials-token.provider';
+export type { ClientCredentialsRequest } from './tokens/client-credentials-token.provider';
+export { TokenExchangeService } from './exchange/token-exchange.service';
+export type { ExchangeTarget } from './exchange/token-exchange.service';
+export { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor';
+export { ExchangeToken, ExchangedToken } from './exchange/exchange-token.decorator';
+export {
+  KeycloakAuthError,
+  InvalidTokenError,
+  InsufficientScopeError,
+  IdentityProviderUnavailableError,
+  TokenEndpointError,
+} from './errors';
+export type { KeycloakAuthErrorCode } from './errors';

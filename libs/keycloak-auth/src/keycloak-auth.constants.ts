@@ -1,0 +1,22 @@
+/** Injection token of the resolved, validated {@link ResolvedKeycloakAuthOptions}. */
+export const KEYCLOAK_AUTH_OPTIONS = Symbol('KEYCLOAK_AUTH_OPTIONS');
+/** Injection token of the {@link Clock} every cache and expiry check reads. */
+export const KEYCLOAK_CLOCK = Symbol('KEYCLOAK_CLOCK');
+/** Injection token of the {@link TokenVerifier} selected by `mode`. */
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+
+/** Metadata key set by `@Public()`. */
+export const IS_PUBLIC_KEY = 'keycloak-auth:public';
+/** Metadata key set by `@RequireScopes()`. */
+export const REQUIRED_SCOPES_KEY = 'keycloak-auth:scopes';
+/** Metadata key set by `@Roles()`. */
+export const REQUIRED_ROLES_KEY = 'keycloak-auth:roles';
+/** Metadata key set by `@AllowedCallers()`. */
+export const ALLOWED_CALLERS_KEY = 'keycloak-auth:callers';
+/** Metadata key set by `@ExchangeToken()`. */
+export const EXCHANGE_TOKEN_KEY = 'keycloak-auth:exchange';
+
+/** RFC 8693 §2.1 grant type. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 8693 §3 token type identifier of an OAuth access token. */
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';

@@ -1,0 +1,83 @@
+import { Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { systemClock } from './clock';
+import { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor';
+import { TokenExchangeService } from './exchange/token-exchange.service';
+import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
+import { KeycloakHttpClient } from './http/keycloak-http.client';
+import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
+import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
+import {
+  KeycloakAuthOptions,
+  resolveKeycloakAuthOptions,
+  ResolvedKeycloakAuthOptions,
+} from './keycloak-auth.options';
+import { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
+import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
+import { ClientCredentialsTokenProvider } from './tokens/client-credentials-token.provider';
+import { TokenEndpointClient } from './tokens/token-endpoint.client';
+
+const providers: Provider[] = [
+  {
+    provide: KEYCLOAK_AUTH_OPTIONS,
+    inject: [MODULE_OPTIONS_TOKEN],
+    useFactory: (options: KeycloakAuthOptions) => resolveKeycloakAuthOptions(options),
+  },
+  { provide: KEYCLOAK_CLOCK, useValue: systemClock },
+  {
+    provide: KeycloakHttpClient,
+    inject: [KEYCLOAK_AUTH_OPTIONS],
+    useFactory: (options: ResolvedKeycloakAuthOptions) => new KeycloakHttpClient(options.httpTimeoutMs),
+  },
+  {
+    provide: TokenEndpointClient,
+    inject: [KEYCLOAK_AUTH_OPTIONS, KeycloakHttpClient],
+    useFactory: (options: ResolvedKeycloakAuthOptions, http: KeycloakHttpClient) =>
+      new TokenEndpointClient(options, http),
+  },
+  {
+    provide: TOKEN_VERIFIER,
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakHttpClient],
+    useFactory: (options: ResolvedKeycloakAuthOptions, clock, http: KeycloakHttpClient) =>
+      options.mode === 'jwt'
+        ? new JwtTokenVerifier(options, clock)
+        : new IntrospectionTokenVerifier(options, clock, http),
+  },
+  KeycloakAuthGuard,
+  ClientCredentialsTokenProvider,
+  TokenExchangeService,
+  TokenExchangeInterceptor,
+  {
+    provide: APP_GUARD,
+    inject: [KEYCLOAK_AUTH_OPTIONS, KeycloakAuthGuard],
+    // A disabled global guard still has to be a guard: one that lets everything through to the route's own guards.
+    useFactory: (options: ResolvedKeycloakAuthOptions, guard: KeycloakAuthGuard) =>
+      options.globalGuard ? guard : { canActivate: () => true },
+  },
+];
+
+/**
+ * Keycloak authentication for a Nest service: validates incoming bearer tokens (jwt or introspection), gives
+ * handlers the caller as a {@link Principal}, and obtains outgoing tokens (client credentials, token exchange).
+ */
+@Module({
+  providers,
+  exports: [
+    KEYCLOAK_AUTH_OPTIONS,
+    KEYCLOAK_CLOCK,
+    TOKEN_VERIFIER,
+    KeycloakAuthGuard,
+    ClientCredentialsTokenProvider,
+    TokenExchangeService,
+    TokenExchangeInterceptor,
+  ],
+})
+export class KeycloakAuthModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+  constructor(@Inject(KeycloakHttpClient) private readonly http: KeycloakHttpClient) {
+    super();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.http.close();
+  }
+}

@@ -1,0 +1,151 @@
+/** How incoming bearer tokens are validated. */
+export type AuthMode = 'jwt' | 'introspection';
+
+/** Options of {@link KeycloakAuthModule}; validated at start by {@link resolveKeycloakAuthOptions}. */
+export interface KeycloakAuthOptions {
+  /** Where this service reaches Keycloak, e.g. `http://keycloak:8080` inside compose. */
+  url: string;
+  /** Realm name, e.g. `s2s`. */
+  realm: string;
+  /** The `iss` tokens carry; defaults to `<url>/realms/<realm>`. Differs from `url` when browser and service see Keycloak under different hosts. */
+  issuer?: string;
+  /** This service's client id (introspection, client credentials and token exchange authenticate as it). */
+  clientId: string;
+  /** This service's client secret; required for introspection, client credentials and token exchange. */
+  clientSecret?: string;
+  /** `jwt` verifies locally against the realm's JWKS; `introspection` asks Keycloak (RFC 7662). */
+  mode: AuthMode;
+  /** Accepted `aud` values: a token must name at least one. Required: a token meant for another service is refused. */
+  audience: string | string[];
+  /** Accepted signature algorithms (jwt mode). Only asymmetric ones are allowed. Default RS256, ES256. */
+  algorithms?: string[];
+  /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. Default 5. */
+  clockToleranceSec?: number;
+  /** Longest time an introspection answer is reused, in seconds (never past the token's `exp`). Default 30. */
+  introspectionCacheTtlSec?: number;
+  /** Bound of each token cache (verified tokens, introspection answers, exchanged tokens). Default 10 000. */
+  cacheMaxEntries?: number;
+  /** Outgoing tokens are renewed this many seconds before they expire... Default 30. */
+  refreshMarginSec?: number;
+  /** ...or when this fraction of their lifetime is left, whichever comes first. Default 0.1. */
+  refreshFraction?: number;
+  /** Timeout of each call to Keycloak, in milliseconds. Default 5000. */
+  httpTimeoutMs?: number;
+  /** Register the guard for every route (opt out with `@Public()`). Default true. */
+  globalGuard?: boolean;
+}
+
+/** {@link KeycloakAuthOptions} with defaults applied and endpoints derived. */
+export interface ResolvedKeycloakAuthOptions {
+  readonly url: string;
+  readonly realm: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly mode: AuthMode;
+  readonly audience: readonly string[];
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSec: number;
+  readonly introspectionCacheTtlSec: number;
+  readonly cacheMaxEntries: number;
+  readonly refreshMarginSec: number;
+  readonly refreshFraction: number;
+  readonly httpTimeoutMs: number;
+  readonly globalGuard: boolean;
+  readonly endpoints: {
+    readonly token: string;
+    readonly introspection: string;
+    readonly jwks: string;
+  };
+}
+
+const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
+
+/** Applies defaults and refuses unsafe or incomplete options with an error naming the bad key. */
+export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): ResolvedKeycloakAuthOptions {
+  const problems: string[] = [];
+  const need = (key: keyof KeycloakAuthOptions, ok: boolean, why: string) => {
+    if (!ok) problems.push(`${key}: ${why}`);
+  };
+  need('url', isHttpUrl(options.url), 'must be an http(s) URL');
+  need('realm', nonEmpty(options.realm), 'is required');
+  need('clientId', nonEmpty(options.clientId), 'is required');
+  need(
+    'mode',
+    options.mode === 'jwt' || options.mode === 'introspection',
+    "must be 'jwt' or 'introspection'",
+  );
+  const audience = [options.audience ?? []].flat().filter(nonEmpty);
+  need('audience', audience.length > 0, 'is required: tokens meant for other services must be refused');
+  need(
+    'clientSecret',
+    options.mode !== 'introspection' || nonEmpty(options.clientSecret),
+    'is required in introspection mode',
+  );
+  const algorithms = options.algorithms ?? ['RS256', 'ES256'];
+  need(
+    'algorithms',
+    algorithms.length > 0 && algorithms.every((a) => ASYMMETRIC.test(a)),
+    'must list asymmetric algorithms only (never none or HS*)',
+  );
+  if (options.issuer !== undefined) need('issuer', isHttpUrl(options.issuer), 'must be an http(s) URL');
+  for (const key of [
+    'clockToleranceSec',
+    'introspectionCacheTtlSec',
+    'refreshMarginSec',
+    'httpTimeoutMs',
+  ] as const) {
+    const value = options[key];
+    if (value !== undefined) need(key, Number.isFinite(value) && value >= 0, 'must be a number >= 0');
+  }
+  if (options.cacheMaxEntries !== undefined) {
+    need(
+      'cacheMaxEntries',
+      Number.isInteger(options.cacheMaxEntries) && options.cacheMaxEntries > 0,
+      'must be an integer > 0',
+    );
+  }
+  if (options.refreshFraction !== undefined) {
+    need('refreshFraction', options.refreshFraction >= 0 && options.refreshFraction < 1, 'must be in [0, 1)');
+  }
+  if (problems.length > 0) throw new Error(`Invalid KeycloakAuthModule options: ${problems.join('; ')}`);
+
+  const url = options.url.replace(/\/+$/, '');
+  const realmUrl = `${url}/realms/${encodeURIComponent(options.realm)}`;
+  return {
+    url,
+    realm: options.realm,
+    issuer: (options.issuer ?? realmUrl).replace(/\/+$/, ''),
+    clientId: options.clientId,
+    clientSecret: options.clientSecret || undefined,
+    mode: options.mode,
+    audience,
+    algorithms,
+    clockToleranceSec: options.clockToleranceSec ?? 5,
+    introspectionCacheTtlSec: options.introspectionCacheTtlSec ?? 30,
+    cacheMaxEntries: options.cacheMaxEntries ?? 10_000,
+    refreshMarginSec: options.refreshMarginSec ?? 30,
+    refreshFraction: options.refreshFraction ?? 0.1,
+    httpTimeoutMs: options.httpTimeoutMs ?? 5_000,
+    globalGuard: options.globalGuard ?? true,
+    endpoints: {
+      token: `${realmUrl}/protocol/openid-connect/token`,
+      introspection: `${realmUrl}/protocol/openid-connect/token/introspect`,
+      jwks: `${realmUrl}/protocol/openid-connect/certs`,
+    },
+  };
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value.trim().length > 0;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,65 @@
+import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
+import { Clock } from '../clock';
+import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
+import { KeycloakHttpClient, KeycloakUnreachableError } from '../http/keycloak-http.client';
+import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { Principal, principalFromClaims } from '../principal';
+import { assertAccessTokenClaims, looksLikeJwt } from './access-token-claims';
+import { TokenVerifier } from './token-verifier';
+
+type Introspected = { active: true; claims: Record<string, unknown> } | { active: false };
+
+/**
+ * RFC 7662 introspection at Keycloak, authenticated with this service's client secret (seed 000's way).
+ * Answers are cached by token hash for at most `introspectionCacheTtlSec` and never past the token's `exp`, so
+ * a revoked token is refused within that TTL; concurrent requests for one token share one call. When Keycloak
+ * is down or failing the request is refused with 503: fail closed.
+ */
+export class IntrospectionTokenVerifier implements TokenVerifier {
+  private readonly answers: ExpiringCache<Introspected>;
+
+  constructor(
+    private readonly options: ResolvedKeycloakAuthOptions,
+    private readonly clock: Clock,
+    private readonly http: KeycloakHttpClient,
+  ) {
+    this.answers = new ExpiringCache(options.cacheMaxEntries, clock);
+  }
+
+  /** Cache statistics of introspection answers. */
+  get cacheStats() {
+    return this.answers.stats;
+  }
+
+  async verify(token: string): Promise<Principal> {
+    if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
+    const answer = await this.answers.getOrLoad(tokenHash(token), () => this.introspect(token));
+    if (!answer.active) throw new InvalidTokenError('token_inactive', 'token is not active');
+    assertAccessTokenClaims(answer.claims, { ...this.options, now: this.clock.now() });
+    return principalFromClaims(answer.claims);
+  }
+
+  private async introspect(token: string): Promise<{ value: Introspected; expiresAt: number }> {
+    let response;
+    try {
+      response = await this.http.postForm(
+        this.options.endpoints.introspection,
+        { token, token_type_hint: 'access_token' },
+        { id: this.options.clientId, secret: this.options.clientSecret },
+      );
+    } catch (error) {
+      if (error instanceof KeycloakUnreachableError)
+        throw new IdentityProviderUnavailableError(error.message);
+      throw error;
+    }
+    const body = response.body as Record<string, unknown> | undefined;
+    if (response.status !== 200 || typeof body?.active !== 'boolean') {
+      // 401 here means this service's own credentials are wrong: still not the caller's fault, still closed.
+      throw new IdentityProviderUnavailableError(`introspection failed with HTTP ${response.status}`);
+    }
+    const ttlEnd = this.clock.now() + this.options.introspectionCacheTtlSec * 1000;
+    if (!body.active) return { value: { active: false }, expiresAt: ttlEnd };
+    const exp = typeof body.exp === 'number' ? body.exp * 1000 : 0;
+    return { value: { active: true, claims: body }, expiresAt: Math.min(ttlEnd, exp) };
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ExpiringCache } from '../cache/expiring-cache';
+import { Clock } from '../clock';
+import { IdentityProviderUnavailableError } from '../errors';
+import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK } from '../keycloak-auth.constants';
+import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { renewAt, TokenEndpointClient } from './token-endpoint.client';
+
+/** What a caller asks of {@link ClientCredentialsTokenProvider}. */
+export interface ClientCredentialsRequest {
+  /** Extra scopes (space separated) on top of the client's default scopes. */
+  scope?: string;
+}
+
+const RETRY_DELAYS_MS = [100, 400];
+
+/**
+ * This service's own access token (OAuth client credentials, seed 002): cached per scope, renewed before it
+ * expires, one request at a time per scope, retried with backoff when Keycloak is briefly unreachable, and
+ * never retried when Keycloak refuses the client (a wrong secret stays a clear error).
+ */
+@Injectable()
+export class ClientCredentialsTokenProvider {
+  private readonly tokens: ExpiringCache<string>;
+
+  constructor(
+    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    @Inject(KEYCLOAK_CLOCK) private readonly clock: Clock,
+    private readonly endpoint: TokenEndpointClient,
+  ) {
+    this.tokens = new ExpiringCache(64, clock);
+  }
+
+  /** Cache statistics (a hit is a request that did not reach Keycloak). */
+  get cacheStats() {
+    return this.tokens.stats;
+  }
+
+  /** A valid access token for this client. */
+  getToken(request: ClientCredentialsRequest = {}): Promise<string> {
+    const scope = request.scope?.trim() ?? '';
+    return this.tokens.getOrLoad(scope, () => this.fetch(scope));
+  }
+
+  private async fetch(scope: string) {
+    const form: Record<string, string> = { grant_type: 'client_credentials' };
+    if (scope) form.scope = scope;
+    for (let attempt = 0; ; attempt++) {
+      const issuedAt = this.clock.now();
+      try {
+        const token = await this.endpoint.request(form);
+        const { refreshMarginSec, refreshFraction } = this.options;
+        return {
+          value: token.accessToken,
+          expiresAt: renewAt(issuedAt, token.expiresIn, refreshMarginSec, refreshFraction),
+        };
+      } catch (error) {
+        if (!(error instanceof IdentityProviderUnavailableError) || attempt >= RETRY_DELAYS_MS.length)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { INestApplication, Logger, Type } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ServiceEnv } from './service-env';
+import { strictValidationPipe } from './validation.pipe';
+
+/** Largest request body a service accepts; the chain's bodies are a few dozen bytes. */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Creates a service on the Fastify adapter (≈2.9× Express's throughput for this chain, see the README), with
+ * strict validation and graceful shutdown, and starts listening on HOST:PORT.
+ */
+export async function runService(module: Type<unknown>, name: string): Promise<INestApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    {
+      bufferLogs: false,
+    },
+  );
+  // JSON only: any other content type is answered 415 by Fastify instead of reaching validation as a string.
+  app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
+  app.useGlobalPipes(strictValidationPipe());
+  app.enableShutdownHooks();
+  const config = app.get(ConfigService<ServiceEnv, true>);
+  const port = config.get('PORT', { infer: true });
+  const host = config.get('HOST', { infer: true });
+  await app.listen(port, host);
+  new Logger(name).log(
+    `listening on ${await app.getUrl()} (AUTH_MODE=${config.get('AUTH_MODE', { infer: true })})`,
+  );
+  return app;
+}

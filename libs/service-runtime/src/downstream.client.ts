@@ -1,0 +1,104 @@
+import { BadGatewayException, GatewayTimeoutException, HttpException, Provider } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Agent, request } from 'undici';
+import { ServiceEnv } from './service-env';
+
+/** One downstream service this service calls with a bearer token. */
+export interface DownstreamTarget {
+  /** Name used in error messages, e.g. `service-c`. */
+  name: string;
+  /** Base URL, e.g. `http://localhost:3002`. */
+  baseUrl: string;
+  /** Whole-call timeout in milliseconds. */
+  timeoutMs: number;
+}
+
+/**
+ * POSTs JSON to the next hop (undici, keep-alive). Whatever goes wrong there becomes a clear 502 (refused,
+ * reset, error answer) or 504 (timeout) for our caller, with the downstream status and message in the body and
+ * never the token.
+ */
+export class DownstreamClient {
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
+
+  constructor(private readonly target: DownstreamTarget) {}
+
+  async postJson<T>(path: string, body: unknown, bearerToken: string): Promise<T> {
+    const { name, baseUrl, timeoutMs } = this.target;
+    let res;
+    try {
+      res = await request(`${baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bearerToken}` },
+        body: JSON.stringify(body),
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (error) {
+      throw failure(name, error, timeoutMs);
+    }
+    let payload: unknown;
+    try {
+      const text = await res.body.text();
+      payload = text ? JSON.parse(text) : undefined;
+    } catch (error) {
+      throw res.statusCode < 300 ? failure(name, error, timeoutMs) : gateway(name, res.statusCode, undefined);
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) return payload as T;
+    throw gateway(name, res.statusCode, payload);
+  }
+
+  /** Closes the connection pool. */
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+function gateway(name: string, status: number, payload: unknown): HttpException {
+  const upstream = (payload ?? {}) as { error?: unknown; message?: unknown };
+  const detail = typeof upstream.message === 'string' ? `: ${upstream.message}` : '';
+  return new BadGatewayException({
+    statusCode: 502,
+    error: 'bad_gateway',
+    message: `${name} answered ${status}${detail}`,
+    upstream: { service: name, status, error: upstream.error ?? null },
+  });
+}
+
+function failure(name: string, error: unknown, timeoutMs: number): HttpException {
+  const e = error as { name?: string; code?: string };
+  if (
+    e?.name === 'TimeoutError' ||
+    e?.code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    e?.code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
+    return new GatewayTimeoutException({
+      statusCode: 504,
+      error: 'gateway_timeout',
+      message: `${name} did not answer within ${timeoutMs} ms`,
+    });
+  }
+  return new BadGatewayException({
+    statusCode: 502,
+    error: 'bad_gateway',
+    message: `${name} unreachable (${e?.code ?? e?.name ?? 'error'})`,
+  });
+}
+
+/** A provider of the {@link DownstreamClient} for `name`, whose base URL is the environment key `urlKey`. */
+export function downstreamClientProvider(
+  token: symbol,
+  name: string,
+  urlKey: 'SERVICE_B_URL' | 'SERVICE_C_URL',
+): Provider {
+  return {
+    provide: token,
+    inject: [ConfigService],
+    useFactory: (config: ConfigService<ServiceEnv, true>) =>
+      new DownstreamClient({
+        name,
+        baseUrl: config.get(urlKey, { infer: true }) as string,
+        timeoutMs: config.get('DOWNSTREAM_TIMEOUT_MS', { infer: true }),
+      }),
+  };
+}

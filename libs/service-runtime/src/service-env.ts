@@ -1,0 +1,91 @@
+import { ConfigService } from '@nestjs/config';
+import type { AuthMode, KeycloakAuthOptions } from '@app/keycloak-auth';
+
+/** The environment every service reads (shared/DESIGN.md, "Configuration"). */
+export interface ServiceEnv {
+  KEYCLOAK_URL: string;
+  KEYCLOAK_REALM: string;
+  KEYCLOAK_ISSUER?: string;
+  CLIENT_ID: string;
+  CLIENT_SECRET: string;
+  AUTH_MODE: AuthMode;
+  PORT: number;
+  HOST: string;
+  INTROSPECTION_CACHE_TTL: number;
+  DOWNSTREAM_TIMEOUT_MS: number;
+  SERVICE_B_URL?: string;
+  SERVICE_C_URL?: string;
+}
+
+type Raw = Record<string, unknown>;
+
+/**
+ * Builds the validate function for ConfigModule.forRoot: applies defaults and refuses to start with a message
+ * that names every missing or malformed key.
+ */
+export function serviceEnvValidator(
+  defaults: Partial<Record<keyof ServiceEnv, string>>,
+  urls: (keyof ServiceEnv)[] = [],
+) {
+  return (raw: Raw): ServiceEnv => {
+    const value = (key: keyof ServiceEnv) => {
+      const v = raw[key] ?? defaults[key];
+      return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+    };
+    const problems: string[] = [];
+    const url = (key: keyof ServiceEnv, required: boolean) => {
+      const v = value(key);
+      if (v === undefined) {
+        if (required) problems.push(`${key} is required (an http(s) URL)`);
+        return undefined;
+      }
+      if (!/^https?:\/\/[^\s/]+/.test(v)) problems.push(`${key} must be an http(s) URL, got "${v}"`);
+      return v.replace(/\/+$/, '');
+    };
+    const int = (key: keyof ServiceEnv, fallback: number, min: number) => {
+      const v = value(key);
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) problems.push(`${key} must be an integer >= ${min}, got "${v}"`);
+      return n;
+    };
+    const required = (key: keyof ServiceEnv) => {
+      const v = value(key);
+      if (v === undefined) problems.push(`${key} is required`);
+      return v ?? '';
+    };
+    const mode = value('AUTH_MODE') ?? 'jwt';
+    if (mode !== 'jwt' && mode !== 'introspection')
+      problems.push(`AUTH_MODE must be jwt or introspection, got "${mode}"`);
+    const env: ServiceEnv = {
+      KEYCLOAK_URL: url('KEYCLOAK_URL', true) ?? '',
+      KEYCLOAK_ISSUER: url('KEYCLOAK_ISSUER', false),
+      KEYCLOAK_REALM: required('KEYCLOAK_REALM'),
+      CLIENT_ID: required('CLIENT_ID'),
+      CLIENT_SECRET: required('CLIENT_SECRET'),
+      AUTH_MODE: mode as AuthMode,
+      PORT: int('PORT', 3000, 0),
+      HOST: value('HOST') ?? '0.0.0.0',
+      INTROSPECTION_CACHE_TTL: int('INTROSPECTION_CACHE_TTL', 30, 0),
+      DOWNSTREAM_TIMEOUT_MS: int('DOWNSTREAM_TIMEOUT_MS', 5000, 1),
+    };
+    for (const key of urls) (env as unknown as Raw)[key] = url(key, true);
+    if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+    return env;
+  };
+}
+
+/** KeycloakAuthModule options from the validated environment; `audience` is this service's client id. */
+export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>): KeycloakAuthOptions {
+  const clientId = config.get('CLIENT_ID', { infer: true });
+  return {
+    url: config.get('KEYCLOAK_URL', { infer: true }),
+    issuer: config.get('KEYCLOAK_ISSUER', { infer: true }),
+    realm: config.get('KEYCLOAK_REALM', { infer: true }),
+    clientId,
+    clientSecret: config.get('CLIENT_SECRET', { infer: true }),
+    mode: config.get('AUTH_MODE', { infer: true }),
+    audience: clientId,
+    introspectionCacheTtlSec: config.get('INTROSPECTION_CACHE_TTL', { infer: true }),
+  };
+}
