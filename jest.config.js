@@ -17,6 +17,8 @@ const shared = {
     '^@app/service-runtime$': '<rootDir>/libs/service-runtime/src',
   },
   testEnvironment: 'node',
+  // The Keycloak admin client and its dependencies ship only as ES modules: compile them like our own code.
+  transformIgnorePatterns: ['/node_modules/(?!(@keycloak/keycloak-admin-client|camelize-ts|url-template)/)'],
 };
 
 /** @type {import('jest').Config} */
@@ -25,14 +27,18 @@ module.exports = {
   coverageDirectory: 'coverage',
   collectCoverageFrom: ['libs/*/src/**/*.ts', '!**/index.ts'],
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
-      globalSetup: '<rootDir>/test/e2e/global-setup.js',
-      globalTeardown: '<rootDir>/test/e2e/global-teardown.js',
-      testTimeout: 60000,
+      globalSetup: '<rootDir>/test/e2e/global-setup.cjs',
+      globalTeardown: '<rootDir>/test/e2e/global-teardown.cjs',
+      setupFilesAfterEnv: ['<rootDir>/test/e2e/support/timeout.ts'],
     },
   ],
 };

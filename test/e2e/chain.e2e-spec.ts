@@ -1,0 +1,61 @@
+import { claimsOf, serviceToken, stacks } from './support/keycloak';
+import { post } from './support/http';
+
+interface Hop {
+  service: string;
+  sub: string;
+  preferred_username?: string;
+  azp: string;
+  aud: string[];
+  scope: string;
+  exp: number;
+}
+
+describe.each(['jwt', 'introspection'] as const)(
+  'the A→B→C chain with real Keycloak tokens (%s mode)',
+  (mode) => {
+    const stack = stacks()[mode];
+
+    it('GET /run-service-b answers with service-b and service-c results, result = 2 × seed value 10', async () => {
+      const res = await fetch(`${stack['service-a']}/run-service-b`);
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.service_b).toBe('Order 9876 processed by Service B');
+      expect(body.service_c).toEqual({ result: 20, msg: 'Service C successfully processed request' });
+    });
+
+    it('POST /api/chain computes on the value it is given', async () => {
+      const res = await post(`${stack['service-a']}/api/chain`, { order_id: 42, amount: 12.5, value: 7 });
+      expect(res.status).toBe(200);
+      expect(res.body.service_b).toBe('Order 42 processed by Service B');
+      expect(res.body.service_c).toEqual({ result: 14, msg: 'Service C successfully processed request' });
+    });
+
+    it('each hop saw a token meant for it: B sees service-a as azp, C sees the same subject with azp service-b', async () => {
+      const res = await post(`${stack['service-a']}/api/chain`, { order_id: 9876, amount: 1500 });
+      expect(res.status).toBe(200);
+      const [atB, atC] = res.body.hops as Hop[];
+      const serviceAccountOfA = claimsOf(await serviceToken('service-a')).sub;
+
+      expect(atB.service).toBe('service-b');
+      expect(atB.azp).toBe('service-a');
+      expect(atB.aud).toContain('service-b');
+      expect(atB.scope.split(' ')).toContain('orders.read');
+      expect(atB.sub).toBe(serviceAccountOfA);
+
+      expect(atC.service).toBe('service-c');
+      expect(atC.azp).toBe('service-b');
+      expect(atC.aud).toEqual(['service-c']);
+      expect(atC.scope.split(' ')).toContain('analytics.run');
+      // Delegation kept: the exchanged token's subject is still service-a's service account.
+      expect(atC.sub).toBe(serviceAccountOfA);
+      expect(atC.preferred_username).toBe('service-account-service-a');
+      expect(atC.exp).toBeGreaterThan(Date.now() / 1000);
+    });
+
+    it('never returns a raw token in the chain answer', async () => {
+      const res = await post(`${stack['service-a']}/api/chain`, { order_id: 1, amount: 1 });
+      expect(JSON.stringify(res.body)).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./);
+    });
+  },
+);

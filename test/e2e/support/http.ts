@@ -1,0 +1,28 @@
+/** An HTTP answer as the e2e tests inspect it. */
+export interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  wwwAuthenticate: string | null;
+}
+
+/** POSTs `body` (JSON unless a string with its own content type) with an optional bearer token. */
+export async function post(
+  url: string,
+  body: unknown,
+  options: { token?: string; authorization?: string; contentType?: string } = {},
+): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': options.contentType ?? 'application/json' };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.authorization !== undefined) headers.authorization = options.authorization;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text ? JSON.parse(text) : {},
+    wwwAuthenticate: res.headers.get('www-authenticate'),
+  };
+}

@@ -1,0 +1,110 @@
+import KcAdminClient from '@keycloak/keycloak-admin-client';
+
+/** The realm the e2e tests run against. */
+export const REALM = 's2s';
+/** Where the e2e setup started (or found) Keycloak. */
+export const KEYCLOAK_URL = process.env.E2E_KEYCLOAK_URL ?? 'http://localhost:8080';
+const TOKEN_URL = `${KEYCLOAK_URL}/realms/${REALM}/protocol/openid-connect/token`;
+
+/** The demo realm's dev-only client secrets (realm-export.json). */
+export const SECRETS: Record<string, string> = {
+  'service-a': 'service-a-dev-secret',
+  'service-b': 'service-b-dev-secret',
+  'service-c': 'service-c-dev-secret',
+};
+
+/** The URLs of one running chain. */
+export interface Stack {
+  'service-a': string;
+  'service-b': string;
+  'service-c': string;
+}
+
+/** The chains the global setup started, by AUTH_MODE. */
+export function stacks(): Record<'jwt' | 'introspection', Stack> {
+  const raw = process.env.E2E_STACKS;
+  if (!raw)
+    throw new Error('E2E_STACKS is not set: run the e2e tests through jest (globalSetup starts the chain)');
+  return JSON.parse(raw);
+}
+
+/** POSTs a form to the realm's token endpoint as `clientId` and returns the access token (fails the test otherwise). */
+export async function tokenFrom(
+  clientId: string,
+  secret: string,
+  form: Record<string, string>,
+): Promise<string> {
+  const res = await fetch(TOKEN_URL, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: clientId, client_secret: secret, ...form }),
+  });
+  const body = (await res.json()) as { access_token?: string; error_description?: string };
+  if (!res.ok || !body.access_token)
+    throw new Error(`token request failed: ${res.status} ${body.error_description}`);
+  return body.access_token;
+}
+
+/** A real client-credentials token of one of the realm's clients. */
+export function serviceToken(clientId: string): Promise<string> {
+  return tokenFrom(clientId, SECRETS[clientId], { grant_type: 'client_credentials' });
+}
+
+/** A real RFC 8693 exchange performed by service-b. */
+export function exchangeAsServiceB(
+  subjectToken: string,
+  scope: string,
+  audience = 'service-c',
+): Promise<string> {
+  return tokenFrom('service-b', SECRETS['service-b'], {
+    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+    subject_token: subjectToken,
+    subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+    audience,
+    scope,
+  });
+}
+
+/** The claims of a JWT, decoded without verification (for assertions only). */
+export function claimsOf(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+}
+
+/** An admin client logged in to the master realm with the dev bootstrap admin (scripts/keycloak.mjs). */
+export async function adminClient(): Promise<KcAdminClient> {
+  const admin = new KcAdminClient({ baseUrl: KEYCLOAK_URL, realmName: 'master' });
+  await admin.auth({
+    grantType: 'password',
+    clientId: 'admin-cli',
+    username: process.env.KEYCLOAK_ADMIN_USER ?? 'admin',
+    password: process.env.KEYCLOAK_ADMIN_PASSWORD ?? 'admin',
+  });
+  admin.setConfig({ realmName: REALM });
+  return admin;
+}
+
+/**
+ * Creates a throw-away confidential client with a service account and the given default client scopes (and
+ * attributes), for tokens the realm's own clients cannot produce; returns its secret and a cleanup function.
+ */
+export async function temporaryClient(
+  admin: KcAdminClient,
+  clientId: string,
+  defaultClientScopes: string[],
+  attributes: Record<string, string> = {},
+): Promise<{ secret: string; remove: () => Promise<void> }> {
+  const secret = `${clientId}-secret`;
+  const existing = await admin.clients.find({ clientId });
+  for (const c of existing) await admin.clients.del({ id: c.id! });
+  const { id } = await admin.clients.create({
+    clientId,
+    secret,
+    publicClient: false,
+    serviceAccountsEnabled: true,
+    standardFlowEnabled: false,
+    attributes,
+    defaultClientScopes,
+  });
+  return { secret, remove: () => admin.clients.del({ id }) };
+}
