@@ -19,7 +19,7 @@ describe.each(['jwt', 'introspection'] as const)(
     it('GET /run-service-b answers with service-b and service-c results, result = 2 × seed value 10', async () => {
       const res = await fetch(`${stack['service-a']}/run-service-b`);
       expect(res.status).toBe(200);
-      const body = await res.json();
+      const body = (await res.json()) as { service_b: string; service_c: unknown };
       expect(body.service_b).toBe('Order 9876 processed by Service B');
       expect(body.service_c).toEqual({ result: 20, msg: 'Service C successfully processed request' });
     });
