@@ -1,0 +1,52 @@
+import { serviceEnvValidator } from './service-env';
+
+const base = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s', CLIENT_ID: 'service-b' };
+
+describe('serviceEnvValidator', () => {
+  it('refuses to start without CLIENT_SECRET and names the key', () => {
+    expect(() => serviceEnvValidator({})(base)).toThrow(/CLIENT_SECRET is required/);
+  });
+
+  it('names every bad key at once', () => {
+    const validate = serviceEnvValidator({}, ['SERVICE_C_URL']);
+    const bad = { ...base, CLIENT_SECRET: 's', AUTH_MODE: 'none', PORT: 'abc', KEYCLOAK_URL: 'keycloak' };
+    expect(() => validate(bad)).toThrow(/^Invalid configuration: /);
+    const message = (() => {
+      try {
+        validate(bad);
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(message).toContain('KEYCLOAK_URL must be an http(s) URL');
+    expect(message).toContain('AUTH_MODE must be jwt or introspection');
+    expect(message).toContain('PORT must be an integer');
+    expect(message).toContain('SERVICE_C_URL is required');
+  });
+
+  it('applies the service defaults and lets the environment override them', () => {
+    const validate = serviceEnvValidator({ PORT: '3001', SERVICE_C_URL: 'http://localhost:3002' }, [
+      'SERVICE_C_URL',
+    ]);
+    const env = validate({ ...base, CLIENT_SECRET: 's', SERVICE_C_URL: 'http://service-c:3002/' });
+    expect(env).toMatchObject({
+      PORT: 3001,
+      AUTH_MODE: 'jwt',
+      SERVICE_C_URL: 'http://service-c:3002',
+      HOST: '0.0.0.0',
+    });
+    expect(env.KEYCLOAK_ISSUER).toBeUndefined();
+  });
+
+  it('keeps the issuer separate from the URL services reach Keycloak at', () => {
+    const env = serviceEnvValidator({})({
+      ...base,
+      CLIENT_SECRET: 's',
+      KEYCLOAK_URL: 'http://keycloak:8080',
+      KEYCLOAK_ISSUER: 'http://localhost:8080/realms/s2s',
+    });
+    expect(env.KEYCLOAK_URL).toBe('http://keycloak:8080');
+    expect(env.KEYCLOAK_ISSUER).toBe('http://localhost:8080/realms/s2s');
+  });
+});

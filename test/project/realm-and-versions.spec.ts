@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+interface Scope {
+  name: string;
+  attributes?: Record<string, string>;
+  protocolMappers?: { protocolMapper: string; config: Record<string, string> }[];
+}
+interface Client {
+  clientId: string;
+  defaultClientScopes: string[];
+  optionalClientScopes: string[];
+  attributes?: Record<string, string>;
+  serviceAccountsEnabled?: boolean;
+}
+const realm = JSON.parse(read('realm-export.json')) as {
+  realm: string;
+  clientScopes: Scope[];
+  clients: Client[];
+  users: { username: string; realmRoles?: string[] }[];
+};
+const client = (id: string) => realm.clients.find((c) => c.clientId === id)!;
+const scope = (name: string) => realm.clientScopes.find((s) => s.name === name)!;
+
+describe('pinned Keycloak version', () => {
+  it('docker-compose.yml runs the same Keycloak the local script downloads', () => {
+    const version = read('keycloak.version').trim();
+    expect(read('docker-compose.yml')).toMatch(
+      new RegExp(`image: keycloak/keycloak:${version.replace(/\./g, '\\.')}\\n`),
+    );
+  });
+});
+
+describe('realm-export.json (shared/DESIGN.md, "Realm")', () => {
+  it('declares the basic scope, without which Keycloak puts no sub in access tokens', () => {
+    expect(scope('basic').protocolMappers?.map((m) => m.protocolMapper)).toContain('oidc-sub-mapper');
+  });
+
+  it.each([
+    ['service-b-audience', 'service-b'],
+    ['service-c-audience', 'service-c'],
+  ])('%s adds %s to aud of access tokens and introspection answers', (name, audience) => {
+    const mapper = scope(name).protocolMappers?.find((m) => m.protocolMapper === 'oidc-audience-mapper');
+    expect(mapper?.config).toMatchObject({
+      'included.client.audience': audience,
+      'access.token.claim': 'true',
+      'introspection.token.claim': 'true',
+    });
+  });
+
+  it.each(['orders.read', 'orders.approve', 'inventory.adjust', 'analytics.run'])(
+    'permission scope %s is written into the token scope claim',
+    (name) => {
+      expect(scope(name).attributes?.['include.in.token.scope']).toBe('true');
+    },
+  );
+
+  it("gives service-a service-b's audience and orders.read by default", () => {
+    expect(client('service-a').defaultClientScopes).toEqual(
+      expect.arrayContaining(['service-b-audience', 'orders.read']),
+    );
+    expect(client('service-a').serviceAccountsEnabled).toBe(true);
+  });
+
+  it("lets only service-b reach service-c's audience and analytics.run, on request, with standard token exchange", () => {
+    const b = client('service-b');
+    expect(b.optionalClientScopes).toEqual(expect.arrayContaining(['service-c-audience', 'analytics.run']));
+    expect(b.defaultClientScopes).toEqual(expect.arrayContaining(['orders.approve', 'inventory.adjust']));
+    expect(b.attributes?.['standard.token.exchange.enabled']).toBe('true');
+    for (const other of realm.clients.filter((c) => c.clientId !== 'service-b')) {
+      expect([...other.defaultClientScopes, ...other.optionalClientScopes]).not.toContain(
+        'service-c-audience',
+      );
+    }
+  });
+
+  it('has alice with orders-user and bob without it', () => {
+    const roles = (name: string) => realm.users.find((u) => u.username === name)?.realmRoles ?? [];
+    expect(roles('alice')).toContain('orders-user');
+    expect(roles('bob')).not.toContain('orders-user');
+  });
+});
