@@ -31,6 +31,11 @@ export interface KeycloakAuthOptions {
   refreshFraction?: number;
   /** Timeout of each call to Keycloak, in milliseconds. Default 5000. */
   httpTimeoutMs?: number;
+  /**
+   * Least time between two JWKS fetches (jwt mode), in milliseconds: a token with an unknown `kid` triggers a
+   * refetch only this long after the previous fetch, so a flood of random kids cannot flood Keycloak. Default 10 000.
+   */
+  jwksCooldownMs?: number;
   /** Register the guard for every route (opt out with `@Public()`). Default true. */
   globalGuard?: boolean;
 }
@@ -51,6 +56,7 @@ export interface ResolvedKeycloakAuthOptions {
   readonly refreshMarginSec: number;
   readonly refreshFraction: number;
   readonly httpTimeoutMs: number;
+  readonly jwksCooldownMs: number;
   readonly globalGuard: boolean;
   readonly endpoints: {
     readonly token: string;
@@ -127,6 +133,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     refreshMarginSec: options.refreshMarginSec ?? 30,
     refreshFraction: options.refreshFraction ?? 0.1,
     httpTimeoutMs: options.httpTimeoutMs ?? 5_000,
+    jwksCooldownMs: options.jwksCooldownMs ?? 10_000,
     globalGuard: options.globalGuard ?? true,
     endpoints: {
       token: `${realmUrl}/protocol/openid-connect/token`,

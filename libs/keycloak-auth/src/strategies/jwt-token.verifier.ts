@@ -8,9 +8,6 @@ import { assertAccessTokenClaims, looksLikeJwt } from './access-token-claims';
 import { fromJoseError } from './jose-errors';
 import { TokenVerifier } from './token-verifier';
 
-/** Seconds between two JWKS fetches triggered by an unknown `kid`: a flood of random kids cannot flood Keycloak. */
-const JWKS_REFETCH_COOLDOWN_MS = 30_000;
-
 /**
  * Local verification against the realm's JWKS (jose). A verified token is remembered by its hash until its `exp`,
  * so the hot path costs one SHA-256 instead of one RSA verification (≈270 µs of CPU each, see the README).
@@ -22,7 +19,7 @@ export class JwtTokenVerifier implements TokenVerifier {
     private readonly options: ResolvedKeycloakAuthOptions,
     private readonly clock: Clock,
     private readonly keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.endpoints.jwks), {
-      cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+      cooldownDuration: options.jwksCooldownMs,
       timeoutDuration: options.httpTimeoutMs,
     }),
   ) {
