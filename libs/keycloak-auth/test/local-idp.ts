@@ -101,6 +101,11 @@ export class LocalIdp {
       .sign(k.privateKey);
   }
 
+  /** Serves again on the same port after {@link stop} (Keycloak coming back). */
+  async restart(): Promise<void> {
+    await this.listen(Number(new URL(this.url).port));
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
