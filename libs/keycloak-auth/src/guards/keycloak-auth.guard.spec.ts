@@ -94,7 +94,8 @@ describe('KeycloakAuthGuard over HTTP (Fastify)', () => {
 
   const get = async (path: string, authorization?: string) => {
     const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
-    return { status: res.status, challenge: res.headers.get('www-authenticate'), body: await res.json() };
+    const body = (await res.json()) as Record<string, unknown>;
+    return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
   };
   const bearer = async (overrides: Record<string, unknown> = {}) =>
     `Bearer ${await idp.sign(idp.claims(Date.now(), overrides))}`;
