@@ -1,33 +1,64 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, JWK, KeyLike, SignJWT } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, JWK, KeyLike, SignJWT } from 'jose';
 import { Clock } from '../src/clock';
 import { resolveKeycloakAuthOptions, ResolvedKeycloakAuthOptions } from '../src/keycloak-auth.options';
+
+/** The endpoints of the realm a test can watch and steer. */
+export type Endpoint = 'jwks' | 'token' | 'introspect';
+
+/** What an endpoint does with a request: answer it, reset the connection, or never answer. */
+export type Behaviour = 'answer' | 'reset' | 'hang';
 
 /** A canned answer of one endpoint: status and JSON body, or a function of the form fields. */
 export type Answer =
   { status: number; body: unknown } | ((form: URLSearchParams) => { status: number; body: unknown });
 
-interface SigningKey {
+/** A realm signing key: the private half signs, the public JWK is what the JWKS publishes. */
+export interface SigningKey {
   kid: string;
   privateKey: KeyLike;
   jwk: JWK;
 }
+
+/** How {@link LocalIdp.issue} signs a token. */
+export interface IssueOptions {
+  /** Issue time in ms (default: now on the wall clock). */
+  now?: number;
+  /** Lifetime in seconds (default 300, Keycloak's default access token lifespan). */
+  lifetimeSec?: number;
+  /** The key that signs: a published kid, or a key of its own (default: the first realm key). */
+  key?: SigningKey | string;
+  /** The `kid` header, when it should differ from the signing key's. */
+  kid?: string;
+}
+
+const REALM = 's2s';
 
 /**
  * A stand-in for a Keycloak realm on loopback for unit tests: real RSA keys, a real JWKS endpoint, and token /
  * introspection endpoints whose answers a test sets. Tokens are signed with real crypto (jose).
  */
 export class LocalIdp {
-  readonly requests = { jwks: 0, token: 0, introspect: 0 };
+  /** Requests received per endpoint, counted whether or not they were answered. */
+  readonly requests: Record<Endpoint, number> = { jwks: 0, token: 0, introspect: 0 };
+  /** Form bodies received by the token and introspection endpoints, in order. */
   readonly forms: { token: URLSearchParams[]; introspect: URLSearchParams[] } = { token: [], introspect: [] };
+  /** `Authorization` headers received by the token and introspection endpoints, in order. */
   readonly authorizations: string[] = [];
+  /** `Content-Type` headers received by the token and introspection endpoints, in order. */
+  readonly contentTypes: string[] = [];
+  /** What each endpoint does with its next requests. */
+  readonly behaviour: Record<Endpoint, Behaviour> = { jwks: 'answer', token: 'answer', introspect: 'answer' };
   tokenAnswer: Answer = { status: 200, body: { access_token: 'issued-token', expires_in: 300 } };
   introspectAnswer: Answer = { status: 200, body: { active: false } };
-  private keys: SigningKey[] = [];
+  /** Overrides the JWKS answer (e.g. a 503); by default the published keys. */
+  jwksAnswer?: Answer;
+  private readonly keys: SigningKey[] = [];
   private server!: Server;
   url = '';
 
+  /** A realm with one RS256 key (`key-1`), listening on 127.0.0.1 on a free port. */
   static async start(): Promise<LocalIdp> {
     const idp = new LocalIdp();
     await idp.addKey('key-1');
@@ -35,15 +66,16 @@ export class LocalIdp {
     return idp;
   }
 
+  /** The `iss` of the realm's tokens. */
   get issuer(): string {
-    return `${this.url}/realms/s2s`;
+    return `${this.url}/realms/${REALM}`;
   }
 
-  /** Options for the library pointing at this realm. */
+  /** Options for the library pointing at this realm, as service-b. */
   options(overrides: Record<string, unknown> = {}): ResolvedKeycloakAuthOptions {
     return resolveKeycloakAuthOptions({
       url: this.url,
-      realm: 's2s',
+      realm: REALM,
       clientId: 'service-b',
       clientSecret: 'b-secret',
       mode: 'jwt',
@@ -66,13 +98,17 @@ export class LocalIdp {
 
   /** The published public JWK of `kid`. */
   publicJwk(kid = 'key-1'): JWK {
-    return this.keys.find((k) => k.kid === kid)!.jwk;
+    return this.key(kid).jwk;
   }
 
-  /** Claims of a Keycloak-shaped access token for service-b issued by service-a, valid for 5 minutes at `now`. */
-  claims(now: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    const iat = Math.floor(now / 1000);
-    return {
+  /**
+   * Signs an access token shaped like Keycloak's (service-a calling service-b for user-1): header `alg`, `typ`
+   * and `kid`; claims `typ: "Bearer"`, iss, aud, azp, sub, scope, roles, iat, exp, jti. `claims` override them;
+   * a claim set to undefined is left out.
+   */
+  async issue(claims: Record<string, unknown> = {}, opts: IssueOptions = {}): Promise<string> {
+    const iat = Math.floor((opts.now ?? Date.now()) / 1000);
+    const payload: Record<string, unknown> = {
       iss: this.issuer,
       aud: 'service-b',
       azp: 'service-a',
@@ -82,23 +118,22 @@ export class LocalIdp {
       preferred_username: 'alice',
       realm_access: { roles: ['orders-user'] },
       resource_access: { 'service-b': { roles: ['admin'] } },
-      jti: `jti-${Math.random()}`,
+      jti: `jti-${Math.random().toString(36).slice(2)}`,
       iat,
-      exp: iat + 300,
-      ...overrides,
+      exp: iat + (opts.lifetimeSec ?? 300),
+      ...claims,
     };
+    for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
+    const key = typeof opts.key === 'object' ? opts.key : this.key(opts.key ?? 'key-1');
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: opts.kid ?? key.kid })
+      .sign(key.privateKey);
   }
 
-  /** Signs `claims` with a published key (or `key`), as Keycloak would. */
-  async sign(
-    claims: Record<string, unknown>,
-    key: SigningKey | string = 'key-1',
-    kid?: string,
-  ): Promise<string> {
-    const k = typeof key === 'string' ? this.keys.find((x) => x.kid === key)! : key;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: kid ?? k.kid })
-      .sign(k.privateKey);
+  /** Keycloak's RFC 7662 answer for an active token: its claims plus `active` and `client_id`. */
+  static activeAnswer(token: string): { status: number; body: Record<string, unknown> } {
+    const claims = decodeJwt(token);
+    return { status: 200, body: { ...claims, active: true, client_id: claims.azp } };
   }
 
   /** Serves again on the same port after {@link stop} (Keycloak coming back). */
@@ -106,9 +141,17 @@ export class LocalIdp {
     await this.listen(Number(new URL(this.url).port));
   }
 
+  /** Closes the server and every open connection (hanging ones too); later connections are refused. */
   async stop(): Promise<void> {
+    if (!this.server.listening) return;
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  private key(kid: string): SigningKey {
+    const key = this.keys.find((k) => k.kid === kid);
+    if (!key) throw new Error(`no realm key ${kid}`);
+    return key;
   }
 
   private async listen(port = 0): Promise<void> {
@@ -121,27 +164,34 @@ export class LocalIdp {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const form = new URLSearchParams(Buffer.concat(chunks).toString());
-    const send = (answer: Answer) => {
-      const { status, body } = typeof answer === 'function' ? answer(form) : answer;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    };
     const path = req.url ?? '';
-    if (path.endsWith('/certs')) {
-      this.requests.jwks++;
-      return send({ status: 200, body: { keys: this.keys.map((k) => k.jwk) } });
+    const endpoint: Endpoint | undefined = path.endsWith('/protocol/openid-connect/certs')
+      ? 'jwks'
+      : path.endsWith('/protocol/openid-connect/token/introspect')
+        ? 'introspect'
+        : path.endsWith('/protocol/openid-connect/token')
+          ? 'token'
+          : undefined;
+    if (!endpoint || !path.startsWith(`/realms/${REALM}/`)) {
+      res.writeHead(404).end();
+      return;
     }
-    this.authorizations.push(req.headers.authorization ?? '');
-    if (path.endsWith('/token/introspect')) {
-      this.requests.introspect++;
-      this.forms.introspect.push(form);
-      return send(this.introspectAnswer);
+    this.requests[endpoint]++;
+    if (endpoint !== 'jwks') {
+      this.forms[endpoint].push(form);
+      this.authorizations.push(req.headers.authorization ?? '');
+      this.contentTypes.push(req.headers['content-type'] ?? '');
     }
-    if (path.endsWith('/token')) {
-      this.requests.token++;
-      this.forms.token.push(form);
-      return send(this.tokenAnswer);
-    }
-    res.writeHead(404).end();
+    if (this.behaviour[endpoint] === 'reset') return void req.socket.destroy();
+    if (this.behaviour[endpoint] === 'hang') return; // closed by stop()
+    const answer =
+      endpoint === 'jwks'
+        ? (this.jwksAnswer ?? { status: 200, body: { keys: this.keys.map((k) => k.jwk) } })
+        : endpoint === 'token'
+          ? this.tokenAnswer
+          : this.introspectAnswer;
+    const { status, body } = typeof answer === 'function' ? answer(form) : answer;
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 }
 
@@ -159,11 +209,11 @@ export class TestClock implements Clock {
 /** The error a promise rejects with (fails the test if it resolves). */
 export async function rejectionOf(
   promise: Promise<unknown>,
-): Promise<Error & { code?: string; getStatus?: () => number }> {
+): Promise<Error & { code?: string; getStatus?: () => number; getResponse?: () => unknown }> {
   try {
     await promise;
   } catch (error) {
-    return error as Error & { code?: string; getStatus?: () => number };
+    return error as Error & { code?: string; getStatus?: () => number; getResponse?: () => unknown };
   }
   throw new Error('expected a rejection, got a value');
 }
