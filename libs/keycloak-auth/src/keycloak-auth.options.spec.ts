@@ -38,16 +38,18 @@ describe('resolveKeycloakAuthOptions', () => {
     });
     expect(resolved.url).toBe('https://sso.example.com/auth');
     expect(resolved.issuer).toBe('https://login.example.com/realms/s2s');
-    expect(resolved.endpoints.jwks).toBe('https://sso.example.com/auth/realms/s2s/protocol/openid-connect/certs');
+    expect(resolved.endpoints.jwks).toBe(
+      'https://sso.example.com/auth/realms/s2s/protocol/openid-connect/certs',
+    );
   });
 
   it('keeps an explicit issuer apart from the url the service calls', () => {
     const resolved = resolveKeycloakAuthOptions({ ...valid, issuer: 'http://localhost:8080/realms/s2s' });
     expect(resolved.issuer).toBe('http://localhost:8080/realms/s2s');
     expect(resolved.url).toBe('http://keycloak:8080');
-    expect(Object.values(resolved.endpoints).every((e) => e.startsWith('http://keycloak:8080/realms/s2s/'))).toBe(
-      true,
-    );
+    expect(
+      Object.values(resolved.endpoints).every((e) => e.startsWith('http://keycloak:8080/realms/s2s/')),
+    ).toBe(true);
   });
 
   it('applies strict defaults', () => {

@@ -100,6 +100,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     'introspectionCacheTtlSec',
     'refreshMarginSec',
     'httpTimeoutMs',
+    'jwksCooldownMs',
   ] as const) {
     const value = options[key];
     if (value !== undefined) need(key, Number.isFinite(value) && value >= 0, 'must be a number >= 0');

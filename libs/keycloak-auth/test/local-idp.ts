@@ -10,7 +10,7 @@ export type Endpoint = 'jwks' | 'token' | 'introspect';
 /** What an endpoint does with a request: answer it, reset the connection, or never answer. */
 export type Behaviour = 'answer' | 'reset' | 'hang';
 
-/** A canned answer of one endpoint: status and JSON body, or a function of the form fields. */
+/** A canned answer of one endpoint: status and JSON body (a string is sent as is), or a function of the form. */
 export type Answer =
   { status: number; body: unknown } | ((form: URLSearchParams) => { status: number; body: unknown });
 
@@ -34,6 +34,7 @@ export interface IssueOptions {
 }
 
 const REALM = 's2s';
+let realmKey: Promise<SigningKey> | undefined;
 
 /**
  * A stand-in for a Keycloak realm on loopback for unit tests: real RSA keys, a real JWKS endpoint, and token /
@@ -52,7 +53,7 @@ export class LocalIdp {
   readonly behaviour: Record<Endpoint, Behaviour> = { jwks: 'answer', token: 'answer', introspect: 'answer' };
   tokenAnswer: Answer = { status: 200, body: { access_token: 'issued-token', expires_in: 300 } };
   introspectAnswer: Answer = { status: 200, body: { active: false } };
-  /** Overrides the JWKS answer (e.g. a 503); by default the published keys. */
+  /** Overrides the JWKS answer (e.g. a 503); by default the published keys. A string body is sent as is. */
   jwksAnswer?: Answer;
   private readonly keys: SigningKey[] = [];
   private server!: Server;
@@ -61,7 +62,9 @@ export class LocalIdp {
   /** A realm with one RS256 key (`key-1`), listening on 127.0.0.1 on a free port. */
   static async start(): Promise<LocalIdp> {
     const idp = new LocalIdp();
-    await idp.addKey('key-1');
+    // RSA key generation costs ~100 ms: every realm of a test file shares its first key.
+    realmKey ??= LocalIdp.newKey('key-1');
+    idp.keys.push(await realmKey);
     await idp.listen();
     return idp;
   }
@@ -191,7 +194,8 @@ export class LocalIdp {
           ? this.tokenAnswer
           : this.introspectAnswer;
     const { status, body } = typeof answer === 'function' ? answer(form) : answer;
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (typeof body === 'string') res.writeHead(status, { 'content-type': 'text/html' }).end(body);
+    else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 }
 

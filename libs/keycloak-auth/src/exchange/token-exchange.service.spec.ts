@@ -1,3 +1,4 @@
+import { IdentityProviderUnavailableError, TokenEndpointError } from '../errors';
 import { KeycloakHttpClient } from '../http/keycloak-http.client';
 import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
 import { TokenEndpointClient } from '../tokens/token-endpoint.client';
@@ -8,7 +9,8 @@ describe('TokenExchangeService', () => {
   let http: KeycloakHttpClient;
   let clock: TestClock;
   let service: TokenExchangeService;
-  let issued = 0;
+  let issued: number;
+  let subject: string;
   const target = { audience: 'service-c', scope: 'analytics.run service-c-audience' };
 
   beforeEach(async () => {
@@ -19,18 +21,18 @@ describe('TokenExchangeService', () => {
     service = new TokenExchangeService(options, clock, new TokenEndpointClient(options, http));
     issued = 0;
     idp.tokenAnswer = () => ({ status: 200, body: { access_token: `for-c-${++issued}`, expires_in: 300 } });
+    subject = await idp.issue({}, { now: clock.now() });
   });
   afterEach(async () => {
     await http.close();
     await idp.stop();
   });
 
-  it('sends an RFC 8693 request with the incoming token itself as subject_token', async () => {
-    await expect(service.exchange('incoming.jwt.token', target)).resolves.toBe('for-c-1');
-    const form = Object.fromEntries(idp.forms.token[0]);
-    expect(form).toEqual({
+  it('sends an RFC 8693 request with the incoming token itself as subject_token, as service-b', async () => {
+    await expect(service.exchange(subject, target)).resolves.toBe('for-c-1');
+    expect(Object.fromEntries(idp.forms.token[0])).toEqual({
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-      subject_token: 'incoming.jwt.token',
+      subject_token: subject,
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
       audience: 'service-c',
@@ -39,27 +41,81 @@ describe('TokenExchangeService', () => {
     expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service-b:b-secret').toString('base64')}`);
   });
 
-  it('reuses an exchanged token per subject and target until shortly before it expires', async () => {
-    await service.exchange('subject-1', target);
-    await expect(service.exchange('subject-1', target)).resolves.toBe('for-c-1');
-    await expect(service.exchange('subject-2', target)).resolves.toBe('for-c-2');
-    await expect(service.exchange('subject-1', { ...target, scope: 'service-c-audience' })).resolves.toBe(
+  it('sends no scope when the target names none', async () => {
+    await service.exchange(subject, { audience: 'service-c' });
+    expect(idp.forms.token[0].has('scope')).toBe(false);
+  });
+
+  it('reuses an exchanged token for the same subject, audience and scope', async () => {
+    await service.exchange(subject, target);
+    await expect(service.exchange(subject, { ...target })).resolves.toBe('for-c-1');
+    expect(idp.requests.token).toBe(1);
+    expect(service.cacheStats).toEqual({ hits: 1, misses: 1 });
+  });
+
+  it('makes a new request for another subject, audience or scope', async () => {
+    const other = await idp.issue({ sub: 'user-2' }, { now: clock.now() });
+    await expect(service.exchange(subject, target)).resolves.toBe('for-c-1');
+    await expect(service.exchange(other, target)).resolves.toBe('for-c-2');
+    await expect(service.exchange(subject, { ...target, scope: 'service-c-audience' })).resolves.toBe(
       'for-c-3',
     );
-    clock.advance(271_000);
-    await expect(service.exchange('subject-1', target)).resolves.toBe('for-c-4');
+    await expect(service.exchange(subject, { ...target, audience: 'service-d' })).resolves.toBe('for-c-4');
     expect(idp.requests.token).toBe(4);
+    expect(idp.forms.token[1].get('subject_token')).toBe(other);
+  });
+
+  it('exchanges again once the exchanged token is due for renewal', async () => {
+    await service.exchange(subject, target);
+    clock.advance(270_000 - 1);
+    await expect(service.exchange(subject, target)).resolves.toBe('for-c-1');
+    clock.advance(1);
+    await expect(service.exchange(subject, target)).resolves.toBe('for-c-2');
+  });
+
+  it('shares one exchange among concurrent requests for one token and target', async () => {
+    const tokens = await Promise.all(Array.from({ length: 10 }, () => service.exchange(subject, target)));
+    expect(tokens).toEqual(Array(10).fill('for-c-1'));
+    expect(idp.requests.token).toBe(1);
   });
 
   it.each([
-    [400, 'invalid_grant', 401, 'exchange_subject_rejected'],
-    [403, 'access_denied', 403, 'exchange_denied'],
-    [400, 'invalid_request', 502, 'exchange_failed'],
-    [500, 'unknown_error', 503, 'idp_unavailable'],
-  ])('maps Keycloak %s %s to %s (%s)', async (status, error, expected, code) => {
-    idp.tokenAnswer = { status, body: { error, error_description: 'refused' } };
-    const failure = await rejectionOf(service.exchange('subject', target));
-    expect(failure.getStatus?.()).toBe(expected);
-    expect(failure.code).toBe(code);
+    ['invalid_grant (subject token refused)', 401, 'exchange_subject_rejected', 400, 'invalid_grant'],
+    ['access_denied (exchange not allowed)', 403, 'exchange_denied', 403, 'access_denied'],
+    ['invalid_client (our secret refused)', 502, 'idp_rejected_client', 401, 'invalid_client'],
+    ['invalid_request', 502, 'exchange_failed', 400, 'invalid_request'],
+  ])('maps %s to TokenEndpointError %s %s', async (_name, expected, code, status, oauthError) => {
+    idp.tokenAnswer = { status, body: { error: oauthError, error_description: 'refused' } };
+    const error = await rejectionOf(service.exchange(subject, target));
+    expect(error).toBeInstanceOf(TokenEndpointError);
+    expect(error.getStatus?.()).toBe(expected);
+    expect(error.code).toBe(code);
+    expect((error as TokenEndpointError).oauthError).toBe(oauthError);
+  });
+
+  it('answers a refused subject with an invalid_token challenge and a denied exchange with insufficient_scope', async () => {
+    idp.tokenAnswer = { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid token' } };
+    const rejected = (await rejectionOf(service.exchange(subject, target))) as TokenEndpointError;
+    expect(rejected.wwwAuthenticate('s2s')).toMatch(/^Bearer realm="s2s", error="invalid_token", /);
+    idp.tokenAnswer = { status: 403, body: { error: 'access_denied' } };
+    const denied = (await rejectionOf(service.exchange(subject, target))) as TokenEndpointError;
+    expect(denied.wwwAuthenticate('s2s')).toMatch(/^Bearer realm="s2s", error="insufficient_scope", /);
+  });
+
+  it('maps a Keycloak 500 to 503 IdentityProviderUnavailableError and does not cache it', async () => {
+    idp.tokenAnswer = { status: 500, body: { error: 'unknown_error' } };
+    const error = await rejectionOf(service.exchange(subject, target));
+    expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
+    expect(error.getStatus?.()).toBe(503);
+    idp.tokenAnswer = { status: 200, body: { access_token: 'recovered', expires_in: 300 } };
+    await expect(service.exchange(subject, target)).resolves.toBe('recovered');
+  });
+
+  it('maps a reset connection to 503 after a single attempt', async () => {
+    idp.behaviour.token = 'reset';
+    expect(await rejectionOf(service.exchange(subject, target))).toBeInstanceOf(
+      IdentityProviderUnavailableError,
+    );
+    expect(idp.requests.token).toBe(1);
   });
 });

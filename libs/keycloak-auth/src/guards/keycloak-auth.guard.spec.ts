@@ -12,6 +12,8 @@ import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { LocalIdp } from '../../test/local-idp';
 
+// Express is not covered: @nestjs/platform-express is not a dependency of this repository.
+
 @Controller()
 class ProbeController {
   @Public()
@@ -22,7 +24,7 @@ class ProbeController {
 
   @Get('me')
   me(@CurrentPrincipal() principal: Principal) {
-    return { sub: principal.subject, azp: principal.clientId };
+    return principal;
   }
 
   @RequireScopes('orders.read')
@@ -43,10 +45,16 @@ class ProbeController {
     return { ok: true };
   }
 
-  @Roles('service-b:auditor')
+  @Roles('service-b:admin')
   @Get('client-role')
   clientRole() {
     return { ok: true };
+  }
+
+  @AllowedCallers('service-b')
+  @Get('only-b')
+  onlyB(@CurrentPrincipal() principal: Principal) {
+    return { caller: principal.clientId };
   }
 
   @ExchangeToken({ audience: 'service-c', scope: 'analytics.run' })
@@ -56,11 +64,48 @@ class ProbeController {
     return { token };
   }
 
-  @AllowedCallers('service-b')
-  @Get('only-b')
-  onlyB() {
-    return { ok: true };
+  @Public()
+  @ExchangeToken({ audience: 'service-c' })
+  @UseInterceptors(TokenExchangeInterceptor)
+  @Get('exchange-without-token')
+  exchangeWithoutToken() {
+    return { reached: true };
   }
+}
+
+@Public()
+@Controller('public-class')
+class PublicController {
+  @Get()
+  open() {
+    return { open: true };
+  }
+}
+
+async function startApp(idpUrl: string): Promise<{ app: INestApplication; base: string }> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      KeycloakAuthModule.forRoot({
+        url: idpUrl,
+        realm: 's2s',
+        clientId: 'service-b',
+        clientSecret: 'b-secret',
+        mode: 'jwt',
+        audience: 'service-b',
+        httpTimeoutMs: 1000,
+      }),
+    ],
+    controllers: [ProbeController, PublicController],
+  }).compile();
+  const app = moduleRef.createNestApplication(new FastifyAdapter());
+  await app.listen(0, '127.0.0.1');
+  return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+}
+
+async function get(base: string, path: string, authorization?: string) {
+  const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+  const body = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
 }
 
 describe('KeycloakAuthGuard over HTTP (Fastify)', () => {
@@ -70,125 +115,199 @@ describe('KeycloakAuthGuard over HTTP (Fastify)', () => {
 
   beforeAll(async () => {
     idp = await LocalIdp.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        KeycloakAuthModule.forRoot({
-          url: idp.url,
-          realm: 's2s',
-          clientId: 'service-b',
-          clientSecret: 'b-secret',
-          mode: 'jwt',
-          audience: 'service-b',
-        }),
-      ],
-      controllers: [ProbeController],
-    }).compile();
-    app = moduleRef.createNestApplication(new FastifyAdapter());
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    ({ app, base } = await startApp(idp.url));
   });
   afterAll(async () => {
     await app.close();
     await idp.stop();
   });
 
-  const get = async (path: string, authorization?: string) => {
-    const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
-    const body = (await res.json()) as Record<string, unknown>;
-    return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
-  };
-  const bearer = async (overrides: Record<string, unknown> = {}) =>
-    `Bearer ${await idp.sign(idp.claims(Date.now(), overrides))}`;
+  const call = (path: string, authorization?: string) => get(base, path, authorization);
+  const bearer = async (claims: Record<string, unknown> = {}) => `Bearer ${await idp.issue(claims)}`;
 
   it('lets a public route through without a token', async () => {
-    expect(await get('/open')).toMatchObject({ status: 200, body: { open: true } });
+    expect(await call('/open')).toEqual({ status: 200, challenge: null, body: { open: true } });
+    expect((await call('/public-class')).status).toBe(200);
   });
 
   it('hands the verified principal to the handler', async () => {
-    expect(await get('/me', await bearer())).toMatchObject({
-      status: 200,
-      body: { sub: 'user-1', azp: 'service-a' },
-    });
-  });
-
-  it.each([
-    ['no Authorization header', undefined],
-    ['another scheme', 'Basic c2VydmljZS1hOnNlY3JldA=='],
-    ['an empty bearer token', 'Bearer '],
-    ['a token that is not a JWT', 'Bearer abc'],
-  ])('answers %s with 401 invalid_token and an RFC 6750 challenge', async (_name, authorization) => {
-    const res = await get('/me', authorization);
-    expect(res.status).toBe(401);
-    expect(res.challenge).toMatch(/^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/);
-    expect(res.body).toMatchObject({ statusCode: 401, error: 'invalid_token' });
-    expect(typeof res.body.code).toBe('string');
-  });
-
-  it('answers an expired token with 401 naming the reason', async () => {
-    const now = Math.floor(Date.now() / 1000);
-    const res = await get('/me', await bearer({ iat: now - 600, exp: now - 60 }));
-    expect(res.status).toBe(401);
-    expect(res.challenge).toContain('error_description="token expired"');
-    expect(res.body.code).toBe('token_expired');
-  });
-
-  it('answers a missing scope with 403 insufficient_scope naming the required scopes', async () => {
-    const res = await get('/orders', await bearer({ scope: 'profile' }));
-    expect(res.status).toBe(403);
-    expect(res.challenge).toMatch(/^Bearer realm="s2s", error="insufficient_scope", .*scope="orders.read"$/);
+    const res = await call('/me', await bearer());
+    expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
-      statusCode: 403,
-      error: 'insufficient_scope',
-      code: 'insufficient_scope',
+      subject: 'user-1',
+      username: 'alice',
+      clientId: 'service-a',
+      audience: ['service-b'],
+      scopes: ['orders.read', 'profile'],
+      realmRoles: ['orders-user'],
+      clientRoles: { 'service-b': ['admin'] },
+      issuer: idp.issuer,
     });
-    const both = await get('/analytics', await bearer());
-    expect(both.status).toBe(403);
-    expect(both.challenge).toContain('scope="orders.read analytics.run"');
   });
 
-  it('lets a token with the scope through', async () => {
-    expect((await get('/orders', await bearer())).status).toBe(200);
-  });
-
-  it('checks realm roles', async () => {
-    expect((await get('/realm-role', await bearer())).status).toBe(200);
-    const res = await get('/realm-role', await bearer({ realm_access: { roles: [] } }));
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('insufficient_role');
-  });
-
-  it('checks client roles', async () => {
-    expect((await get('/client-role', await bearer())).status).toBe(403);
-    const withRole = await bearer({ resource_access: { 'service-b': { roles: ['auditor'] } } });
-    expect((await get('/client-role', withRole)).status).toBe(200);
-  });
-
-  it('lets only the allowed caller (azp) through', async () => {
-    const res = await get('/only-b', await bearer());
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('caller_not_allowed');
-    expect((await get('/only-b', await bearer({ azp: 'service-b' }))).status).toBe(200);
-  });
-
-  it('exchanges the verified incoming token for the handler (RFC 8693), once per token', async () => {
-    idp.tokenAnswer = { status: 200, body: { access_token: 'token-for-c', expires_in: 300 } };
-    const authorization = await bearer();
-    expect(await get('/exchange', authorization)).toMatchObject({
-      status: 200,
-      body: { token: 'token-for-c' },
-    });
-    expect(idp.forms.token.at(-1)?.get('subject_token')).toBe(authorization.slice('Bearer '.length));
-    await get('/exchange', authorization);
-    expect(idp.requests.token).toBe(1);
-  });
-
-  it('answers 403 when Keycloak denies the exchange', async () => {
-    idp.tokenAnswer = {
-      status: 403,
-      body: { error: 'access_denied', error_description: 'Client not allowed to exchange' },
+  describe('answers 401 invalid_token with an RFC 6750 challenge and a JSON body', () => {
+    const expectInvalidToken = (res: Awaited<ReturnType<typeof call>>, code: string) => {
+      expect(res.status).toBe(401);
+      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/);
+      expect(res.body).toEqual({
+        statusCode: 401,
+        error: 'invalid_token',
+        message: expect.stringMatching(/\S/),
+        code,
+      });
+      expect(res.challenge).toContain(`error_description="${res.body.message}"`);
     };
-    const res = await get('/exchange', await bearer());
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('exchange_denied');
+
+    it.each([
+      ['no Authorization header', undefined, 'token_missing'],
+      ['another scheme (Basic)', 'Basic c2VydmljZS1hOnNlY3JldA==', 'token_malformed'],
+      ['Bearer with an empty token', 'Bearer ', 'token_malformed'],
+      ['a bearer token that is not a JWT', 'Bearer abc', 'token_malformed'],
+    ])('for %s', async (_name, authorization, code) => {
+      expectInvalidToken(await call('/me', authorization), code);
+    });
+
+    it('for an expired token', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const res = await call('/me', await bearer({ iat: now - 600, exp: now - 60 }));
+      expectInvalidToken(res, 'token_expired');
+      expect(res.challenge).toContain('error_description="token expired"');
+    });
+
+    it('for a token meant for another service', async () => {
+      expectInvalidToken(await call('/me', await bearer({ aud: 'service-c' })), 'token_audience_invalid');
+    });
+  });
+
+  describe('answers 403 insufficient_scope', () => {
+    it('for a token without the required scope, naming it', async () => {
+      const res = await call('/orders', await bearer({ scope: 'profile' }));
+      expect(res.status).toBe(403);
+      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="insufficient_scope", /);
+      expect(res.challenge).toContain('scope="orders.read"');
+      expect(res.body).toEqual({
+        statusCode: 403,
+        error: 'insufficient_scope',
+        message: 'token lacks scope orders.read',
+        code: 'insufficient_scope',
+      });
+    });
+
+    it('naming every required scope when one of several is missing', async () => {
+      const res = await call('/analytics', await bearer());
+      expect(res.status).toBe(403);
+      expect(res.challenge).toContain('scope="orders.read analytics.run"');
+      expect(res.body.message).toBe('token lacks scope analytics.run');
+    });
+
+    it('for a token without the realm role', async () => {
+      const res = await call('/realm-role', await bearer({ realm_access: { roles: ['other'] } }));
+      expect(res.status).toBe(403);
+      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="insufficient_scope", /);
+      expect(res.body.code).toBe('insufficient_role');
+    });
+
+    it.each([
+      ['another role of that client', { 'service-b': { roles: ['viewer'] } }],
+      ['that role of another client', { 'service-c': { roles: ['admin'] } }],
+      ['no client roles at all', undefined],
+    ])('for a token without the client role: %s', async (_name, resourceAccess) => {
+      const res = await call('/client-role', await bearer({ resource_access: resourceAccess }));
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('insufficient_role');
+    });
+
+    it('for a caller (azp) that is not allowed', async () => {
+      const res = await call('/only-b', await bearer({ azp: 'service-a' }));
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('caller_not_allowed');
+      expect(res.body.message).toBe('caller service-a is not allowed here');
+    });
+  });
+
+  describe('lets through', () => {
+    it('a token with the scope', async () => {
+      expect(await call('/orders', await bearer())).toMatchObject({ status: 200, body: { ok: true } });
+    });
+
+    it('a token with the realm role', async () => {
+      expect((await call('/realm-role', await bearer())).status).toBe(200);
+    });
+
+    it('a token with the client role service-b:admin', async () => {
+      expect((await call('/client-role', await bearer())).status).toBe(200);
+    });
+
+    it('the allowed caller', async () => {
+      expect(await call('/only-b', await bearer({ azp: 'service-b' }))).toMatchObject({
+        status: 200,
+        body: { caller: 'service-b' },
+      });
+    });
+  });
+
+  describe('token exchange (RFC 8693) before the handler', () => {
+    it('exchanges the verified incoming token, once per token', async () => {
+      idp.tokenAnswer = { status: 200, body: { access_token: 'token-for-c', expires_in: 300 } };
+      const before = idp.requests.token;
+      const authorization = await bearer();
+      expect(await call('/exchange', authorization)).toMatchObject({
+        status: 200,
+        body: { token: 'token-for-c' },
+      });
+      expect(idp.forms.token.at(-1)?.get('subject_token')).toBe(authorization.slice('Bearer '.length));
+      await call('/exchange', authorization);
+      expect(idp.requests.token - before).toBe(1);
+    });
+
+    it('answers 403 when Keycloak denies the exchange', async () => {
+      idp.tokenAnswer = {
+        status: 403,
+        body: { error: 'access_denied', error_description: 'Client not allowed' },
+      };
+      const res = await call('/exchange', await bearer());
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('exchange_denied');
+    });
+
+    it('answers 401 when there is no verified token to exchange', async () => {
+      const res = await call('/exchange-without-token');
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('token_missing');
+    });
+  });
+});
+
+describe('KeycloakAuthGuard over HTTP with Keycloak unreachable', () => {
+  let idp: LocalIdp;
+  let app: INestApplication;
+  let base: string;
+  let token: string;
+
+  beforeAll(async () => {
+    idp = await LocalIdp.start();
+    idp.behaviour.jwks = 'reset';
+    token = await idp.issue();
+    ({ app, base } = await startApp(idp.url));
+  });
+  afterAll(async () => {
+    await app.close();
+    await idp.stop();
+  });
+
+  it('answers 503 idp_unavailable without a challenge (fail closed, not the caller’s fault)', async () => {
+    const res = await get(base, '/me', `Bearer ${token}`);
+    expect(res.status).toBe(503);
+    expect(res.challenge).toBeNull();
+    expect(res.body).toEqual({
+      statusCode: 503,
+      error: 'idp_unavailable',
+      message: expect.stringContaining('signing keys unavailable'),
+      code: 'idp_unavailable',
+    });
+  });
+
+  it('still serves public routes', async () => {
+    expect((await get(base, '/open')).status).toBe(200);
   });
 });

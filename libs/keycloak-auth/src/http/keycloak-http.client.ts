@@ -80,9 +80,10 @@ function parseJson(text: string): unknown {
 }
 
 function describe(cause: unknown): string {
-  if (cause instanceof Error) {
-    const code = (cause as { code?: string }).code;
-    return code ? `${code}` : cause.name === 'TimeoutError' ? 'timed out' : cause.message;
-  }
-  return String(cause);
+  // Read by shape, not instanceof: AbortSignal.timeout() rejects with a DOMException whose numeric legacy `code`
+  // (23) says nothing, and which is not an instance of this realm's Error under a test runner's VM.
+  const { code, name, message } = (cause ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string') return code;
+  if (name === 'TimeoutError') return 'timed out';
+  return typeof message === 'string' ? message : String(cause);
 }

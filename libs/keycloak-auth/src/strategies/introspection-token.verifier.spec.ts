@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
 import { KeycloakHttpClient } from '../http/keycloak-http.client';
 import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
@@ -19,81 +20,173 @@ describe('IntrospectionTokenVerifier', () => {
       clock,
       http,
     );
-    const claims = idp.claims(clock.now());
-    token = await idp.sign(claims);
-    idp.introspectAnswer = { status: 200, body: { ...claims, active: true, client_id: 'service-a' } };
+    token = await idp.issue({}, { now: clock.now() });
+    idp.introspectAnswer = LocalIdp.activeAnswer(token);
   });
   afterEach(async () => {
     await http.close();
     await idp.stop();
   });
 
-  it('turns an active answer into the principal, asking as service-b with HTTP Basic', async () => {
+  const refused = async (promise: Promise<unknown>, code: string) => {
+    const error = await rejectionOf(promise);
+    expect(error).toBeInstanceOf(InvalidTokenError);
+    expect(error.code).toBe(code);
+    expect(error.getStatus?.()).toBe(401);
+  };
+  const unavailable = async (promise: Promise<unknown>) => {
+    const error = await rejectionOf(promise);
+    expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
+    expect(error.getStatus?.()).toBe(503);
+    expect(error.code).toBe('idp_unavailable');
+    return error;
+  };
+
+  it('turns an active answer into the principal', async () => {
     await expect(verifier.verify(token)).resolves.toMatchObject({
       subject: 'user-1',
+      username: 'alice',
       clientId: 'service-a',
+      audience: ['service-b'],
       scopes: ['orders.read', 'profile'],
+      realmRoles: ['orders-user'],
+      clientRoles: { 'service-b': ['admin'] },
+      issuer: idp.issuer,
     });
-    expect(idp.forms.introspect[0].get('token')).toBe(token);
+  });
+
+  it('asks as service-b with HTTP Basic and the token in a form body', async () => {
+    await verifier.verify(token);
+    expect(idp.requests.introspect).toBe(1);
     expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service-b:b-secret').toString('base64')}`);
+    expect(idp.contentTypes[0]).toBe('application/x-www-form-urlencoded');
+    expect(Object.fromEntries(idp.forms.introspect[0])).toEqual({ token, token_type_hint: 'access_token' });
   });
 
   it('refuses an inactive token with 401 token_inactive', async () => {
     idp.introspectAnswer = { status: 200, body: { active: false } };
-    const error = await rejectionOf(verifier.verify(token));
-    expect(error).toBeInstanceOf(InvalidTokenError);
-    expect(error.code).toBe('token_inactive');
+    await refused(verifier.verify(token), 'token_inactive');
   });
 
-  it('refuses an active token meant for another service', async () => {
-    const claims = idp.claims(clock.now(), { aud: 'service-c' });
-    idp.introspectAnswer = { status: 200, body: { ...claims, active: true } };
-    expect((await rejectionOf(verifier.verify(await idp.sign(claims)))).code).toBe('token_audience_invalid');
+  it('refuses an active token meant for another service with 401 token_audience_invalid', async () => {
+    const forC = await idp.issue({ aud: 'service-c' }, { now: clock.now() });
+    idp.introspectAnswer = LocalIdp.activeAnswer(forC);
+    await refused(verifier.verify(forC), 'token_audience_invalid');
   });
 
-  it('reuses an answer within the TTL and asks again after it', async () => {
-    await verifier.verify(token);
-    clock.advance(29_000);
-    await verifier.verify(token);
-    expect(idp.requests.introspect).toBe(1);
-    clock.advance(2_000);
-    await verifier.verify(token);
-    expect(idp.requests.introspect).toBe(2);
+  it('refuses an active ID token: introspection says active, not that it is an access token', async () => {
+    const idToken = await idp.issue({ typ: 'ID' }, { now: clock.now() });
+    idp.introspectAnswer = LocalIdp.activeAnswer(idToken);
+    await refused(verifier.verify(idToken), 'token_type_invalid');
   });
 
-  it("never reuses an answer past the token's exp", async () => {
-    const claims = idp.claims(clock.now(), { exp: Math.floor(clock.now() / 1000) + 10 });
-    const shortLived = await idp.sign(claims);
-    idp.introspectAnswer = { status: 200, body: { ...claims, active: true } };
-    await verifier.verify(shortLived);
-    clock.advance(11_000);
-    idp.introspectAnswer = { status: 200, body: { active: false } };
-    expect((await rejectionOf(verifier.verify(shortLived))).code).toBe('token_inactive');
-    expect(idp.requests.introspect).toBe(2);
+  it.each([
+    ['from another issuer', () => ({ iss: 'http://127.0.0.1:1/realms/other' }), 'token_issuer_invalid'],
+    [
+      'expired (past the clock tolerance)',
+      (now: number) => ({ iat: now - 600, exp: now - 6 }),
+      'token_expired',
+    ],
+    ['not yet valid (nbf)', (now: number) => ({ nbf: now + 60 }), 'token_not_yet_valid'],
+    [
+      'issued in the future (iat)',
+      (now: number) => ({ iat: now + 3600, exp: now + 7200 }),
+      'token_issued_in_future',
+    ],
+    ['without azp', () => ({ azp: undefined }), 'token_claims_invalid'],
+  ])('re-checks the claims of an active answer: refuses one %s', async (_name, claims, code) => {
+    const odd = await idp.issue(claims(Math.floor(clock.now() / 1000)), { now: clock.now() });
+    idp.introspectAnswer = LocalIdp.activeAnswer(odd);
+    await refused(verifier.verify(odd), code);
   });
 
-  it('shares one request among concurrent checks of one token', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
-    expect(results.every((p) => p.subject === 'user-1')).toBe(true);
-    expect(idp.requests.introspect).toBe(1);
-  });
-
-  it('refuses garbage without asking Keycloak', async () => {
-    expect((await rejectionOf(verifier.verify('not a token'))).code).toBe('token_malformed');
+  it.each([['not a token'], ['a.b'], ['']])('refuses %p without asking Keycloak', async (garbage) => {
+    await refused(verifier.verify(garbage), 'token_malformed');
     expect(idp.requests.introspect).toBe(0);
   });
 
-  it('fails closed with 503 when Keycloak answers 500', async () => {
-    idp.introspectAnswer = { status: 500, body: { error: 'unknown_error' } };
-    const error = await rejectionOf(verifier.verify(token));
-    expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
-    expect(error.getStatus?.()).toBe(503);
+  describe('cache', () => {
+    it('answers the second verify without a request', async () => {
+      await verifier.verify(token);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+      expect(idp.requests.introspect).toBe(1);
+      expect(verifier.cacheStats).toEqual({ hits: 1, misses: 1 });
+    });
+
+    it('reuses an answer for at most introspectionCacheTtlSec', async () => {
+      await verifier.verify(token);
+      clock.advance(29_999);
+      await verifier.verify(token);
+      expect(idp.requests.introspect).toBe(1);
+      clock.advance(1);
+      idp.introspectAnswer = { status: 200, body: { active: false } }; // revoked meanwhile
+      await refused(verifier.verify(token), 'token_inactive');
+      expect(idp.requests.introspect).toBe(2);
+    });
+
+    it("never reuses an answer past the token's exp", async () => {
+      const shortLived = await idp.issue({}, { now: clock.now(), lifetimeSec: 10 });
+      idp.introspectAnswer = LocalIdp.activeAnswer(shortLived);
+      await verifier.verify(shortLived);
+      const expMs = (decodeJwt(shortLived).exp as number) * 1000;
+      clock.advance(expMs - 1 - clock.now());
+      await verifier.verify(shortLived);
+      expect(idp.requests.introspect).toBe(1);
+      clock.advance(1);
+      idp.introspectAnswer = { status: 200, body: { active: false } };
+      await refused(verifier.verify(shortLived), 'token_inactive');
+      expect(idp.requests.introspect).toBe(2);
+    });
+
+    it('shares one request among 20 concurrent verifies of one token', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(token)));
+      expect(results.map((p) => p.subject)).toEqual(Array(20).fill('user-1'));
+      expect(idp.requests.introspect).toBe(1);
+    });
+
+    it('does not remember a failure: the next verify asks again', async () => {
+      idp.introspectAnswer = { status: 500, body: {} };
+      await unavailable(verifier.verify(token));
+      idp.introspectAnswer = LocalIdp.activeAnswer(token);
+      await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+      expect(idp.requests.introspect).toBe(2);
+    });
   });
 
-  it('fails closed with 503 while Keycloak is unreachable and recovers by itself when it is back', async () => {
-    await idp.stop();
-    expect((await rejectionOf(verifier.verify(token))).getStatus?.()).toBe(503);
-    await idp.restart();
-    await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+  describe('fails closed with 503 IdentityProviderUnavailableError when Keycloak', () => {
+    it('is down (server stopped), and recovers by itself when it is back', async () => {
+      await idp.stop();
+      const error = await unavailable(verifier.verify(token));
+      expect(error.message).toMatch(/^Keycloak unreachable at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
+      await idp.restart();
+      await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+    });
+
+    it('resets the connection', async () => {
+      idp.behaviour.introspect = 'reset';
+      await unavailable(verifier.verify(token));
+    });
+
+    it('does not answer within the HTTP timeout', async () => {
+      const impatient = new KeycloakHttpClient(150);
+      verifier = new IntrospectionTokenVerifier(idp.options({ mode: 'introspection' }), clock, impatient);
+      idp.behaviour.introspect = 'hang';
+      const error = await unavailable(verifier.verify(token));
+      expect(error.message).toMatch(
+        /^Keycloak unreachable at http:\/\/127\.0\.0\.1:\d+: (timed out|UND_ERR_\w+_TIMEOUT)$/,
+      );
+      await impatient.close();
+    });
+
+    it.each([
+      ['answers HTTP 500', { status: 500, body: { error: 'unknown_error' } }],
+      ['answers HTTP 503', { status: 503, body: {} }],
+      ['refuses our own client credentials (HTTP 401)', { status: 401, body: { error: 'invalid_client' } }],
+      ['answers a page that is not JSON', { status: 200, body: '<html>proxy error</html>' }],
+      ['answers JSON without active', { status: 200, body: { sub: 'user-1' } }],
+    ])('%s', async (_name, answer) => {
+      idp.introspectAnswer = answer;
+      await unavailable(verifier.verify(token));
+    });
   });
 });

@@ -26,8 +26,10 @@ export function fromJoseError(error: unknown): KeycloakAuthError {
     case 'ERR_JWKS_NO_MATCHING_KEY':
     case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
       return new InvalidTokenError('token_key_unknown', 'token signed by an unknown key');
+    // ERR_JOSE_GENERIC is the only code jose gives a JWKS answer that is not 200 or not JSON: Keycloak failing.
     case 'ERR_JWKS_TIMEOUT':
     case 'ERR_JWKS_INVALID':
+    case 'ERR_JOSE_GENERIC':
       return new IdentityProviderUnavailableError('signing keys unavailable');
     default:
       return new InvalidTokenError('token_malformed', 'token malformed');

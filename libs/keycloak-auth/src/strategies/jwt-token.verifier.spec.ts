@@ -1,4 +1,5 @@
-import { SignJWT, base64url } from 'jose';
+import { createPublicKey, JsonWebKey } from 'node:crypto';
+import { base64url, decodeProtectedHeader, SignJWT } from 'jose';
 import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
 import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
 import { JwtTokenVerifier } from './jwt-token.verifier';
@@ -11,10 +12,13 @@ describe('JwtTokenVerifier', () => {
   beforeEach(async () => {
     idp = await LocalIdp.start();
     clock = new TestClock();
-    verifier = new JwtTokenVerifier(idp.options({ jwksCooldownMs: 200 }), clock);
+    verifier = new JwtTokenVerifier(idp.options(), clock);
   });
   afterEach(() => idp.stop());
 
+  const now = () => Math.floor(clock.now() / 1000);
+  const issue = (claims: Record<string, unknown> = {}, opts: Parameters<LocalIdp['issue']>[1] = {}) =>
+    idp.issue(claims, { now: clock.now(), ...opts });
   const refused = async (token: string, code: string) => {
     const error = await rejectionOf(verifier.verify(token));
     expect(error).toBeInstanceOf(InvalidTokenError);
@@ -22,113 +26,218 @@ describe('JwtTokenVerifier', () => {
     expect(error.getStatus?.()).toBe(401);
   };
 
-  it('turns a valid token into the principal', async () => {
-    const principal = await verifier.verify(await idp.sign(idp.claims(clock.now())));
-    expect(principal).toMatchObject({
-      subject: 'user-1',
-      username: 'alice',
-      clientId: 'service-a',
-      audience: ['service-b'],
-      scopes: ['orders.read', 'profile'],
-      realmRoles: ['orders-user'],
-      clientRoles: { 'service-b': ['admin'] },
-      issuer: idp.issuer,
+  describe('a valid token', () => {
+    it('becomes the principal', async () => {
+      const token = await issue({ aud: ['service-b', 'account'], jti: 'jti-1' });
+      const principal = await verifier.verify(token);
+      expect(principal).toEqual({
+        subject: 'user-1',
+        username: 'alice',
+        clientId: 'service-a',
+        audience: ['service-b', 'account'],
+        scopes: ['orders.read', 'profile'],
+        realmRoles: ['orders-user'],
+        clientRoles: { 'service-b': ['admin'] },
+        issuer: idp.issuer,
+        expiresAt: now() + 300,
+        issuedAt: now(),
+        tokenId: 'jti-1',
+        claims: expect.objectContaining({ typ: 'Bearer', azp: 'service-a' }),
+      });
+      expect(Object.isFrozen(principal.claims)).toBe(true);
+    });
+
+    it('is accepted for any one of the configured audiences', async () => {
+      verifier = new JwtTokenVerifier(idp.options({ audience: ['orders-api', 'service-b'] }), clock);
+      await expect(verifier.verify(await issue({ aud: 'service-b' }))).resolves.toMatchObject({
+        audience: ['service-b'],
+      });
+    });
+
+    it('is verified once: the second verify is a cache hit', async () => {
+      const token = await issue();
+      await verifier.verify(token);
+      expect(verifier.cacheStats).toEqual({ hits: 0, misses: 1 });
+      await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+      expect(verifier.cacheStats).toEqual({ hits: 1, misses: 1 });
+      expect(idp.requests.jwks).toBe(1);
+    });
+
+    it('still verifies from the cache after the JWKS server has stopped', async () => {
+      const token = await issue();
+      await verifier.verify(token);
+      await idp.stop();
+      await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
+      expect(verifier.cacheStats.hits).toBe(1);
+    });
+
+    it('is served from the cache only until its exp', async () => {
+      const token = await issue();
+      await verifier.verify(token);
+      clock.advance(300_000 + 5_000);
+      await refused(token, 'token_expired');
     });
   });
 
-  it('verifies a token once and serves it from the cache until exp, even with Keycloak gone', async () => {
-    const token = await idp.sign(idp.claims(clock.now()));
-    await verifier.verify(token);
-    await idp.stop();
-    await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
-    expect(verifier.cacheStats).toEqual({ hits: 1, misses: 1 });
-    idp = await LocalIdp.start(); // for afterEach
+  describe('refuses with 401 a token that is', () => {
+    it.each([
+      ['expired', { iat: -600, exp: -60 }, 'token_expired'],
+      ['not yet valid (nbf in the future)', { nbf: +120 }, 'token_not_yet_valid'],
+      ['issued far in the future (iat)', { iat: +3600, exp: +7200 }, 'token_issued_in_future'],
+    ])('%s', async (_name, shift, code) => {
+      const times = Object.fromEntries(Object.entries(shift).map(([claim, delta]) => [claim, now() + delta]));
+      await refused(await issue(times), code);
+    });
+
+    it('expired only within the clock tolerance: accepted', async () => {
+      await expect(verifier.verify(await issue({ iat: now() - 300, exp: now() - 3 }))).resolves.toBeDefined();
+    });
+
+    it.each([
+      ['from another issuer', { iss: 'http://127.0.0.1:1/realms/other' }, 'token_issuer_invalid'],
+      ['meant for another service', { aud: 'service-c' }, 'token_audience_invalid'],
+      ['an ID token (typ ID)', { typ: 'ID' }, 'token_type_invalid'],
+      ['a refresh token (typ Refresh)', { typ: 'Refresh' }, 'token_type_invalid'],
+      ['without typ', { typ: undefined }, 'token_type_invalid'],
+      ['without sub', { sub: undefined }, 'token_claims_invalid'],
+      ['without azp', { azp: undefined }, 'token_claims_invalid'],
+      ['without exp', { exp: undefined }, 'token_claims_invalid'],
+    ])('%s', async (_name, claims, code) => {
+      await refused(await issue(claims), code);
+    });
+
+    it('unsigned (alg none)', async () => {
+      const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT', kid: 'key-1' }));
+      const [, payload] = (await issue()).split('.');
+      await refused(`${header}.${payload}.`, 'token_algorithm_not_allowed');
+    });
+
+    it('signed with an asymmetric algorithm the options do not list', async () => {
+      verifier = new JwtTokenVerifier(idp.options({ algorithms: ['ES256'] }), clock);
+      await refused(await issue(), 'token_algorithm_not_allowed');
+    });
+
+    const realmPublicKey = () => createPublicKey({ key: idp.publicJwk() as JsonWebKey, format: 'jwk' });
+    it.each([
+      ['its PEM', () => realmPublicKey().export({ type: 'spki', format: 'pem' })],
+      ['its DER', () => realmPublicKey().export({ type: 'spki', format: 'der' })],
+      ['its JWK', () => Buffer.from(JSON.stringify(idp.publicJwk()))],
+    ])(
+      "HS256-signed with the realm public key's bytes as secret, %s (key confusion)",
+      async (_form, bytes) => {
+        const secret = new Uint8Array(Buffer.from(bytes()));
+        const [, payload] = (await issue()).split('.');
+        const token = await new SignJWT(JSON.parse(Buffer.from(payload, 'base64url').toString()))
+          .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: 'key-1' })
+          .sign(secret);
+        await refused(token, 'token_algorithm_not_allowed');
+      },
+    );
+
+    it('changed in one payload byte', async () => {
+      const [header, payload, signature] = (await issue()).split('.');
+      const bytes = Buffer.from(payload, 'base64url');
+      const at = bytes.indexOf('user-1') + 5;
+      bytes[at] = '2'.charCodeAt(0);
+      expect(bytes.toString()).toContain('"sub":"user-2"');
+      await refused(`${header}.${bytes.toString('base64url')}.${signature}`, 'token_signature_invalid');
+    });
+
+    it('signed by a key the JWKS never had, under a published kid', async () => {
+      const stranger = await LocalIdp.newKey('key-1');
+      await refused(await issue({}, { key: stranger }), 'token_signature_invalid');
+    });
+
+    it('signed by a key the JWKS never had, under an unknown kid', async () => {
+      const stranger = await LocalIdp.newKey('stranger');
+      const token = await issue({}, { key: stranger });
+      expect(decodeProtectedHeader(token).kid).toBe('stranger');
+      await refused(token, 'token_key_unknown');
+    });
+
+    it.each([
+      ['a word', 'garbage'],
+      ['three parts that are not JSON', 'a.b.c'],
+      ['two parts', 'a.b'],
+      ['oversized', `${'x'.repeat(20_000)}.y.z`],
+    ])('not a JWT: %s', async (_name, garbage) => {
+      await refused(garbage, 'token_malformed');
+      expect(idp.requests.jwks).toBe(0);
+    });
   });
 
-  it('stops serving a cached token once it has expired', async () => {
-    const token = await idp.sign(idp.claims(clock.now()));
-    await verifier.verify(token);
-    clock.advance(301_000 + 5_000);
-    await refused(token, 'token_expired');
+  describe('key rotation', () => {
+    it('accepts a token whose new kid the JWKS now serves, after one refetch', async () => {
+      verifier = new JwtTokenVerifier(idp.options({ jwksCooldownMs: 0 }), clock);
+      await verifier.verify(await issue());
+      expect(idp.requests.jwks).toBe(1);
+      await idp.addKey('key-2');
+      await expect(verifier.verify(await issue({}, { key: 'key-2' }))).resolves.toMatchObject({
+        subject: 'user-1',
+      });
+      expect(idp.requests.jwks).toBe(2);
+    });
+
+    it('refetches the JWKS at most once for a flood of 50 unknown kids (cooldown)', async () => {
+      await verifier.verify(await issue());
+      const fetchesBefore = idp.requests.jwks;
+      const stranger = await LocalIdp.newKey('stranger');
+      const flood = await Promise.all(
+        Array.from({ length: 50 }, () => issue({}, { key: stranger, kid: `kid-${Math.random()}` })),
+      );
+      for (const token of flood) await refused(token, 'token_key_unknown');
+      expect(idp.requests.jwks - fetchesBefore).toBeLessThanOrEqual(1);
+    });
+
+    it('without a cooldown the same flood would refetch each time (the bound above is the cooldown)', async () => {
+      verifier = new JwtTokenVerifier(idp.options({ jwksCooldownMs: 0 }), clock);
+      await verifier.verify(await issue());
+      const stranger = await LocalIdp.newKey('stranger');
+      for (let i = 0; i < 5; i++)
+        await refused(await issue({}, { key: stranger, kid: `kid-${i}` }), 'token_key_unknown');
+      expect(idp.requests.jwks).toBe(6);
+    });
   });
 
-  it.each([
-    ['expired', { exp: -10 }, 'token_expired'],
-    ['nbf in the future', { nbf: +120 }, 'token_not_yet_valid'],
-    ['iat far in the future', { iat: +3600, exp: +7200 }, 'token_issued_in_future'],
-  ])('refuses a token %s', async (_name, shift, code) => {
-    const now = Math.floor(clock.now() / 1000);
-    const times = Object.fromEntries(Object.entries(shift).map(([k, v]) => [k, now + v]));
-    await refused(await idp.sign(idp.claims(clock.now(), times)), code);
-  });
+  describe('fails closed with 503 for a token not seen before when the JWKS', () => {
+    const unavailable = async (token: string) => {
+      const error = await rejectionOf(verifier.verify(token));
+      expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
+      expect(error.getStatus?.()).toBe(503);
+      expect(error.code).toBe('idp_unavailable');
+    };
 
-  it.each([
-    ['another issuer (realm)', { iss: 'http://127.0.0.1:1/realms/other' }, 'token_issuer_invalid'],
-    ['another audience', { aud: 'service-c' }, 'token_audience_invalid'],
-    ['an ID token', { typ: 'ID' }, 'token_type_invalid'],
-    ['a refresh token', { typ: 'Refresh' }, 'token_type_invalid'],
-    ['no azp', { azp: undefined }, 'token_claims_invalid'],
-    ['no sub', { sub: undefined }, 'token_claims_invalid'],
-  ])('refuses %s', async (_name, overrides, code) => {
-    await refused(await idp.sign(idp.claims(clock.now(), overrides)), code);
-  });
+    it('server is unreachable', async () => {
+      const token = await issue();
+      await idp.stop();
+      await unavailable(token);
+    });
 
-  it('refuses alg none', async () => {
-    const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT', kid: 'key-1' }));
-    const payload = base64url.encode(JSON.stringify(idp.claims(clock.now())));
-    await refused(`${header}.${payload}.`, 'token_algorithm_not_allowed');
-  });
+    it('connection is reset', async () => {
+      idp.behaviour.jwks = 'reset';
+      await unavailable(await issue());
+    });
 
-  it("refuses HS256 signed with the realm's public key (key confusion)", async () => {
-    const secret = new TextEncoder().encode(JSON.stringify(idp.publicJwk()));
-    const token = await new SignJWT(idp.claims(clock.now()))
-      .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
-      .sign(secret);
-    await refused(token, 'token_algorithm_not_allowed');
-  });
+    it('does not answer within the HTTP timeout', async () => {
+      verifier = new JwtTokenVerifier(idp.options({ httpTimeoutMs: 150 }), clock);
+      idp.behaviour.jwks = 'hang';
+      await unavailable(await issue());
+      expect(idp.requests.jwks).toBe(1);
+    });
 
-  it('refuses a token with one payload byte changed', async () => {
-    const [h, p, s] = (await idp.sign(idp.claims(clock.now()))).split('.');
-    const changed = Buffer.from(p, 'base64url').toString().replace('"user-1"', '"user-2"');
-    await refused(`${h}.${Buffer.from(changed).toString('base64url')}.${s}`, 'token_signature_invalid');
-  });
+    it.each([[500], [503]])('answers HTTP %s', async (status) => {
+      idp.jwksAnswer = { status, body: { error: 'unknown_error' } };
+      await unavailable(await issue());
+    });
 
-  it('refuses a token signed by a key the realm never had, under a known kid', async () => {
-    const stranger = await LocalIdp.newKey('key-1');
-    await refused(await idp.sign(idp.claims(clock.now()), stranger), 'token_signature_invalid');
-  });
+    it('answers a page that is not JSON', async () => {
+      idp.jwksAnswer = { status: 200, body: '<html>proxy error</html>' };
+      await unavailable(await issue());
+    });
 
-  it('refuses garbage without asking Keycloak', async () => {
-    await refused('garbage', 'token_malformed');
-    await refused('a.b.c', 'token_malformed');
-    expect(idp.requests.jwks).toBe(0);
-  });
-
-  it('accepts a token signed with a key rotated in after the JWKS was cached (one refetch)', async () => {
-    await verifier.verify(await idp.sign(idp.claims(clock.now())));
-    expect(idp.requests.jwks).toBe(1);
-    await idp.addKey('key-2');
-    await new Promise((resolve) => setTimeout(resolve, 250)); // past the cooldown of the first fetch
-    await expect(verifier.verify(await idp.sign(idp.claims(clock.now()), 'key-2'))).resolves.toBeDefined();
-    expect(idp.requests.jwks).toBe(2);
-  });
-
-  it('refetches the JWKS at most once for a flood of unknown kids', async () => {
-    await verifier.verify(await idp.sign(idp.claims(clock.now())));
-    const fetchesBefore = idp.requests.jwks;
-    const stranger = await LocalIdp.newKey('stranger');
-    for (let i = 0; i < 50; i++) {
-      await refused(await idp.sign(idp.claims(clock.now()), stranger, `random-${i}`), 'token_key_unknown');
-    }
-    expect(idp.requests.jwks - fetchesBefore).toBeLessThanOrEqual(1);
-  });
-
-  it('answers 503 (fail closed) when the JWKS cannot be fetched for a token not seen before', async () => {
-    const token = await idp.sign(idp.claims(clock.now()));
-    await idp.stop();
-    const error = await rejectionOf(verifier.verify(token));
-    expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
-    expect(error.getStatus?.()).toBe(503);
-    idp = await LocalIdp.start();
+    it('answers something that is not a key set', async () => {
+      idp.jwksAnswer = { status: 200, body: { keys: 'none' } };
+      await unavailable(await issue());
+    });
   });
 });

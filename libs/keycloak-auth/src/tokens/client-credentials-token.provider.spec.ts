@@ -9,83 +9,135 @@ describe('ClientCredentialsTokenProvider', () => {
   let clock: TestClock;
   let http: KeycloakHttpClient;
   let provider: ClientCredentialsTokenProvider;
-  let issued = 0;
+  let issued: number;
+
+  const providerWith = (overrides: Record<string, unknown> = {}) => {
+    const options = idp.options({ clientId: 'service-a', clientSecret: 'a-secret', ...overrides });
+    return new ClientCredentialsTokenProvider(options, clock, new TokenEndpointClient(options, http));
+  };
+  const answerTokens = (expiresIn: number) => {
+    idp.tokenAnswer = () => ({
+      status: 200,
+      body: { access_token: `token-${++issued}`, expires_in: expiresIn, token_type: 'Bearer' },
+    });
+  };
 
   beforeEach(async () => {
     idp = await LocalIdp.start();
     clock = new TestClock();
     http = new KeycloakHttpClient(1000);
-    const options = idp.options({
-      clientId: 'service-a',
-      clientSecret: 'a-secret',
-      refreshMarginSec: 30,
-      refreshFraction: 0.1,
-    });
-    provider = new ClientCredentialsTokenProvider(options, clock, new TokenEndpointClient(options, http));
+    provider = providerWith({ refreshMarginSec: 30, refreshFraction: 0.1 });
     issued = 0;
-    idp.tokenAnswer = () => ({ status: 200, body: { access_token: `token-${++issued}`, expires_in: 300 } });
+    answerTokens(300);
   });
   afterEach(async () => {
     await http.close();
     await idp.stop();
   });
 
-  it('asks for client_credentials as service-a with HTTP Basic', async () => {
+  it('asks for grant_type=client_credentials as service-a with HTTP Basic', async () => {
     await expect(provider.getToken()).resolves.toBe('token-1');
-    expect(idp.forms.token[0].get('grant_type')).toBe('client_credentials');
+    expect(Object.fromEntries(idp.forms.token[0])).toEqual({ grant_type: 'client_credentials' });
     expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service-a:a-secret').toString('base64')}`);
+    expect(idp.contentTypes[0]).toBe('application/x-www-form-urlencoded');
   });
 
-  it('serves the cached token and renews it 30 s before it expires, not earlier', async () => {
+  it('form-encodes id and secret before joining them for Basic (RFC 6749 §2.3.1)', async () => {
+    provider = providerWith({ clientSecret: 'p@ss:w rd' });
     await provider.getToken();
-    clock.advance(269_000);
+    expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service-a:p%40ss%3Aw+rd').toString('base64')}`);
+  });
+
+  it('serves the second call from the cache', async () => {
+    await provider.getToken();
     await expect(provider.getToken()).resolves.toBe('token-1');
-    clock.advance(2_000);
+    expect(idp.requests.token).toBe(1);
+    expect(provider.cacheStats).toEqual({ hits: 1, misses: 1 });
+  });
+
+  it('caches per scope and sends the extra scope', async () => {
+    await expect(provider.getToken({ scope: 'analytics.run' })).resolves.toBe('token-1');
+    await expect(provider.getToken()).resolves.toBe('token-2');
+    await expect(provider.getToken({ scope: ' analytics.run ' })).resolves.toBe('token-1');
+    expect(idp.forms.token.map((f) => f.get('scope'))).toEqual(['analytics.run', null]);
+  });
+
+  it('renews once the clock passes expiry minus the margin (30 s > 10 % of 300 s), not before', async () => {
+    await provider.getToken();
+    clock.advance(270_000 - 1);
+    await expect(provider.getToken()).resolves.toBe('token-1');
+    clock.advance(1);
     await expect(provider.getToken()).resolves.toBe('token-2');
     expect(idp.requests.token).toBe(2);
   });
 
-  it('renews at 10 % of the lifetime left when that is more than the margin', async () => {
-    idp.tokenAnswer = () => ({ status: 200, body: { access_token: `token-${++issued}`, expires_in: 3600 } });
+  it('renews once the clock passes expiry minus 10 % of the lifetime when that exceeds the margin', async () => {
+    answerTokens(3600);
     await provider.getToken();
-    clock.advance(3_239_000);
+    clock.advance(3_240_000 - 1);
     await expect(provider.getToken()).resolves.toBe('token-1');
-    clock.advance(2_000);
+    clock.advance(1);
+    await expect(provider.getToken()).resolves.toBe('token-2');
+    expect(idp.requests.token).toBe(2);
+  });
+
+  it('keeps a short-lived token for at least half its life, however large the margin', async () => {
+    answerTokens(40);
+    await provider.getToken();
+    clock.advance(20_000 - 1);
+    await expect(provider.getToken()).resolves.toBe('token-1');
+    clock.advance(1);
     await expect(provider.getToken()).resolves.toBe('token-2');
   });
 
-  it('shares one request among concurrent callers', async () => {
+  it('shares one request among 10 concurrent callers', async () => {
     const tokens = await Promise.all(Array.from({ length: 10 }, () => provider.getToken()));
-    expect(new Set(tokens)).toEqual(new Set(['token-1']));
+    expect(tokens).toEqual(Array(10).fill('token-1'));
     expect(idp.requests.token).toBe(1);
   });
 
-  it('retries while Keycloak answers 503, then succeeds', async () => {
+  it('retries while Keycloak answers 503, then succeeds (3 requests)', async () => {
     let calls = 0;
     idp.tokenAnswer = () =>
       ++calls < 3
-        ? { status: 503, body: {} }
+        ? { status: 503, body: { error: 'temporarily_unavailable' } }
         : { status: 200, body: { access_token: 'late', expires_in: 300 } };
     await expect(provider.getToken()).resolves.toBe('late');
     expect(idp.requests.token).toBe(3);
   });
 
-  it('fails at once, without retrying, when Keycloak refuses the client secret', async () => {
+  it('fails after exactly 1 request, without retrying, when Keycloak refuses the client', async () => {
     idp.tokenAnswer = {
       status: 401,
-      body: { error: 'invalid_client', error_description: 'Invalid client credentials' },
+      body: { error: 'invalid_client', error_description: 'Invalid client or Invalid client credentials' },
     };
     const error = await rejectionOf(provider.getToken());
     expect(error).toBeInstanceOf(TokenEndpointError);
     expect(error.code).toBe('idp_rejected_client');
     expect(error.getStatus?.()).toBe(502);
+    expect((error as TokenEndpointError).oauthError).toBe('invalid_client');
+    expect(error.message).toContain('Invalid client or Invalid client credentials');
     expect(idp.requests.token).toBe(1);
   });
 
-  it('reports an unreachable Keycloak as 503 after its retries', async () => {
+  it('does not remember a refusal: the next call asks again', async () => {
+    idp.tokenAnswer = { status: 401, body: { error: 'invalid_client' } };
+    await rejectionOf(provider.getToken());
+    answerTokens(300);
+    await expect(provider.getToken()).resolves.toBe('token-1');
+    expect(idp.requests.token).toBe(2);
+  });
+
+  it('reports a server that is down as IdentityProviderUnavailableError (503) after its retries', async () => {
     await idp.stop();
     const error = await rejectionOf(provider.getToken());
     expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
-    await idp.restart();
+    expect(error.getStatus?.()).toBe(503);
+  });
+
+  it('reports a Keycloak that keeps resetting the connection as 503 after 3 attempts', async () => {
+    idp.behaviour.token = 'reset';
+    expect(await rejectionOf(provider.getToken())).toBeInstanceOf(IdentityProviderUnavailableError);
+    expect(idp.requests.token).toBe(3);
   });
 });

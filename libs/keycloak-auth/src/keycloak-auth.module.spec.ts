@@ -1,0 +1,110 @@
+import { Controller, Get, INestApplication, UseGuards } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
+import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
+import { KeycloakAuthModule } from './keycloak-auth.module';
+import { KeycloakAuthOptions } from './keycloak-auth.options';
+import { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
+import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
+import { systemClock } from './clock';
+import { LocalIdp } from '../test/local-idp';
+
+@Controller()
+class OpenAndGuardedController {
+  @Get('unguarded')
+  unguarded() {
+    return { ok: true };
+  }
+
+  @UseGuards(KeycloakAuthGuard)
+  @Get('guarded')
+  guarded() {
+    return { ok: true };
+  }
+}
+
+const base: KeycloakAuthOptions = {
+  url: 'http://127.0.0.1:1',
+  realm: 's2s',
+  clientId: 'service-b',
+  clientSecret: 'b-secret',
+  mode: 'jwt',
+  audience: 'service-b',
+};
+
+describe('KeycloakAuthModule', () => {
+  const compile = (options: KeycloakAuthOptions) =>
+    Test.createTestingModule({ imports: [KeycloakAuthModule.forRoot(options)] }).compile();
+
+  it.each([
+    ['jwt', JwtTokenVerifier],
+    ['introspection', IntrospectionTokenVerifier],
+  ] as const)('verifies tokens with the %s strategy when mode says so', async (mode, strategy) => {
+    const moduleRef = await compile({ ...base, mode });
+    expect(moduleRef.get(TOKEN_VERIFIER)).toBeInstanceOf(strategy);
+    expect(moduleRef.get(KEYCLOAK_CLOCK)).toBe(systemClock);
+    await moduleRef.close();
+  });
+
+  it('provides the resolved options', async () => {
+    const moduleRef = await compile({ ...base, url: 'http://keycloak:8080/' });
+    expect(moduleRef.get(KEYCLOAK_AUTH_OPTIONS)).toMatchObject({
+      url: 'http://keycloak:8080',
+      audience: ['service-b'],
+    });
+    await moduleRef.close();
+  });
+
+  it('refuses to start with options that would let foreign tokens through', async () => {
+    await expect(compile({ ...base, audience: [] })).rejects.toThrow(/audience: /);
+    await expect(compile({ ...base, algorithms: ['HS256'] })).rejects.toThrow(/algorithms: /);
+  });
+
+  it('accepts its options from forRootAsync', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        KeycloakAuthModule.forRootAsync({ useFactory: async () => ({ ...base, mode: 'introspection' }) }),
+      ],
+    }).compile();
+    expect(moduleRef.get(TOKEN_VERIFIER)).toBeInstanceOf(IntrospectionTokenVerifier);
+    await moduleRef.close();
+  });
+
+  describe('over HTTP', () => {
+    let idp: LocalIdp;
+    let app: INestApplication | undefined;
+    beforeEach(async () => (idp = await LocalIdp.start()));
+    afterEach(async () => {
+      await app?.close();
+      await idp.stop();
+    });
+
+    const start = async (globalGuard?: boolean) => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [KeycloakAuthModule.forRoot({ ...base, url: idp.url, globalGuard })],
+        controllers: [OpenAndGuardedController],
+      }).compile();
+      app = moduleRef.createNestApplication(new FastifyAdapter());
+      await app.listen(0, '127.0.0.1');
+      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      return (path: string, token?: string) =>
+        fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(
+          (r) => r.status,
+        );
+    };
+
+    it('guards every route by default', async () => {
+      const status = await start();
+      expect(await status('/unguarded')).toBe(401);
+      expect(await status('/unguarded', await idp.issue())).toBe(200);
+    });
+
+    it('with globalGuard false, guards only the routes that ask for the guard', async () => {
+      const status = await start(false);
+      expect(await status('/unguarded')).toBe(200);
+      expect(await status('/guarded')).toBe(401);
+      expect(await status('/guarded', await idp.issue())).toBe(200);
+    });
+  });
+});
