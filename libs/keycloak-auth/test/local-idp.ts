@@ -69,6 +69,20 @@ export class LocalIdp {
     return idp;
   }
 
+  /** The principal fields a default token of {@link claims} turns into, in either validation mode. */
+  defaultPrincipal() {
+    return {
+      subject: 'user-1',
+      username: 'alice',
+      clientId: 'service-a',
+      audience: ['service-b'],
+      scopes: ['orders.read', 'profile'],
+      realmRoles: ['orders-user'],
+      clientRoles: { 'service-b': ['admin'] },
+      issuer: this.issuer,
+    };
+  }
+
   /** The `iss` of the realm's tokens. */
   get issuer(): string {
     return `${this.url}/realms/${REALM}`;

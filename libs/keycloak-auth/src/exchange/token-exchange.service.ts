@@ -8,7 +8,7 @@ import {
   TOKEN_EXCHANGE_GRANT,
 } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
-import { renewAt, TokenEndpointClient } from '../tokens/token-endpoint.client';
+import { TokenEndpointClient } from '../tokens/token-endpoint.client';
 
 /** The target of an exchange: the audience (a client id) and the scopes the new token should carry. */
 export interface ExchangeTarget {
@@ -31,7 +31,7 @@ export class TokenExchangeService {
   private readonly exchanged: ExpiringCache<string>;
 
   constructor(
-    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    @Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions,
     @Inject(KEYCLOAK_CLOCK) private readonly clock: Clock,
     private readonly endpoint: TokenEndpointClient,
   ) {
@@ -47,8 +47,7 @@ export class TokenExchangeService {
   exchange(subjectToken: string, target: ExchangeTarget): Promise<string> {
     const scope = target.scope?.trim() ?? '';
     const key = `${tokenHash(subjectToken)}|${target.audience}|${scope}`;
-    return this.exchanged.getOrLoad(key, async () => {
-      const issuedAt = this.clock.now();
+    return this.exchanged.getOrLoad(key, () => {
       const form: Record<string, string> = {
         grant_type: TOKEN_EXCHANGE_GRANT,
         subject_token: subjectToken,
@@ -57,12 +56,7 @@ export class TokenExchangeService {
         audience: target.audience,
       };
       if (scope) form.scope = scope;
-      const token = await this.endpoint.request(form);
-      const { refreshMarginSec, refreshFraction } = this.options;
-      return {
-        value: token.accessToken,
-        expiresAt: renewAt(issuedAt, token.expiresIn, refreshMarginSec, refreshFraction),
-      };
+      return this.endpoint.requestRenewable(form, this.clock);
     });
   }
 }

@@ -43,16 +43,7 @@ describe('IntrospectionTokenVerifier', () => {
   };
 
   it('turns an active answer into the principal', async () => {
-    await expect(verifier.verify(token)).resolves.toMatchObject({
-      subject: 'user-1',
-      username: 'alice',
-      clientId: 'service-a',
-      audience: ['service-b'],
-      scopes: ['orders.read', 'profile'],
-      realmRoles: ['orders-user'],
-      clientRoles: { 'service-b': ['admin'] },
-      issuer: idp.issuer,
-    });
+    await expect(verifier.verify(token)).resolves.toMatchObject(idp.defaultPrincipal());
   });
 
   it('asks as service-b with HTTP Basic and the token in a form body', async () => {

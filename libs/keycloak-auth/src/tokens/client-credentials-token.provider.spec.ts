@@ -13,7 +13,7 @@ describe('ClientCredentialsTokenProvider', () => {
 
   const providerWith = (overrides: Record<string, unknown> = {}) => {
     const options = idp.options({ clientId: 'service-a', clientSecret: 'a-secret', ...overrides });
-    return new ClientCredentialsTokenProvider(options, clock, new TokenEndpointClient(options, http));
+    return new ClientCredentialsTokenProvider(clock, new TokenEndpointClient(options, http));
   };
   const answerTokens = (expiresIn: number) => {
     idp.tokenAnswer = () => ({

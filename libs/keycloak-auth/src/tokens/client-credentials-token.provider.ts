@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ExpiringCache } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { IdentityProviderUnavailableError } from '../errors';
-import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK } from '../keycloak-auth.constants';
-import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
-import { renewAt, TokenEndpointClient } from './token-endpoint.client';
+import { KEYCLOAK_CLOCK } from '../keycloak-auth.constants';
+import { TokenEndpointClient } from './token-endpoint.client';
 
 /** What a caller asks of {@link ClientCredentialsTokenProvider}. */
 export interface ClientCredentialsRequest {
@@ -24,7 +23,6 @@ export class ClientCredentialsTokenProvider {
   private readonly tokens: ExpiringCache<string>;
 
   constructor(
-    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
     @Inject(KEYCLOAK_CLOCK) private readonly clock: Clock,
     private readonly endpoint: TokenEndpointClient,
   ) {
@@ -46,14 +44,8 @@ export class ClientCredentialsTokenProvider {
     const form: Record<string, string> = { grant_type: 'client_credentials' };
     if (scope) form.scope = scope;
     for (let attempt = 0; ; attempt++) {
-      const issuedAt = this.clock.now();
       try {
-        const token = await this.endpoint.request(form);
-        const { refreshMarginSec, refreshFraction } = this.options;
-        return {
-          value: token.accessToken,
-          expiresAt: renewAt(issuedAt, token.expiresIn, refreshMarginSec, refreshFraction),
-        };
+        return await this.endpoint.requestRenewable(form, this.clock);
       } catch (error) {
         if (!(error instanceof IdentityProviderUnavailableError) || attempt >= RETRY_DELAYS_MS.length)
           throw error;

@@ -1,3 +1,5 @@
+import { Expiring } from '../cache/expiring-cache';
+import { Clock } from '../clock';
 import { IdentityProviderUnavailableError, KeycloakAuthErrorCode, TokenEndpointError } from '../errors';
 import { KeycloakHttpClient, KeycloakUnreachableError } from '../http/keycloak-http.client';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
@@ -24,6 +26,20 @@ export class TokenEndpointClient {
     private readonly options: ResolvedKeycloakAuthOptions,
     private readonly http: KeycloakHttpClient,
   ) {}
+
+  /**
+   * Requests a token and says until when to reuse it: {@link renewAt} with the configured margin and fraction,
+   * counted from before the request left (a slow answer must not stretch the token's life).
+   */
+  async requestRenewable(form: Record<string, string>, clock: Clock): Promise<Expiring<string>> {
+    const issuedAt = clock.now();
+    const token = await this.request(form);
+    const { refreshMarginSec, refreshFraction } = this.options;
+    return {
+      value: token.accessToken,
+      expiresAt: renewAt(issuedAt, token.expiresIn, refreshMarginSec, refreshFraction),
+    };
+  }
 
   async request(form: Record<string, string>): Promise<IssuedToken> {
     let response;
