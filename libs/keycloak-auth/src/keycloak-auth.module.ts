@@ -1,6 +1,6 @@
 import { Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { systemClock } from './clock';
+import { Clock, systemClock } from './clock';
 import { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor';
 import { TokenExchangeService } from './exchange/token-exchange.service';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
@@ -38,7 +38,7 @@ const providers: Provider[] = [
   {
     provide: TOKEN_VERIFIER,
     inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakHttpClient],
-    useFactory: (options: ResolvedKeycloakAuthOptions, clock, http: KeycloakHttpClient) =>
+    useFactory: (options: ResolvedKeycloakAuthOptions, clock: Clock, http: KeycloakHttpClient) =>
       options.mode === 'jwt'
         ? new JwtTokenVerifier(options, clock)
         : new IntrospectionTokenVerifier(options, clock, http),
