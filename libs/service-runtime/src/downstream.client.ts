@@ -42,7 +42,9 @@ export class DownstreamClient {
       const text = await res.body.text();
       payload = text ? JSON.parse(text) : undefined;
     } catch (error) {
-      throw res.statusCode < 300 ? failure(name, error, timeoutMs) : gateway(name, res.statusCode, undefined);
+      if (error instanceof SyntaxError)
+        throw gateway(name, res.statusCode, { message: 'its answer is not JSON' });
+      throw failure(name, error, timeoutMs); // the body timed out or the connection dropped mid-answer
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return payload as T;
     throw gateway(name, res.statusCode, payload);
