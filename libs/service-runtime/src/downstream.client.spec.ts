@@ -1,0 +1,83 @@
+import { HttpException } from '@nestjs/common';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { DownstreamClient } from './downstream.client';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+describe('DownstreamClient', () => {
+  let server: Server;
+  let handler: Handler;
+  let client: DownstreamClient;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => handler(req, res, body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = new DownstreamClient({ name: 'service-c', baseUrl, timeoutMs: 300 });
+  });
+  afterAll(async () => {
+    await client.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const failure = async (promise: Promise<unknown>) => {
+    try {
+      await promise;
+    } catch (error) {
+      const e = error as HttpException;
+      return { status: e.getStatus(), body: e.getResponse() as Record<string, unknown> };
+    }
+    throw new Error('expected a failure');
+  };
+
+  it('sends the JSON body with the bearer token and returns the JSON answer', async () => {
+    handler = (req, res, body) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ auth: req.headers.authorization, got: JSON.parse(body) }));
+    };
+    await expect(client.postJson('/api/compute', { value: 10 }, 'tok')).resolves.toEqual({
+      auth: 'Bearer tok',
+      got: { value: 10 },
+    });
+  });
+
+  it("turns the next hop's refusal into 502 carrying its status and message", async () => {
+    handler = (_req, res) =>
+      res
+        .writeHead(403)
+        .end(JSON.stringify({ error: 'insufficient_scope', message: 'token lacks scope analytics.run' }));
+    const { status, body } = await failure(client.postJson('/api/compute', {}, 'tok'));
+    expect(status).toBe(502);
+    expect(body.message).toBe('service-c answered 403: token lacks scope analytics.run');
+    expect(body.upstream).toEqual({ service: 'service-c', status: 403, error: 'insufficient_scope' });
+  });
+
+  it('reports an answer that is not JSON as 502', async () => {
+    handler = (_req, res) => res.writeHead(200).end('<html>');
+    const { status, body } = await failure(client.postJson('/api/compute', {}, 'tok'));
+    expect(status).toBe(502);
+    expect(body.message).toContain('not JSON');
+  });
+
+  it('answers 504 when the next hop does not answer within the timeout', async () => {
+    handler = () => undefined; // never answers
+    const { status, body } = await failure(client.postJson('/api/compute', {}, 'tok'));
+    expect(status).toBe(504);
+    expect(body.message).toBe('service-c did not answer within 300 ms');
+  });
+
+  it('answers 502 when the next hop refuses connections', async () => {
+    const closed = new DownstreamClient({ name: 'service-c', baseUrl: 'http://127.0.0.1:1', timeoutMs: 300 });
+    const { status, body } = await failure(closed.postJson('/api/compute', {}, 'tok'));
+    await closed.close();
+    expect(status).toBe(502);
+    expect(body.message).toBe('service-c unreachable (ECONNREFUSED)');
+  });
+});
