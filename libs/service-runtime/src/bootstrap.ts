@@ -9,8 +9,8 @@ import { strictValidationPipe } from './validation.pipe';
 const BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
- * Starts a service and, when it cannot start (bad configuration, port taken), says why in one line and exits 1
- * instead of printing a stack trace.
+ * Starts a service and, when it cannot start (bad configuration, port taken), ends with a one-line reason and exit
+ * code 1. Nest's own exception handler has logged the error, stack included, just before.
  */
 export async function runService(module: Type<unknown>, name: string): Promise<void> {
   try {
@@ -25,7 +25,7 @@ export async function runService(module: Type<unknown>, name: string): Promise<v
  * Creates a service on the Fastify adapter (≈2.9× Express's throughput for this chain, see the README), with
  * strict validation and graceful shutdown, and starts listening on HOST:PORT.
  */
-export async function startService(module: Type<unknown>, name: string): Promise<INestApplication> {
+async function startService(module: Type<unknown>, name: string): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),

@@ -7,6 +7,6 @@ export type { DownstreamTarget } from './downstream.client';
 export { hopOf } from './hop';
 export type { Hop } from './hop';
 export { HealthController } from './health.controller';
-export { runService, startService } from './bootstrap';
+export { runService } from './bootstrap';
 export { NUMBER_LIMIT, OrderRequestDto } from './order-request.dto';
 export { serviceImports } from './service-imports';
