@@ -11,6 +11,7 @@ interface Scope {
 }
 interface Client {
   clientId: string;
+  redirectUris?: string[];
   defaultClientScopes: string[];
   optionalClientScopes: string[];
   attributes?: Record<string, string>;
@@ -20,7 +21,13 @@ const realm = JSON.parse(read('realm-export.json')) as {
   realm: string;
   clientScopes: Scope[];
   clients: Client[];
-  users: { username: string; realmRoles?: string[] }[];
+  users: {
+    username: string;
+    realmRoles?: string[];
+    clientRoles?: Record<string, string[]>;
+    serviceAccountClientId?: string;
+  }[];
+  roles: { client?: Record<string, { name: string }[]> };
 };
 const client = (id: string) => realm.clients.find((c) => c.clientId === id)!;
 const scope = (name: string) => realm.clientScopes.find((s) => s.name === name)!;
@@ -81,5 +88,19 @@ describe('realm-export.json (shared/DESIGN.md, "Realm")', () => {
     const roles = (name: string) => realm.users.find((u) => u.username === name)?.realmRoles ?? [];
     expect(roles('alice')).toContain('orders-user');
     expect(roles('bob')).not.toContain('orders-user');
+  });
+
+  it("lets service-a's service account (and no user) have orders processed through service-b's client role", () => {
+    expect(realm.roles.client?.['service-b']?.map((r) => r.name)).toEqual(['process-orders']);
+    const holders = realm.users.filter((u) => u.clientRoles?.['service-b']?.includes('process-orders'));
+    expect(holders.map((u) => u.serviceAccountClientId)).toEqual(['service-a']);
+  });
+
+  it("sends service-a's logins back only to its callback: localhost:3000, or loopback on any port (RFC 8252)", () => {
+    const a = client('service-a');
+    expect(a.redirectUris).toEqual(['http://localhost:3000/auth/callback', 'http://127.0.0.1/auth/callback']);
+    expect(a.redirectUris!.some((uri) => uri.includes('*'))).toBe(false);
+    expect(a.attributes?.['pkce.code.challenge.method']).toBe('S256');
+    expect(a.attributes?.['post.logout.redirect.uris']).toBe('http://localhost:3000/##http://127.0.0.1/');
   });
 });

@@ -5,6 +5,7 @@ import {
   ExchangeToken,
   Principal,
   RequireScopes,
+  Roles,
   TokenExchangeInterceptor,
 } from '@app/keycloak-auth';
 import { OrdersService } from './orders.service';
@@ -17,7 +18,16 @@ import { OrderRequestDto } from '@app/service-runtime';
  */
 export const SERVICE_C_TARGET = { audience: 'service-c', scope: 'analytics.run service-c-audience' };
 
-/** service-b: accepts tokens meant for it that carry orders.read, then exchanges them for service-c. */
+/**
+ * Who may have orders processed: a user holding the realm role `orders-user`, or a service whose service account
+ * holds service-b's client role `process-orders` (service-a's does). Both are granted by Keycloak's admins.
+ */
+export const ORDER_ROLES = ['orders-user', 'service-b:process-orders'];
+
+/**
+ * service-b: accepts tokens meant for it that carry orders.read and one of {@link ORDER_ROLES}, then exchanges
+ * them for service-c.
+ */
 @Controller('api')
 export class ProcessController {
   constructor(private readonly orders: OrdersService) {}
@@ -25,6 +35,7 @@ export class ProcessController {
   @Post('process')
   @HttpCode(200)
   @RequireScopes('orders.read')
+  @Roles(...ORDER_ROLES)
   @ExchangeToken(SERVICE_C_TARGET)
   @UseInterceptors(TokenExchangeInterceptor)
   process(
