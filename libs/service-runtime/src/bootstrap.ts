@@ -8,13 +8,16 @@ import { strictValidationPipe } from './validation.pipe';
 /** Largest request body a service accepts; the chain's bodies are a few dozen bytes. */
 const BODY_LIMIT_BYTES = 16 * 1024;
 
+/** Service-specific setup run before the service listens, e.g. registering a Fastify plugin. */
+export type ServiceSetup = (app: NestFastifyApplication) => Promise<void>;
+
 /**
  * Starts a service and, when it cannot start (bad configuration, port taken), ends with a one-line reason and exit
  * code 1. Nest's own exception handler has logged the error, stack included, just before.
  */
-export async function runService(module: Type<unknown>, name: string): Promise<void> {
+export async function runService(module: Type<unknown>, name: string, setup?: ServiceSetup): Promise<void> {
   try {
-    await startService(module, name);
+    await startService(module, name, setup);
   } catch (error) {
     new Logger(name).error(`cannot start: ${(error as Error).message}`);
     process.exit(1);
@@ -25,7 +28,11 @@ export async function runService(module: Type<unknown>, name: string): Promise<v
  * Creates a service on the Fastify adapter (≈2.9× Express's throughput for this chain, see the README), with
  * strict validation and graceful shutdown, and starts listening on HOST:PORT.
  */
-async function startService(module: Type<unknown>, name: string): Promise<INestApplication> {
+async function startService(
+  module: Type<unknown>,
+  name: string,
+  setup?: ServiceSetup,
+): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
     new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
@@ -35,6 +42,7 @@ async function startService(module: Type<unknown>, name: string): Promise<INestA
   app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();
+  await setup?.(app);
   const config = app.get(ConfigService<ServiceEnv, true>);
   const port = config.get('PORT', { infer: true });
   const host = config.get('HOST', { infer: true });

@@ -56,7 +56,12 @@ describe('DownstreamClient', () => {
     const { status, body } = await failure(client.postJson('/api/compute', {}, 'tok'));
     expect(status).toBe(502);
     expect(body.message).toBe('service-c answered 403: token lacks scope analytics.run');
-    expect(body.upstream).toEqual({ service: 'service-c', status: 403, error: 'insufficient_scope' });
+    expect(body.upstream).toEqual({
+      service: 'service-c',
+      status: 403,
+      error: 'insufficient_scope',
+      message: 'token lacks scope analytics.run',
+    });
   });
 
   it('reports an answer that is not JSON as 502', async () => {

@@ -63,7 +63,12 @@ function gateway(name: string, status: number, payload: unknown): HttpException 
     statusCode: 502,
     error: 'bad_gateway',
     message: `${name} answered ${status}${detail}`,
-    upstream: { service: name, status, error: upstream.error ?? null },
+    upstream: {
+      service: name,
+      status,
+      error: upstream.error ?? null,
+      message: typeof upstream.message === 'string' ? upstream.message : null,
+    },
   });
 }
 

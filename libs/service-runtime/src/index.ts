@@ -8,5 +8,6 @@ export { hopOf } from './hop';
 export type { Hop } from './hop';
 export { HealthController } from './health.controller';
 export { runService } from './bootstrap';
+export type { ServiceSetup } from './bootstrap';
 export { NUMBER_LIMIT, OrderRequestDto } from './order-request.dto';
 export { serviceImports } from './service-imports';

@@ -50,3 +50,38 @@ describe('serviceEnvValidator', () => {
     expect(env.KEYCLOAK_ISSUER).toBe('http://localhost:8080/realms/s2s');
   });
 });
+
+describe("serviceEnvValidator: service-a's BFF keys", () => {
+  const env = { ...base, CLIENT_ID: 'service-a', CLIENT_SECRET: 's' };
+
+  it('keeps the password grant off unless ENABLE_PASSWORD_GRANT=true, and derives PUBLIC_URL from PORT', () => {
+    const parsed = serviceEnvValidator({ PORT: '3000' })(env);
+    expect(parsed).toMatchObject({
+      ENABLE_PASSWORD_GRANT: false,
+      PUBLIC_URL: 'http://localhost:3000',
+      SESSION_IDLE_TIMEOUT: 1800,
+    });
+    expect(serviceEnvValidator({})({ ...env, ENABLE_PASSWORD_GRANT: 'TRUE' }).ENABLE_PASSWORD_GRANT).toBe(
+      true,
+    );
+  });
+
+  it('names a malformed ENABLE_PASSWORD_GRANT, PUBLIC_URL or SESSION_IDLE_TIMEOUT', () => {
+    const validate = serviceEnvValidator({});
+    expect(() => validate({ ...env, ENABLE_PASSWORD_GRANT: 'yes' })).toThrow(
+      'ENABLE_PASSWORD_GRANT must be true or false, got "yes"',
+    );
+    expect(() => validate({ ...env, PUBLIC_URL: 'localhost:3000' })).toThrow(
+      'PUBLIC_URL must be an http(s) URL',
+    );
+    expect(() => validate({ ...env, SESSION_IDLE_TIMEOUT: '0' })).toThrow(
+      'SESSION_IDLE_TIMEOUT must be an integer >= 1',
+    );
+  });
+
+  it('takes PUBLIC_URL without its trailing slash', () => {
+    expect(serviceEnvValidator({})({ ...env, PUBLIC_URL: 'https://orders.example.test/' }).PUBLIC_URL).toBe(
+      'https://orders.example.test',
+    );
+  });
+});

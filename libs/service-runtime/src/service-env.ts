@@ -15,6 +15,12 @@ export interface ServiceEnv {
   DOWNSTREAM_TIMEOUT_MS: number;
   SERVICE_B_URL?: string;
   SERVICE_C_URL?: string;
+  /** service-a: the address browsers use for it (login redirects, cookies); default http://localhost:PORT. */
+  PUBLIC_URL: string;
+  /** service-a: the internal password-grant endpoints (seed 001) exist only when true. Default false. */
+  ENABLE_PASSWORD_GRANT: boolean;
+  /** service-a: a login session ends after this many seconds without a request. Default 1800. */
+  SESSION_IDLE_TIMEOUT: number;
 }
 
 type Raw = Record<string, unknown>;
@@ -54,6 +60,11 @@ export function serviceEnvValidator(
       if (v === undefined) problems.push(`${key} is required`);
       return v ?? '';
     };
+    const bool = (key: keyof ServiceEnv) => {
+      const v = value(key)?.toLowerCase() ?? 'false';
+      if (v !== 'true' && v !== 'false') problems.push(`${key} must be true or false, got "${v}"`);
+      return v === 'true';
+    };
     const mode = value('AUTH_MODE') ?? 'jwt';
     if (mode !== 'jwt' && mode !== 'introspection')
       problems.push(`AUTH_MODE must be jwt or introspection, got "${mode}"`);
@@ -68,7 +79,11 @@ export function serviceEnvValidator(
       HOST: value('HOST') ?? '0.0.0.0',
       INTROSPECTION_CACHE_TTL: int('INTROSPECTION_CACHE_TTL', 30, 0),
       DOWNSTREAM_TIMEOUT_MS: int('DOWNSTREAM_TIMEOUT_MS', 5000, 1),
+      PUBLIC_URL: '',
+      ENABLE_PASSWORD_GRANT: bool('ENABLE_PASSWORD_GRANT'),
+      SESSION_IDLE_TIMEOUT: int('SESSION_IDLE_TIMEOUT', 1800, 1),
     };
+    env.PUBLIC_URL = url('PUBLIC_URL', false) ?? `http://localhost:${env.PORT}`;
     for (const key of urls) (env as unknown as Raw)[key] = url(key, true);
     if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
     return env;
