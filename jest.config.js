@@ -17,8 +17,11 @@ const shared = {
     '^@app/service-runtime$': '<rootDir>/libs/service-runtime/src',
   },
   testEnvironment: 'node',
-  // The Keycloak admin client and its dependencies ship only as ES modules: compile them like our own code.
-  transformIgnorePatterns: ['/node_modules/(?!(@keycloak/keycloak-admin-client|camelize-ts|url-template)/)'],
+  // The Keycloak admin client, openid-client and their dependencies ship only as ES modules, and @fastify/cookie
+  // loads its ESM-only cookie parser with import(): compile them like our own code (jest's CommonJS runtime).
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@keycloak/keycloak-admin-client|camelize-ts|url-template|openid-client|oauth4webapi|jose|@fastify/cookie|cookie)/)',
+  ],
 };
 
 /** @type {import('jest').Config} */

@@ -1,9 +1,18 @@
 import { Module } from '@nestjs/common';
-import { downstreamClientProvider, HealthController, serviceImports } from '@app/service-runtime';
+import { ConfigService } from '@nestjs/config';
+import { downstreamClientProvider, HealthController, ServiceEnv, serviceImports } from '@app/service-runtime';
+import { AuthController } from './bff/auth.controller';
+import { OidcClient } from './bff/oidc.client';
+import { PageController } from './bff/page.controller';
+import { PageRenderer } from './bff/page.renderer';
+import { PasswordGrantEnabledGuard } from './bff/password-grant';
+import { SameOriginGuard } from './bff/same-origin.guard';
+import { SessionService } from './bff/session.service';
+import { MemorySessionStore, SESSION_STORE } from './bff/session.store';
 import { ChainController } from './chain.controller';
 import { ChainService, SERVICE_B } from './chain.service';
 
-/** service-a: obtains its own token and calls service-b. */
+/** service-a: the chain's entry point as itself, and a backend-for-frontend for users logged in with Keycloak. */
 @Module({
   imports: serviceImports(
     {
@@ -13,7 +22,21 @@ import { ChainService, SERVICE_B } from './chain.service';
     },
     ['SERVICE_B_URL'],
   ),
-  controllers: [ChainController, HealthController],
-  providers: [ChainService, downstreamClientProvider(SERVICE_B, 'service-b', 'SERVICE_B_URL')],
+  controllers: [ChainController, PageController, AuthController, HealthController],
+  providers: [
+    ChainService,
+    downstreamClientProvider(SERVICE_B, 'service-b', 'SERVICE_B_URL'),
+    OidcClient,
+    SessionService,
+    PageRenderer,
+    SameOriginGuard,
+    PasswordGrantEnabledGuard,
+    {
+      provide: SESSION_STORE,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<ServiceEnv, true>) =>
+        new MemorySessionStore(config.get('SESSION_IDLE_TIMEOUT', { infer: true })),
+    },
+  ],
 })
 export class AppModule {}

@@ -1,30 +1,41 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { Public } from '@app/keycloak-auth';
 import { OrderRequestDto } from '@app/service-runtime';
-import { ChainService } from './chain.service';
-
-/** Seed 000's fixed order for `GET /run-service-b`. */
-const SEED_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
+import { SameOriginGuard } from './bff/same-origin.guard';
+import { SessionService } from './bff/session.service';
+import { ChainService, SEED_ORDER } from './chain.service';
 
 /**
- * service-a: the chain's entry point. These routes are public because service-a calls service-b as itself; the
- * token it obtains is what service-b checks.
+ * service-a: the chain's entry point. These routes are public because what service-b checks is the token
+ * service-a sends: its own (client credentials) or, for `/api/chain/user`, the logged-in user's.
  */
+@Public()
 @Controller()
 export class ChainController {
-  constructor(private readonly chain: ChainService) {}
+  constructor(
+    private readonly chain: ChainService,
+    private readonly sessions: SessionService,
+  ) {}
 
   /** Seed 000's route, with its order. */
-  @Public()
   @Get('run-service-b')
   runSeedOrder() {
     return this.chain.runAsService(SEED_ORDER);
   }
 
-  @Public()
   @Post('api/chain')
   @HttpCode(200)
   run(@Body() order: OrderRequestDto) {
     return this.chain.runAsService(order);
+  }
+
+  /** The chain on behalf of the user logged in to this browser session (401 login_required otherwise). */
+  @Post('api/chain/user')
+  @HttpCode(200)
+  @UseGuards(SameOriginGuard)
+  async runAsUser(@Body() order: OrderRequestDto, @Req() request: FastifyRequest) {
+    const token = await this.sessions.accessToken(this.sessions.current(request));
+    return this.chain.runAsUser(order, token);
   }
 }

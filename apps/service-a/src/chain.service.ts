@@ -1,9 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  BadGatewayException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { ClientCredentialsTokenProvider } from '@app/keycloak-auth';
 import { DownstreamClient, Hop, OrderRequestDto } from '@app/service-runtime';
 
 /** Injection token of the HTTP client towards service-b. */
 export const SERVICE_B = Symbol('SERVICE_B');
+
+/** Seed 000's fixed order, used by `GET /run-service-b` and the page's buttons. */
+export const SEED_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
 
 /** What the chain answers: each service's result and the claims each hop saw. */
 export interface ChainResult {
@@ -12,7 +21,10 @@ export interface ChainResult {
   hops: Hop[];
 }
 
-/** Runs the chain as service-a itself: its own token (client credentials, cached) to service-b. */
+/**
+ * Runs the chain: as service-a itself (its own client-credentials token, cached) or on behalf of a user (the
+ * user's access token, whose audience includes service-b through service-a's default client scope).
+ */
 @Injectable()
 export class ChainService {
   constructor(
@@ -24,4 +36,36 @@ export class ChainService {
     const token = await this.tokens.getToken();
     return this.serviceB.postJson<ChainResult>('/api/process', order, token);
   }
+
+  /**
+   * The delegated chain. service-b's refusal of the USER is the user's answer, not a gateway failure: 403 stays
+   * 403 (e.g. the role orders-user is missing) and 401 means the login is no longer accepted.
+   */
+  async runAsUser(order: OrderRequestDto, userAccessToken: string): Promise<ChainResult> {
+    try {
+      return await this.serviceB.postJson<ChainResult>('/api/process', order, userAccessToken);
+    } catch (error) {
+      throw refusalOfUser(error) ?? error;
+    }
+  }
+}
+
+function refusalOfUser(error: unknown) {
+  if (!(error instanceof BadGatewayException)) return undefined;
+  const upstream = (error.getResponse() as { upstream?: { status: number; message: string | null } })
+    .upstream;
+  const reason = upstream?.message ?? 'no reason given';
+  if (upstream?.status === 403)
+    return new ForbiddenException({
+      statusCode: 403,
+      error: 'forbidden',
+      message: `service-b refused the user: ${reason}`,
+    });
+  if (upstream?.status === 401)
+    return new UnauthorizedException({
+      statusCode: 401,
+      error: 'login_required',
+      message: `service-b no longer accepts the login (${reason}); log in again`,
+    });
+  return undefined;
 }

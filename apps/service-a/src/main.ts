@@ -1,5 +1,9 @@
 import 'reflect-metadata';
+import fastifyCookie from '@fastify/cookie';
 import { runService } from '@app/service-runtime';
 import { AppModule } from './app.module';
 
-void runService(AppModule, 'service-a');
+// The session cookie is read and written through @fastify/cookie.
+void runService(AppModule, 'service-a', async (app) => {
+  await app.register(fastifyCookie);
+});

@@ -1,0 +1,114 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  Inject,
+  Post,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Public } from '@app/keycloak-auth';
+import type { ServiceEnv } from '@app/service-runtime';
+import { OidcClient } from './oidc.client';
+import { PageRenderer } from './page.renderer';
+import { PasswordGrantEnabledGuard, PasswordLoginDto, RefreshDto } from './password-grant';
+import { SameOriginGuard } from './same-origin.guard';
+import { SessionService } from './session.service';
+import { SESSION_STORE, SessionStore } from './session.store';
+
+/**
+ * The BFF's login: Keycloak's login page through the authorization code flow with PKCE (S256), state and nonce;
+ * the tokens stay in the server-side session. Logout ends the session here and at Keycloak (RP-initiated).
+ */
+@Public()
+@Controller('auth')
+export class AuthController {
+  private readonly redirectUri: string;
+  private readonly home: string;
+
+  constructor(
+    private readonly oidc: OidcClient,
+    private readonly sessions: SessionService,
+    private readonly page: PageRenderer,
+    @Inject(SESSION_STORE) private readonly store: SessionStore,
+    config: ConfigService<ServiceEnv, true>,
+  ) {
+    const publicUrl = config.get('PUBLIC_URL', { infer: true });
+    this.redirectUri = `${publicUrl}/auth/callback`;
+    this.home = `${publicUrl}/`;
+  }
+
+  @Get('login')
+  async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const session = this.sessions.ensure(request, reply);
+    const { url, pending } = await this.oidc.startLogin(this.redirectUri);
+    session.login = pending;
+    this.store.set(session);
+    return reply.redirect(url, 302);
+  }
+
+  @Get('callback')
+  async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const session = this.sessions.current(request);
+    const pending = session?.login;
+    if (!session || !pending)
+      return this.page.send(reply, 400, {
+        error: {
+          heading: 'Login could not be completed',
+          message: `This login was not started here or has expired. Open ${this.home} and log in again.`,
+        },
+      });
+    session.login = undefined; // one use only, whatever happens next
+    this.store.set(session);
+    try {
+      const login = await this.oidc.finishLogin(new URL(request.url, this.home), pending);
+      this.sessions.establish(reply, login, session);
+      return reply.redirect('/', 303);
+    } catch (error) {
+      if (!(error instanceof HttpException)) throw error;
+      return this.page.send(reply, error.getStatus(), {
+        error: { heading: 'Login failed', message: PageRenderer.messageOf(error) },
+      });
+    }
+  }
+
+  @Post('logout')
+  @UseGuards(SameOriginGuard)
+  logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const session = this.sessions.end(request, reply);
+    if (!session?.tokens) return reply.redirect('/', 303);
+    return reply.redirect(this.oidc.logoutUrl(session.tokens.idToken, this.home), 303);
+  }
+
+  /** Seed 001's internal login (password grant). Trusted internal apps only; off unless ENABLE_PASSWORD_GRANT. */
+  @Post('token')
+  @HttpCode(200)
+  @UseGuards(PasswordGrantEnabledGuard)
+  async token(@Body() body: PasswordLoginDto) {
+    return tokenResponse(await this.oidc.passwordLogin(body.username, body.password));
+  }
+
+  /** Seed 001's refresh, for the internal login's tokens. Off unless ENABLE_PASSWORD_GRANT. */
+  @Post('refresh')
+  @HttpCode(200)
+  @UseGuards(PasswordGrantEnabledGuard)
+  async refresh(@Body() body: RefreshDto) {
+    return tokenResponse(await this.oidc.refresh(body.refresh_token));
+  }
+}
+
+function tokenResponse(login: Awaited<ReturnType<OidcClient['passwordLogin']>>) {
+  return {
+    token_type: 'Bearer',
+    access_token: login.tokens.accessToken,
+    expires_in: login.expiresIn,
+    refresh_token: login.tokens.refreshToken,
+    refresh_expires_in: login.refreshExpiresIn,
+    scope: login.scope,
+  };
+}

@@ -1,0 +1,79 @@
+import { Controller, Get, HttpException, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Public } from '@app/keycloak-auth';
+import { ChainResult, ChainService, SEED_ORDER } from '../chain.service';
+import { PageRenderer } from './page.renderer';
+import { PAGE_CSS } from './page.view';
+import { SameOriginGuard } from './same-origin.guard';
+import { SessionService } from './session.service';
+
+/**
+ * The page (seed 000's "Call Service B" button, plus the user's login): plain server-rendered HTML and forms, no
+ * script. Each button posts, and the answer is the page again with the hops' claims or a readable error.
+ */
+@Public()
+@Controller()
+export class PageController {
+  private readonly logger = new Logger(PageController.name);
+
+  constructor(
+    private readonly chain: ChainService,
+    private readonly sessions: SessionService,
+    private readonly page: PageRenderer,
+  ) {}
+
+  @Get()
+  home(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.page.send(reply, 200, { user: this.sessions.current(request)?.user });
+  }
+
+  @Get('assets/page.css')
+  css(@Res() reply: FastifyReply) {
+    return reply
+      .header('content-type', 'text/css; charset=utf-8')
+      .header('cache-control', 'max-age=300')
+      .send(PAGE_CSS);
+  }
+
+  @Post('ui/call-service-b')
+  @UseGuards(SameOriginGuard)
+  callAsService(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.show(request, reply, 'service-a (client credentials)', () =>
+      this.chain.runAsService(SEED_ORDER),
+    );
+  }
+
+  @Post('ui/call-service-b-as-user')
+  @UseGuards(SameOriginGuard)
+  callAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const session = this.sessions.current(request);
+    return this.show(request, reply, session?.user?.username ?? 'the user', async () =>
+      this.chain.runAsUser(SEED_ORDER, await this.sessions.accessToken(session)),
+    );
+  }
+
+  private async show(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    caller: string,
+    run: () => Promise<ChainResult>,
+  ) {
+    try {
+      const chain = await run();
+      const user = this.sessions.current(request)?.user;
+      return this.page.send(reply, 200, { user, result: { heading: `Called as ${caller}`, chain } });
+    } catch (error) {
+      const user = this.sessions.current(request)?.user;
+      if (error instanceof HttpException)
+        return this.page.send(reply, error.getStatus(), {
+          user,
+          error: { heading: `The call as ${caller} failed`, message: PageRenderer.messageOf(error) },
+        });
+      this.logger.error(`call as ${caller} failed: ${(error as Error).message}`);
+      return this.page.send(reply, 500, {
+        user,
+        error: { heading: `The call as ${caller} failed`, message: 'service-a could not complete the call' },
+      });
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { CanActivate, ExecutionContext, Injectable, NotFoundException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import type { ServiceEnv } from '@app/service-runtime';
+
+/** `POST /auth/token`: a username and password (seed 001's internal login). */
+export class PasswordLoginDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(255)
+  username!: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  password!: string;
+}
+
+/** `POST /auth/refresh`: the refresh token the internal login returned. */
+export class RefreshDto {
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(8192)
+  refresh_token!: string;
+}
+
+/**
+ * The password grant hands a user's password to service-a; only trusted internal apps may do that (seed 001).
+ * Unless ENABLE_PASSWORD_GRANT=true the endpoints do not exist: 404, as for any unknown route.
+ */
+@Injectable()
+export class PasswordGrantEnabledGuard implements CanActivate {
+  private readonly enabled: boolean;
+
+  constructor(config: ConfigService<ServiceEnv, true>) {
+    this.enabled = config.get('ENABLE_PASSWORD_GRANT', { infer: true });
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (this.enabled) return true;
+    const request = context.switchToHttp().getRequest<{ method: string; url: string }>();
+    throw new NotFoundException(`Cannot ${request.method} ${request.url}`);
+  }
+}

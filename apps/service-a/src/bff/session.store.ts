@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+
+/** A login in progress: what the callback must find again (RFC 6749 state, OIDC nonce, RFC 7636 verifier). */
+export interface PendingLogin {
+  readonly state: string;
+  readonly nonce: string;
+  readonly codeVerifier: string;
+}
+
+/** The user's tokens, kept on the server only. */
+export interface UserTokens {
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  readonly idToken?: string;
+  /** When the access token is renewed with the refresh token (ms since the epoch), before it expires. */
+  readonly renewAt: number;
+  /** When the access token expires (ms since the epoch). */
+  readonly expiresAt: number;
+}
+
+/** Who is logged in, from the ID token's claims (display only; authorization happens downstream). */
+export interface SessionUser {
+  readonly sub: string;
+  readonly username: string;
+  readonly name?: string;
+}
+
+/** One browser's server-side session; the browser holds only its random id in an httpOnly cookie. */
+export interface Session {
+  readonly id: string;
+  login?: PendingLogin;
+  user?: SessionUser;
+  tokens?: UserTokens;
+}
+
+/**
+ * Where sessions live. In memory here (one service-a process); a shared store such as Redis implements the same
+ * three calls when service-a runs as several replicas.
+ */
+export interface SessionStore {
+  get(id: string): Session | undefined;
+  set(session: Session): void;
+  delete(id: string): void;
+}
+
+/** Injection token of the {@link SessionStore}. */
+export const SESSION_STORE = Symbol('SESSION_STORE');
+
+/** A fresh session id: 256 random bits, base64url. */
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * In-memory {@link SessionStore}: bounded (least recently used sessions go first) and idle-expiring (a session
+ * not used for `idleTimeoutSec` is gone).
+ */
+export class MemorySessionStore implements SessionStore {
+  private readonly sessions: LRUCache<string, Session>;
+
+  constructor(idleTimeoutSec: number, maxSessions = 10_000) {
+    this.sessions = new LRUCache({
+      max: maxSessions,
+      ttl: idleTimeoutSec * 1000,
+      updateAgeOnGet: true,
+    });
+  }
+
+  get(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  set(session: Session): void {
+    this.sessions.set(session.id, session);
+  }
+
+  delete(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}
