@@ -100,6 +100,13 @@ export async function startServices({
         ...env,
       };
       if (service.next) childEnv[service.next.key] = urls[service.next.name];
+      if (service.name === 'service-a') {
+        // Off by default; the dev stack and the tests enable seed 001's internal login.
+        childEnv.ENABLE_PASSWORD_GRANT ??= 'true';
+        // A free port is reached as 127.0.0.1:<port>, which the realm accepts as a redirect on any port
+        // (RFC 8252 loopback); the dev port keeps the default http://localhost:3000.
+        if (wanted === 'free') childEnv.PUBLIC_URL ??= `http://127.0.0.1:${port}`;
+      }
       const child = spawn(
         process.execPath,
         ['-r', '@swc-node/register', `apps/${service.name}/src/main.ts`],
@@ -156,6 +163,7 @@ async function main() {
   }
   console.log(`
 The chain is up (service-b: ${authModes['service-b']}, service-c: ${authModes['service-c']}; Keycloak ${keycloak.url}).
+  open http://localhost:3000 and log in as alice / alice-dev-password (or bob / bob-dev-password: no role)
   curl -s localhost:3000/run-service-b
   curl -s localhost:3000/api/chain -H 'content-type: application/json' -d '{"order_id": 9876, "amount": 1500}'
 Ctrl-C stops everything.`);

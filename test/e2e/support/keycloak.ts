@@ -13,6 +13,9 @@ export const SECRETS: Record<string, string> = {
   'service-c': 'service-c-dev-secret',
 };
 
+/** The demo realm's users and their dev-only passwords (realm-export.json): alice has orders-user, bob nothing. */
+export const USERS = { alice: 'alice-dev-password', bob: 'bob-dev-password' } as const;
+
 /** The URLs of one running chain. */
 export interface Stack {
   'service-a': string;
