@@ -9,11 +9,13 @@ import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloa
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import {
   KeycloakAuthOptions,
+  optionsForRealm,
   resolveKeycloakAuthOptions,
   ResolvedKeycloakAuthOptions,
 } from './keycloak-auth.options';
 import { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
 import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
+import { MultiRealmTokenVerifier } from './strategies/multi-realm-token.verifier';
 import { ClientCredentialsTokenProvider } from './tokens/client-credentials-token.provider';
 import { TokenEndpointClient } from './tokens/token-endpoint.client';
 
@@ -38,10 +40,20 @@ const providers: Provider[] = [
   {
     provide: TOKEN_VERIFIER,
     inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakHttpClient],
+    // One verifier per accepted realm, each with its own JWKS or introspection endpoint and client.
     useFactory: (options: ResolvedKeycloakAuthOptions, clock: Clock, http: KeycloakHttpClient) =>
-      options.mode === 'jwt'
-        ? new JwtTokenVerifier(options, clock)
-        : new IntrospectionTokenVerifier(options, clock, http),
+      new MultiRealmTokenVerifier(
+        new Map(
+          options.realms.map((realm) => {
+            const own = optionsForRealm(options, realm);
+            const verifier =
+              options.mode === 'jwt'
+                ? new JwtTokenVerifier(own, clock)
+                : new IntrospectionTokenVerifier(own, clock, http);
+            return [realm.issuer, verifier];
+          }),
+        ),
+      ),
   },
   KeycloakAuthGuard,
   ClientCredentialsTokenProvider,
