@@ -5,6 +5,7 @@ import { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor'
 import { TokenExchangeService } from './exchange/token-exchange.service';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
 import { KeycloakHttpClient } from './http/keycloak-http.client';
+import { keycloakDispatcher } from './http/keycloak-tls';
 import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import {
@@ -29,7 +30,8 @@ const providers: Provider[] = [
   {
     provide: KeycloakHttpClient,
     inject: [KEYCLOAK_AUTH_OPTIONS],
-    useFactory: (options: ResolvedKeycloakAuthOptions) => new KeycloakHttpClient(options.httpTimeoutMs),
+    useFactory: (options: ResolvedKeycloakAuthOptions) =>
+      new KeycloakHttpClient(options.httpTimeoutMs, keycloakDispatcher(options.ca)),
   },
   {
     provide: TokenEndpointClient,

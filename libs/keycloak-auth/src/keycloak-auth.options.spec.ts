@@ -81,6 +81,7 @@ describe('resolveKeycloakAuthOptions', () => {
           endpoints: expect.any(Object),
         },
       ],
+      ca: undefined,
     });
   });
 

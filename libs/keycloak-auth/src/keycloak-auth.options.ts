@@ -1,3 +1,5 @@
+import { pemCertificates } from './http/keycloak-tls';
+
 /** How incoming bearer tokens are validated. */
 export type AuthMode = 'jwt' | 'introspection';
 
@@ -58,6 +60,12 @@ export interface KeycloakAuthOptions {
    * token whose `iss` is on no list is refused before any call to Keycloak.
    */
   additionalRealms?: KeycloakRealmOptions[];
+  /**
+   * PEM certificate(s) of the CA(s) that sign Keycloak's HTTPS certificate, for a Keycloak behind a private CA.
+   * When set, only these are trusted for calls to Keycloak (JWKS, token, introspection, exchange), as with
+   * Node's `tls` option `ca`. Default: Node's trusted roots.
+   */
+  ca?: string | string[];
 }
 
 /** One accepted realm, resolved: where to reach it, the issuer its tokens carry, and how to authenticate there. */
@@ -91,6 +99,8 @@ export interface ResolvedKeycloakAuthOptions extends ResolvedRealm {
   readonly jwksCooldownMs: number;
   readonly globalGuard: boolean;
   readonly realms: readonly ResolvedRealm[];
+  /** The CA certificates trusted for calls to Keycloak, one PEM each; undefined: Node's trusted roots. */
+  readonly ca?: readonly string[];
 }
 
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
@@ -164,6 +174,12 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       }
     });
   }
+  let ca: string[] | undefined;
+  if (options.ca !== undefined) {
+    ca = [options.ca].flat().flatMap((pem) => pemCertificates(pem) ?? []);
+    const valid = [options.ca].flat().every((pem) => pemCertificates(pem) !== undefined);
+    need('ca', valid && ca.length > 0, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)');
+  }
   if (problems.length > 0) throw invalid(problems);
 
   const home = resolveRealm(options, options);
@@ -192,6 +208,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     jwksCooldownMs: options.jwksCooldownMs ?? 10_000,
     globalGuard: options.globalGuard ?? true,
     realms,
+    ca,
   };
 }
 

@@ -1,4 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import {
   compactVerify,
@@ -51,6 +52,8 @@ export interface LocalIdpOptions {
   realm?: string;
   /** A signing key of this realm's own with this kid, instead of the `key-1` every default realm of a file shares. */
   kid?: string;
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 let realmKey: Promise<SigningKey> | undefined;
@@ -78,11 +81,14 @@ export class LocalIdp {
   private server!: Server;
   url = '';
 
-  private constructor(readonly realm: string) {}
+  private constructor(
+    readonly realm: string,
+    private readonly tls?: { key: string; cert: string },
+  ) {}
 
   /** A realm with one RS256 key (`key-1` unless `kid` is given), listening on 127.0.0.1 on a free port. */
   static async start(options: LocalIdpOptions = {}): Promise<LocalIdp> {
-    const idp = new LocalIdp(options.realm ?? 's2s');
+    const idp = new LocalIdp(options.realm ?? 's2s', options.tls);
     // RSA key generation costs ~100 ms: every default realm of a test file shares its first key.
     if (options.kid) idp.keys.push(await LocalIdp.newKey(options.kid));
     else idp.keys.push(await (realmKey ??= LocalIdp.newKey('key-1')));
@@ -208,9 +214,11 @@ export class LocalIdp {
   }
 
   private async listen(port = 0): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = this.tls ? createHttpsServer(this.tls, handler) : createServer(handler);
     await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = this.tls ? 'https' : 'http';
+    this.url = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
