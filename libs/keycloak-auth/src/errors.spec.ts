@@ -74,3 +74,24 @@ describe('error bodies', () => {
     });
   });
 });
+
+describe('GraphQL extensions', () => {
+  it.each([
+    [
+      new InvalidTokenError('token_expired', 'token expired'),
+      { code: 'token_expired', statusCode: 401, error: 'invalid_token' },
+    ],
+    [
+      new InsufficientScopeError('insufficient_role', 'requires role x'),
+      { code: 'insufficient_role', statusCode: 403, error: 'insufficient_scope' },
+    ],
+    [
+      new IdentityProviderUnavailableError('down'),
+      { code: 'idp_unavailable', statusCode: 503, error: 'idp_unavailable' },
+    ],
+  ])('carry the code, the status and the error of %s', (error, extensions) => {
+    expect(error.extensions).toEqual(extensions);
+    // The HTTP body stays exactly as before.
+    expect(Object.keys(error.getResponse() as object)).toEqual(['statusCode', 'error', 'message', 'code']);
+  });
+});

@@ -38,7 +38,14 @@ export abstract class KeycloakAuthError extends HttpException {
     readonly requiredScopes: readonly string[] = [],
   ) {
     super({ statusCode: status, error, message: description, code }, status);
+    this.extensions = { code, statusCode: status, error };
   }
+
+  /**
+   * What a GraphQL answer shows of this error: graphql-js copies an original error's `extensions` into the
+   * error it reports, so a resolver refused by the guard still tells its client why (HTTP status stays 200 there).
+   */
+  readonly extensions: Readonly<{ code: KeycloakAuthErrorCode; statusCode: number; error: string }>;
 
   /**
    * The RFC 6750 §3 challenge for this error, or undefined when the error is not about the bearer token

@@ -1,6 +1,12 @@
 // The public API of @app/keycloak-auth: services import from here and nowhere else.
 export { KeycloakAuthModule } from './keycloak-auth.module';
-export type { AuthMode, KeycloakAuthOptions, ResolvedKeycloakAuthOptions } from './keycloak-auth.options';
+export type {
+  AuthMode,
+  KeycloakAuthOptions,
+  KeycloakRealmOptions,
+  ResolvedKeycloakAuthOptions,
+  ResolvedRealm,
+} from './keycloak-auth.options';
 export { resolveKeycloakAuthOptions } from './keycloak-auth.options';
 export { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
 export type { Clock } from './clock';
@@ -9,6 +15,7 @@ export type { Principal } from './principal';
 export type { TokenVerifier } from './strategies/token-verifier';
 export { JwtTokenVerifier } from './strategies/jwt-token.verifier';
 export { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
+export { MultiRealmTokenVerifier } from './strategies/multi-realm-token.verifier';
 export { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
 export { Public } from './decorators/public.decorator';
 export { RequireScopes } from './decorators/require-scopes.decorator';

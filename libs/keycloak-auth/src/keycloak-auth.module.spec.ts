@@ -1,12 +1,13 @@
 import { Controller, Get, INestApplication, UseGuards } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { Test, TestingModule } from '@nestjs/testing';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
 import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { KeycloakAuthOptions } from './keycloak-auth.options';
 import { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
 import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
+import { MultiRealmTokenVerifier } from './strategies/multi-realm-token.verifier';
 import { systemClock } from './clock';
 import { LocalIdp } from '../test/local-idp';
 
@@ -33,6 +34,12 @@ const base: KeycloakAuthOptions = {
   audience: 'service-b',
 };
 
+const verifierOf = (moduleRef: TestingModule, issuer: string) => {
+  const verifier = moduleRef.get(TOKEN_VERIFIER);
+  expect(verifier).toBeInstanceOf(MultiRealmTokenVerifier);
+  return (verifier as MultiRealmTokenVerifier).verifierFor(issuer);
+};
+
 describe('KeycloakAuthModule', () => {
   const compile = (options: KeycloakAuthOptions) =>
     Test.createTestingModule({ imports: [KeycloakAuthModule.forRoot(options)] }).compile();
@@ -42,7 +49,7 @@ describe('KeycloakAuthModule', () => {
     ['introspection', IntrospectionTokenVerifier],
   ] as const)('verifies tokens with the %s strategy when mode says so', async (mode, strategy) => {
     const moduleRef = await compile({ ...base, mode });
-    expect(moduleRef.get(TOKEN_VERIFIER)).toBeInstanceOf(strategy);
+    expect(verifierOf(moduleRef, 'http://127.0.0.1:1/realms/s2s')).toBeInstanceOf(strategy);
     expect(moduleRef.get(KEYCLOAK_CLOCK)).toBe(systemClock);
     await moduleRef.close();
   });
@@ -67,7 +74,28 @@ describe('KeycloakAuthModule', () => {
         KeycloakAuthModule.forRootAsync({ useFactory: async () => ({ ...base, mode: 'introspection' }) }),
       ],
     }).compile();
-    expect(moduleRef.get(TOKEN_VERIFIER)).toBeInstanceOf(IntrospectionTokenVerifier);
+    expect(verifierOf(moduleRef, 'http://127.0.0.1:1/realms/s2s')).toBeInstanceOf(IntrospectionTokenVerifier);
+    await moduleRef.close();
+  });
+
+  it.each([
+    ['jwt', JwtTokenVerifier],
+    ['introspection', IntrospectionTokenVerifier],
+  ] as const)('gives each accepted realm its own %s verifier', async (mode, strategy) => {
+    const moduleRef = await compile({
+      ...base,
+      mode,
+      additionalRealms: [{ realm: 'partners' }, { realm: 's2s', url: 'https://sso.example.com' }],
+    });
+    const issuers = [
+      'http://127.0.0.1:1/realms/s2s',
+      'http://127.0.0.1:1/realms/partners',
+      'https://sso.example.com/realms/s2s',
+    ];
+    const verifiers = issuers.map((issuer) => verifierOf(moduleRef, issuer));
+    for (const verifier of verifiers) expect(verifier).toBeInstanceOf(strategy);
+    expect(new Set(verifiers).size).toBe(3);
+    expect(verifierOf(moduleRef, 'http://127.0.0.1:1/realms/other')).toBeUndefined();
     await moduleRef.close();
   });
 

@@ -5,15 +5,18 @@ import { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor'
 import { TokenExchangeService } from './exchange/token-exchange.service';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
 import { KeycloakHttpClient } from './http/keycloak-http.client';
+import { keycloakDispatcher } from './http/keycloak-tls';
 import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import {
   KeycloakAuthOptions,
+  optionsForRealm,
   resolveKeycloakAuthOptions,
   ResolvedKeycloakAuthOptions,
 } from './keycloak-auth.options';
 import { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
 import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
+import { MultiRealmTokenVerifier } from './strategies/multi-realm-token.verifier';
 import { ClientCredentialsTokenProvider } from './tokens/client-credentials-token.provider';
 import { TokenEndpointClient } from './tokens/token-endpoint.client';
 
@@ -27,7 +30,8 @@ const providers: Provider[] = [
   {
     provide: KeycloakHttpClient,
     inject: [KEYCLOAK_AUTH_OPTIONS],
-    useFactory: (options: ResolvedKeycloakAuthOptions) => new KeycloakHttpClient(options.httpTimeoutMs),
+    useFactory: (options: ResolvedKeycloakAuthOptions) =>
+      new KeycloakHttpClient(options.httpTimeoutMs, keycloakDispatcher(options.ca)),
   },
   {
     provide: TokenEndpointClient,
@@ -38,10 +42,20 @@ const providers: Provider[] = [
   {
     provide: TOKEN_VERIFIER,
     inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakHttpClient],
+    // One verifier per accepted realm, each with its own JWKS or introspection endpoint and client.
     useFactory: (options: ResolvedKeycloakAuthOptions, clock: Clock, http: KeycloakHttpClient) =>
-      options.mode === 'jwt'
-        ? new JwtTokenVerifier(options, clock)
-        : new IntrospectionTokenVerifier(options, clock, http),
+      new MultiRealmTokenVerifier(
+        new Map(
+          options.realms.map((realm) => {
+            const own = optionsForRealm(options, realm);
+            const verifier =
+              options.mode === 'jwt'
+                ? new JwtTokenVerifier(own, clock)
+                : new IntrospectionTokenVerifier(own, clock, http);
+            return [realm.issuer, verifier];
+          }),
+        ),
+      ),
   },
   KeycloakAuthGuard,
   ClientCredentialsTokenProvider,

@@ -71,6 +71,17 @@ describe('resolveKeycloakAuthOptions', () => {
       jwksCooldownMs: 10_000,
       globalGuard: true,
       endpoints: expect.any(Object),
+      realms: [
+        {
+          realm: 's2s',
+          url: 'http://keycloak:8080',
+          issuer: 'http://keycloak:8080/realms/s2s',
+          clientId: 'service-b',
+          clientSecret: 'secret',
+          endpoints: expect.any(Object),
+        },
+      ],
+      ca: undefined,
     });
   });
 
@@ -112,6 +123,101 @@ describe('resolveKeycloakAuthOptions', () => {
     ['refreshFraction', { refreshFraction: 1 }],
   ])('refuses a bad %s and names it', (key, change) => {
     expect(refusal(change)).toMatch(new RegExp(`^Invalid KeycloakAuthModule options: (.*; )?${key}: `));
+  });
+
+  describe('additionalRealms', () => {
+    it('lists the home realm first, then each additional realm with the top-level url and client by default', () => {
+      const resolved = resolveKeycloakAuthOptions({
+        ...valid,
+        additionalRealms: [
+          { realm: 'partners' },
+          {
+            realm: 'b2b',
+            url: 'https://sso.example.com/',
+            issuer: 'https://login.example.com/realms/b2b/',
+            clientId: 'orders-api',
+            clientSecret: 'b2b-secret',
+          },
+        ],
+      });
+      expect(resolved.realms).toEqual([
+        {
+          realm: 's2s',
+          url: 'http://keycloak:8080',
+          issuer: 'http://keycloak:8080/realms/s2s',
+          clientId: 'service-b',
+          clientSecret: 'secret',
+          endpoints: resolved.endpoints,
+        },
+        {
+          realm: 'partners',
+          url: 'http://keycloak:8080',
+          issuer: 'http://keycloak:8080/realms/partners',
+          clientId: 'service-b',
+          clientSecret: 'secret',
+          endpoints: {
+            token: 'http://keycloak:8080/realms/partners/protocol/openid-connect/token',
+            introspection: 'http://keycloak:8080/realms/partners/protocol/openid-connect/token/introspect',
+            jwks: 'http://keycloak:8080/realms/partners/protocol/openid-connect/certs',
+          },
+        },
+        {
+          realm: 'b2b',
+          url: 'https://sso.example.com',
+          issuer: 'https://login.example.com/realms/b2b',
+          clientId: 'orders-api',
+          clientSecret: 'b2b-secret',
+          endpoints: {
+            token: 'https://sso.example.com/realms/b2b/protocol/openid-connect/token',
+            introspection: 'https://sso.example.com/realms/b2b/protocol/openid-connect/token/introspect',
+            jwks: 'https://sso.example.com/realms/b2b/protocol/openid-connect/certs',
+          },
+        },
+      ]);
+    });
+
+    it('keeps the top-level fields those of the home realm', () => {
+      const resolved = resolveKeycloakAuthOptions({ ...valid, additionalRealms: [{ realm: 'partners' }] });
+      expect(resolved).toMatchObject({ realm: 's2s', issuer: 'http://keycloak:8080/realms/s2s' });
+      expect(resolved.endpoints.jwks).toBe('http://keycloak:8080/realms/s2s/protocol/openid-connect/certs');
+    });
+
+    it.each([
+      ['additionalRealms', { additionalRealms: 'partners' }],
+      ['additionalRealms\\[0\\]', { additionalRealms: [null] }],
+      ['additionalRealms\\[0\\]\\.realm', { additionalRealms: [{ realm: '' }] }],
+      [
+        'additionalRealms\\[1\\]\\.url',
+        { additionalRealms: [{ realm: 'a' }, { realm: 'b', url: 'ftp://x' }] },
+      ],
+      ['additionalRealms\\[0\\]\\.issuer', { additionalRealms: [{ realm: 'a', issuer: 'issuer-a' }] }],
+      ['additionalRealms\\[0\\]\\.clientId', { additionalRealms: [{ realm: 'a', clientId: ' ' }] }],
+      ['additionalRealms\\[0\\]\\.clientSecret', { additionalRealms: [{ realm: 'a', clientSecret: '' }] }],
+      // Two realms with one issuer: the token's iss could not say which realm checks it.
+      ['additionalRealms\\[0\\]\\.issuer', { additionalRealms: [{ realm: 's2s' }] }],
+      [
+        'additionalRealms\\[1\\]\\.issuer',
+        { additionalRealms: [{ realm: 'a' }, { realm: 'b', issuer: 'http://keycloak:8080/realms/a/' }] },
+      ],
+    ])('refuses a bad %s and names it', (key, change) => {
+      expect(refusal(change)).toMatch(new RegExp(`^Invalid KeycloakAuthModule options: (.*; )?${key}: `));
+    });
+
+    it('says which realm already has a duplicated issuer', () => {
+      expect(refusal({ additionalRealms: [{ realm: 'a', issuer: 'http://keycloak:8080/realms/s2s' }] })).toBe(
+        "Invalid KeycloakAuthModule options: additionalRealms[0].issuer: http://keycloak:8080/realms/s2s is already realm s2s's",
+      );
+    });
+
+    it('needs no client secret of an additional realm in jwt mode', () => {
+      const resolved = resolveKeycloakAuthOptions({
+        ...valid,
+        mode: 'jwt',
+        clientSecret: undefined,
+        additionalRealms: [{ realm: 'a', clientSecret: '' }],
+      });
+      expect(resolved.realms[1].clientSecret).toBeUndefined();
+    });
   });
 
   it('names every bad key at once', () => {

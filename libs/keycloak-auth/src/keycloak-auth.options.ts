@@ -1,5 +1,21 @@
+import { pemCertificates } from './http/keycloak-tls';
+
 /** How incoming bearer tokens are validated. */
 export type AuthMode = 'jwt' | 'introspection';
+
+/** Another realm whose tokens a service accepts besides its home realm (option `additionalRealms`). */
+export interface KeycloakRealmOptions {
+  /** Realm name. */
+  realm: string;
+  /** Where this service reaches that realm's Keycloak. Default: the top-level `url`. */
+  url?: string;
+  /** The `iss` its tokens carry. Default `<url>/realms/<realm>`. */
+  issuer?: string;
+  /** The client this service introspects and exchanges as in that realm. Default: the top-level `clientId`. */
+  clientId?: string;
+  /** That client's secret. Default: the top-level `clientSecret`. */
+  clientSecret?: string;
+}
 
 /** Options of {@link KeycloakAuthModule}; validated at start by {@link resolveKeycloakAuthOptions}. */
 export interface KeycloakAuthOptions {
@@ -38,15 +54,39 @@ export interface KeycloakAuthOptions {
   jwksCooldownMs?: number;
   /** Register the guard for every route (opt out with `@Public()`). Default true. */
   globalGuard?: boolean;
+  /**
+   * More realms (issuers) whose tokens are accepted. The home realm (`url`, `realm`, `issuer`) is always accepted
+   * and is where client-credentials tokens come from; a token is checked by the realm its `iss` names, and a
+   * token whose `iss` is on no list is refused before any call to Keycloak.
+   */
+  additionalRealms?: KeycloakRealmOptions[];
+  /**
+   * PEM certificate(s) of the CA(s) that sign Keycloak's HTTPS certificate, for a Keycloak behind a private CA.
+   * When set, only these are trusted for calls to Keycloak (JWKS, token, introspection, exchange), as with
+   * Node's `tls` option `ca`. Default: Node's trusted roots.
+   */
+  ca?: string | string[];
 }
 
-/** {@link KeycloakAuthOptions} with defaults applied and endpoints derived. */
-export interface ResolvedKeycloakAuthOptions {
-  readonly url: string;
+/** One accepted realm, resolved: where to reach it, the issuer its tokens carry, and how to authenticate there. */
+export interface ResolvedRealm {
   readonly realm: string;
+  readonly url: string;
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret?: string;
+  readonly endpoints: {
+    readonly token: string;
+    readonly introspection: string;
+    readonly jwks: string;
+  };
+}
+
+/**
+ * {@link KeycloakAuthOptions} with defaults applied and endpoints derived. Its own realm fields are the home
+ * realm's; {@link realms} lists every accepted realm, the home realm first.
+ */
+export interface ResolvedKeycloakAuthOptions extends ResolvedRealm {
   readonly mode: AuthMode;
   readonly audience: readonly string[];
   readonly algorithms: readonly string[];
@@ -58,11 +98,9 @@ export interface ResolvedKeycloakAuthOptions {
   readonly httpTimeoutMs: number;
   readonly jwksCooldownMs: number;
   readonly globalGuard: boolean;
-  readonly endpoints: {
-    readonly token: string;
-    readonly introspection: string;
-    readonly jwks: string;
-  };
+  readonly realms: readonly ResolvedRealm[];
+  /** The CA certificates trusted for calls to Keycloak, one PEM each; undefined: Node's trusted roots. */
+  readonly ca?: readonly string[];
 }
 
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
@@ -70,7 +108,7 @@ const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
 /** Applies defaults and refuses unsafe or incomplete options with an error naming the bad key. */
 export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): ResolvedKeycloakAuthOptions {
   const problems: string[] = [];
-  const need = (key: keyof KeycloakAuthOptions, ok: boolean, why: string) => {
+  const need = (key: string, ok: boolean, why: string) => {
     if (!ok) problems.push(`${key}: ${why}`);
   };
   need('url', isHttpUrl(options.url), 'must be an http(s) URL');
@@ -115,16 +153,49 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   if (options.refreshFraction !== undefined) {
     need('refreshFraction', options.refreshFraction >= 0 && options.refreshFraction < 1, 'must be in [0, 1)');
   }
-  if (problems.length > 0) throw new Error(`Invalid KeycloakAuthModule options: ${problems.join('; ')}`);
+  const extra = options.additionalRealms ?? [];
+  need('additionalRealms', Array.isArray(extra), 'must be a list of realms');
+  if (Array.isArray(extra)) {
+    extra.forEach((entry, i) => {
+      const key = `additionalRealms[${i}]`;
+      if (typeof entry !== 'object' || entry === null) return need(key, false, 'must be an object');
+      need(`${key}.realm`, nonEmpty(entry.realm), 'is required');
+      if (entry.url !== undefined) need(`${key}.url`, isHttpUrl(entry.url), 'must be an http(s) URL');
+      if (entry.issuer !== undefined)
+        need(`${key}.issuer`, isHttpUrl(entry.issuer), 'must be an http(s) URL');
+      if (entry.clientId !== undefined)
+        need(`${key}.clientId`, nonEmpty(entry.clientId), 'must not be empty');
+      if (entry.clientSecret !== undefined) {
+        need(
+          `${key}.clientSecret`,
+          options.mode !== 'introspection' || nonEmpty(entry.clientSecret),
+          'is required in introspection mode',
+        );
+      }
+    });
+  }
+  let ca: string[] | undefined;
+  if (options.ca !== undefined) {
+    ca = [options.ca].flat().flatMap((pem) => pemCertificates(pem) ?? []);
+    const valid = [options.ca].flat().every((pem) => pemCertificates(pem) !== undefined);
+    need('ca', valid && ca.length > 0, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)');
+  }
+  if (problems.length > 0) throw invalid(problems);
 
-  const url = options.url.replace(/\/+$/, '');
-  const realmUrl = `${url}/realms/${encodeURIComponent(options.realm)}`;
+  const home = resolveRealm(options, options);
+  const realms = [home];
+  extra.forEach((entry, i) => {
+    const realm = resolveRealm(entry, options);
+    const same = realms.find((r) => r.issuer === realm.issuer);
+    // The issuer picks the realm that checks a token: two realms with one issuer would make that choice ambiguous.
+    if (same)
+      problems.push(`additionalRealms[${i}].issuer: ${realm.issuer} is already realm ${same.realm}'s`);
+    realms.push(realm);
+  });
+  if (problems.length > 0) throw invalid(problems);
+
   return {
-    url,
-    realm: options.realm,
-    issuer: (options.issuer ?? realmUrl).replace(/\/+$/, ''),
-    clientId: options.clientId,
-    clientSecret: options.clientSecret || undefined,
+    ...home,
     mode: options.mode,
     audience,
     algorithms,
@@ -136,12 +207,38 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     httpTimeoutMs: options.httpTimeoutMs ?? 5_000,
     jwksCooldownMs: options.jwksCooldownMs ?? 10_000,
     globalGuard: options.globalGuard ?? true,
+    realms,
+    ca,
+  };
+}
+
+/** The options of one realm's verifier or token client: the shared settings with that realm's fields. */
+export function optionsForRealm(
+  options: ResolvedKeycloakAuthOptions,
+  realm: ResolvedRealm,
+): ResolvedKeycloakAuthOptions {
+  return { ...options, ...realm };
+}
+
+function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions): ResolvedRealm {
+  const url = (realm.url ?? defaults.url).replace(/\/+$/, '');
+  const realmUrl = `${url}/realms/${encodeURIComponent(realm.realm)}`;
+  return {
+    realm: realm.realm,
+    url,
+    issuer: (realm.issuer ?? realmUrl).replace(/\/+$/, ''),
+    clientId: realm.clientId ?? defaults.clientId,
+    clientSecret: (realm.clientSecret ?? defaults.clientSecret) || undefined,
     endpoints: {
       token: `${realmUrl}/protocol/openid-connect/token`,
       introspection: `${realmUrl}/protocol/openid-connect/token/introspect`,
       jwks: `${realmUrl}/protocol/openid-connect/certs`,
     },
   };
+}
+
+function invalid(problems: string[]): Error {
+  return new Error(`Invalid KeycloakAuthModule options: ${problems.join('; ')}`);
 }
 
 function nonEmpty(value: unknown): value is string {

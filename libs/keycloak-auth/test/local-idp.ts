@@ -1,6 +1,16 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
-import { decodeJwt, exportJWK, generateKeyPair, JWK, KeyLike, SignJWT } from 'jose';
+import {
+  compactVerify,
+  createLocalJWKSet,
+  decodeJwt,
+  exportJWK,
+  generateKeyPair,
+  JWK,
+  KeyLike,
+  SignJWT,
+} from 'jose';
 import { Clock } from '../src/clock';
 import { resolveKeycloakAuthOptions, ResolvedKeycloakAuthOptions } from '../src/keycloak-auth.options';
 
@@ -12,7 +22,10 @@ export type Behaviour = 'answer' | 'reset' | 'hang';
 
 /** A canned answer of one endpoint: status and JSON body (a string is sent as is), or a function of the form. */
 export type Answer =
-  { status: number; body: unknown } | ((form: URLSearchParams) => { status: number; body: unknown });
+  | { status: number; body: unknown }
+  | ((
+      form: URLSearchParams,
+    ) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>);
 
 /** A realm signing key: the private half signs, the public JWK is what the JWKS publishes. */
 export interface SigningKey {
@@ -27,13 +40,22 @@ export interface IssueOptions {
   now?: number;
   /** Lifetime in seconds (default 300, Keycloak's default access token lifespan). */
   lifetimeSec?: number;
-  /** The key that signs: a published kid, or a key of its own (default: the first realm key). */
+  /** The key that signs: a published kid, or a key of its own (default: the realm's first key). */
   key?: SigningKey | string;
   /** The `kid` header, when it should differ from the signing key's. */
   kid?: string;
 }
 
-const REALM = 's2s';
+/** How {@link LocalIdp.start} sets up a realm. */
+export interface LocalIdpOptions {
+  /** Realm name (default `s2s`). */
+  realm?: string;
+  /** A signing key of this realm's own with this kid, instead of the `key-1` every default realm of a file shares. */
+  kid?: string;
+  /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
+  tls?: { key: string; cert: string };
+}
+
 let realmKey: Promise<SigningKey> | undefined;
 
 /**
@@ -59,12 +81,17 @@ export class LocalIdp {
   private server!: Server;
   url = '';
 
-  /** A realm with one RS256 key (`key-1`), listening on 127.0.0.1 on a free port. */
-  static async start(): Promise<LocalIdp> {
-    const idp = new LocalIdp();
-    // RSA key generation costs ~100 ms: every realm of a test file shares its first key.
-    realmKey ??= LocalIdp.newKey('key-1');
-    idp.keys.push(await realmKey);
+  private constructor(
+    readonly realm: string,
+    private readonly tls?: { key: string; cert: string },
+  ) {}
+
+  /** A realm with one RS256 key (`key-1` unless `kid` is given), listening on 127.0.0.1 on a free port. */
+  static async start(options: LocalIdpOptions = {}): Promise<LocalIdp> {
+    const idp = new LocalIdp(options.realm ?? 's2s', options.tls);
+    // RSA key generation costs ~100 ms: every default realm of a test file shares its first key.
+    if (options.kid) idp.keys.push(await LocalIdp.newKey(options.kid));
+    else idp.keys.push(await (realmKey ??= LocalIdp.newKey('key-1')));
     await idp.listen();
     return idp;
   }
@@ -85,14 +112,14 @@ export class LocalIdp {
 
   /** The `iss` of the realm's tokens. */
   get issuer(): string {
-    return `${this.url}/realms/${REALM}`;
+    return `${this.url}/realms/${this.realm}`;
   }
 
   /** Options for the library pointing at this realm, as service-b. */
   options(overrides: Record<string, unknown> = {}): ResolvedKeycloakAuthOptions {
     return resolveKeycloakAuthOptions({
       url: this.url,
-      realm: REALM,
+      realm: this.realm,
       clientId: 'service-b',
       clientSecret: 'b-secret',
       mode: 'jwt',
@@ -113,8 +140,8 @@ export class LocalIdp {
     return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
   }
 
-  /** The published public JWK of `kid`. */
-  publicJwk(kid = 'key-1'): JWK {
+  /** The published public JWK of `kid` (default: the realm's first key). */
+  publicJwk(kid = this.keys[0].kid): JWK {
     return this.key(kid).jwk;
   }
 
@@ -141,16 +168,31 @@ export class LocalIdp {
       ...claims,
     };
     for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-    const key = typeof opts.key === 'object' ? opts.key : this.key(opts.key ?? 'key-1');
+    const key = typeof opts.key === 'object' ? opts.key : this.key(opts.key ?? this.keys[0].kid);
     return new SignJWT(payload)
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: opts.kid ?? key.kid })
       .sign(key.privateKey);
+  }
+
+  /** True when one of this realm's published keys signed `token` (what a real Keycloak checks first). */
+  async signedHere(token: string): Promise<boolean> {
+    try {
+      await compactVerify(token, createLocalJWKSet({ keys: this.keys.map((k) => k.jwk) }));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Keycloak's RFC 7662 answer for an active token: its claims plus `active` and `client_id`. */
   static activeAnswer(token: string): { status: number; body: Record<string, unknown> } {
     const claims = decodeJwt(token);
     return { status: 200, body: { ...claims, active: true, client_id: claims.azp } };
+  }
+
+  /** The realm's first signing key (to forge tokens of another realm with it). */
+  get signingKey(): SigningKey {
+    return this.keys[0];
   }
 
   /** Serves again on the same port after {@link stop} (Keycloak coming back). */
@@ -172,9 +214,11 @@ export class LocalIdp {
   }
 
   private async listen(port = 0): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = this.tls ? createHttpsServer(this.tls, handler) : createServer(handler);
     await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const scheme = this.tls ? 'https' : 'http';
+    this.url = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -189,7 +233,7 @@ export class LocalIdp {
         : path.endsWith('/protocol/openid-connect/token')
           ? 'token'
           : undefined;
-    if (!endpoint || !path.startsWith(`/realms/${REALM}/`)) {
+    if (!endpoint || !path.startsWith(`/realms/${this.realm}/`)) {
       res.writeHead(404).end();
       return;
     }
@@ -207,7 +251,7 @@ export class LocalIdp {
         : endpoint === 'token'
           ? this.tokenAnswer
           : this.introspectAnswer;
-    const { status, body } = typeof answer === 'function' ? answer(form) : answer;
+    const { status, body } = typeof answer === 'function' ? await answer(form) : answer;
     if (typeof body === 'string') res.writeHead(status, { 'content-type': 'text/html' }).end(body);
     else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }

@@ -1,7 +1,8 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { AuthenticatedRequest } from '../guards/bearer-token';
+import { requestOf } from '../guards/request-context';
 
-/** Injects the {@link Principal} the guard verified for this request. */
+/** Injects the {@link Principal} the guard verified for this request (in a route or a GraphQL resolver). */
 export const CurrentPrincipal = createParamDecorator(
-  (_data: unknown, ctx: ExecutionContext) => ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal,
+  (_data: unknown, ctx: ExecutionContext) => requestOf<AuthenticatedRequest>(ctx).principal,
 );

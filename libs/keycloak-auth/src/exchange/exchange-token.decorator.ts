@@ -1,4 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { requestOf } from '../guards/request-context';
 import { EXCHANGE_TOKEN_KEY } from '../keycloak-auth.constants';
 import { ExchangeTarget } from './token-exchange.service';
 
@@ -9,7 +10,7 @@ export const ExchangeToken = (target: ExchangeTarget) => SetMetadata(EXCHANGE_TO
 
 /** Injects the token {@link TokenExchangeInterceptor} obtained for this request (to send to the next service). */
 export const ExchangedToken = createParamDecorator((_data: unknown, ctx: ExecutionContext) =>
-  exchangedTokens.get(ctx.switchToHttp().getRequest()),
+  exchangedTokens.get(requestOf(ctx)),
 );
 
 /** Stores the exchanged token of a request; kept off the request object so no logger can print it. */

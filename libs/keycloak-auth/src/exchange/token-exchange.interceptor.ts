@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { from, Observable, switchMap } from 'rxjs';
 import { InvalidTokenError } from '../errors';
 import { verifiedBearerToken } from '../guards/bearer-token';
+import { requestOf } from '../guards/request-context';
 import { EXCHANGE_TOKEN_KEY } from '../keycloak-auth.constants';
 import { rememberExchangedToken } from './exchange-token.decorator';
 import { ExchangeTarget, TokenExchangeService } from './token-exchange.service';
@@ -24,7 +25,7 @@ export class TokenExchangeInterceptor implements NestInterceptor {
       context.getClass(),
     ]);
     if (!target) return next.handle();
-    const request = context.switchToHttp().getRequest<object>();
+    const request = requestOf(context);
     const subject = verifiedBearerToken(request);
     if (!subject) throw new InvalidTokenError('token_missing', 'no verified bearer token to exchange');
     return from(this.exchange.exchange(subject, target)).pipe(

@@ -8,6 +8,7 @@ import {
   TOKEN_EXCHANGE_GRANT,
 } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { unverifiedIssuer } from '../strategies/access-token-claims';
 import { TokenEndpointClient } from '../tokens/token-endpoint.client';
 
 /** The target of an exchange: the audience (a client id) and the scopes the new token should carry. */
@@ -23,8 +24,9 @@ export interface ExchangeTarget {
 
 /**
  * RFC 8693 token exchange at Keycloak (standard token exchange): trades the caller's access token for one meant
- * for the next service, keeping the subject. Results are cached by hash(subject token) + target until shortly
- * before they expire; concurrent exchanges of one token share one call.
+ * for the next service, keeping the subject. Keycloak exchanges only tokens of its own realm, so a token of an
+ * additional realm is exchanged at that realm, as this service's client there. Results are cached by
+ * hash(subject token) + target until shortly before they expire; concurrent exchanges of one token share one call.
  */
 @Injectable()
 export class TokenExchangeService {
@@ -56,7 +58,7 @@ export class TokenExchangeService {
         audience: target.audience,
       };
       if (scope) form.scope = scope;
-      return this.endpoint.requestRenewable(form, this.clock);
+      return this.endpoint.requestRenewable(form, this.clock, unverifiedIssuer(subjectToken));
     });
   }
 }

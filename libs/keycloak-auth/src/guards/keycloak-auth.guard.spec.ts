@@ -1,4 +1,5 @@
 import { Controller, Get, INestApplication, UseInterceptors } from '@nestjs/common';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AllowedCallers } from '../decorators/allowed-callers.decorator';
@@ -12,7 +13,10 @@ import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { LocalIdp } from '../../test/local-idp';
 
-// Express is not covered: @nestjs/platform-express is not a dependency of this repository.
+// Every test here runs on both HTTP adapters: the guard sets WWW-Authenticate through Nest's HttpAdapterHost, and
+// the decorators read the request through the execution context, so neither may depend on Fastify or Express.
+const ADAPTERS = ['fastify', 'express'] as const;
+type AdapterName = (typeof ADAPTERS)[number];
 
 @Controller()
 class ProbeController {
@@ -82,7 +86,10 @@ class PublicController {
   }
 }
 
-async function startApp(idpUrl: string): Promise<{ app: INestApplication; base: string }> {
+async function startApp(
+  idpUrl: string,
+  adapter: AdapterName,
+): Promise<{ app: INestApplication; base: string }> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       KeycloakAuthModule.forRoot({
@@ -97,7 +104,9 @@ async function startApp(idpUrl: string): Promise<{ app: INestApplication; base: 
     ],
     controllers: [ProbeController, PublicController],
   }).compile();
-  const app = moduleRef.createNestApplication(new FastifyAdapter());
+  const app = moduleRef.createNestApplication(
+    adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
+  );
   await app.listen(0, '127.0.0.1');
   return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
@@ -108,14 +117,14 @@ async function get(base: string, path: string, authorization?: string) {
   return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
 }
 
-describe('KeycloakAuthGuard over HTTP (Fastify)', () => {
+describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
   let idp: LocalIdp;
   let app: INestApplication;
   let base: string;
 
   beforeAll(async () => {
     idp = await LocalIdp.start();
-    ({ app, base } = await startApp(idp.url));
+    ({ app, base } = await startApp(idp.url, adapter));
   });
   afterAll(async () => {
     await app.close();
@@ -124,6 +133,12 @@ describe('KeycloakAuthGuard over HTTP (Fastify)', () => {
 
   const call = (path: string, authorization?: string) => get(base, path, authorization);
   const bearer = async (claims: Record<string, unknown> = {}) => `Bearer ${await idp.issue(claims)}`;
+
+  it('is served by the adapter under test', async () => {
+    // Express announces itself; Fastify does not.
+    const poweredBy = (await fetch(`${base}/open`)).headers.get('x-powered-by');
+    expect(poweredBy).toBe(adapter === 'express' ? 'Express' : null);
+  });
 
   it('lets a public route through without a token', async () => {
     expect(await call('/open')).toEqual({ status: 200, challenge: null, body: { open: true } });
@@ -269,7 +284,7 @@ describe('KeycloakAuthGuard over HTTP (Fastify)', () => {
   });
 });
 
-describe('KeycloakAuthGuard over HTTP with Keycloak unreachable', () => {
+describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s) with Keycloak unreachable', (adapter) => {
   let idp: LocalIdp;
   let app: INestApplication;
   let base: string;
@@ -279,7 +294,7 @@ describe('KeycloakAuthGuard over HTTP with Keycloak unreachable', () => {
     idp = await LocalIdp.start();
     idp.behaviour.jwks = 'reset';
     token = await idp.issue();
-    ({ app, base } = await startApp(idp.url));
+    ({ app, base } = await startApp(idp.url, adapter));
   });
   afterAll(async () => {
     await app.close();

@@ -13,10 +13,12 @@ import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal } from '../principal';
 import { TokenVerifier } from '../strategies/token-verifier';
 import { AuthenticatedRequest, extractBearerToken, rememberBearerToken } from './bearer-token';
+import { requestOf, responseOf } from './request-context';
 
 /**
  * Authenticates the bearer token with the configured {@link TokenVerifier}, then enforces `@RequireScopes`,
- * `@Roles` and `@AllowedCallers`. Every refusal carries its RFC 6750 `WWW-Authenticate` challenge.
+ * `@Roles` and `@AllowedCallers`. Every refusal carries its RFC 6750 `WWW-Authenticate` challenge. Guards HTTP
+ * routes and GraphQL resolvers alike (the request of a resolver is taken from its GraphQL context).
  */
 @Injectable()
 export class KeycloakAuthGuard implements CanActivate {
@@ -29,8 +31,7 @@ export class KeycloakAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.metadata<boolean>(IS_PUBLIC_KEY, context)) return true;
-    const http = context.switchToHttp();
-    const request = http.getRequest<AuthenticatedRequest>();
+    const request = requestOf<AuthenticatedRequest>(context);
     try {
       const token = extractBearerToken(request);
       const principal = await this.verifier.verify(token);
@@ -41,8 +42,9 @@ export class KeycloakAuthGuard implements CanActivate {
     } catch (error) {
       if (error instanceof KeycloakAuthError) {
         const challenge = error.wwwAuthenticate(this.options.realm);
-        if (challenge)
-          this.adapterHost.httpAdapter.setHeader(http.getResponse(), 'WWW-Authenticate', challenge);
+        const response = responseOf(context);
+        if (challenge && response)
+          this.adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
       }
       throw error;
     }

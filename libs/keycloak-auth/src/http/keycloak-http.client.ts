@@ -1,4 +1,5 @@
-import { Agent, Dispatcher, request } from 'undici';
+import { Dispatcher, request } from 'undici';
+import { keycloakDispatcher } from './keycloak-tls';
 
 /** A parsed answer of Keycloak: HTTP status and JSON body (undefined when the body is not JSON). */
 export interface KeycloakHttpResponse {
@@ -17,13 +18,13 @@ export class KeycloakUnreachableError extends Error {
 }
 
 /**
- * The library's only HTTP client towards Keycloak (undici, keep-alive pool). Injected, so a test can point it
- * at a local server or swap the dispatcher.
+ * The library's HTTP client for form POSTs to Keycloak (undici, keep-alive pool; jose fetches the JWKS itself).
+ * Injected, so a test can point it at a local server or swap the dispatcher.
  */
 export class KeycloakHttpClient {
   constructor(
     private readonly timeoutMs: number,
-    private readonly dispatcher: Dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: 32 }),
+    private readonly dispatcher: Dispatcher = keycloakDispatcher(),
   ) {}
 
   /** POSTs an `application/x-www-form-urlencoded` body with HTTP Basic client authentication (RFC 6749 §2.3.1). */

@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import { InvalidTokenError } from '../errors';
 
 /** What {@link assertAccessTokenClaims} checks a token against. */
@@ -45,4 +46,19 @@ export function assertAccessTokenClaims(claims: Record<string, unknown>, expect:
 /** True when a token has the compact JWS shape (three base64url parts); anything else is refused unsent. */
 export function looksLikeJwt(token: string): boolean {
   return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token) && token.length < 16_384;
+}
+
+/**
+ * The `iss` a token claims, read WITHOUT verifying it: only to choose which realm's keys or introspection endpoint
+ * will verify it (that realm then checks the signature and the same `iss` again). Undefined when the payload is
+ * not JSON or has no string `iss`.
+ */
+export function unverifiedIssuer(token: string): string | undefined {
+  if (!looksLikeJwt(token)) return undefined;
+  try {
+    const { iss } = decodeJwt(token);
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
 }

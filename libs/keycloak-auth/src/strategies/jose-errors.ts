@@ -5,8 +5,11 @@ import { IdentityProviderUnavailableError, InvalidTokenError, KeycloakAuthError 
 export function fromJoseError(error: unknown): KeycloakAuthError {
   if (error instanceof KeycloakAuthError) return error;
   if (!(error instanceof errors.JOSEError)) {
-    // Not a verdict on the token: the JWKS could not be fetched. Fail closed.
-    return new IdentityProviderUnavailableError('signing keys unavailable: Keycloak unreachable');
+    // Not a verdict on the token: the JWKS could not be fetched. Fail closed, naming the socket or TLS error
+    // (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …): the only place an operator sees it.
+    const code = (error as { code?: unknown } | null)?.code;
+    const reason = typeof code === 'string' ? ` (${code})` : '';
+    return new IdentityProviderUnavailableError(`signing keys unavailable: Keycloak unreachable${reason}`);
   }
   switch (error.code) {
     case 'ERR_JWT_EXPIRED':

@@ -2,6 +2,7 @@ import { createRemoteJWKSet, JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { InvalidTokenError } from '../errors';
+import { jwksAgent } from '../http/keycloak-tls';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal, principalFromClaims } from '../principal';
 import { assertAccessTokenClaims, looksLikeJwt } from './access-token-claims';
@@ -21,6 +22,7 @@ export class JwtTokenVerifier implements TokenVerifier {
     private readonly keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.endpoints.jwks), {
       cooldownDuration: options.jwksCooldownMs,
       timeoutDuration: options.httpTimeoutMs,
+      agent: jwksAgent(options.endpoints.jwks, options.ca),
     }),
   ) {
     this.verified = new ExpiringCache(options.cacheMaxEntries, clock);

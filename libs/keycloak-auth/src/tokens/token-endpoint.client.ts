@@ -20,7 +20,10 @@ const OAUTH_ERRORS: Record<string, { code: KeycloakAuthErrorCode; status: number
   unauthorized_client: { code: 'idp_rejected_client', status: 502 },
 };
 
-/** Calls the realm's token endpoint as this service (client secret) and maps every failure to a typed error. */
+/**
+ * Calls a realm's token endpoint as this service (client secret) and maps every failure to a typed error. The
+ * realm is the home realm unless the caller names the issuer of another accepted realm.
+ */
 export class TokenEndpointClient {
   constructor(
     private readonly options: ResolvedKeycloakAuthOptions,
@@ -31,9 +34,13 @@ export class TokenEndpointClient {
    * Requests a token and says until when to reuse it: {@link renewAt} with the configured margin and fraction,
    * counted from before the request left (a slow answer must not stretch the token's life).
    */
-  async requestRenewable(form: Record<string, string>, clock: Clock): Promise<Expiring<string>> {
+  async requestRenewable(
+    form: Record<string, string>,
+    clock: Clock,
+    issuer?: string,
+  ): Promise<Expiring<string>> {
     const issuedAt = clock.now();
-    const token = await this.request(form);
+    const token = await this.request(form, issuer);
     const { refreshMarginSec, refreshFraction } = this.options;
     return {
       value: token.accessToken,
@@ -41,12 +48,14 @@ export class TokenEndpointClient {
     };
   }
 
-  async request(form: Record<string, string>): Promise<IssuedToken> {
+  /** Requests a token at the realm of `issuer` (an accepted realm's issuer; anything else: the home realm). */
+  async request(form: Record<string, string>, issuer?: string): Promise<IssuedToken> {
+    const realm = this.options.realms.find((r) => r.issuer === issuer) ?? this.options;
     let response;
     try {
-      response = await this.http.postForm(this.options.endpoints.token, form, {
-        id: this.options.clientId,
-        secret: this.options.clientSecret,
+      response = await this.http.postForm(realm.endpoints.token, form, {
+        id: realm.clientId,
+        secret: realm.clientSecret,
       });
     } catch (error) {
       if (error instanceof KeycloakUnreachableError)

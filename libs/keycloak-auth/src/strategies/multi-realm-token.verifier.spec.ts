@@ -1,0 +1,163 @@
+import { Controller, Get, INestApplication, UseInterceptors } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { decodeJwt, SignJWT } from 'jose';
+import { CurrentPrincipal } from '../decorators/current-principal.decorator';
+import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decorator';
+import { TokenExchangeInterceptor } from '../exchange/token-exchange.interceptor';
+import { AuthMode } from '../keycloak-auth.options';
+import { KeycloakAuthModule } from '../keycloak-auth.module';
+import { Principal } from '../principal';
+import { Endpoint, LocalIdp } from '../../test/local-idp';
+
+@Controller()
+class CallerController {
+  @Get('me')
+  me(@CurrentPrincipal() principal: Principal) {
+    return { issuer: principal.issuer, subject: principal.subject };
+  }
+
+  @ExchangeToken({ audience: 'service-c' })
+  @UseInterceptors(TokenExchangeInterceptor)
+  @Get('exchange')
+  exchange(@ExchangedToken() token: string) {
+    return { token };
+  }
+}
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const ENDPOINTS: Endpoint[] = ['jwks', 'token', 'introspect'];
+/** Every request a realm received, all endpoints together. */
+const calls = (idp: LocalIdp) => ENDPOINTS.reduce((sum, e) => sum + idp.requests[e], 0);
+
+describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mode)', (mode) => {
+  // Three realms, each with its own signing key: s2s (home) and partners are accepted, elsewhere is not.
+  let home: LocalIdp;
+  let partners: LocalIdp;
+  let elsewhere: LocalIdp;
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    home = await LocalIdp.start({ realm: 's2s', kid: 'home-key' });
+    partners = await LocalIdp.start({ realm: 'partners', kid: 'partners-key' });
+    elsewhere = await LocalIdp.start({ realm: 'elsewhere', kid: 'elsewhere-key' });
+    for (const idp of [home, partners, elsewhere]) {
+      // Each realm's Keycloak knows its own tokens: active when it signed them, inactive otherwise.
+      idp.introspectAnswer = async (form) => {
+        const token = form.get('token') ?? '';
+        return (await idp.signedHere(token))
+          ? LocalIdp.activeAnswer(token)
+          : { status: 200, body: { active: false } };
+      };
+      idp.tokenAnswer = { status: 200, body: { access_token: `exchanged-by-${idp.realm}`, expires_in: 300 } };
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        KeycloakAuthModule.forRoot({
+          url: home.url,
+          realm: 's2s',
+          clientId: 'service-b',
+          clientSecret: 'b-secret',
+          mode,
+          audience: 'service-b',
+          httpTimeoutMs: 1000,
+          additionalRealms: [
+            { realm: 'partners', url: partners.url, clientId: 'orders-api', clientSecret: 'partners-secret' },
+          ],
+        }),
+      ],
+      controllers: [CallerController],
+    }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter());
+    await app.listen(0, '127.0.0.1');
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+  afterAll(async () => {
+    await app.close();
+    await Promise.all([home.stop(), partners.stop(), elsewhere.stop()]);
+  });
+  beforeEach(() => {
+    for (const idp of [home, partners, elsewhere]) {
+      for (const e of ENDPOINTS) idp.requests[e] = 0;
+      idp.authorizations.length = 0;
+      idp.forms.token.length = 0;
+    }
+  });
+
+  const get = async (path: string, token: string) => {
+    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as Record<string, unknown>;
+    return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
+  };
+
+  it('accepts a token of the home realm and one of the additional realm, each checked by its own realm', async () => {
+    const fromHome = await get('/me', await home.issue());
+    const fromPartners = await get('/me', await partners.issue({ sub: 'partner-user' }));
+    expect(fromHome).toMatchObject({ status: 200, body: { issuer: home.issuer, subject: 'user-1' } });
+    expect(fromPartners).toMatchObject({
+      status: 200,
+      body: { issuer: partners.issuer, subject: 'partner-user' },
+    });
+    const asked: Endpoint = mode === 'jwt' ? 'jwks' : 'introspect';
+    expect([home.requests[asked], partners.requests[asked]]).toEqual([1, 1]);
+    expect(calls(elsewhere)).toBe(0);
+    if (mode === 'introspection') {
+      // Each realm is asked as this service's client in that realm.
+      expect(home.authorizations).toEqual([basic('service-b', 'b-secret')]);
+      expect(partners.authorizations).toEqual([basic('orders-api', 'partners-secret')]);
+    }
+  });
+
+  it('refuses a token whose iss is not accepted with 401 invalid_token, asking no Keycloak', async () => {
+    const res = await get('/me', await elsewhere.issue());
+    expect(res.status).toBe(401);
+    expect(res.challenge).toBe(
+      'Bearer realm="s2s", error="invalid_token", error_description="token issuer not accepted"',
+    );
+    expect(res.body).toMatchObject({ error: 'invalid_token', code: 'token_issuer_invalid' });
+    expect([calls(home), calls(partners), calls(elsewhere)]).toEqual([0, 0, 0]);
+  });
+
+  it.each([
+    ['no iss', { iss: undefined }],
+    ['an iss that is not a string', { iss: 42 }],
+    ['the home realm under another host', { iss: 'http://localhost:1/realms/s2s' }],
+  ])('refuses a token with %s, asking no Keycloak', async (_name, claims) => {
+    const res = await get('/me', await home.issue(claims));
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('token_issuer_invalid');
+    expect([calls(home), calls(partners), calls(elsewhere)]).toEqual([0, 0, 0]);
+  });
+
+  it('refuses a token whose payload is not JSON as malformed, asking no Keycloak', async () => {
+    const notJson = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('not json').toString('base64url')}.c2ln`;
+    const res = await get('/me', notJson);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('token_malformed');
+    expect([calls(home), calls(partners), calls(elsewhere)]).toEqual([0, 0, 0]);
+  });
+
+  it("refuses a token that names the home realm but is signed with the other realm's key", async () => {
+    // The unverified iss only picks who checks: the home realm does not accept partners' signature.
+    const forged = await new SignJWT(decodeJwt(await home.issue()))
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: 'home-key' })
+      .sign(partners.signingKey.privateKey);
+    const res = await get('/me', forged);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe(mode === 'jwt' ? 'token_signature_invalid' : 'token_inactive');
+    expect(calls(partners)).toBe(0);
+  });
+
+  it('exchanges a token at the realm that issued it, as the client of that realm', async () => {
+    const fromPartners = await partners.issue();
+    expect(await get('/exchange', fromPartners)).toMatchObject({
+      status: 200,
+      body: { token: 'exchanged-by-partners' },
+    });
+    expect(home.requests.token).toBe(0);
+    expect(partners.forms.token[0].get('subject_token')).toBe(fromPartners);
+    expect(partners.authorizations.at(-1)).toBe(basic('orders-api', 'partners-secret'));
+    expect((await get('/exchange', await home.issue())).body).toEqual({ token: 'exchanged-by-s2s' });
+  });
+});
