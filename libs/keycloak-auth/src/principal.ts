@@ -22,12 +22,33 @@ export interface Principal {
   readonly issuedAt?: number;
   /** `jti`, when present. */
   readonly tokenId?: string;
+  /**
+   * The RFC 8693 `act` chain, current actor first (each level's `client_id`, else `azp`, else `sub`); empty when
+   * the token has no `act` (Keycloak's standard token exchange sets none).
+   */
+  readonly actors: readonly string[];
   /** All claims as Keycloak sent them, for anything not lifted above. */
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
+/** Deepest `act` nesting read; a longer chain is cut here (no token legitimately nests this deep). */
+const MAX_ACT_DEPTH = 8;
+
+function actorsOf(claims: Record<string, unknown>): string[] {
+  const actors: string[] = [];
+  let act = claims.act;
+  while (act && typeof act === 'object' && !Array.isArray(act) && actors.length < MAX_ACT_DEPTH) {
+    const level = act as Record<string, unknown>;
+    const name = [level.client_id, level.azp, level.sub].find((v): v is string => typeof v === 'string');
+    if (name === undefined) break;
+    actors.push(name);
+    act = level.act;
+  }
+  return actors;
+}
 
 /** Builds a {@link Principal} from claims that have already passed {@link assertAccessTokenClaims}. */
 export function principalFromClaims(claims: Record<string, unknown>): Principal {
@@ -47,6 +68,7 @@ export function principalFromClaims(claims: Record<string, unknown>): Principal 
     expiresAt: claims.exp as number,
     issuedAt: typeof claims.iat === 'number' ? claims.iat : undefined,
     tokenId: typeof claims.jti === 'string' ? claims.jti : undefined,
+    actors: actorsOf(claims),
     claims: Object.freeze({ ...claims }),
   };
 }

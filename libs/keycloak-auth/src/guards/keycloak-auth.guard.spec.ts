@@ -58,7 +58,7 @@ class ProbeController {
   @AllowedCallers('service-b')
   @Get('only-b')
   onlyB(@CurrentPrincipal() principal: Principal) {
-    return { caller: principal.clientId };
+    return { caller: principal.clientId, actors: principal.actors };
   }
 
   @ExchangeToken({ audience: 'service-c', scope: 'analytics.run' })
@@ -223,6 +223,24 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
       expect(res.body.code).toBe('insufficient_role');
     });
 
+    it.each([
+      [
+        'a current actor that is not allowed',
+        { client_id: 'service-a' },
+        'actor service-a is not allowed here',
+      ],
+      [
+        'an actor named only by sub',
+        { sub: 'service-x', act: { client_id: 'service-b' } },
+        'actor service-x is not allowed here',
+      ],
+    ])('for a delegated token (act) with %s, even from an allowed azp', async (_name, act, message) => {
+      const res = await call('/only-b', await bearer({ azp: 'service-b', act }));
+      expect(res.status).toBe(403);
+      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="insufficient_scope", /);
+      expect(res.body).toMatchObject({ code: 'caller_not_allowed', message });
+    });
+
     it('for a caller (azp) that is not allowed', async () => {
       const res = await call('/only-b', await bearer({ azp: 'service-a' }));
       expect(res.status).toBe(403);
@@ -232,6 +250,15 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
   });
 
   describe('lets through', () => {
+    it('a delegated token whose current actor is allowed, with the whole act chain in the principal', async () => {
+      const act = { client_id: 'service-b', act: { sub: 'service-a' } };
+      const res = await call('/only-b', await bearer({ azp: 'service-b', act }));
+      expect(res).toMatchObject({
+        status: 200,
+        body: { caller: 'service-b', actors: ['service-b', 'service-a'] },
+      });
+    });
+
     it('a token with the scope', async () => {
       expect(await call('/orders', await bearer())).toMatchObject({ status: 200, body: { ok: true } });
     });

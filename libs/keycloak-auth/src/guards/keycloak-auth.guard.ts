@@ -65,11 +65,16 @@ export class KeycloakAuthGuard implements CanActivate {
       throw new InsufficientScopeError('insufficient_role', `requires role ${roles.join(' or ')}`);
     }
     const callers = this.metadata<string[]>(ALLOWED_CALLERS_KEY, context);
-    if (callers && callers.length > 0 && !callers.includes(principal.clientId)) {
-      throw new InsufficientScopeError(
-        'caller_not_allowed',
-        `caller ${principal.clientId} is not allowed here`,
-      );
+    if (callers && callers.length > 0) {
+      if (!callers.includes(principal.clientId))
+        throw new InsufficientScopeError(
+          'caller_not_allowed',
+          `caller ${principal.clientId} is not allowed here`,
+        );
+      // A delegated token (RFC 8693 `act`): the party acting now must be allowed as well.
+      const actor = principal.actors[0];
+      if (actor !== undefined && !callers.includes(actor))
+        throw new InsufficientScopeError('caller_not_allowed', `actor ${actor} is not allowed here`);
     }
   }
 

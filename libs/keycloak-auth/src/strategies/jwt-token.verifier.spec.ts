@@ -42,6 +42,7 @@ describe('JwtTokenVerifier', () => {
         expiresAt: now() + 300,
         issuedAt: now(),
         tokenId: 'jti-1',
+        actors: [],
         claims: expect.objectContaining({ typ: 'Bearer', azp: 'service-a' }),
       });
       expect(Object.isFrozen(principal.claims)).toBe(true);
