@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serviceEnvValidator } from './service-env';
 
 const base = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s', CLIENT_ID: 'service-b' };
@@ -82,6 +85,24 @@ describe("serviceEnvValidator: service-a's BFF keys", () => {
   it('takes PUBLIC_URL without its trailing slash', () => {
     expect(serviceEnvValidator({})({ ...env, PUBLIC_URL: 'https://orders.example.test/' }).PUBLIC_URL).toBe(
       'https://orders.example.test',
+    );
+  });
+});
+
+describe('serviceEnvValidator: KEYCLOAK_CA_FILE', () => {
+  const env = { ...base, CLIENT_SECRET: 's' };
+
+  it('reads the CA certificates at start', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'ca-')), 'ca.pem');
+    writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    expect(serviceEnvValidator({})({ ...env, KEYCLOAK_CA_FILE: file }).KEYCLOAK_CA).toContain(
+      'BEGIN CERTIFICATE',
+    );
+  });
+
+  it('refuses to start when the file cannot be read, naming the key', () => {
+    expect(() => serviceEnvValidator({})({ ...env, KEYCLOAK_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+      'KEYCLOAK_CA_FILE cannot be read: ENOENT /nonexistent/ca.pem',
     );
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
 import type { AuthMode, KeycloakAuthOptions } from '@app/keycloak-auth';
 
@@ -6,6 +7,10 @@ export interface ServiceEnv {
   KEYCLOAK_URL: string;
   KEYCLOAK_REALM: string;
   KEYCLOAK_ISSUER?: string;
+  /** PEM file of the CA that signed Keycloak's certificate, when it is a private one (read at start). */
+  KEYCLOAK_CA_FILE?: string;
+  /** That file's certificates. */
+  KEYCLOAK_CA?: string;
   CLIENT_ID: string;
   CLIENT_SECRET: string;
   AUTH_MODE: AuthMode;
@@ -72,6 +77,8 @@ export function serviceEnvValidator(
       KEYCLOAK_URL: url('KEYCLOAK_URL', true) ?? '',
       KEYCLOAK_ISSUER: url('KEYCLOAK_ISSUER', false),
       KEYCLOAK_REALM: required('KEYCLOAK_REALM'),
+      KEYCLOAK_CA_FILE: value('KEYCLOAK_CA_FILE'),
+      KEYCLOAK_CA: caFile(value('KEYCLOAK_CA_FILE'), problems),
       CLIENT_ID: required('CLIENT_ID'),
       CLIENT_SECRET: required('CLIENT_SECRET'),
       AUTH_MODE: mode as AuthMode,
@@ -90,6 +97,18 @@ export function serviceEnvValidator(
   };
 }
 
+function caFile(path: string | undefined, problems: string[]): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(
+      `KEYCLOAK_CA_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'} ${path}`,
+    );
+    return undefined;
+  }
+}
+
 /** KeycloakAuthModule options from the validated environment; `audience` is this service's client id. */
 export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>): KeycloakAuthOptions {
   const clientId = config.get('CLIENT_ID', { infer: true });
@@ -102,5 +121,6 @@ export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>):
     mode: config.get('AUTH_MODE', { infer: true }),
     audience: clientId,
     introspectionCacheTtlSec: config.get('INTROSPECTION_CACHE_TTL', { infer: true }),
+    ca: config.get('KEYCLOAK_CA', { infer: true }),
   };
 }

@@ -6,6 +6,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import * as oidc from 'openid-client';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from '@app/keycloak-auth';
 import { PendingLogin, SessionUser, UserTokens } from './session.store';
 
@@ -51,6 +52,14 @@ export class OidcClient {
       oidc.ClientSecretBasic(options.clientSecret ?? ''),
     );
     this.config.timeout = Math.ceil(options.httpTimeoutMs / 1000);
+    // Keycloak behind a private CA (the library's `ca` option, KEYCLOAK_CA_FILE): trust it here too.
+    if (options.ca) {
+      const dispatcher = new Agent({ connect: { ca: [...options.ca] } });
+      this.config[oidc.customFetch] = (url, init) =>
+        undiciFetch(url, { ...init, dispatcher } as Parameters<
+          typeof undiciFetch
+        >[1]) as unknown as Promise<Response>;
+    }
     // Plain http only where Keycloak is configured so (the local dev realm); https everywhere else.
     if (options.url.startsWith('http:') || options.issuer.startsWith('http:'))
       oidc.allowInsecureRequests(this.config);

@@ -1,0 +1,50 @@
+import { resolveKeycloakAuthOptions } from '@app/keycloak-auth';
+import { LocalIdp } from '../../../../libs/keycloak-auth/test/local-idp';
+import { throwawayPki, ThrowawayPki } from '../../../../libs/keycloak-auth/test/throwaway-ca';
+import { OidcClient } from './oidc.client';
+
+/** service-a's OIDC client against a loopback realm served over https with a throwaway CA's certificate. */
+describe('OidcClient with Keycloak behind a private CA', () => {
+  let pki: ThrowawayPki;
+  let idp: LocalIdp;
+
+  beforeAll(async () => {
+    pki = throwawayPki();
+    idp = await LocalIdp.start({ tls: pki.server });
+    idp.tokenAnswer = {
+      status: 200,
+      body: { access_token: 'user-token', token_type: 'Bearer', expires_in: 300, refresh_token: 'r-1' },
+    };
+  });
+
+  afterAll(() => idp.stop());
+
+  const client = (ca?: string) =>
+    new OidcClient(
+      resolveKeycloakAuthOptions({
+        url: idp.url,
+        realm: 's2s',
+        clientId: 'service-a',
+        clientSecret: 'a-secret',
+        mode: 'jwt',
+        audience: 'service-a',
+        httpTimeoutMs: 2000,
+        ca,
+      }),
+    );
+
+  it('trusts the configured CA for its calls to the token endpoint', async () => {
+    const login = await client(pki.ca).passwordLogin('alice', 'pw');
+    expect(login.tokens).toMatchObject({ accessToken: 'user-token', refreshToken: 'r-1' });
+    expect(idp.forms.token.at(-1)?.get('grant_type')).toBe('password');
+  });
+
+  it('without that CA the call fails as 503 idp_unavailable, and no request reaches the realm', async () => {
+    const before = idp.requests.token;
+    const failure = await client()
+      .passwordLogin('alice', 'pw')
+      .catch((e: unknown) => e);
+    expect(failure).toMatchObject({ status: 503, response: { error: 'idp_unavailable' } });
+    expect(idp.requests.token).toBe(before);
+  });
+});
