@@ -1,7 +1,12 @@
+import type { IncomingMessage } from 'node:http';
 import { INestApplication, Logger, Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { ErrorBodyFilter } from './error-body.filter';
+import { idOf } from './logging';
+import { REQUEST_ID_HEADER, withRequestId } from './request-context';
 import { ServiceEnv } from './service-env';
 import { strictValidationPipe } from './validation.pipe';
 
@@ -35,9 +40,22 @@ async function startService(
 ): Promise<INestApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module,
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
-    { abortOnError: false },
+    new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_BYTES,
+      genReqId: (req: unknown) => idOf(req as IncomingMessage),
+    }),
+    { abortOnError: false, bufferLogs: true },
   );
+  app.useLogger(app.get(PinoLogger));
+  // The request's id: answered in `x-request-id`, and current for the whole request (the next hop gets it).
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      withRequestId(request.id, done);
+    });
+  app.useGlobalFilters(new ErrorBodyFilter());
   // JSON only: any other content type is answered 415 by Fastify instead of reaching validation as a string.
   app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
   app.useGlobalPipes(strictValidationPipe());

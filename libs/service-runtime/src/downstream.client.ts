@@ -1,6 +1,8 @@
 import { BadGatewayException, GatewayTimeoutException, HttpException, Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Agent, request } from 'undici';
+import { randomUUID } from 'node:crypto';
+import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 import { ServiceEnv } from './service-env';
 
 /** One downstream service this service calls with a bearer token. */
@@ -29,7 +31,11 @@ export class DownstreamClient {
     try {
       res = await request(`${baseUrl}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${bearerToken}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${bearerToken}`,
+          [REQUEST_ID_HEADER]: currentRequestId() ?? randomUUID(),
+        },
         body: JSON.stringify(body),
         dispatcher: this.agent,
         signal: AbortSignal.timeout(timeoutMs),

@@ -1,12 +1,67 @@
-import { Controller, Get } from '@nestjs/common';
-import { Public } from '@app/keycloak-auth';
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Agent, request } from 'undici';
+import { KEYCLOAK_AUTH_OPTIONS, Public, ResolvedKeycloakAuthOptions } from '@app/keycloak-auth';
+import type { ServiceEnv } from './service-env';
 
-/** Liveness probe: the process serves HTTP. */
+/** How long a readiness check waits for Keycloak or the next hop. */
+const CHECK_TIMEOUT_MS = 2000;
+
+/**
+ * `GET /health/live`: the process serves HTTP (restart it if not). `GET /health/ready` (@nestjs/terminus): the
+ * realm answers (its JWKS endpoint: keys for jwt mode, and Keycloak up for introspection and exchange) and the
+ * next hop is live — 200 when both are, 503 with the failing part named otherwise (take it out of rotation).
+ */
+@Public()
 @Controller('health')
 export class HealthController {
-  @Public()
+  private readonly nextHop?: { name: string; url: string };
+  private readonly agent: Agent;
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    config: ConfigService<ServiceEnv, true>,
+  ) {
+    const b = config.get('SERVICE_B_URL', { infer: true });
+    const c = config.get('SERVICE_C_URL', { infer: true });
+    if (b) this.nextHop = { name: 'service-b', url: b };
+    else if (c) this.nextHop = { name: 'service-c', url: c };
+    this.agent = new Agent({ connect: options.ca ? { ca: [...options.ca] } : {} });
+  }
+
   @Get('live')
   live() {
     return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    const checks = [() => this.probe('keycloak', this.options.endpoints.jwks)];
+    const hop = this.nextHop;
+    if (hop) checks.push(() => this.probe(hop.name, `${hop.url}/health/live`));
+    return this.health.check(checks);
+  }
+
+  private async probe<Key extends string>(key: Key, url: string) {
+    const check = this.indicators.check(key);
+    try {
+      const res = await request(url, {
+        dispatcher: this.agent,
+        signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
+      });
+      await res.body.dump();
+      return res.statusCode === 200 ? check.up() : check.down({ message: `answered ${res.statusCode}` });
+    } catch (error) {
+      const e = error as { name?: string; code?: string; cause?: { code?: string } };
+      const reason =
+        e.name === 'TimeoutError'
+          ? `no answer within ${CHECK_TIMEOUT_MS} ms`
+          : (e.code ?? e.cause?.code ?? 'unreachable');
+      return check.down({ message: reason });
+    }
   }
 }

@@ -1,4 +1,5 @@
 import type { Principal } from '@app/keycloak-auth';
+import { currentRequestId } from './request-context';
 
 /** What one service saw of its caller's token: claims only, never the token. */
 export interface Hop {
@@ -9,6 +10,8 @@ export interface Hop {
   aud: readonly string[];
   scope: string;
   exp: number;
+  /** The request id this service served the call under (the same at every hop of one chain request). */
+  request_id?: string;
 }
 
 /** The {@link Hop} a service reports for the principal it verified. */
@@ -21,5 +24,6 @@ export function hopOf(service: string, principal: Principal): Hop {
     aud: principal.audience,
     scope: principal.scopes.join(' '),
     exp: principal.expiresAt,
+    request_id: currentRequestId(),
   };
 }

@@ -11,3 +11,5 @@ export { runService } from './bootstrap';
 export type { ServiceSetup } from './bootstrap';
 export { NUMBER_LIMIT, OrderRequestDto } from './order-request.dto';
 export { serviceImports } from './service-imports';
+export { currentRequestId, REQUEST_ID_HEADER } from './request-context';
+export { ErrorBodyFilter } from './error-body.filter';

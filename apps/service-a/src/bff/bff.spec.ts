@@ -23,7 +23,7 @@ function closedPort(): Promise<number> {
  */
 async function serviceA(env: Record<string, string>): Promise<NestFastifyApplication> {
   const saved = { ...process.env };
-  Object.assign(process.env, { CLIENT_SECRET: 'service-a-dev-secret', ...env });
+  Object.assign(process.env, { CLIENT_SECRET: 'service-a-dev-secret', LOG_LEVEL: 'silent', ...env });
   let loaded!: {
     module: Type<unknown>;
     NestFactory: typeof import('@nestjs/core').NestFactory;

@@ -1,0 +1,72 @@
+import { BadRequestException, Controller, Get, INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { ErrorBodyFilter } from './error-body.filter';
+
+@Controller()
+class FailingController {
+  @Get('bug')
+  bug() {
+    throw new Error('db password is hunter2');
+  }
+
+  @Get('refused')
+  refused() {
+    throw new BadRequestException({
+      statusCode: 400,
+      error: 'invalid_request',
+      message: 'order_id is missing',
+    });
+  }
+
+  @Get('plain')
+  plain() {
+    throw new BadRequestException('just a sentence');
+  }
+}
+
+describe('ErrorBodyFilter', () => {
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({ controllers: [FailingController] }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter({ genReqId: () => 'req-1' }), { logger: false });
+    app.useGlobalFilters(new ErrorBodyFilter());
+    await app.listen(0, '127.0.0.1');
+    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  });
+
+  afterAll(() => app.close());
+
+  const get = async (path: string) => {
+    const res = await fetch(`${base}${path}`);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('answers an unexpected error with a plain 500 and the request id: no message, no stack', async () => {
+    const res = await get('/bug');
+    expect(res).toEqual({
+      status: 500,
+      body: { statusCode: 500, error: 'internal_error', message: 'internal error', request_id: 'req-1' },
+    });
+  });
+
+  it('keeps an HTTP error body as it is and adds the request id', async () => {
+    expect(await get('/refused')).toEqual({
+      status: 400,
+      body: {
+        statusCode: 400,
+        error: 'invalid_request',
+        message: 'order_id is missing',
+        request_id: 'req-1',
+      },
+    });
+  });
+
+  it('keeps the status and text of an error built from a sentence', async () => {
+    const res = await get('/plain');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ message: 'just a sentence', request_id: 'req-1' });
+  });
+});
