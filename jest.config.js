@@ -41,6 +41,7 @@ module.exports = {
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/apps/**/*.spec.ts',
         '<rootDir>/test/project/*.spec.ts',
+        '<rootDir>/tools/**/*.spec.ts',
       ],
     },
     {

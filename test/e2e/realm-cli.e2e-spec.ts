@@ -1,0 +1,243 @@
+import type KcAdminClient from '@keycloak/keycloak-admin-client';
+import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { adminClient, claimsOf, KEYCLOAK_URL, SECRETS, USERS } from './support/keycloak';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `npm run realm -- <args>` the way npm does (without npm), with the admin of the test Keycloak. */
+function realmCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const { KEYCLOAK_ADMIN_USER: _u, KEYCLOAK_ADMIN_PASSWORD: _p, ...inherited } = process.env;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['-r', '@swc-node/register', 'tools/realm-cli/src/main.ts', ...args],
+      { cwd: ROOT, env: { ...inherited, KEYCLOAK_URL, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** A token endpoint answer of the throw-away realm: the access token's claims, or the refusal. */
+async function token(realm: string, clientId: string, secret: string, form: Record<string, string>) {
+  const res = await fetch(`${KEYCLOAK_URL}/realms/${realm}/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: clientId, client_secret: secret, ...form }),
+  });
+  const body = (await res.json()) as { access_token?: string; error?: string };
+  return {
+    status: res.status,
+    error: body.error,
+    claims: body.access_token ? claimsOf(body.access_token) : {},
+  };
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const lines = (text: string) => text.trim().split('\n');
+
+/**
+ * The realm CLI against the real Keycloak. Other e2e files use realm s2s at the same time, so every command here
+ * works on a throw-away realm holding the file's content (`--realm`), deleted at the end.
+ */
+describe('realm CLI (npm run realm)', () => {
+  const realm = `realm-cli-${Math.random().toString(36).slice(2, 8)}`;
+  let admin: KcAdminClient;
+
+  const find = async <T extends { id?: string }>(list: Promise<T[]>) => (await list)[0]!;
+  const serviceA = () => find(admin.clients.find({ clientId: 'service-a' }));
+  const user = (username: string) => find(admin.users.find({ username, exact: true }));
+
+  beforeAll(async () => {
+    admin = await adminClient();
+    admin.setConfig({ realmName: realm });
+  });
+
+  afterAll(async () => {
+    await admin?.realms.del({ realm }).catch(() => undefined);
+  });
+
+  it('apply creates a missing realm from the file, after which diff finds nothing and exits 0', async () => {
+    const before = await realmCli(['diff', '--realm', realm]);
+    expect(before.code).toBe(1);
+    expect(lines(before.stdout)[0]).toBe(`+ realm ${realm} (created with everything in the file)`);
+
+    const apply = await realmCli(['apply', '--realm', realm]);
+    expect(apply).toMatchObject({ code: 0, stderr: '' });
+    expect(apply.stdout).toContain(`applied 1 change to realm ${realm}`);
+
+    const diff = await realmCli(['diff', '--realm', realm]);
+    expect(diff).toMatchObject({ code: 0, stderr: '' });
+    expect(diff.stdout).toContain(
+      `no differences: realm ${realm} at ${KEYCLOAK_URL} matches realm-export.json`,
+    );
+  });
+
+  it('diff reports each drift on one line and exits 1; apply fixes it; a second apply changes nothing', async () => {
+    // Drift made through the admin API, as a person in the admin console would.
+    const scope = (await admin.clientScopes.findOneByName({ name: 'service-b-audience' }))!;
+    const mapper = scope.protocolMappers!.find((m) => m.name === 'audience service-b')!;
+    await admin.clientScopes.updateProtocolMapper(
+      { id: scope.id!, mapperId: mapper.id! },
+      { ...mapper, config: { ...mapper.config, 'included.client.audience': 'service-c' } },
+    );
+    const a = await serviceA();
+    const ordersRead = (await admin.clientScopes.findOneByName({ name: 'orders.read' }))!;
+    await admin.clients.delDefaultClientScope({ id: a.id!, clientScopeId: ordersRead.id! });
+    await admin.clients.update(
+      { id: a.id! },
+      { ...a, redirectUris: ['http://127.0.0.1/auth/callback', 'http://evil.test/cb'] },
+    );
+    const alice = await user('alice');
+    const ordersUser = (await admin.roles.findOneByName({ name: 'orders-user' }))!;
+    await admin.users.delRealmRoleMappings({
+      id: alice.id!,
+      roles: [{ id: ordersUser.id!, name: 'orders-user' }],
+    });
+    await admin.users.del({ id: (await user('bob')).id! });
+    const serviceB = await find(admin.clients.find({ clientId: 'service-b' }));
+    const processOrders = (await admin.clients.findRole({ id: serviceB.id!, roleName: 'process-orders' }))!;
+    await admin.users.delClientRoleMappings({
+      id: (await admin.clients.getServiceAccountUser({ id: a.id! })).id!,
+      clientUniqueId: serviceB.id!,
+      roles: [{ id: processOrders.id!, name: 'process-orders' }],
+    });
+    await admin.realms.update({ realm }, { accessTokenLifespan: 600 });
+
+    const expected = [
+      '~ realm: accessTokenLifespan 600 → 300',
+      '~ client scope service-b-audience: mapper "audience service-b": config.included.client.audience "service-c" → "service-b"',
+      '+ client service-a: redirectUris http://localhost:3000/auth/callback',
+      '- client service-a: redirectUris http://evil.test/cb',
+      '+ client service-a: default client scope orders.read',
+      '+ user alice: realm role orders-user',
+      '+ user bob (password from the file)',
+      '+ service account of service-a: client role service-b:process-orders',
+    ];
+    const diff = await realmCli(['diff', '--realm', realm]);
+    expect(diff.code).toBe(1);
+    expect(lines(diff.stdout)).toEqual([
+      ...expected,
+      `8 differences between realm ${realm} at ${KEYCLOAK_URL} and realm-export.json (npm run realm -- apply fixes them)`,
+    ]);
+
+    const apply = await realmCli(['apply', '--realm', realm]);
+    expect(apply).toMatchObject({ code: 0, stderr: '' });
+    expect(lines(apply.stdout)).toEqual([
+      ...expected,
+      `applied 8 changes to realm ${realm} at ${KEYCLOAK_URL}`,
+    ]);
+
+    const again = await realmCli(['apply', '--realm', realm]);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout.trim()).toBe(
+      `no changes: realm ${realm} at ${KEYCLOAK_URL} already matches realm-export.json`,
+    );
+    expect((await realmCli(['diff', '--realm', realm])).code).toBe(0);
+
+    // The repaired realm works: service-a's token is for service-b again, alice has her role, bob logs in.
+    const serviceToken = await token(realm, 'service-a', SECRETS['service-a'], {
+      grant_type: 'client_credentials',
+    });
+    expect(serviceToken.claims).toMatchObject({
+      aud: 'service-b',
+      scope: expect.stringContaining('orders.read'),
+      resource_access: { 'service-b': { roles: ['process-orders'] } },
+    });
+    const password = (username: string, pw: string) =>
+      token(realm, 'service-a', SECRETS['service-a'], { grant_type: 'password', username, password: pw });
+    expect((await password('alice', USERS.alice)).claims).toMatchObject({
+      realm_access: { roles: expect.arrayContaining(['orders-user']) },
+    });
+    expect((await password('bob', USERS.bob)).status).toBe(200);
+  });
+
+  it("never resets an existing user's password unless asked with --reset-passwords", async () => {
+    const alice = await user('alice');
+    await admin.users.resetPassword({
+      id: alice.id!,
+      credential: { type: 'password', value: 'alice-changed-password', temporary: false },
+    });
+    expect((await realmCli(['apply', '--realm', realm])).stdout).toContain('no changes');
+    const login = (pw: string) =>
+      token(realm, 'service-a', SECRETS['service-a'], {
+        grant_type: 'password',
+        username: 'alice',
+        password: pw,
+      });
+    expect((await login('alice-changed-password')).status).toBe(200);
+
+    const reset = await realmCli(['apply', '--realm', realm, '--reset-passwords']);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain("~ user alice: password reset to the file's");
+    expect(reset.stdout).not.toContain(USERS.alice);
+    expect((await login(USERS.alice)).status).toBe(200);
+    expect((await login('alice-changed-password')).status).toBe(401);
+  });
+
+  it('rotate-secret prints the new secret once, on stdout; the old secret stops working, the new one works', async () => {
+    const rotate = await realmCli(['rotate-secret', 'service-a', '--realm', realm]);
+    expect(rotate).toMatchObject({ code: 0, stderr: '' });
+    const out = lines(rotate.stdout);
+    expect(out).toHaveLength(3);
+    const secret = out[1];
+    expect(secret).toMatch(/^\S{20,}$/);
+    expect(out[2]).toContain("service-a's CLIENT_SECRET environment variable");
+    expect(rotate.stdout.split(secret)).toHaveLength(2); // printed once
+    expect(secret).not.toBe(SECRETS['service-a']);
+
+    const credentials = (s: string) => token(realm, 'service-a', s, { grant_type: 'client_credentials' });
+    expect(await credentials(SECRETS['service-a'])).toMatchObject({
+      status: 401,
+      error: 'unauthorized_client',
+    });
+    expect((await credentials(secret)).status).toBe(200);
+
+    // A rotated secret is not drift; resetting it to the file's dev secret takes --reset-secrets.
+    expect((await realmCli(['diff', '--realm', realm])).code).toBe(0);
+    const diff = await realmCli(['diff', '--realm', realm, '--reset-secrets']);
+    expect(diff.code).toBe(1);
+    expect(lines(diff.stdout)[0]).toBe("~ client service-a: secret differs from the file's (reset to it)");
+    expect(diff.stdout).not.toContain(secret);
+    expect(diff.stdout).not.toContain(SECRETS['service-a']);
+  });
+
+  it('errors are one readable line on stderr with exit code 2: unknown client, bad credentials, no Keycloak', async () => {
+    const unknown = await realmCli(['rotate-secret', 'no-such-client', '--realm', realm]);
+    expect(unknown).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `realm: no client no-such-client in realm ${realm}\n`,
+    });
+
+    const badLogin = await realmCli(['diff', '--realm', realm], {
+      KEYCLOAK_ADMIN_USER: 'admin',
+      KEYCLOAK_ADMIN_PASSWORD: 'not-the-password',
+    });
+    expect(badLogin.code).toBe(2);
+    expect(lines(badLogin.stderr)).toEqual([
+      `realm: Keycloak at ${KEYCLOAK_URL} refused the admin login of "admin" (invalid_grant): check KEYCLOAK_ADMIN_USER / KEYCLOAK_ADMIN_PASSWORD`,
+    ]);
+
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const down = await realmCli(['apply', '--realm', realm], { KEYCLOAK_URL: nobody });
+    expect(down.code).toBe(2);
+    expect(lines(down.stderr)).toEqual([`realm: cannot reach Keycloak at ${nobody} (ECONNREFUSED)`]);
+  });
+});

@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LiveRealm, LiveUser } from './live-realm';
+import { actionsOf, planChanges } from './plan';
+import { parseRealmFile, type RealmFile } from './realm-file';
+
+const FILE_PATH = join(__dirname, '..', '..', '..', 'realm-export.json');
+const file = (): RealmFile => parseRealmFile(readFileSync(FILE_PATH, 'utf8'), FILE_PATH);
+
+const plain = (o: object) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
+
+/**
+ * The realm as Keycloak holds it right after importing the file: the file's content plus what Keycloak adds by
+ * itself (built-in scopes and roles, default-roles-<realm>, default attributes and mapper config keys).
+ */
+function imported(f: RealmFile): LiveRealm {
+  const user = (u: NonNullable<RealmFile['users']>[number]): LiveUser => ({
+    fields: { ...u, id: 'uuid', createdTimestamp: 1, totp: false },
+    realmRoles: [...(u.realmRoles ?? []), `default-roles-${f.realm}`],
+    clientRoles: u.clientRoles ?? {},
+  });
+  return {
+    settings: { ...plain(f), id: 'uuid', revokeRefreshToken: false },
+    defaultDefaultClientScopes: f.defaultDefaultClientScopes ?? [],
+    defaultOptionalClientScopes: f.defaultOptionalClientScopes ?? [],
+    clientScopes: [
+      ...(f.clientScopes ?? []).map((s) => ({
+        name: s.name,
+        fields: { ...s, attributes: { ...s.attributes, 'gui.order': '' } },
+        protocolMappers: (s.protocolMappers ?? []).map((m) => ({
+          ...m,
+          config: { ...m.config, 'userinfo.token.claim': 'true' },
+        })),
+      })),
+      { name: 'offline_access', fields: {}, protocolMappers: [] },
+    ],
+    realmRoles: [...(f.roles?.realm ?? []), { name: 'offline_access' }, { name: `default-roles-${f.realm}` }],
+    clients: Object.fromEntries(
+      (f.clients ?? []).map((c) => [
+        c.clientId,
+        {
+          fields: {
+            ...c,
+            secret: undefined,
+            attributes: { ...c.attributes, 'backchannel.logout.session.required': 'true' },
+          },
+          defaultClientScopes: c.defaultClientScopes ?? [],
+          optionalClientScopes: c.optionalClientScopes ?? [],
+          roles: f.roles?.client?.[c.clientId] ?? [],
+          secret: c.secret,
+        },
+      ]),
+    ),
+    users: Object.fromEntries(
+      (f.users ?? []).filter((u) => !u.serviceAccountClientId).map((u) => [u.username, user(u)]),
+    ),
+    serviceAccounts: Object.fromEntries(
+      (f.users ?? []).filter((u) => u.serviceAccountClientId).map((u) => [u.serviceAccountClientId, user(u)]),
+    ),
+  };
+}
+
+const lines = (f: RealmFile, live: LiveRealm | null, options = {}) =>
+  planChanges(f, live, options).map((c) => c.line);
+
+describe('planChanges (what apply would change)', () => {
+  it('finds nothing to change in a realm freshly imported from the file, whatever Keycloak added by itself', () => {
+    expect(planChanges(file(), imported(file()))).toEqual([]);
+  });
+
+  it('creates a missing realm in one step, with the whole file, under the overriding name', () => {
+    const f = parseRealmFile(readFileSync(FILE_PATH, 'utf8'), FILE_PATH, 'throwaway');
+    const changes = planChanges(f, null);
+    expect(changes).toEqual([
+      {
+        line: '+ realm throwaway (created with everything in the file)',
+        action: { kind: 'createRealm', realm: f },
+      },
+    ]);
+    expect(f.clients).toHaveLength(3);
+  });
+
+  it('reports realm settings, client scope fields and mappers: changed, missing and not in the file', () => {
+    const live = imported(file());
+    live.settings.accessTokenLifespan = 600;
+    const audience = live.clientScopes.find((s) => s.name === 'service-b-audience')!;
+    audience.protocolMappers[0].config['included.client.audience'] = 'service-c';
+    audience.protocolMappers.push({
+      name: 'extra',
+      protocolMapper: 'oidc-hardcoded-claim-mapper',
+      config: {},
+    });
+    audience.fields.description = 'changed';
+    const basic = live.clientScopes.find((s) => s.name === 'basic')!;
+    basic.protocolMappers = basic.protocolMappers.filter((m) => m.name !== 'auth_time');
+    live.clientScopes = live.clientScopes.filter((s) => s.name !== 'analytics.run');
+
+    expect(lines(file(), live)).toEqual([
+      '~ realm: accessTokenLifespan 600 → 300',
+      '+ client scope basic: mapper "auth_time"',
+      '~ client scope service-b-audience: description "changed" → "Puts service-b in aud: service-b accepts only tokens meant for it (seed 002)."',
+      '~ client scope service-b-audience: mapper "audience service-b": config.included.client.audience "service-c" → "service-b"',
+      '- client scope service-b-audience: mapper "extra"',
+      '+ client scope analytics.run',
+    ]);
+  });
+
+  it('reports client fields, attributes, redirect URIs and scopes one line each; one request fixes a client', () => {
+    const live = imported(file());
+    const a = live.clients['service-a']!;
+    a.fields.redirectUris = ['http://127.0.0.1/auth/callback', 'http://evil.test/cb'];
+    a.fields.directAccessGrantsEnabled = false;
+    a.fields.attributes = { 'pkce.code.challenge.method': 'plain' };
+    a.defaultClientScopes = a.defaultClientScopes.filter((s) => s !== 'orders.read');
+    const b = live.clients['service-b']!;
+    b.defaultClientScopes.push('analytics.run'); // moved from optional to default
+    b.optionalClientScopes = ['service-c-audience'];
+
+    const changes = planChanges(file(), live);
+    expect(changes.map((c) => c.line)).toEqual([
+      '~ client service-a: directAccessGrantsEnabled false → true',
+      '+ client service-a: redirectUris http://localhost:3000/auth/callback',
+      '- client service-a: redirectUris http://evil.test/cb',
+      '~ client service-a: attributes.pkce.code.challenge.method "plain" → "S256"',
+      '+ client service-a: attributes.post.logout.redirect.uris = "http://localhost:3000/##http://127.0.0.1/"',
+      '+ client service-a: default client scope orders.read',
+      '- client service-b: default client scope analytics.run',
+      '+ client service-b: optional client scope analytics.run',
+    ]);
+    const update = actionsOf(changes)[0];
+    expect(update).toEqual({
+      kind: 'updateClient',
+      clientId: 'service-a',
+      patch: {
+        directAccessGrantsEnabled: true,
+        redirectUris: ['http://localhost:3000/auth/callback', 'http://127.0.0.1/auth/callback'],
+        attributes: {
+          'pkce.code.challenge.method': 'S256',
+          'post.logout.redirect.uris': 'http://localhost:3000/##http://127.0.0.1/',
+        },
+      },
+    });
+    expect(actionsOf(changes)).toHaveLength(4); // the update of service-a, then one per scope link
+  });
+
+  it('creates missing clients, roles and users, and fixes users, role mappings and service-account roles', () => {
+    const live = imported(file());
+    live.clients['service-c'] = undefined;
+    live.clients['service-b']!.roles = [];
+    live.realmRoles = live.realmRoles.filter((r) => r.name !== 'orders-user');
+    live.users.alice!.fields.email = 'mallory@example.test';
+    live.users.alice!.realmRoles.push('admin');
+    live.users.bob = undefined;
+    live.serviceAccounts['service-a']!.clientRoles = {
+      'service-b': [],
+      'realm-management': ['manage-users'],
+    };
+
+    expect(lines(file(), live)).toEqual([
+      '+ realm role orders-user',
+      '+ client service-c',
+      '+ client role service-b:process-orders',
+      '~ user alice: email "mallory@example.test" → "alice@example.test"',
+      '- user alice: realm role admin',
+      '+ user bob (password from the file)',
+      '+ service account of service-a: client role service-b:process-orders',
+      '- service account of service-a: client role realm-management:manage-users',
+    ]);
+    const kinds = actionsOf(planChanges(file(), live)).map((a) => a.kind);
+    expect(kinds).toEqual([
+      'putRole',
+      'createClient',
+      'putRole',
+      'updateUser',
+      'userRole',
+      'createUser',
+      'userRole',
+      'userRole',
+    ]);
+  });
+
+  it('leaves passwords and secrets of existing users and clients alone unless asked, and never prints them', () => {
+    const live = imported(file());
+    for (const client of Object.values(live.clients)) client!.secret = 'rotated-secret';
+    expect(planChanges(file(), live)).toEqual([]);
+
+    const changes = planChanges(file(), live, { resetPasswords: true, resetSecrets: true });
+    expect(changes.map((c) => c.line)).toEqual([
+      "~ client service-a: secret differs from the file's (reset to it)",
+      "~ client service-b: secret differs from the file's (reset to it)",
+      "~ client service-c: secret differs from the file's (reset to it)",
+      "~ user alice: password reset to the file's",
+      "~ user bob: password reset to the file's",
+    ]);
+    expect(changes[3].action).toEqual({
+      kind: 'resetPassword',
+      username: 'alice',
+      password: 'alice-dev-password',
+      temporary: false,
+    });
+    const text = changes.map((c) => c.line).join('\n');
+    for (const secret of ['dev-secret', 'dev-password', 'rotated-secret']) expect(text).not.toContain(secret);
+  });
+
+  it('does not manage what the file leaves out: keys it omits, objects it does not name', () => {
+    const f = file();
+    delete f.clients![0].redirectUris;
+    delete f.users![0].realmRoles;
+    const live = imported(file());
+    live.clients['service-a']!.fields.redirectUris = ['http://anything.test/'];
+    live.users.alice!.realmRoles = [];
+    expect(planChanges(f, live)).toEqual([]);
+  });
+});
