@@ -1,3 +1,4 @@
+import type { Hop } from '@app/service-runtime';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { CookieJar, logIn, request } from './support/bff';
 import { adminClient, KEYCLOAK_URL, stacks } from './support/keycloak';
@@ -6,11 +7,6 @@ import { RunningService, startService } from './support/service-process';
 /** Access tokens of the throw-away BFF client live this long, so renewal happens within the test. */
 const LIFESPAN_SEC = 8;
 const ORDER = { order_id: 1, amount: 1 };
-
-interface Hop {
-  preferred_username?: string;
-  exp: number;
-}
 
 /**
  * service-a's session over time, against the real Keycloak: a copy of service-a runs as a throw-away client whose

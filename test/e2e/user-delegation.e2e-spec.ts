@@ -1,15 +1,7 @@
+import type { Hop } from '@app/service-runtime';
 import { CookieJar, location, logIn, loginUntilCallback, request } from './support/bff';
 import { post } from './support/http';
 import { claimsOf, stacks, USERS } from './support/keycloak';
-
-interface Hop {
-  service: string;
-  sub: string;
-  preferred_username?: string;
-  azp: string;
-  aud: string[];
-  scope: string;
-}
 
 const ORDER = { order_id: 9876, amount: 1500 };
 
