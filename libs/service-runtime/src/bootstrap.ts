@@ -56,7 +56,8 @@ async function startService(
       withRequestId(request.id, done);
     });
   app.useGlobalFilters(new ErrorBodyFilter());
-  // JSON only: any other content type is answered 415 by Fastify instead of reaching validation as a string.
+  // No text/plain parser: such a body is answered 415 by Fastify instead of reaching validation as a string.
+  // JSON and form bodies (service-a's page posts forms) are parsed and then validated.
   app.getHttpAdapter().getInstance().removeContentTypeParser(['text/plain']);
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();

@@ -4,7 +4,10 @@ import KcAdminClient from '@keycloak/keycloak-admin-client';
 export const REALM = 's2s';
 /** Where the e2e setup started (or found) Keycloak. */
 export const KEYCLOAK_URL = process.env.E2E_KEYCLOAK_URL ?? 'http://localhost:8080';
-const TOKEN_URL = `${KEYCLOAK_URL}/realms/${REALM}/protocol/openid-connect/token`;
+/** The token endpoint of `realm` on the e2e Keycloak. */
+export function tokenUrl(realm = REALM): string {
+  return `${KEYCLOAK_URL}/realms/${realm}/protocol/openid-connect/token`;
+}
 
 /** The demo realm's dev-only client secrets (realm-export.json). */
 export const SECRETS: Record<string, string> = {
@@ -31,21 +34,39 @@ export function stacks(): Record<'jwt' | 'introspection', Stack> {
   return JSON.parse(raw);
 }
 
+/** What Keycloak's token endpoint answers: an access token, and for some grants a refresh and an ID token. */
+export interface TokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  expires_in: number;
+}
+
+/** POSTs a form to `realm`'s token endpoint as `clientId` and returns the whole answer (fails the test otherwise). */
+export async function tokenResponse(
+  clientId: string,
+  secret: string,
+  form: Record<string, string>,
+  realm = REALM,
+): Promise<TokenResponse> {
+  const res = await fetch(tokenUrl(realm), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: clientId, client_secret: secret, ...form }),
+  });
+  const body = (await res.json()) as Partial<TokenResponse> & { error_description?: string };
+  if (!res.ok || !body.access_token)
+    throw new Error(`token request failed: ${res.status} ${body.error_description}`);
+  return body as TokenResponse;
+}
+
 /** POSTs a form to the realm's token endpoint as `clientId` and returns the access token (fails the test otherwise). */
 export async function tokenFrom(
   clientId: string,
   secret: string,
   form: Record<string, string>,
 ): Promise<string> {
-  const res = await fetch(TOKEN_URL, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: clientId, client_secret: secret, ...form }),
-  });
-  const body = (await res.json()) as { access_token?: string; error_description?: string };
-  if (!res.ok || !body.access_token)
-    throw new Error(`token request failed: ${res.status} ${body.error_description}`);
-  return body.access_token;
+  return (await tokenResponse(clientId, secret, form)).access_token;
 }
 
 /** A real client-credentials token of one of the realm's clients. */

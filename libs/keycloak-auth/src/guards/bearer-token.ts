@@ -7,7 +7,23 @@ const tokens = new WeakMap<object, string>();
 /** The request shape the library reads; Express and Fastify requests both fit it. */
 export interface AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
+  /** The header lines as received, name then value (Node's request; Express' request is one). */
+  rawHeaders?: string[];
+  /** Fastify's request keeps Node's request here. */
+  raw?: { rawHeaders?: string[] };
   principal?: Principal;
+}
+
+/**
+ * How many Authorization header lines the request arrived with. Node keeps only the first one in `headers` and
+ * drops the rest, so a second token is invisible there; a proxy in front that reads the last one would then
+ * have checked another token than the one this service authenticates.
+ */
+function authorizationLines(request: AuthenticatedRequest): number {
+  const raw = request.raw?.rawHeaders ?? request.rawHeaders ?? [];
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') count++;
+  return count;
 }
 
 /**
@@ -16,10 +32,10 @@ export interface AuthenticatedRequest {
  */
 export function extractBearerToken(request: AuthenticatedRequest): string {
   const header = request.headers.authorization;
+  if (Array.isArray(header) || authorizationLines(request) > 1)
+    throw new InvalidTokenError('token_malformed', 'more than one Authorization header');
   if (header === undefined || header === '')
     throw new InvalidTokenError('token_missing', 'bearer token missing');
-  if (Array.isArray(header))
-    throw new InvalidTokenError('token_malformed', 'more than one Authorization header');
   const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
   if (!match) throw new InvalidTokenError('token_malformed', 'Authorization header is not a Bearer token');
   return match[1];

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { Controller, Get, INestApplication, UseInterceptors } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -111,6 +112,23 @@ async function startApp(
   return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 
+/** GETs with each of `authorizations` as its own header line, over a bare socket (fetch would merge them). */
+function getWithHeaderLines(base: string, path: string, authorizations: string[]) {
+  const { hostname, port } = new URL(base);
+  const head = [`GET ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: close'];
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let raw = '';
+    socket.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+    socket.on('error', reject);
+    socket.on('end', () =>
+      resolve({ status: Number(raw.slice(9, 12)), text: raw.slice(raw.indexOf('\r\n\r\n') + 4) }),
+    );
+    const lines = authorizations.map((a) => `Authorization: ${a}`);
+    socket.write(`${[...head, ...lines].join('\r\n')}\r\n\r\n`);
+  });
+}
+
 async function get(base: string, path: string, authorization?: string) {
   const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
   const body = (await res.json()) as Record<string, unknown>;
@@ -171,6 +189,18 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
       ['a bearer token that is not a JWT', 'Bearer abc', 'token_malformed'],
     ])('for %s', async (_name, authorization, code) => {
       expectInvalidToken(await call('/me', authorization), code);
+    });
+
+    it.each([
+      ['the good token first', (good: string) => [good, 'Bearer abc']],
+      ['the good token second', (good: string) => ['Bearer abc', good]],
+    ])('for two Authorization header lines, %s (Node keeps only the first in headers)', async (_n, lines) => {
+      const res = await getWithHeaderLines(base, '/me', lines(await bearer()));
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.text)).toMatchObject({
+        code: 'token_malformed',
+        message: 'more than one Authorization header',
+      });
     });
 
     it('for an expired token', async () => {

@@ -91,6 +91,16 @@ describe('IntrospectionTokenVerifier', () => {
     await refused(verifier.verify(odd), code);
   });
 
+  it('refuses a token Keycloak cannot parse (400 invalid_request, e.g. alg none) as inactive, not as an outage', async () => {
+    idp.introspectAnswer = {
+      status: 400,
+      body: { error: 'invalid_request', error_description: 'Failed to introspect token.' },
+    };
+    await refused(verifier.verify(token), 'token_inactive');
+    await refused(verifier.verify(token), 'token_inactive');
+    expect(idp.requests.introspect).toBe(1);
+  });
+
   it.each([['not a token'], ['a.b'], ['']])('refuses %p without asking Keycloak', async (garbage) => {
     await refused(verifier.verify(garbage), 'token_malformed');
     expect(idp.requests.introspect).toBe(0);
@@ -173,6 +183,7 @@ describe('IntrospectionTokenVerifier', () => {
       ['answers HTTP 500', { status: 500, body: { error: 'unknown_error' } }],
       ['answers HTTP 503', { status: 503, body: {} }],
       ['refuses our own client credentials (HTTP 401)', { status: 401, body: { error: 'invalid_client' } }],
+      ['answers HTTP 400 with another error', { status: 400, body: { error: 'unsupported_token_type' } }],
       ['answers a page that is not JSON', { status: 200, body: '<html>proxy error</html>' }],
       ['answers JSON without active', { status: 200, body: { sub: 'user-1' } }],
     ])('%s', async (_name, answer) => {

@@ -53,11 +53,16 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
       throw error;
     }
     const body = response.body as Record<string, unknown> | undefined;
+    const ttlEnd = this.clock.now() + this.options.introspectionCacheTtlSec * 1000;
+    if (response.status === 400 && body?.error === 'invalid_request') {
+      // Keycloak answers 400 invalid_request ("Failed to introspect token.") to a token it cannot even parse
+      // (alg none, no alg): a verdict on the caller's token, not an outage. Remembered like `active: false`.
+      return { value: { active: false }, expiresAt: ttlEnd };
+    }
     if (response.status !== 200 || typeof body?.active !== 'boolean') {
       // 401 here means this service's own credentials are wrong: still not the caller's fault, still closed.
       throw new IdentityProviderUnavailableError(`introspection failed with HTTP ${response.status}`);
     }
-    const ttlEnd = this.clock.now() + this.options.introspectionCacheTtlSec * 1000;
     if (!body.active) return { value: { active: false }, expiresAt: ttlEnd };
     const exp = typeof body.exp === 'number' ? body.exp * 1000 : 0;
     return { value: { active: true, claims: body }, expiresAt: Math.min(ttlEnd, exp) };

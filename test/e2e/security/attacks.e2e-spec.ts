@@ -1,0 +1,214 @@
+import { join } from 'node:path';
+import { claimsOf, KEYCLOAK_URL, stacks } from '../support/keycloak';
+import { AttackCase, AttackGroup, Expected } from './support/attack-case';
+import { Observed, send, sendRaw } from './support/attack-http';
+import { BODY_ATTACKS, HEADER_ATTACKS } from './support/request-attacks';
+import { createSecurityFixtures, KID_FLOOD, SecurityFixtures } from './support/security-fixtures';
+import { challengeSummary, observedCell, SecurityReport } from './support/security-report';
+import { Mode, MODES, ServiceBRig, startServiceBRig } from './support/service-b-rig';
+import * as tokenAttacks from './support/token-attacks';
+
+// The attack cases of the security issue, against the real Keycloak, in both validation modes. Each case sends
+// the bad request to the service under test and checks the status, the RFC 6750 challenge and, at service-b, that
+// the next hop was not called: service-b runs as its own process here, between a counting stand-in for service-c
+// and a counting proxy in front of Keycloak. What each case observed goes to artifacts/security-report.md.
+
+const REPORT_FILE = join(__dirname, '..', '..', '..', 'artifacts', 'security-report.md');
+const ORDER = JSON.stringify({ order_id: 9876, amount: 1500, value: 21 });
+const INVALID_TOKEN = /^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/;
+const INSUFFICIENT_SCOPE =
+  /^Bearer realm="s2s", error="insufficient_scope", error_description="[^"]+"(, scope="[^"]+")?$/;
+/** The table-driven cases, one `describe` per group; the flood, the oversized header and the controls follow below. */
+const ATTACK_GROUPS: AttackGroup[] = [
+  HEADER_ATTACKS,
+  tokenAttacks.SIGNATURE_ATTACKS,
+  tokenAttacks.LIFETIME_ATTACKS,
+  tokenAttacks.ISSUER_AUDIENCE_TYPE_ATTACKS,
+  tokenAttacks.CONFUSED_DEPUTY_ATTACKS,
+  tokenAttacks.SCOPE_AND_ROLE_ATTACKS,
+  BODY_ATTACKS,
+];
+/** JWKS fetches a flood of unknown kids may cause: the first load, and one refetch once the cooldown is over. */
+const JWKS_FETCH_BOUND = 2;
+
+const report = new SecurityReport();
+const rigs = new Map<Mode, ServiceBRig>();
+let fixtures: SecurityFixtures | undefined;
+
+beforeAll(async () => {
+  // Settle all before failing, so that afterAll can clean up whatever did start.
+  const results = await Promise.allSettled([
+    createSecurityFixtures().then((made) => (fixtures = made)),
+    ...MODES.map((mode) => startServiceBRig(mode).then((rig) => rigs.set(mode, rig))),
+  ]);
+  const failure = results.find((r) => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}, 120_000);
+
+afterAll(async () => {
+  report.write(REPORT_FILE, [
+    '# Security suite report',
+    '',
+    `Written by \`test/e2e/security/attacks.e2e-spec.ts\` at the end of its run (${new Date().toISOString()}, ` +
+      `Keycloak at ${KEYCLOAK_URL}), ${report.size} rows. "expected" is what the test asserts; "observed" is what ` +
+      "the service answered: status; the WWW-Authenticate error (and scope); the body's code or fields; and, for " +
+      'service-b, how many calls reached its next hop (a counting stand-in for service-c) during the case. Each ' +
+      'row is asserted by a test; when one fails, its row still shows what was observed.',
+  ]);
+  await Promise.all([...rigs.values()].map((rig) => rig.stop()));
+  await fixtures?.remove();
+}, 60_000);
+
+function codeFor(e: Expected, mode: Mode): string | undefined {
+  return typeof e.code === 'string' ? e.code : e.code?.[mode];
+}
+
+function expectedCell(e: Expected, mode: Mode, atServiceB: boolean): string {
+  const parts = [String(e.status), e.challenge ?? 'no challenge'];
+  if (e.scope) parts[1] += ` scope="${e.scope}"`;
+  const code = codeFor(e, mode);
+  if (code) parts.push(`code ${code}`);
+  if (e.fields) parts.push(`fields ${e.fields.join(',')}`);
+  if (atServiceB) parts.push('service-c calls +0');
+  return parts.join('; ');
+}
+
+/** What every refusal must hold: a 4xx, no stack trace, and the credential not echoed in body or challenge. */
+function expectCleanRefusal(res: Observed) {
+  expect(res.status).toBeGreaterThanOrEqual(400);
+  expect(res.status).toBeLessThan(500);
+  expect(res.text).not.toMatch(/\bat .+:\d+:\d+|Error:/);
+  for (const part of (res.credential ?? '').split(/\s+/).filter((p) => p.length >= 16)) {
+    expect(res.text).not.toContain(part);
+    expect(res.wwwAuthenticate ?? '').not.toContain(part);
+  }
+}
+
+function expectAnswer(res: Observed, e: Expected, mode: Mode) {
+  expect(res.status).toBe(e.status);
+  expectCleanRefusal(res);
+  if (e.challenge === null) expect(res.wwwAuthenticate).toBeNull();
+  else {
+    expect(res.wwwAuthenticate).toMatch(e.challenge === 'invalid_token' ? INVALID_TOKEN : INSUFFICIENT_SCOPE);
+    expect(res.body).toMatchObject({ statusCode: e.status, error: e.challenge });
+  }
+  if (e.scope) expect(res.wwwAuthenticate).toContain(`scope="${e.scope}"`);
+  const code = codeFor(e, mode);
+  if (code) expect(res.body.code).toBe(code);
+  if (e.fields)
+    expect(res.body).toMatchObject({ statusCode: 400, error: 'invalid_request', fields: e.fields });
+}
+
+describe.each(MODES)('attacks on the chain (%s mode)', (mode) => {
+  const rig = () => rigs.get(mode)!;
+  const tokens = () => fixtures!.tokens;
+  const serviceC = () => `${stacks()[mode]['service-c']}/api/compute`;
+  const atServiceB = (token: string) =>
+    send(rig().processUrl, { authorization: `Bearer ${token}`, body: ORDER });
+
+  // First, on a service-b that has not loaded the JWKS yet: the most a flood can make it fetch.
+  it(`${KID_FLOOD} tokens with random kids at once: all 401, Keycloak's JWKS fetched at most ${JWKS_FETCH_BOUND} times`, async () => {
+    const { keycloak, serviceC: counted } = rig();
+    const before = {
+      jwks: keycloak.count('/certs'),
+      introspect: keycloak.count('/introspect'),
+      c: counted.calls(),
+    };
+    const answers = await Promise.all(tokens().randomKids.map(atServiceB));
+    const jwks = keycloak.count('/certs') - before.jwks;
+    const introspections = keycloak.count('/introspect') - before.introspect;
+    const calls = counted.calls() - before.c;
+    const statuses = [...new Set(answers.map((a) => a.status))].join(',');
+    const challenges = [...new Set(answers.map((a) => challengeSummary(a.wwwAuthenticate)))].join(',');
+    report.add({
+      case: `${KID_FLOOD} tokens with random kids, at once → service-b`,
+      mode,
+      expected: `all 401; invalid_token; JWKS fetches ≤ ${JWKS_FETCH_BOUND}; service-c calls +0`,
+      observed: `all ${statuses}; ${challenges}; JWKS fetches ${jwks}; introspections ${introspections}; service-c calls +${calls}`,
+    });
+    expect(statuses).toBe('401');
+    for (const a of answers) {
+      expect(a.wwwAuthenticate).toMatch(INVALID_TOKEN);
+      expectCleanRefusal(a);
+    }
+    expect(jwks).toBeLessThanOrEqual(JWKS_FETCH_BOUND);
+    // Introspection mode never reads the JWKS; it asks Keycloak once per distinct token, never more.
+    if (mode === 'introspection') expect(jwks).toBe(0);
+    expect(introspections).toBeLessThanOrEqual(KID_FLOOD);
+    expect(calls).toBe(0);
+  });
+
+  it('positive control: a good token passes and the counting service-c IS called, with an exchanged token', async () => {
+    const before = rig().serviceC.calls();
+    const res = await atServiceB(tokens().serviceA);
+    const calls = rig().serviceC.calls() - before;
+    report.add({
+      case: "positive control: service-a's token → service-b",
+      mode,
+      expected: '200; no challenge; service-c calls +1',
+      observed: observedCell(res, calls),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.service_c).toEqual({ result: 42, msg: 'Service C successfully processed request' });
+    expect(calls).toBe(1);
+    const forwarded =
+      rig()
+        .serviceC.lastAuthorization()
+        ?.replace(/^Bearer /, '') ?? '';
+    expect(claimsOf(forwarded)).toMatchObject({ azp: 'service-b', aud: 'service-c' });
+  });
+
+  it('positive control: the real service-c lets an exchanged token with analytics.run through', async () => {
+    const res = await send(serviceC(), { authorization: `Bearer ${tokens().forC}`, body: '{"value": 21}' });
+    report.add({
+      case: "positive control: service-b's exchanged token → service-c",
+      mode,
+      expected: '200; no challenge',
+      observed: observedCell(res),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.result).toBe(42);
+  });
+
+  describe.each(ATTACK_GROUPS.map((g) => [g.title, g.cases] as const))('%s', (_title, cases) => {
+    it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c: AttackCase) => {
+      const atB = c.at === 'service-b';
+      const before = rig().serviceC.calls();
+      const res = await c.send(atB ? rig().processUrl : serviceC(), tokens());
+      const calls = atB ? rig().serviceC.calls() - before : undefined;
+      report.add({
+        case: `${c.name} → ${c.at}`,
+        mode,
+        expected: expectedCell(c.expected, mode, atB),
+        observed: observedCell(res, calls),
+      });
+      expectAnswer(res, c.expected, mode);
+      if (atB) expect(calls).toBe(0);
+    });
+  });
+
+  it('a 100 KB Authorization header gets a clean 431, and service-b still answers afterwards', async () => {
+    const before = rig().serviceC.calls();
+    const res = await sendRaw(rig().processUrl, [`Bearer ${'a'.repeat(100 * 1024)}`], ORDER);
+    const calls = rig().serviceC.calls() - before;
+    report.add({
+      case: 'a 100 KB Authorization header → service-b',
+      mode,
+      expected: '431 (or 401); service-c calls +0',
+      observed: observedCell(res, calls),
+    });
+    expect([431, 401]).toContain(res.status);
+    expectCleanRefusal(res);
+    expect(calls).toBe(0);
+    const beforeGood = rig().serviceC.calls();
+    const after = await atServiceB(tokens().serviceA);
+    report.add({
+      case: 'a good token right after the 100 KB header → service-b',
+      mode,
+      expected: '200; no challenge; service-c calls +1',
+      observed: observedCell(after, rig().serviceC.calls() - beforeGood),
+    });
+    expect(after.status).toBe(200);
+    expect(rig().serviceC.calls() - beforeGood).toBe(1);
+  });
+});

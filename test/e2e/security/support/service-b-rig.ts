@@ -1,0 +1,150 @@
+import { createServer, IncomingMessage, request, Server } from 'node:http';
+import { KEYCLOAK_URL, REALM, SECRETS } from '../../support/keycloak';
+import { RunningService, startService } from '../../support/service-process';
+
+/** The two validation modes every attack runs in. */
+export const MODES = ['jwt', 'introspection'] as const;
+/** One of {@link MODES}. */
+export type Mode = (typeof MODES)[number];
+
+/** A stand-in for service-c that counts the calls it gets: the proof that service-b did or did not call on. */
+export interface CountingServiceC {
+  url: string;
+  /** How many requests reached it so far. */
+  calls: () => number;
+  /** The Authorization header of the last request. */
+  lastAuthorization: () => string | undefined;
+  stop: () => Promise<void>;
+}
+
+/** A pass-through proxy in front of Keycloak that counts the requests per path (JWKS fetches, introspections). */
+export interface CountingKeycloakProxy {
+  url: string;
+  /** Requests so far whose path ends with `suffix`, e.g. `/certs` or `/token/introspect`. */
+  count: (suffix: string) => number;
+  stop: () => Promise<void>;
+}
+
+/** A service-b of its own for the attacks: Keycloak reached through the counting proxy, service-c counted. */
+export interface ServiceBRig {
+  mode: Mode;
+  processUrl: string;
+  serviceC: CountingServiceC;
+  keycloak: CountingKeycloakProxy;
+  serviceB: RunningService;
+  stop: () => Promise<void>;
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+function bodyOf(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    req.on('error', reject);
+  });
+}
+
+/** Answers `POST /api/compute {value}` the way service-c does (`{result: value * 2, msg, hop}`), counting calls. */
+export async function startCountingServiceC(): Promise<CountingServiceC> {
+  let calls = 0;
+  let lastAuthorization: string | undefined;
+  const server = createServer(async (req, res) => {
+    calls++;
+    lastAuthorization = req.headers.authorization;
+    const body = JSON.parse((await bodyOf(req)) || '{}') as { value?: number };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        result: (body.value ?? 0) * 2,
+        msg: 'Service C successfully processed request',
+        hop: { service: 'service-c (counting stand-in)' },
+      }),
+    );
+  });
+  const url = await listen(server);
+  return { url, calls: () => calls, lastAuthorization: () => lastAuthorization, stop: () => close(server) };
+}
+
+/**
+ * Forwards every request to `target` with the Host header rewritten to the target's: Keycloak derives the issuer
+ * it checks subject and introspected tokens against from that header, so the tokens' `iss` stays valid.
+ */
+export async function startCountingKeycloakProxy(target: string): Promise<CountingKeycloakProxy> {
+  const upstream = new URL(target);
+  const paths: string[] = [];
+  const server = createServer((req, res) => {
+    paths.push(new URL(req.url ?? '/', 'http://proxy').pathname);
+    const forward = request(
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: upstream.host },
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(forward);
+  });
+  const url = await listen(server);
+  return {
+    url,
+    count: (suffix) => paths.filter((p) => p.endsWith(suffix)).length,
+    stop: () => close(server),
+  };
+}
+
+/** Starts the counting service-c, the Keycloak proxy and a service-b process in `mode` between them. */
+export async function startServiceBRig(mode: Mode): Promise<ServiceBRig> {
+  const serviceC = await startCountingServiceC();
+  const keycloak = await startCountingKeycloakProxy(KEYCLOAK_URL);
+  try {
+    const serviceB = await startService('service-b', {
+      KEYCLOAK_URL: keycloak.url,
+      // Tokens name the Keycloak the tests reach, not the proxy.
+      KEYCLOAK_ISSUER: `${KEYCLOAK_URL}/realms/${REALM}`,
+      CLIENT_ID: 'service-b',
+      CLIENT_SECRET: SECRETS['service-b'],
+      AUTH_MODE: mode,
+      SERVICE_C_URL: serviceC.url,
+    });
+    return {
+      mode,
+      processUrl: `${serviceB.url}/api/process`,
+      serviceC,
+      keycloak,
+      serviceB,
+      stop: async () => {
+        await serviceB.stop();
+        await Promise.all([serviceC.stop(), keycloak.stop()]);
+      },
+    };
+  } catch (error) {
+    await Promise.all([serviceC.stop(), keycloak.stop()]);
+    throw error;
+  }
+}
