@@ -10,6 +10,7 @@ import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
 import { MultiRealmTokenVerifier } from './strategies/multi-realm-token.verifier';
 import { systemClock } from './clock';
 import { LocalIdp } from '../test/local-idp';
+import { listenOnLoopback } from '../test/loopback-app';
 
 @Controller()
 class OpenAndGuardedController {
@@ -114,8 +115,7 @@ describe('KeycloakAuthModule', () => {
         controllers: [OpenAndGuardedController],
       }).compile();
       app = moduleRef.createNestApplication(new FastifyAdapter());
-      await app.listen(0, '127.0.0.1');
-      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const url = await listenOnLoopback(app);
       return (path: string, token?: string) =>
         fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }).then(
           (r) => r.status,

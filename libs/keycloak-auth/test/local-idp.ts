@@ -12,7 +12,11 @@ import {
   SignJWT,
 } from 'jose';
 import { Clock } from '../src/clock';
-import { resolveKeycloakAuthOptions, ResolvedKeycloakAuthOptions } from '../src/keycloak-auth.options';
+import {
+  KeycloakAuthOptions,
+  resolveKeycloakAuthOptions,
+  ResolvedKeycloakAuthOptions,
+} from '../src/keycloak-auth.options';
 
 /** The endpoints of the realm a test can watch and steer. */
 export type Endpoint = 'jwks' | 'token' | 'introspect';
@@ -117,7 +121,12 @@ export class LocalIdp {
 
   /** Options for the library pointing at this realm, as service-b. */
   options(overrides: Record<string, unknown> = {}): ResolvedKeycloakAuthOptions {
-    return resolveKeycloakAuthOptions({
+    return resolveKeycloakAuthOptions({ ...this.moduleOptions(), ...overrides });
+  }
+
+  /** The KeycloakAuthModule options of a service-b (jwt mode) that trusts this realm, with `overrides`. */
+  moduleOptions(overrides: Partial<KeycloakAuthOptions> = {}): KeycloakAuthOptions {
+    return {
       url: this.url,
       realm: this.realm,
       clientId: 'service-b',
@@ -125,7 +134,7 @@ export class LocalIdp {
       mode: 'jwt',
       audience: 'service-b',
       ...overrides,
-    });
+    };
   }
 
   /** Adds a signing key to the JWKS (rotation) and returns its kid. */

@@ -2,6 +2,7 @@ import { BadRequestException, Controller, Get, INestApplication } from '@nestjs/
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { ErrorBodyFilter } from './error-body.filter';
+import { listenOnLoopback } from '../../keycloak-auth/test/loopback-app';
 
 @Controller()
 class FailingController {
@@ -33,8 +34,7 @@ describe('ErrorBodyFilter', () => {
     const moduleRef = await Test.createTestingModule({ controllers: [FailingController] }).compile();
     app = moduleRef.createNestApplication(new FastifyAdapter({ genReqId: () => 'req-1' }), { logger: false });
     app.useGlobalFilters(new ErrorBodyFilter());
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    base = await listenOnLoopback(app);
   });
 
   afterAll(() => app.close());

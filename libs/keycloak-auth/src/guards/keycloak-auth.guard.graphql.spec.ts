@@ -13,6 +13,7 @@ import { TokenExchangeInterceptor } from '../exchange/token-exchange.interceptor
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { LocalIdp } from '../../test/local-idp';
+import { listenOnLoopback } from '../../test/loopback-app';
 
 @ObjectType()
 class Caller {
@@ -90,15 +91,7 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
     idp.tokenAnswer = { status: 200, body: { access_token: 'token-for-c', expires_in: 300 } };
     const moduleRef = await Test.createTestingModule({
       imports: [
-        KeycloakAuthModule.forRoot({
-          url: idp.url,
-          realm: 's2s',
-          clientId: 'service-b',
-          clientSecret: 'b-secret',
-          mode: 'jwt',
-          audience: 'service-b',
-          httpTimeoutMs: 1000,
-        }),
+        KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000 })),
         GraphQLModule.forRoot<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           autoSchemaFile: true,
@@ -112,8 +105,7 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
       controllers: [RestController],
     }).compile();
     app = moduleRef.createNestApplication(new FastifyAdapter());
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    base = await listenOnLoopback(app);
   });
   afterAll(async () => {
     await app.close();

@@ -13,6 +13,7 @@ import { TokenExchangeInterceptor } from '../exchange/token-exchange.interceptor
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { LocalIdp } from '../../test/local-idp';
+import { listenOnLoopback } from '../../test/loopback-app';
 
 // Every test here runs on both HTTP adapters: the guard sets WWW-Authenticate through Nest's HttpAdapterHost, and
 // the decorators read the request through the execution context, so neither may depend on Fastify or Express.
@@ -88,28 +89,17 @@ class PublicController {
 }
 
 async function startApp(
-  idpUrl: string,
+  idp: LocalIdp,
   adapter: AdapterName,
 ): Promise<{ app: INestApplication; base: string }> {
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      KeycloakAuthModule.forRoot({
-        url: idpUrl,
-        realm: 's2s',
-        clientId: 'service-b',
-        clientSecret: 'b-secret',
-        mode: 'jwt',
-        audience: 'service-b',
-        httpTimeoutMs: 1000,
-      }),
-    ],
+    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000 }))],
     controllers: [ProbeController, PublicController],
   }).compile();
   const app = moduleRef.createNestApplication(
     adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
   );
-  await app.listen(0, '127.0.0.1');
-  return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+  return { app, base: await listenOnLoopback(app) };
 }
 
 /** GETs with each of `authorizations` as its own header line, over a bare socket (fetch would merge them). */
@@ -142,7 +132,7 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
 
   beforeAll(async () => {
     idp = await LocalIdp.start();
-    ({ app, base } = await startApp(idp.url, adapter));
+    ({ app, base } = await startApp(idp, adapter));
   });
   afterAll(async () => {
     await app.close();
@@ -351,7 +341,7 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s) with Keycloak unreacha
     idp = await LocalIdp.start();
     idp.behaviour.jwks = 'reset';
     token = await idp.issue();
-    ({ app, base } = await startApp(idp.url, adapter));
+    ({ app, base } = await startApp(idp, adapter));
   });
   afterAll(async () => {
     await app.close();

@@ -13,6 +13,7 @@ import { ClientCredentialsTokenProvider } from '../tokens/client-credentials-tok
 import { LocalIdp, rejectionOf } from '../../test/local-idp';
 import { throwawayPki, ThrowawayPki } from '../../test/throwaway-ca';
 import { pemCertificates } from './keycloak-tls';
+import { listenOnLoopback } from '../../test/loopback-app';
 
 @Controller()
 class TlsProbeController {
@@ -41,23 +42,11 @@ const TIMEOUT_MS = 2000;
 
 async function startApp(idp: LocalIdp, mode: AuthMode, ca?: string | string[]) {
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      KeycloakAuthModule.forRoot({
-        url: idp.url,
-        realm: 's2s',
-        clientId: 'service-b',
-        clientSecret: 'b-secret',
-        mode,
-        audience: 'service-b',
-        httpTimeoutMs: TIMEOUT_MS,
-        ca,
-      }),
-    ],
+    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ mode, httpTimeoutMs: TIMEOUT_MS, ca }))],
     controllers: [TlsProbeController],
   }).compile();
   const app = moduleRef.createNestApplication(new FastifyAdapter());
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const base = await listenOnLoopback(app);
   const get = async (path: string, token?: string) => {
     const started = Date.now();
     const res = await fetch(`${base}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });

@@ -9,6 +9,7 @@ import { AuthMode } from '../keycloak-auth.options';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { Endpoint, LocalIdp } from '../../test/local-idp';
+import { listenOnLoopback } from '../../test/loopback-app';
 
 @Controller()
 class CallerController {
@@ -55,13 +56,7 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
     const moduleRef = await Test.createTestingModule({
       imports: [
         KeycloakAuthModule.forRoot({
-          url: home.url,
-          realm: 's2s',
-          clientId: 'service-b',
-          clientSecret: 'b-secret',
-          mode,
-          audience: 'service-b',
-          httpTimeoutMs: 1000,
+          ...home.moduleOptions({ mode, httpTimeoutMs: 1000 }),
           additionalRealms: [
             { realm: 'partners', url: partners.url, clientId: 'orders-api', clientSecret: 'partners-secret' },
           ],
@@ -70,8 +65,7 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
       controllers: [CallerController],
     }).compile();
     app = moduleRef.createNestApplication(new FastifyAdapter());
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    base = await listenOnLoopback(app);
   });
   afterAll(async () => {
     await app.close();
