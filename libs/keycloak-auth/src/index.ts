@@ -36,3 +36,4 @@ export {
   TokenEndpointError,
 } from './errors';
 export type { KeycloakAuthErrorCode } from './errors';
+export { keycloakDispatcher } from './http/keycloak-tls';

@@ -1,8 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { Agent, request } from 'undici';
-import { KEYCLOAK_AUTH_OPTIONS, Public, ResolvedKeycloakAuthOptions } from '@app/keycloak-auth';
+import { Dispatcher, request } from 'undici';
+import {
+  KEYCLOAK_AUTH_OPTIONS,
+  keycloakDispatcher,
+  Public,
+  ResolvedKeycloakAuthOptions,
+} from '@app/keycloak-auth';
 import type { ServiceEnv } from './service-env';
 
 /** How long a readiness check waits for Keycloak or the next hop. */
@@ -17,7 +22,8 @@ const CHECK_TIMEOUT_MS = 2000;
 @Controller('health')
 export class HealthController {
   private readonly nextHop?: { name: string; url: string };
-  private readonly agent: Agent;
+  /** Keycloak is reached as the library reaches it (its CA if one is set); the next hop with Node's defaults. */
+  private readonly keycloak: Dispatcher;
 
   constructor(
     private readonly health: HealthCheckService,
@@ -29,7 +35,7 @@ export class HealthController {
     const c = config.get('SERVICE_C_URL', { infer: true });
     if (b) this.nextHop = { name: 'service-b', url: b };
     else if (c) this.nextHop = { name: 'service-c', url: c };
-    this.agent = new Agent({ connect: options.ca ? { ca: [...options.ca] } : {} });
+    this.keycloak = keycloakDispatcher(options.ca);
   }
 
   @Get('live')
@@ -40,17 +46,17 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    const checks = [() => this.probe('keycloak', this.options.endpoints.jwks)];
+    const checks = [() => this.probe('keycloak', this.options.endpoints.jwks, this.keycloak)];
     const hop = this.nextHop;
     if (hop) checks.push(() => this.probe(hop.name, `${hop.url}/health/live`));
     return this.health.check(checks);
   }
 
-  private async probe<Key extends string>(key: Key, url: string) {
+  private async probe<Key extends string>(key: Key, url: string, dispatcher?: Dispatcher) {
     const check = this.indicators.check(key);
     try {
       const res = await request(url, {
-        dispatcher: this.agent,
+        dispatcher,
         signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
       });
       await res.body.dump();

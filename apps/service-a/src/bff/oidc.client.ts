@@ -6,8 +6,8 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import * as oidc from 'openid-client';
-import { Agent, fetch as undiciFetch } from 'undici';
-import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from '@app/keycloak-auth';
+import { fetch as undiciFetch } from 'undici';
+import { KEYCLOAK_AUTH_OPTIONS, keycloakDispatcher, ResolvedKeycloakAuthOptions } from '@app/keycloak-auth';
 import { PendingLogin, SessionUser, UserTokens } from './session.store';
 
 /** Scopes service-a asks for at login: OpenID plus the profile the page shows (its default scopes add the rest). */
@@ -54,7 +54,7 @@ export class OidcClient {
     this.config.timeout = Math.ceil(options.httpTimeoutMs / 1000);
     // Keycloak behind a private CA (the library's `ca` option, KEYCLOAK_CA_FILE): trust it here too.
     if (options.ca) {
-      const dispatcher = new Agent({ connect: { ca: [...options.ca] } });
+      const dispatcher = keycloakDispatcher(options.ca);
       this.config[oidc.customFetch] = (url, init) =>
         undiciFetch(url, { ...init, dispatcher } as Parameters<
           typeof undiciFetch
