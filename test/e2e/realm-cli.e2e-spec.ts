@@ -188,7 +188,11 @@ describe('realm CLI (npm run realm)', () => {
     expect(reset.stdout).toContain("~ user alice: password reset to the file's");
     expect(reset.stdout).not.toContain(USERS.alice);
     expect((await login(USERS.alice)).status).toBe(200);
-    expect((await login('alice-changed-password')).status).toBe(401);
+    // The changed password is gone: alice has one password credential, the file's. Not checked by trying the old
+    // password: Keycloak's brute-force detection then locked out alice of realm s2s too (seen in CI), failing the
+    // tests that log her in at the same time.
+    const credentials = await admin.users.getCredentials({ id: alice.id! });
+    expect(credentials.filter((c) => c.type === 'password')).toHaveLength(1);
   });
 
   it('rotate-secret prints the new secret once, on stdout; the old secret stops working, the new one works', async () => {
