@@ -3,12 +3,24 @@
 // (org.keycloak:keycloak-quarkus-dist at the version in keycloak.version, the same as docker-compose.yml's image) is
 // fetched once through Maven into .keycloak/ (git-ignored) and run with `start-dev --import-realm` on embedded H2.
 // Each start wipes H2 first, because the import skips realms that already exist: every start is a fresh realm
-// exactly as in realm-export.json.
-//   node scripts/keycloak.mjs [start|run|stop|fetch] [--port 8080] [--management-port 9000]
+// exactly as in realm-export.json (`fresh: false` keeps it, for a restart).
+// A named instance (`--instance faults`) runs from its own copy of the distribution under .keycloak/instances/<name>/
+// with its own database, log and pid file, so tests can run a second server (another port, another database via
+// KC_DB_* in `env`) beside the first, or stop and restart one without touching the other.
+//   node scripts/keycloak.mjs [start|run|stop|fetch] [--port 8080] [--management-port 9000] [--instance name]
 //   env: KEYCLOAK_PORT, KEYCLOAK_MANAGEMENT_PORT, KEYCLOAK_START_TIMEOUT (seconds, default 180)
 // Only node: built-ins, so it runs before (and without) `npm ci`.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+} from 'node:fs';
 import { readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +30,32 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const version = readFileSync(join(root, 'keycloak.version'), 'utf8').trim();
 const cache = join(root, '.keycloak');
 const home = join(cache, `keycloak-${version}`);
-const logFile = join(cache, 'keycloak.log');
-// Holds the process group id of the Keycloak this script started; no file means we started none (or reused one).
-const pidFile = join(cache, 'keycloak.pid');
+
+/**
+ * Where an instance lives: the default one runs from the fetched distribution itself; a named one from a copy of
+ * it (made once, without the data folder). `pidFile` holds the process group id of the Keycloak this script
+ * started; no file means we started none (or reused one).
+ */
+function instancePaths(instance) {
+  if (!instance) return { home, logFile: join(cache, 'keycloak.log'), pidFile: join(cache, 'keycloak.pid') };
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(instance))
+    throw new KeycloakError(`instance names are lower-case letters, digits and dashes, got ${instance}`);
+  const dir = join(cache, 'instances', instance);
+  return {
+    home: join(dir, `keycloak-${version}`),
+    logFile: join(dir, 'keycloak.log'),
+    pidFile: join(dir, 'keycloak.pid'),
+  };
+}
+
+function prepareInstanceHome(instanceHome) {
+  if (instanceHome === home || existsSync(join(instanceHome, 'bin', 'kc.sh'))) return;
+  const data = join(home, 'data');
+  cpSync(home, instanceHome, {
+    recursive: true,
+    filter: (src) => src !== data && !src.startsWith(`${data}/`),
+  });
+}
 const REALM = 's2s';
 // The bootstrap admin of the dev server: the e2e tests log in with it. Dev only, never for a shared server.
 const ADMIN = { KC_BOOTSTRAP_ADMIN_USERNAME: 'admin', KC_BOOTSTRAP_ADMIN_PASSWORD: 'admin' };
@@ -87,18 +122,18 @@ export function fetchKeycloak(log = console.log) {
   log(`Keycloak ${version} unpacked into ${rel(home)}/`);
 }
 
-function logTail(lines = 40) {
+function logTail(logFile, lines = 40) {
   if (!existsSync(logFile)) return '(no log written)';
   return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
 }
 
-function readPid() {
+function readPid(pidFile) {
   const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
   return Number.isInteger(pid) && pid > 0 ? pid : null;
 }
 
-function removePidFile(pgid) {
-  if (readPid() === pgid) rmSync(pidFile, { force: true }); // never drop the record of another instance
+function removePidFile(pidFile, pgid) {
+  if (readPid(pidFile) === pgid) rmSync(pidFile, { force: true }); // never drop the record of another server
 }
 
 function alive(pgid) {
@@ -119,12 +154,12 @@ function signalGroup(pgid, signal) {
 }
 
 /** SIGTERM to the process group, SIGKILL if it is still there after 15 s. */
-async function stopGroup(pgid) {
+async function stopGroup(pidFile, pgid) {
   signalGroup(pgid, 'SIGTERM');
   for (let waited = 0; waited < 15_000 && alive(pgid); waited += 250) await sleep(250);
   if (alive(pgid)) signalGroup(pgid, 'SIGKILL');
   for (let waited = 0; waited < 5_000 && alive(pgid); waited += 100) await sleep(100);
-  removePidFile(pgid);
+  removePidFile(pidFile, pgid);
 }
 
 function checkPort(name, value) {
@@ -140,13 +175,18 @@ let interrupted = false; // set by the CLI's signal handler, which then reports 
 
 /**
  * Makes sure a Keycloak serving the demo realm answers on `port`: reuses one that already does, otherwise fetches,
- * starts (fresh realm) and waits for it, at most `timeoutMs`. Returns `{ url, startedByUs, pid, stop }`; `stop()`
- * stops Keycloak only if this call started it. Rejects with the log's last lines if Keycloak does not come up.
+ * starts (fresh realm unless `fresh` is false) and waits for it, at most `timeoutMs`. `instance` names a separate
+ * server (own copy, database, log and pid file); `env` adds environment variables for the server (e.g. KC_DB_*).
+ * Returns `{ url, startedByUs, pid, stop }`; `stop()` stops Keycloak only if this call started it. Rejects with the
+ * log's last lines if Keycloak does not come up.
  */
 export async function ensureKeycloak({
   port = process.env.KEYCLOAK_PORT || 8080,
   managementPort = process.env.KEYCLOAK_MANAGEMENT_PORT || 9000,
   timeoutMs = Number(process.env.KEYCLOAK_START_TIMEOUT || 180) * 1000,
+  instance = null,
+  env = {},
+  fresh = true,
   log = console.log,
 } = {}) {
   port = checkPort('port', port);
@@ -154,9 +194,10 @@ export async function ensureKeycloak({
   if (!(timeoutMs > 0))
     throw new KeycloakError('KEYCLOAK_START_TIMEOUT must be a positive number of seconds');
   const url = `http://localhost:${port}`; // the host the services and tests use, so token issuers match
-  const owned = readPid();
+  const { home: kcHome, logFile, pidFile } = instancePaths(instance);
+  const owned = readPid(pidFile);
   if (await isKeycloakReady(url)) {
-    if (owned && !alive(owned)) removePidFile(owned); // stale record; the one answering is not ours
+    if (owned && !alive(owned)) removePidFile(pidFile, owned); // stale record; the one answering is not ours
     const ours = owned && alive(owned) ? ` (started earlier by this script; \`stop\` stops it)` : '';
     log(`Keycloak already running at ${url}, reusing it${ours}`);
     return { url, startedByUs: false, pid: null, stop: async () => {} };
@@ -165,14 +206,15 @@ export async function ensureKeycloak({
   if (owned && alive(owned))
     throw new KeycloakError(
       `A Keycloak started by this script (process group ${owned}) is running but does not answer on ${url}: it is ` +
-        `still starting or uses another port. Run \`node scripts/keycloak.mjs stop\` first.`,
+        `still starting or uses another port. Run \`node scripts/keycloak.mjs stop${instance ? ` --instance ${instance}` : ''}\` first.`,
     );
-  if (owned) removePidFile(owned);
+  if (owned) removePidFile(pidFile, owned);
 
   fetchKeycloak(log);
-  mkdirSync(join(home, 'data', 'import'), { recursive: true });
-  copyFileSync(join(root, 'realm-export.json'), join(home, 'data', 'import', 'realm-export.json'));
-  rmSync(join(home, 'data', 'h2'), { recursive: true, force: true });
+  prepareInstanceHome(kcHome);
+  mkdirSync(join(kcHome, 'data', 'import'), { recursive: true });
+  copyFileSync(join(root, 'realm-export.json'), join(kcHome, 'data', 'import', 'realm-export.json'));
+  if (fresh) rmSync(join(kcHome, 'data', 'h2'), { recursive: true, force: true });
   const args = [
     'start-dev',
     '--import-realm',
@@ -181,11 +223,11 @@ export async function ensureKeycloak({
     `--http-management-port=${managementPort}`,
   ];
   const out = openSync(logFile, 'w');
-  const child = spawn(join(home, 'bin', 'kc.sh'), args, {
-    cwd: home,
+  const child = spawn(join(kcHome, 'bin', 'kc.sh'), args, {
+    cwd: kcHome,
     detached: true, // its own process group, so stop() takes the JVM along with the shell script
     stdio: ['ignore', out, out],
-    env: { ...process.env, ...ADMIN },
+    env: { ...process.env, ...ADMIN, ...env },
   });
   closeSync(out);
   child.unref(); // `start` returns while Keycloak keeps running
@@ -196,12 +238,11 @@ export async function ensureKeycloak({
   if (pgid) writeFileSync(pidFile, `${pgid}\n`);
   starting = pgid;
   const stop = async () => {
-    if (pgid) await stopGroup(pgid);
+    if (pgid) await stopGroup(pidFile, pgid);
   };
 
-  log(
-    `starting Keycloak ${version} at ${url} (management ${managementPort}, fresh realm, log ${rel(logFile)})…`,
-  );
+  const what = `${instance ? `instance ${instance}, ` : ''}${fresh ? 'fresh realm' : 'kept data'}`;
+  log(`starting Keycloak ${version} at ${url} (management ${managementPort}, ${what}, log ${rel(logFile)})…`);
   const began = Date.now();
   try {
     while (!exited && Date.now() - began < timeoutMs) {
@@ -220,13 +261,13 @@ export async function ensureKeycloak({
   const why = exited ? `exited while starting (${exited})` : `was not ready within ${timeoutMs / 1000} s`;
   if (!interrupted) log(`Keycloak ${why}; stopping it…`);
   await stop();
-  throw new KeycloakError(`Keycloak ${why}. Last lines of ${rel(logFile)}:\n${logTail()}`);
+  throw new KeycloakError(`Keycloak ${why}. Last lines of ${rel(logFile)}:\n${logTail(logFile)}`);
 }
 
 function parseArgs(argv) {
   const options = {};
   let command;
-  const flags = { '--port': 'port', '--management-port': 'managementPort' };
+  const flags = { '--port': 'port', '--management-port': 'managementPort', '--instance': 'instance' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     if (flags[flag]) {
@@ -241,17 +282,18 @@ function parseArgs(argv) {
 async function main() {
   const { command, options } = parseArgs(process.argv.slice(2));
   if (command === 'fetch') return fetchKeycloak();
+  const { logFile, pidFile } = instancePaths(options.instance);
   if (command === 'stop') {
-    const pgid = readPid();
+    const pgid = readPid(pidFile);
     if (!pgid)
       return console.log(`No Keycloak started by this script (no ${rel(pidFile)}); nothing to stop.`);
     if (!alive(pgid)) {
-      removePidFile(pgid);
+      removePidFile(pidFile, pgid);
       return console.log(
         `Keycloak (process group ${pgid}) was not running any more; removed ${rel(pidFile)}.`,
       );
     }
-    await stopGroup(pgid);
+    await stopGroup(pidFile, pgid);
     return console.log(`Keycloak stopped (process group ${pgid}).`);
   }
   if (command !== 'start' && command !== 'run')
@@ -262,14 +304,14 @@ async function main() {
   const onSignal = async () => {
     if (stopping) {
       signalGroup(stopping, 'SIGKILL');
-      removePidFile(stopping);
+      removePidFile(pidFile, stopping);
       process.exit(130);
     }
     interrupted = Boolean(starting);
     stopping = starting ?? keycloak?.pid; // null when Keycloak was reused: nothing of ours to stop
     if (interrupted)
       console.error('interrupted: stopping the Keycloak being started (Ctrl-C again kills it)…');
-    if (stopping) await stopGroup(stopping);
+    if (stopping) await stopGroup(pidFile, stopping);
     process.exit(interrupted ? 130 : 0);
   };
   process.on('SIGINT', onSignal);
@@ -280,8 +322,8 @@ async function main() {
   // Stay attached; if the server we started dies on its own, say so instead of hanging.
   setInterval(() => {
     if (!stopping && keycloak.pid && !alive(keycloak.pid)) {
-      removePidFile(keycloak.pid);
-      console.error(`Keycloak exited on its own. Last lines of ${rel(logFile)}:\n${logTail()}`);
+      removePidFile(pidFile, keycloak.pid);
+      console.error(`Keycloak exited on its own. Last lines of ${rel(logFile)}:\n${logTail(logFile)}`);
       process.exit(1);
     }
   }, 1000);
