@@ -35,5 +35,20 @@ export {
   IdentityProviderUnavailableError,
   TokenEndpointError,
 } from './errors';
+export { KEYCLOAK_AUTH_ERROR_CODES } from './errors';
 export type { KeycloakAuthErrorCode } from './errors';
 export { keycloakDispatcher } from './http/keycloak-tls';
+export {
+  CACHE_NAMES,
+  IDP_CALL_OUTCOMES,
+  IDP_ENDPOINTS,
+  noopKeycloakAuthObserver,
+} from './observer/keycloak-auth.observer';
+export type {
+  AuthOutcome,
+  CacheName,
+  CacheResult,
+  IdpCallOutcome,
+  IdpEndpoint,
+  KeycloakAuthObserver,
+} from './observer/keycloak-auth.observer';
