@@ -9,6 +9,13 @@ export type {
 } from './keycloak-auth.options';
 export { resolveKeycloakAuthOptions } from './keycloak-auth.options';
 export { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
+// What the guard reads, for tools that describe routes (the services' OpenAPI documents).
+export {
+  ALLOWED_CALLERS_KEY,
+  IS_PUBLIC_KEY,
+  REQUIRED_ROLES_KEY,
+  REQUIRED_SCOPES_KEY,
+} from './keycloak-auth.constants';
 export type { Clock } from './clock';
 export { systemClock } from './clock';
 export type { Principal } from './principal';

@@ -26,6 +26,8 @@ export interface ServiceEnv {
   ENABLE_PASSWORD_GRANT: boolean;
   /** service-a: a login session ends after this many seconds without a request. Default 1800. */
   SESSION_IDLE_TIMEOUT: number;
+  /** Milliseconds between SIGTERM and closing the listener, while readiness answers 503. Default 0. */
+  SHUTDOWN_DELAY_MS: number;
 }
 
 type Raw = Record<string, unknown>;
@@ -89,6 +91,7 @@ export function serviceEnvValidator(
       PUBLIC_URL: '',
       ENABLE_PASSWORD_GRANT: bool('ENABLE_PASSWORD_GRANT'),
       SESSION_IDLE_TIMEOUT: int('SESSION_IDLE_TIMEOUT', 1800, 1),
+      SHUTDOWN_DELAY_MS: int('SHUTDOWN_DELAY_MS', 0, 0),
     };
     env.PUBLIC_URL = url('PUBLIC_URL', false) ?? `http://localhost:${env.PORT}`;
     for (const key of urls) (env as unknown as Raw)[key] = url(key, true);
