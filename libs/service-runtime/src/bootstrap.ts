@@ -70,6 +70,13 @@ export async function createService(
     http.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
     done();
   });
+  // While draining, every answer closes its connection: a keep-alive connection would otherwise hold the closing
+  // server open until its idle timeout (Fastify's is 72 s) after its last request was answered.
+  const shutdown = app.get(ShutdownState);
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (shutdown.draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.useGlobalFilters(new ErrorBodyFilter());
   // No text/plain parser: such a body is answered 415 by Fastify instead of reaching validation as a string.
   // JSON and form bodies (service-a's page posts forms) are parsed and then validated.
