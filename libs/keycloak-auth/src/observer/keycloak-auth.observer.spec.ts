@@ -44,6 +44,11 @@ class RecordingObserver implements KeycloakAuthObserver {
     for (const c of this.calls) expect(c.durationMs).toBeGreaterThanOrEqual(0);
     return this.calls.map((c) => `${c.endpoint} ${c.outcome}`);
   }
+
+  /** The cache lookups as `cache result`. */
+  lookupNames(): string[] {
+    return this.lookups.map((l) => `${l.cache} ${l.result}`);
+  }
 }
 
 @Controller()
@@ -189,10 +194,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
     await verifier.verify(token);
     expect(observer.callNames()).toEqual(['jwks ok']);
     expect(idp.requests.jwks).toBe(1);
-    expect(observer.lookups).toEqual([
-      { cache: 'verified_jwt', result: 'miss' },
-      { cache: 'verified_jwt', result: 'hit' },
-    ]);
+    expect(observer.lookupNames()).toEqual(['verified_jwt miss', 'verified_jwt hit']);
   });
 
   it('jwt: a JWKS that answers 503, and one that is down, are unavailable', async () => {
@@ -222,7 +224,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
       'introspection error',
       'introspection unavailable',
     ]);
-    expect(observer.lookups.map((l) => `${l.cache} ${l.result}`)).toEqual([
+    expect(observer.lookupNames()).toEqual([
       'introspection miss',
       'introspection hit',
       'introspection miss',
@@ -247,7 +249,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
       'token unavailable',
       'token unavailable',
     ]);
-    expect(observer.lookups.map((l) => `${l.cache} ${l.result}`)).toEqual([
+    expect(observer.lookupNames()).toEqual([
       'client_credentials miss',
       'client_credentials hit',
       'client_credentials miss',
@@ -263,7 +265,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
     idp.tokenAnswer = { status: 403, body: { error: 'access_denied' } };
     await rejectionOf(exchange.exchange(token, { audience: 'service-d' }));
     expect(observer.callNames()).toEqual(['token_exchange ok', 'token_exchange error']);
-    expect(observer.lookups.map((l) => `${l.cache} ${l.result}`)).toEqual([
+    expect(observer.lookupNames()).toEqual([
       'token_exchange miss',
       'token_exchange hit',
       'token_exchange miss',
