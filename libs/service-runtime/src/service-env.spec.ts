@@ -42,6 +42,15 @@ describe('serviceEnvValidator', () => {
     expect(env.KEYCLOAK_ISSUER).toBeUndefined();
   });
 
+  it('drains for SHUTDOWN_DELAY_MS milliseconds before closing, 0 unless set, and names a bad value', () => {
+    const validate = serviceEnvValidator({});
+    expect(validate({ ...base, CLIENT_SECRET: 's' }).SHUTDOWN_DELAY_MS).toBe(0);
+    expect(validate({ ...base, CLIENT_SECRET: 's', SHUTDOWN_DELAY_MS: '5000' }).SHUTDOWN_DELAY_MS).toBe(5000);
+    expect(() => validate({ ...base, CLIENT_SECRET: 's', SHUTDOWN_DELAY_MS: '5s' })).toThrow(
+      'SHUTDOWN_DELAY_MS must be an integer >= 0, got "5s"',
+    );
+  });
+
   it('keeps the issuer separate from the URL services reach Keycloak at', () => {
     const env = serviceEnvValidator({})({
       ...base,
