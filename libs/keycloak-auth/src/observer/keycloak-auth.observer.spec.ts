@@ -5,8 +5,10 @@ import { AllowedCallers } from '../decorators/allowed-callers.decorator';
 import { Public } from '../decorators/public.decorator';
 import { RequireScopes } from '../decorators/require-scopes.decorator';
 import { Roles } from '../decorators/roles.decorator';
+import { InvalidTokenError, KEYCLOAK_AUTH_ERROR_CODES } from '../errors';
 import { TokenExchangeService } from '../exchange/token-exchange.service';
 import { KeycloakHttpClient } from '../http/keycloak-http.client';
+import { TOKEN_VERIFIER } from '../keycloak-auth.constants';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { KeycloakAuthOptions } from '../keycloak-auth.options';
 import { IntrospectionTokenVerifier } from '../strategies/introspection-token.verifier';
@@ -166,6 +168,35 @@ describe('KeycloakAuthObserver: the guard reports each verdict with its reason',
       'introspection ok',
       'introspection unavailable',
     ]);
+  });
+});
+
+describe('KeycloakAuthObserver: whatever code a verifier refuses with is the reported outcome', () => {
+  it("for every one of the library's codes", async () => {
+    const observer = new RecordingObserver();
+    const idp = await LocalIdp.start();
+    const moduleRef = await Test.createTestingModule({
+      imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ observer }))],
+      controllers: [ProbeController],
+    })
+      .overrideProvider(TOKEN_VERIFIER)
+      // Refuses each token with the code the token names: the guard's reporting, not a verifier, is under test.
+      .useValue({
+        verify: (token: string) => Promise.reject(new InvalidTokenError(token as never, 'refused')),
+      })
+      .compile();
+    const app = moduleRef.createNestApplication(new FastifyAdapter(), { logger: false });
+    const base = await listenOnLoopback(app);
+    try {
+      for (const code of KEYCLOAK_AUTH_ERROR_CODES) {
+        const res = await fetch(`${base}/any`, { headers: { authorization: `Bearer ${code}` } });
+        expect(res.status).toBe(401);
+      }
+    } finally {
+      await app.close();
+      await idp.stop();
+    }
+    expect(observer.auth.map((event) => event.outcome)).toEqual([...KEYCLOAK_AUTH_ERROR_CODES]);
   });
 });
 
