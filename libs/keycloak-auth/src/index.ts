@@ -44,7 +44,7 @@ export {
 } from './errors';
 export { KEYCLOAK_AUTH_ERROR_CODES } from './errors';
 export type { KeycloakAuthErrorCode } from './errors';
-export { keycloakDispatcher } from './http/keycloak-tls';
+export { keycloakDispatcher, pemCertificates } from './http/keycloak-tls';
 export {
   CACHE_NAMES,
   IDP_CALL_OUTCOMES,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
-import type { AuthMode, KeycloakAuthOptions } from '@app/keycloak-auth';
+import { AuthMode, KeycloakAuthOptions, pemCertificates } from '@app/keycloak-auth';
 
 /** The environment every service reads (shared/DESIGN.md, "Configuration"). */
 export interface ServiceEnv {
@@ -102,14 +102,21 @@ export function serviceEnvValidator(
 
 function caFile(path: string | undefined, problems: string[]): string | undefined {
   if (path === undefined) return undefined;
+  let pem: string;
   try {
-    return readFileSync(path, 'utf8');
+    pem = readFileSync(path, 'utf8');
   } catch (error) {
     problems.push(
       `KEYCLOAK_CA_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'} ${path}`,
     );
     return undefined;
   }
+  // Checked here as the library checks its `ca` option, so a wrong file is named before anything starts.
+  if (pemCertificates(pem) === undefined)
+    problems.push(
+      `KEYCLOAK_CA_FILE holds no PEM certificate that parses (-----BEGIN CERTIFICATE-----): ${path}`,
+    );
+  return pem;
 }
 
 /** KeycloakAuthModule options from the validated environment; `audience` is this service's client id. */
