@@ -27,7 +27,8 @@ export type CacheResult = 'hit' | 'miss';
 /**
  * What the library reports as it works, for metrics: every label is from a fixed set (no token, URL or user in
  * any event), so a metrics backend stays bounded. Pass an implementation as the module option `observer`; the
- * default does nothing, and the library needs no metrics package.
+ * default does nothing, and the library needs no metrics package. Its methods run on the request path: keep them
+ * quick, and never throw (an exception there fails the request).
  */
 export interface KeycloakAuthObserver {
   /** The guard decided on a request (routes marked `@Public()` are not reported). */
