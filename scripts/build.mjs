@@ -36,7 +36,7 @@ export function build(outDir = 'dist') {
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
   const i = process.argv.indexOf('--out-dir');
   try {
-    console.log(`built into ${relative(root, build(i > 0 ? process.argv[i + 1] : 'dist')) || '.'}`);
+    console.log(`built into ${build(i > 0 ? process.argv[i + 1] : 'dist')}`);
   } catch (error) {
     console.error(error.message);
     process.exit(1);

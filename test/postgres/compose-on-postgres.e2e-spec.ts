@@ -139,8 +139,13 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
       chains[mode] = {};
       for (const name of [...NAMES].reverse()) {
         const env = toLoopback(composeEnvironment(compose, name), hosts, compose);
-        // The one variable not from the file: each chain runs all three services in one mode.
-        Object.assign(env, { AUTH_MODE: mode, HOST: '127.0.0.1', PORT: String(ports[name]) });
+        // Not from the file: each chain runs all three services in one mode, on loopback; NODE_ENV as the image.
+        Object.assign(env, {
+          AUTH_MODE: mode,
+          HOST: '127.0.0.1',
+          PORT: String(ports[name]),
+          NODE_ENV: 'production',
+        });
         chains[mode][name] = await startService(name, env, {
           port: ports[name],
           cwd: work,
