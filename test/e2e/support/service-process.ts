@@ -15,7 +15,8 @@ export interface RunningService {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on loopback, chosen by the OS. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);
@@ -35,11 +36,21 @@ function stopped(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Spawns `apps/<name>` as `npm run stack` does, on `port` with `env`, collecting what it prints. */
-function spawnService(name: string, port: number, env: Record<string, string>) {
+/** How to run a service other than from its TypeScript sources on a free port. */
+export interface StartOptions {
+  port?: number;
+  /** Node's arguments instead of `-r @swc-node/register apps/<name>/src/main.ts`, e.g. a compiled entry point. */
+  nodeArgs?: string[];
+  cwd?: string;
+}
+
+/** Spawns `apps/<name>` as `npm run stack` does (or as `options` say), with `env`, collecting what it prints. */
+async function spawnService(name: string, env: Record<string, string>, options: StartOptions = {}) {
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
-    cwd: root,
+  const args = options.nodeArgs ?? ['-r', '@swc-node/register', `apps/${name}/src/main.ts`];
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? root,
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -66,7 +77,7 @@ export async function runToExit(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<{ code: number | null; output: string }> {
-  const started = spawnService(name, await freePort(), env);
+  const started = await spawnService(name, env);
   const timer = setTimeout(() => started.child.kill('SIGKILL'), timeoutMs);
   const { code } = await started.exited;
   clearTimeout(timer);
@@ -74,8 +85,12 @@ export async function runToExit(
 }
 
 /** Starts `apps/<name>` on a free loopback port with `env` and waits until `/health/live` answers. */
-export async function startService(name: string, env: Record<string, string>): Promise<RunningService> {
-  const { url, child, exited, output } = spawnService(name, await freePort(), env);
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const { url, child, exited, output } = await spawnService(name, env, options);
   const running = { url, output, child, exited, stop: () => stopped(child) };
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && child.exitCode === null) {
