@@ -9,10 +9,13 @@ export interface RunningService {
   url: string;
   /** Everything the process printed, for assertions on its logs. */
   output: () => string;
+  /** The exit code, or null while the process runs (a signal: the signal's name). */
+  exitCode: () => number | string | null;
   stop: () => Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on loopback, chosen by the OS. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);
@@ -49,9 +52,15 @@ export async function startService(name: string, env: Record<string, string>): P
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => chunks.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => chunks.push(c.toString()));
-  const running = { url, output: () => chunks.join(''), stop: () => stopped(child) };
+  const collect = (c: Buffer) => chunks.push(c.toString());
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const running = {
+    url,
+    output: () => chunks.join(''),
+    exitCode: () => child.exitCode ?? child.signalCode,
+    stop: () => stopped(child),
+  };
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && child.exitCode === null) {
     try {
