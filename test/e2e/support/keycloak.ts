@@ -1,4 +1,5 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { recordTokens } from './service-logs';
 
 /** The realm the e2e tests run against. */
 export const REALM = 's2s';
@@ -44,6 +45,7 @@ export interface TokenResponse {
 
 /**
  * POSTs a form to `realm`'s token endpoint as `clientId` and returns the whole answer (fails the test otherwise).
+ * The tokens' fingerprints are recorded for the log scan at the end of the run.
  */
 export async function tokenResponse(
   clientId: string,
@@ -60,6 +62,7 @@ export async function tokenResponse(
   const body = (await res.json()) as Partial<TokenResponse> & { error_description?: string };
   if (!res.ok || !body.access_token)
     throw new Error(`token request failed: ${res.status} ${body.error_description}`);
+  recordTokens(body.access_token, body.refresh_token, body.id_token);
   return body as TokenResponse;
 }
 

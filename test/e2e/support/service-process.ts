@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { serviceLogSink } from './service-logs';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -52,7 +53,12 @@ export async function startService(name: string, env: Record<string, string>): P
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];
-  const collect = (c: Buffer) => chunks.push(c.toString());
+  // Also kept in a file, for the log scan at the end of the run (global teardown).
+  const log = serviceLogSink(`${name}-${env.AUTH_MODE ?? 'jwt'}`);
+  const collect = (c: Buffer) => {
+    chunks.push(c.toString());
+    log.write(c.toString());
+  };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const running = {
