@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { post } from '../support/http';
 import {
-  adminClient,
   claimsOf,
   exchangeAsServiceB,
   REALM,
@@ -10,11 +9,11 @@ import {
   tokenResponse,
   USERS,
 } from '../support/keycloak';
-import { RunningService, startService } from '../support/service-process';
 import { SecurityReport } from '../security/support/security-report';
-import { FaultChain, Mode, MODES, startChain } from './support/fault-chain';
-import { FaultsKeycloak, prepareFaultsKeycloak, watchKeycloakReturn } from './support/faults-keycloak';
-import { LoadResult, runLoad } from './support/load';
+import { Mode, MODES } from './support/fault-chain';
+import { keyRotation, outageFindings, watchKeycloakReturn } from './support/faults-keycloak';
+import { expectAccepted, FaultsRig, ORDER, startFaultsRig } from './support/faults-rig';
+import { LoadResult } from './support/load';
 import { watchedCell, watchUntilRefused, WatchTarget } from './support/revocation-watch';
 
 // Faults of Keycloak itself, on a Keycloak of this file's own (the other specs' Keycloak is never disturbed): token
@@ -30,79 +29,29 @@ const SLACK_MS = 1_500;
 const CLOCK_TOLERANCE_MS = 5_000;
 /** The JWKS max age of the extra jwt-mode service-b that shows a removed key being dropped. */
 const PROBE_JWKS_MAX_AGE_SEC = 3;
-const KEY_PROVIDER = 'org.keycloak.keys.KeyProvider';
-const ORDER = { order_id: 4242, amount: 10, value: 5 };
 const COMPUTE = { value: 5 };
 const FOR_C_SCOPE = 'analytics.run service-c-audience';
 
+/** What jwt-mode service-b does with a token Keycloak revoked: its guard cannot know, its next exchange does. */
+const JWT_SERVICE_B_REVOKED =
+  "accepted by the guard; refused 401 exchange_subject_rejected once service-b's cached exchange is renewed " +
+  '(Keycloak refuses the revoked subject), before exp';
+const WITHIN_TTL = `401 token_inactive ≤ ${TTL_SEC} s TTL + ${SLACK_MS / 1000} s after the change`;
+
 const report = new SecurityReport();
-const chains = new Map<Mode, FaultChain>();
-let keycloak: FaultsKeycloak | undefined;
-/** A jwt-mode service-b whose JWKS is refetched every few seconds: where a removed key is seen to be dropped. */
-let jwksProbe: RunningService | undefined;
+let rig: FaultsRig | undefined;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const url = (mode: Mode, service: 'service-a' | 'service-b' | 'service-c', path: string) =>
-  `${chains.get(mode)![service].url}${path}`;
-/** A fresh admin login each time: the master realm's admin tokens live 60 s. */
-const admin = () => adminClient(keycloak!.url);
 const kidOf = (token: string) =>
   (JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()) as { kid: string }).kid;
 const expMs = (token: string) => (claimsOf(token).exp as number) * 1000;
-
-/** Sends each target's token once, all at once, and expects 200 everywhere. */
-async function expectAccepted(targets: WatchTarget[]): Promise<void> {
-  const answers = await Promise.all(targets.map((t) => post(t.url, t.body, { token: t.token })));
-  expect(answers.map((a, i) => `${targets[i].name}: ${a.status}`)).toEqual(
-    targets.map((t) => `${t.name}: 200`),
-  );
-}
-
-async function setAccessTokenLifespan(seconds: number): Promise<void> {
-  await (await admin()).realms.update({ realm: REALM }, { accessTokenLifespan: seconds });
-}
-
-/** The same bounded load on service-b of both chains, with whatever token `token()` returns at the time. */
-function loadServiceB(token: () => { token: string; label: string }, ratePerSec: number, durationMs: number) {
-  return Promise.all(
-    MODES.map((mode) =>
-      runLoad({
-        request: () => ({
-          url: url(mode, 'service-b', '/api/process'),
-          headers: { authorization: `Bearer ${token().token}` },
-          body: JSON.stringify(ORDER),
-          label: token().label,
-        }),
-        ratePerSec,
-        durationMs,
-        concurrency: 10,
-        requestTimeoutMs: 10_000,
-      }),
-    ),
-  );
-}
+const seconds = (ms: number | undefined) =>
+  ms === undefined || Number.isNaN(ms) ? '?' : (ms / 1000).toFixed(1);
 
 beforeAll(async () => {
-  keycloak = await prepareFaultsKeycloak();
-  const kc = keycloak;
-  const env = { INTROSPECTION_CACHE_TTL: String(TTL_SEC) };
-  // Keycloak and the services start side by side (the services need Keycloak only once requests come).
-  const results = await Promise.allSettled([
-    kc.start(),
-    ...MODES.map((mode) => startChain(mode, kc.url, env).then((chain) => chains.set(mode, chain))),
-  ]);
-  const failure = results.find((r) => r.status === 'rejected');
-  if (failure) throw failure.reason;
-  jwksProbe = await startService('service-b', {
-    KEYCLOAK_URL: kc.url,
-    CLIENT_ID: 'service-b',
-    CLIENT_SECRET: SECRETS['service-b'],
-    AUTH_MODE: 'jwt',
-    JWKS_CACHE_MAX_AGE: String(PROBE_JWKS_MAX_AGE_SEC),
-    SERVICE_C_URL: chains.get('jwt')!['service-c'].url,
-  });
+  rig = await startFaultsRig({ INTROSPECTION_CACHE_TTL: String(TTL_SEC) }, PROBE_JWKS_MAX_AGE_SEC);
   // Before any service holds a token: every token of the first case lives a few seconds.
-  await setAccessTokenLifespan(6);
+  await rig.setAccessTokenLifespan(6);
 }, 480_000);
 
 afterAll(async () => {
@@ -110,35 +59,26 @@ afterAll(async () => {
     '# Fault report: Keycloak',
     '',
     `Written by \`test/e2e/faults/keycloak-faults.e2e-spec.ts\` at the end of its run (${new Date().toISOString()}), ` +
-      `against a Keycloak of its own (${keycloak?.url}); services with INTROSPECTION_CACHE_TTL=${TTL_SEC}. ` +
+      `against a Keycloak of its own (${rig?.keycloak.url}); services with INTROSPECTION_CACHE_TTL=${TTL_SEC}. ` +
       '"expected" is what the test asserts; "observed" is what the run saw: answers counted by status (×n), the ' +
       'load rate and the slowest answer, and the times the case measured.',
   ]);
-  await Promise.all([...chains.values()].map((c) => c.stop()));
-  await jwksProbe?.stop();
-  await keycloak?.stop();
+  await rig?.stop();
 }, 60_000);
 
 describe('token lifespans of a few seconds', () => {
   it('the chain keeps answering 200 while tokens expire under load: the providers renew ahead of expiry', async () => {
     const seen = MODES.map(() => ({ serviceA: new Set<number>(), exchanged: new Set<number>() }));
-    const results = await Promise.all(
-      MODES.map((mode, i) =>
-        runLoad({
-          request: () => ({ url: url(mode, 'service-a', '/api/chain'), body: JSON.stringify(ORDER) }),
-          ratePerSec: 100,
-          durationMs: 8_000,
-          concurrency: 20,
-          requestTimeoutMs: 10_000,
-          // Each hop reports the exp of the token it received: distinct values are distinct tokens.
-          onAnswer: (sample, body) => {
-            if (sample.outcome !== 200) return;
-            const { hops } = JSON.parse(body) as { hops: { exp: number }[] };
-            seen[i].serviceA.add(hops[0].exp);
-            seen[i].exchanged.add(hops[1].exp);
-          },
-        }),
-      ),
+    // Each hop reports the exp of the token it received: distinct values are distinct tokens.
+    const results = await rig!.load(
+      { service: 'service-a' },
+      { ratePerSec: 100, durationMs: 8_000, concurrency: 20 },
+      (mode, sample, body) => {
+        if (sample.outcome !== 200) return;
+        const { hops } = JSON.parse(body) as { hops: { exp: number }[] };
+        seen[MODES.indexOf(mode)].serviceA.add(hops[0].exp);
+        seen[MODES.indexOf(mode)].exchanged.add(hops[1].exp);
+      },
     );
     MODES.forEach((mode, i) =>
       report.add({
@@ -157,10 +97,10 @@ describe('token lifespans of a few seconds', () => {
 });
 
 describe('revocation', () => {
-  beforeAll(() => setAccessTokenLifespan(12));
+  beforeAll(() => rig!.setAccessTokenLifespan(12));
 
   it('alice logged out: introspection refuses her tokens within the cache TTL, jwt only after they expire', async () => {
-    const kc = keycloak!;
+    const kc = rig!.keycloak;
     const login = await tokenResponse(
       'service-a',
       SECRETS['service-a'],
@@ -170,12 +110,21 @@ describe('revocation', () => {
     );
     const alice = login.access_token;
     const forC = await exchangeAsServiceB(alice, FOR_C_SCOPE, 'service-c', kc.url);
-    const target = (mode: Mode, service: 'service-b' | 'service-c'): WatchTarget =>
-      service === 'service-b'
-        ? { name: `${service} ${mode}`, url: url(mode, service, '/api/process'), token: alice, body: ORDER }
-        : { name: `${service} ${mode}`, url: url(mode, service, '/api/compute'), token: forC, body: COMPUTE };
-    const targets = MODES.flatMap((mode) => [target(mode, 'service-b'), target(mode, 'service-c')]);
-    const kcAdmin = await admin();
+    const targets: WatchTarget[] = MODES.flatMap((mode) => [
+      {
+        name: `service-b ${mode}`,
+        url: rig!.url(mode, 'service-b', '/api/process'),
+        token: alice,
+        body: ORDER,
+      },
+      {
+        name: `service-c ${mode}`,
+        url: rig!.url(mode, 'service-c', '/api/compute'),
+        token: forC,
+        body: COMPUTE,
+      },
+    ]);
+    const kcAdmin = await rig!.admin();
     const [user] = await kcAdmin.users.find({ username: 'alice', exact: true });
     // Accepted everywhere just before the logout, so the introspection caches are fresh: the worst case.
     await expectAccepted(targets);
@@ -190,19 +139,17 @@ describe('revocation', () => {
       'service-c jwt',
     ].map((name) => watched.find((w) => w.name === name)!);
 
-    const within = `≤ ${TTL_SEC} s TTL + ${SLACK_MS / 1000} s`;
     for (const w of [bIntrospection, cIntrospection])
       report.add({
         case: `alice logged out (admin API) → her token at ${w.name.split(' ')[0]}`,
         mode: 'introspection',
-        expected: `401 token_inactive ${within} after the logout`,
+        expected: WITHIN_TTL,
         observed: watchedCell(w),
       });
     report.add({
       case: 'alice logged out (admin API) → her token at service-b',
       mode: 'jwt',
-      expected:
-        "accepted by the guard; refused 401 exchange_subject_rejected once service-b's cached exchange is renewed (Keycloak refuses the revoked subject), before exp",
+      expected: JWT_SERVICE_B_REVOKED,
       observed: watchedCell(bJwt),
     });
     report.add({
@@ -225,15 +172,15 @@ describe('revocation', () => {
   }, 60_000);
 
   it("service-a's client disabled: introspection refuses its token within the cache TTL", async () => {
-    const kc = keycloak!;
+    const kc = rig!.keycloak;
     const token = await serviceToken('service-a', kc.url);
     const targets = MODES.map((mode) => ({
       name: `service-b ${mode}`,
-      url: url(mode, 'service-b', '/api/process'),
+      url: rig!.url(mode, 'service-b', '/api/process'),
       token,
       body: ORDER,
     }));
-    const kcAdmin = await admin();
+    const kcAdmin = await rig!.admin();
     const [client] = await kcAdmin.clients.find({ clientId: 'service-a' });
     await expectAccepted(targets);
     await kcAdmin.clients.update({ id: client.id! }, { ...client, enabled: false });
@@ -247,14 +194,13 @@ describe('revocation', () => {
       report.add({
         case: "service-a's client disabled (admin API) → its token at service-b",
         mode: 'introspection',
-        expected: `401 token_inactive ≤ ${TTL_SEC} s TTL + ${SLACK_MS / 1000} s after the change`,
+        expected: WITHIN_TTL,
         observed: watchedCell(introspection),
       });
       report.add({
         case: "service-a's client disabled (admin API) → its token at service-b",
         mode: 'jwt',
-        expected:
-          "accepted by the guard; refused 401 exchange_subject_rejected once service-b's cached exchange is renewed, before exp",
+        expected: JWT_SERVICE_B_REVOKED,
         observed: watchedCell(jwt),
       });
       expect(introspection).toMatchObject({ status: 401, code: 'token_inactive' });
@@ -262,48 +208,45 @@ describe('revocation', () => {
       expect(jwt).toMatchObject({ status: 401, code: 'exchange_subject_rejected' });
       expect(revokedAt + jwt.refusedAfterMs!).toBeLessThan(expMs(token));
     } finally {
-      await (await admin()).clients.update({ id: client.id! }, { ...client, enabled: true });
+      await (await rig!.admin()).clients.update({ id: client.id! }, { ...client, enabled: true });
     }
   }, 60_000);
 });
 
 describe('under load', () => {
-  beforeAll(() => setAccessTokenLifespan(300));
+  beforeAll(() => rig!.setAccessTokenLifespan(300));
 
   it('key rotation: a new key, then the old one disabled, during the load: 0 failed; a token of the removed key is refused', async () => {
-    const kc = keycloak!;
+    const kc = rig!.keycloak;
     const oldToken = await serviceToken('service-a', kc.url);
     const neverSent = await serviceToken('service-a', kc.url); // signed by the old key, sent only after its removal
-    expect((await post(`${jwksProbe!.url}/api/process`, ORDER, { token: oldToken })).status).toBe(200);
-    const kcAdmin = await admin();
-    const realm = await kcAdmin.realms.findOne({ realm: REALM });
-    const [oldKey] = await kcAdmin.components.find({ type: KEY_PROVIDER, name: 'rsa-generated' });
+    expect((await post(`${rig!.jwksProbe.url}/api/process`, ORDER, { token: oldToken })).status).toBe(200);
+    const rotation = await keyRotation(await rig!.admin(), REALM);
 
     let current = { token: oldToken, label: 'old key' };
-    const loads = loadServiceB(() => current, 100, 6_000);
+    const loads = rig!.load(
+      { service: 'service-b', current: () => current },
+      { ratePerSec: 100, durationMs: 6_000 },
+    );
+    const loadStart = Date.now();
     await sleep(1_000);
-    await kcAdmin.components.create({
-      name: 'e2e-faults-rotated',
-      providerId: 'rsa-generated',
-      providerType: KEY_PROVIDER,
-      parentId: realm!.id,
-      config: { priority: ['200'], keySize: ['2048'], active: ['true'], enabled: ['true'] },
-    });
+    await rotation.addKey();
     const newToken = await serviceToken('service-a', kc.url);
     current = { token: newToken, label: 'new key' };
+    const switchedAt = Date.now();
     await sleep(1_500);
-    await kcAdmin.components.update(
-      { id: oldKey.id! },
-      { ...oldKey, config: { ...oldKey.config, enabled: ['false'] } },
-    );
+    await rotation.removeOldKey();
     const removedAt = Date.now();
     const results = await loads;
+    const rotationCase =
+      `key rotation during 6 s of load at service-b: new key (priority 200), the load's token from it after ` +
+      `${seconds(switchedAt - loadStart)} s, old key disabled after ${seconds(removedAt - loadStart)} s`;
 
     const afterwards = await Promise.all(
-      MODES.map((mode) => post(url(mode, 'service-b', '/api/process'), ORDER, { token: neverSent })),
+      MODES.map((mode) => post(rig!.url(mode, 'service-b', '/api/process'), ORDER, { token: neverSent })),
     );
     const [probe] = await watchUntilRefused(
-      [{ name: 'jwks probe', url: `${jwksProbe!.url}/api/process`, token: neverSent, body: ORDER }],
+      [{ name: 'jwks probe', url: `${rig!.jwksProbe.url}/api/process`, token: neverSent, body: ORDER }],
       removedAt,
       PROBE_JWKS_MAX_AGE_SEC * 1000 + 10_000,
       250,
@@ -312,7 +255,7 @@ describe('under load', () => {
     MODES.forEach((mode, i) => {
       const byKey = (label: string) => results[i].samples.filter((s) => s.label === label).length;
       report.add({
-        case: 'key rotation during 6 s of load at service-b: new key (priority 200) at 1 s, old key disabled at 2.5 s',
+        case: rotationCase,
         mode,
         expected: '0 failed (every token sent was signed by an active key)',
         observed: `${results[i].summary()}; old-key token ×${byKey('old key')}, new-key token ×${byKey('new key')}`,
@@ -346,11 +289,14 @@ describe('under load', () => {
   }, 60_000);
 
   it('Keycloak stopped and restarted during the load: jwt keeps serving, introspection answers 503 and recovers by itself', async () => {
-    const kc = keycloak!;
+    const kc = rig!.keycloak;
     const token = await serviceToken('service-a', kc.url);
     const fixed = () => ({ token, label: 'service-a' });
 
-    const during = loadServiceB(fixed, 100, 4_000);
+    const during = rig!.load(
+      { service: 'service-b', current: fixed },
+      { ratePerSec: 100, durationMs: 4_000 },
+    );
     await sleep(1_000);
     await kc.stop();
     const stoppedAt = Date.now();
@@ -359,43 +305,30 @@ describe('under load', () => {
     const watcher = watchKeycloakReturn(kc.url, REALM);
     let loadEnds = false;
     const restart = kc.restart().finally(() => setTimeout(() => (loadEnds = true), 3_000));
-    const whileDown = await Promise.all(
-      MODES.map((mode) =>
-        runLoad({
-          request: () => ({
-            url: url(mode, 'service-b', '/api/process'),
-            headers: { authorization: `Bearer ${token}` },
-            body: JSON.stringify(ORDER),
-          }),
-          ratePerSec: 20,
-          durationMs: 480_000,
-          concurrency: 5,
-          requestTimeoutMs: 10_000,
-          until: () => loadEnds,
-        }),
-      ),
+    // 20/s while Keycloak is down and starting (it needs the CPU), until 3 s after it is ready again.
+    const whileDown = await rig!.load(
+      { service: 'service-b', current: fixed },
+      {
+        ratePerSec: 20,
+        durationMs: 480_000,
+        concurrency: 5,
+        until: () => loadEnds,
+      },
     );
     await restart;
     const back = await watcher.stop();
-    const after = await loadServiceB(fixed, 100, 3_000);
+    const after = await rig!.load(
+      { service: 'service-b', current: fixed },
+      { ratePerSec: 100, durationMs: 3_000 },
+    );
 
     const samples = (mode: Mode) => [whileStopping, whileDown].flatMap((r) => r[MODES.indexOf(mode)].samples);
     const combined = (mode: Mode) =>
       new LoadResult(samples(mode), whileStopping[0].startedAt, whileDown[MODES.indexOf(mode)].endedAt);
-    const introspection = samples('introspection');
-    const failures = introspection.filter((s) => s.outcome !== 200);
-    const lastFailure = Math.max(...failures.map((s) => s.sentAt));
-    const recovered = introspection.find((s) => s.sentAt > lastFailure && s.outcome === 200);
-    const recoveryMs = recovered && back.listeningAt ? recovered.sentAt - back.listeningAt : undefined;
-    // Sent once the cache could hold nothing (TTL after the stop) and before Keycloak could be reached again
-    // (100 ms before its port was last refused, the service's own time to call it): nothing but 503 is right.
-    const closed = introspection.filter(
-      (s) => s.sentAt >= stoppedAt + TTL_SEC * 1000 + 1_000 && s.sentAt < (back.lastRefusedAt ?? 0) - 100,
-    );
-    const seconds = (ms: number | undefined) => (ms === undefined ? '?' : (ms / 1000).toFixed(1));
-    const what = `Keycloak stopped 1 s into the load (100/s), restarted keeping its data (20/s while down: port closed ${seconds(
-      (back.listeningAt ?? NaN) - stoppedAt,
-    )} s, serving again ${seconds((back.servingAt ?? NaN) - stoppedAt)} s after the stop)`;
+    const outage = outageFindings(samples('introspection'), stoppedAt, back, TTL_SEC * 1000);
+    const what =
+      'Keycloak stopped 1 s into the load (100/s), restarted keeping its data (20/s meanwhile: unreachable ' +
+      `${seconds((back.listeningAt ?? NaN) - stoppedAt)} s, serving again ${seconds((back.servingAt ?? NaN) - stoppedAt)} s after the stop)`;
     report.add({
       case: what,
       mode: 'jwt',
@@ -407,8 +340,8 @@ describe('under load', () => {
       mode: 'introspection',
       expected: `only 503 idp_unavailable once the ${TTL_SEC}-s cache ran out until Keycloak listened again; 200 again ≤ 5 s after`,
       observed:
-        `${combined('introspection').summary()}; ${closed.length} sent while Keycloak was unreachable: ` +
-        `${new LoadResult(closed, 0, 1).summary().split(' (')[0]}; 200 again ${seconds(recoveryMs)} s after its port opened`,
+        `${combined('introspection').summary()}; sent while Keycloak was unreachable: ` +
+        `${new LoadResult(outage.unreachable, 0, 1).countsText()}; 200 again ${seconds(outage.recoveryMs)} s after its port opened`,
     });
     MODES.forEach((mode, i) =>
       report.add({
@@ -421,11 +354,11 @@ describe('under load', () => {
 
     expect(back.listeningAt).toBeDefined();
     expect(samples('jwt').filter((s) => s.outcome !== 200)).toEqual([]);
-    expect(failures.length).toBeGreaterThan(0);
-    for (const f of failures) expect(f).toMatchObject({ outcome: 503, code: 'idp_unavailable' });
-    expect(closed.length).toBeGreaterThan(0);
-    expect(closed.filter((s) => s.outcome !== 503)).toEqual([]);
-    expect(recoveryMs).toBeLessThanOrEqual(5_000);
+    expect(outage.failures.length).toBeGreaterThan(0);
+    for (const f of outage.failures) expect(f).toMatchObject({ outcome: 503, code: 'idp_unavailable' });
+    expect(outage.unreachable.length).toBeGreaterThan(0);
+    expect(outage.unreachable.filter((s) => s.outcome !== 503)).toEqual([]);
+    expect(outage.recoveryMs).toBeLessThanOrEqual(5_000);
     for (const result of after) expect(result.failures()).toEqual([]);
   }, 540_000);
 });

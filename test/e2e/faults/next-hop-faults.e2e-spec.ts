@@ -13,8 +13,11 @@ import { NextHopBehaviour, NextHopStandIn, startNextHopStandIn } from './support
 
 const REPORT_FILE = join(__dirname, '..', '..', '..', 'artifacts', 'faults-report-next-hop.md');
 const TIMEOUT_MS = 1_000;
-/** How late after its timeout service-b may answer on this loaded 2-core machine. */
-const SLACK_MS = 750;
+/**
+ * How late after its timeout service-b may answer: scheduling on a loaded 2-core machine (seen up to ≈1 s while
+ * other specs start a Keycloak). A hung request would take the stand-in's 5 s or the load's own 8-s bound.
+ */
+const SLACK_MS = 1_500;
 const ORDER = JSON.stringify({ order_id: 5150, amount: 3, value: 4 });
 
 const report = new SecurityReport();
@@ -84,9 +87,9 @@ const CASES: {
     maxLatencyMs: SLACK_MS,
   },
   {
-    name: `service-c slow: answers after 3 s (timeout ${TIMEOUT_MS} ms)`,
+    name: `service-c slow: answers after 5 s (timeout ${TIMEOUT_MS} ms)`,
     behaviour: 'slow',
-    delayMs: 3_000,
+    delayMs: 5_000,
     status: 504,
     error: 'gateway_timeout',
     message: new RegExp(`^service-c did not answer within ${TIMEOUT_MS} ms$`),
@@ -124,7 +127,7 @@ describe('service-c failing while service-b is under load', () => {
         ratePerSec: 50,
         durationMs: 3_000,
         concurrency: 60,
-        requestTimeoutMs: 5_000,
+        requestTimeoutMs: 8_000,
         onAnswer: (sample, body) => {
           if (sample.outcome !== 200)
             messages.add(String((JSON.parse(body) as { message?: string }).message));

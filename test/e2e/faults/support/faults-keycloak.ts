@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../support/service-process';
+import { Sample } from './load';
 
 const root = join(__dirname, '..', '..', '..', '..');
 /** The name of the fault specs' own Keycloak (scripts/keycloak.mjs `--instance`): its own copy, database and log. */
@@ -119,5 +121,63 @@ export function watchKeycloakReturn(url: string, realm: string): { stop: () => P
       await loop;
       return seen;
     },
+  };
+}
+
+/** What an introspection-mode service answered around an outage of Keycloak. */
+export interface OutageFindings {
+  /** Every answer that was not 200. */
+  failures: Sample[];
+  /**
+   * The requests sent once no cached introspection could be left (`cacheTtlMs` and a second after the stop) and
+   * before Keycloak could be reached again (100 ms before its port was last refused: the service's own time to
+   * call it): nothing but 503 is right for them.
+   */
+  unreachable: Sample[];
+  /** From Keycloak's port opening to the first 200 after the last failure; undefined: never recovered. */
+  recoveryMs?: number;
+}
+
+/** Reads `samples` of a load that ran while Keycloak was stopped at `stoppedAt` and came back as `back` says. */
+export function outageFindings(
+  samples: Sample[],
+  stoppedAt: number,
+  back: KeycloakReturn,
+  cacheTtlMs: number,
+): OutageFindings {
+  const failures = samples.filter((s) => s.outcome !== 200);
+  const lastFailure = Math.max(...failures.map((s) => s.sentAt));
+  const recovered = samples.find((s) => s.sentAt > lastFailure && s.outcome === 200);
+  const unreachable = samples.filter(
+    (s) => s.sentAt >= stoppedAt + cacheTtlMs + 1_000 && s.sentAt < (back.lastRefusedAt ?? 0) - 100,
+  );
+  const recoveryMs =
+    recovered && back.listeningAt !== undefined
+      ? Math.max(0, recovered.sentAt - back.listeningAt)
+      : undefined;
+  return { failures, unreachable, recoveryMs };
+}
+
+const KEY_PROVIDER = 'org.keycloak.keys.KeyProvider';
+
+/**
+ * A key rotation of the realm's RS256 signing key through the admin API: `addKey()` adds an `rsa-generated`
+ * provider with a higher priority than the realm's own (Keycloak signs with it from then on), `removeOldKey()`
+ * disables the realm's own provider (its key leaves the JWKS; Keycloak no longer accepts its tokens).
+ */
+export async function keyRotation(admin: KcAdminClient, realm: string) {
+  const { id: parentId } = (await admin.realms.findOne({ realm }))!;
+  const [old] = await admin.components.find({ type: KEY_PROVIDER, name: 'rsa-generated' });
+  return {
+    addKey: () =>
+      admin.components.create({
+        name: 'e2e-faults-rotated',
+        providerId: 'rsa-generated',
+        providerType: KEY_PROVIDER,
+        parentId,
+        config: { priority: ['200'], keySize: ['2048'], active: ['true'], enabled: ['true'] },
+      }),
+    removeOldKey: () =>
+      admin.components.update({ id: old.id! }, { ...old, config: { ...old.config, enabled: ['false'] } }),
   };
 }

@@ -77,12 +77,16 @@ export class LoadResult {
     return this.samples.filter((s) => s.sentAt >= from && s.sentAt < to);
   }
 
-  /** One line for the report: the counts, the rate and the slowest answer. */
-  summary(): string {
-    const counts = Object.entries(this.counts)
+  /** The counts as the report shows them, e.g. `200×812, 503×40`. */
+  countsText(): string {
+    return Object.entries(this.counts)
       .map(([outcome, n]) => `${outcome}×${n}`)
       .join(', ');
-    return `${counts} (${this.samples.length} requests, ${Math.round(this.ratePerSec)}/s, max ${Math.round(this.maxLatencyMs)} ms)`;
+  }
+
+  /** One line for the report: the counts, the rate and the slowest answer. */
+  summary(): string {
+    return `${this.countsText()} (${this.samples.length} requests, ${Math.round(this.ratePerSec)}/s, max ${Math.round(this.maxLatencyMs)} ms)`;
   }
 }
 
