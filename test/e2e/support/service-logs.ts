@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,16 +14,15 @@ export const FINGERPRINT_FILE = join(SERVICE_LOG_DIR, 'token-fingerprints.txt');
 /** JWT-shaped strings: a JOSE header and a JSON payload, base64url, with or without a signature. */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{2,}\.eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*/g;
 
-let sequence = 0;
-
 /**
  * A sink for one process's output: each chunk is appended (synchronously, so nothing is lost when a worker ends)
- * to `<label>-<pid>-<n>.log`. Returns the sink and the file's path.
+ * to `<label>-<random>.log` (a worker runs several spec files, each with its own copy of this module). Returns the
+ * sink and the file's path.
  */
 export function serviceLogSink(label: string): { file: string; write: (chunk: string) => void } {
   mkdirSync(SERVICE_LOG_DIR, { recursive: true });
   const safe = label.replace(/[^A-Za-z0-9_.-]+/g, '-');
-  const file = join(SERVICE_LOG_DIR, `${safe}-${process.pid}-${++sequence}.log`);
+  const file = join(SERVICE_LOG_DIR, `${safe}-${randomBytes(4).toString('hex')}.log`);
   return { file, write: (chunk) => appendFileSync(file, chunk) };
 }
 
