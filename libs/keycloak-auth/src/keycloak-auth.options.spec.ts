@@ -70,6 +70,7 @@ describe('resolveKeycloakAuthOptions', () => {
       refreshFraction: 0.1,
       httpTimeoutMs: 5_000,
       jwksCooldownMs: 10_000,
+      jwksCacheMaxAgeMs: 600_000,
       globalGuard: true,
       endpoints: expect.any(Object),
       realms: [
@@ -120,6 +121,7 @@ describe('resolveKeycloakAuthOptions', () => {
     ['clockToleranceSec', { clockToleranceSec: -1 }],
     ['httpTimeoutMs', { httpTimeoutMs: Number.NaN }],
     ['jwksCooldownMs', { jwksCooldownMs: -1 }],
+    ['jwksCacheMaxAgeMs', { jwksCacheMaxAgeMs: -1 }],
     ['cacheMaxEntries', { cacheMaxEntries: 0 }],
     ['cacheMaxEntries', { cacheMaxEntries: 1.5 }],
     ['refreshFraction', { refreshFraction: 1 }],

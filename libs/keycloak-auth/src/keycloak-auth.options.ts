@@ -60,6 +60,12 @@ export interface KeycloakAuthOptions {
    * refetch only this long after the previous fetch, so a flood of random kids cannot flood Keycloak. Default 10 000.
    */
   jwksCooldownMs?: number;
+  /**
+   * Longest time the fetched JWKS is used before it is fetched again (jwt mode), in milliseconds. A key Keycloak
+   * removed (rotation, compromise) still verifies new tokens until then; tokens already verified stay accepted
+   * until their `exp`. Default 600 000 (10 min, jose's).
+   */
+  jwksCacheMaxAgeMs?: number;
   /** Register the guard for every route (opt out with `@Public()`). Default true. */
   globalGuard?: boolean;
   /**
@@ -110,6 +116,7 @@ export interface ResolvedKeycloakAuthOptions extends ResolvedRealm {
   readonly refreshFraction: number;
   readonly httpTimeoutMs: number;
   readonly jwksCooldownMs: number;
+  readonly jwksCacheMaxAgeMs: number;
   readonly globalGuard: boolean;
   readonly realms: readonly ResolvedRealm[];
   /** The CA certificates trusted for calls to Keycloak, one PEM each; undefined: Node's trusted roots. */
@@ -153,6 +160,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     'refreshMarginSec',
     'httpTimeoutMs',
     'jwksCooldownMs',
+    'jwksCacheMaxAgeMs',
   ] as const) {
     const value = options[key];
     if (value !== undefined) need(key, Number.isFinite(value) && value >= 0, 'must be a number >= 0');
@@ -227,6 +235,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     refreshFraction: options.refreshFraction ?? 0.1,
     httpTimeoutMs: options.httpTimeoutMs ?? 5_000,
     jwksCooldownMs: options.jwksCooldownMs ?? 10_000,
+    jwksCacheMaxAgeMs: options.jwksCacheMaxAgeMs ?? 600_000,
     globalGuard: options.globalGuard ?? true,
     realms,
     ca,

@@ -52,6 +52,15 @@ describe('serviceEnvValidator', () => {
     );
   });
 
+  it('takes JWKS_CACHE_MAX_AGE in seconds (default 600) and refuses one below 1', () => {
+    const validate = serviceEnvValidator({});
+    expect(validate({ ...base, CLIENT_SECRET: 's' }).JWKS_CACHE_MAX_AGE).toBe(600);
+    expect(validate({ ...base, CLIENT_SECRET: 's', JWKS_CACHE_MAX_AGE: '5' }).JWKS_CACHE_MAX_AGE).toBe(5);
+    expect(() => validate({ ...base, CLIENT_SECRET: 's', JWKS_CACHE_MAX_AGE: '0' })).toThrow(
+      'JWKS_CACHE_MAX_AGE must be an integer >= 1, got "0"',
+    );
+  });
+
   it('keeps the issuer separate from the URL services reach Keycloak at', () => {
     const env = serviceEnvValidator({})({
       ...base,

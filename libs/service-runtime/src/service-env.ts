@@ -17,6 +17,8 @@ export interface ServiceEnv {
   PORT: number;
   HOST: string;
   INTROSPECTION_CACHE_TTL: number;
+  /** Seconds the realm's JWKS is used before it is fetched again (jwt mode): how long a removed key still verifies. */
+  JWKS_CACHE_MAX_AGE: number;
   DOWNSTREAM_TIMEOUT_MS: number;
   SERVICE_B_URL?: string;
   SERVICE_C_URL?: string;
@@ -87,6 +89,7 @@ export function serviceEnvValidator(
       PORT: int('PORT', 3000, 0),
       HOST: value('HOST') ?? '0.0.0.0',
       INTROSPECTION_CACHE_TTL: int('INTROSPECTION_CACHE_TTL', 30, 0),
+      JWKS_CACHE_MAX_AGE: int('JWKS_CACHE_MAX_AGE', 600, 1),
       DOWNSTREAM_TIMEOUT_MS: int('DOWNSTREAM_TIMEOUT_MS', 5000, 1),
       PUBLIC_URL: '',
       ENABLE_PASSWORD_GRANT: bool('ENABLE_PASSWORD_GRANT'),
@@ -131,6 +134,7 @@ export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>):
     mode: config.get('AUTH_MODE', { infer: true }),
     audience: clientId,
     introspectionCacheTtlSec: config.get('INTROSPECTION_CACHE_TTL', { infer: true }),
+    jwksCacheMaxAgeMs: config.get('JWKS_CACHE_MAX_AGE', { infer: true }) * 1000,
     ca: config.get('KEYCLOAK_CA', { infer: true }),
   };
 }

@@ -1,3 +1,5 @@
+import { recordTokensIn } from './service-logs';
+
 /** An HTTP answer as the e2e tests inspect it. */
 export interface Answer {
   status: number;
@@ -5,7 +7,10 @@ export interface Answer {
   wwwAuthenticate: string | null;
 }
 
-/** POSTs `body` (JSON unless a string with its own content type) with an optional bearer token. */
+/**
+ * POSTs `body` (JSON unless a string with its own content type) with an optional bearer token. Tokens in the
+ * answer (service-a's `/auth/token`) are recorded for the log scan at the end of the run.
+ */
 export async function post(
   url: string,
   body: unknown,
@@ -20,6 +25,7 @@ export async function post(
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
+  recordTokensIn(text);
   return {
     status: res.status,
     body: text ? JSON.parse(text) : {},

@@ -1,12 +1,13 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { recordTokens } from './service-logs';
 
 /** The realm the e2e tests run against. */
 export const REALM = 's2s';
 /** Where the e2e setup started (or found) Keycloak. */
 export const KEYCLOAK_URL = process.env.E2E_KEYCLOAK_URL ?? 'http://localhost:8080';
-/** The token endpoint of `realm` on the e2e Keycloak. */
-export function tokenUrl(realm = REALM): string {
-  return `${KEYCLOAK_URL}/realms/${realm}/protocol/openid-connect/token`;
+/** The token endpoint of `realm` on the e2e Keycloak (or on the Keycloak at `keycloakUrl`). */
+export function tokenUrl(realm = REALM, keycloakUrl = KEYCLOAK_URL): string {
+  return `${keycloakUrl}/realms/${realm}/protocol/openid-connect/token`;
 }
 
 /** The demo realm's dev-only client secrets (realm-export.json). */
@@ -42,14 +43,18 @@ export interface TokenResponse {
   expires_in: number;
 }
 
-/** POSTs a form to `realm`'s token endpoint as `clientId` and returns the whole answer (fails the test otherwise). */
+/**
+ * POSTs a form to `realm`'s token endpoint as `clientId` and returns the whole answer (fails the test otherwise).
+ * The tokens' fingerprints are recorded for the log scan at the end of the run.
+ */
 export async function tokenResponse(
   clientId: string,
   secret: string,
   form: Record<string, string>,
   realm = REALM,
+  keycloakUrl = KEYCLOAK_URL,
 ): Promise<TokenResponse> {
-  const res = await fetch(tokenUrl(realm), {
+  const res = await fetch(tokenUrl(realm, keycloakUrl), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ client_id: clientId, client_secret: secret, ...form }),
@@ -57,6 +62,7 @@ export async function tokenResponse(
   const body = (await res.json()) as Partial<TokenResponse> & { error_description?: string };
   if (!res.ok || !body.access_token)
     throw new Error(`token request failed: ${res.status} ${body.error_description}`);
+  recordTokens(body.access_token, body.refresh_token, body.id_token);
   return body as TokenResponse;
 }
 
@@ -65,29 +71,36 @@ export async function tokenFrom(
   clientId: string,
   secret: string,
   form: Record<string, string>,
+  keycloakUrl = KEYCLOAK_URL,
 ): Promise<string> {
-  return (await tokenResponse(clientId, secret, form)).access_token;
+  return (await tokenResponse(clientId, secret, form, REALM, keycloakUrl)).access_token;
 }
 
-/** A real client-credentials token of one of the realm's clients. */
-export function serviceToken(clientId: string): Promise<string> {
-  return tokenFrom(clientId, SECRETS[clientId], { grant_type: 'client_credentials' });
+/** A real client-credentials token of one of the realm's clients (from the e2e Keycloak unless `keycloakUrl`). */
+export function serviceToken(clientId: string, keycloakUrl = KEYCLOAK_URL): Promise<string> {
+  return tokenFrom(clientId, SECRETS[clientId], { grant_type: 'client_credentials' }, keycloakUrl);
 }
 
-/** A real RFC 8693 exchange performed by service-b. */
+/** A real RFC 8693 exchange performed by service-b (at the e2e Keycloak unless `keycloakUrl`). */
 export function exchangeAsServiceB(
   subjectToken: string,
   scope: string,
   audience = 'service-c',
+  keycloakUrl = KEYCLOAK_URL,
 ): Promise<string> {
-  return tokenFrom('service-b', SECRETS['service-b'], {
-    grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
-    subject_token: subjectToken,
-    subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-    requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
-    audience,
-    scope,
-  });
+  return tokenFrom(
+    'service-b',
+    SECRETS['service-b'],
+    {
+      grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+      subject_token: subjectToken,
+      subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      requested_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+      audience,
+      scope,
+    },
+    keycloakUrl,
+  );
 }
 
 /** The claims of a JWT, decoded without verification (for assertions only). */
@@ -95,9 +108,12 @@ export function claimsOf(token: string): Record<string, unknown> {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
 }
 
-/** An admin client logged in to the master realm with the dev bootstrap admin (scripts/keycloak.mjs). */
-export async function adminClient(): Promise<KcAdminClient> {
-  const admin = new KcAdminClient({ baseUrl: KEYCLOAK_URL, realmName: 'master' });
+/**
+ * An admin client of the e2e Keycloak (or of the one at `baseUrl`) logged in to the master realm with the dev
+ * bootstrap admin (scripts/keycloak.mjs), working on the demo realm.
+ */
+export async function adminClient(baseUrl = KEYCLOAK_URL): Promise<KcAdminClient> {
+  const admin = new KcAdminClient({ baseUrl, realmName: 'master' });
   await admin.auth({
     grantType: 'password',
     clientId: 'admin-cli',

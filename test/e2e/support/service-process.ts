@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { serviceLogSink } from './service-logs';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -9,6 +10,8 @@ export interface RunningService {
   url: string;
   /** Everything the process printed, for assertions on its logs. */
   output: () => string;
+  /** The exit code, or null while the process runs (a signal: the signal's name). */
+  exitCode: () => number | string | null;
   stop: () => Promise<void>;
   /** The process itself (to signal it), and how it ended once it has. */
   child: ChildProcess;
@@ -62,8 +65,14 @@ async function spawnService(name: string, env: Record<string, string>, options: 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const chunks: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => chunks.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => chunks.push(c.toString()));
+  // Also kept in a file, for the log scan at the end of the run (global teardown).
+  const log = serviceLogSink(`${name}-${env.AUTH_MODE ?? 'jwt'}`);
+  const collect = (c: Buffer) => {
+    chunks.push(c.toString());
+    log.write(c.toString());
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     // 'close', not 'exit': by then everything it printed has been read.
     child.once('close', (code, signal) => resolve({ code, signal })),
@@ -91,7 +100,14 @@ export async function startService(
   options: StartOptions = {},
 ): Promise<RunningService> {
   const { url, child, exited, output } = await spawnService(name, env, options);
-  const running = { url, output, child, exited, stop: () => stopped(child) };
+  const running = {
+    url,
+    output,
+    child,
+    exited,
+    exitCode: () => child.exitCode ?? child.signalCode,
+    stop: () => stopped(child),
+  };
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && child.exitCode === null) {
     try {

@@ -1,22 +1,27 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { from, Observable, switchMap } from 'rxjs';
+import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { catchError, from, Observable, switchMap, throwError } from 'rxjs';
 import { InvalidTokenError } from '../errors';
 import { verifiedBearerToken } from '../guards/bearer-token';
-import { requestOf } from '../guards/request-context';
-import { EXCHANGE_TOKEN_KEY } from '../keycloak-auth.constants';
+import { requestOf, setChallenge } from '../guards/request-context';
+import { EXCHANGE_TOKEN_KEY, KEYCLOAK_AUTH_OPTIONS } from '../keycloak-auth.constants';
+import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { rememberExchangedToken } from './exchange-token.decorator';
 import { ExchangeTarget, TokenExchangeService } from './token-exchange.service';
 
 /**
  * For handlers marked `@ExchangeToken(target)`: exchanges the verified incoming token (RFC 8693 subject_token =
- * the access token itself) and hands the result to the handler through `@ExchangedToken()`.
+ * the access token itself) and hands the result to the handler through `@ExchangedToken()`. When Keycloak refuses
+ * the subject (e.g. its session ended after the guard accepted it), the answer carries the challenge as the
+ * guard's would.
  */
 @Injectable()
 export class TokenExchangeInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly exchange: TokenExchangeService,
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -29,6 +34,10 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     const subject = verifiedBearerToken(request);
     if (!subject) throw new InvalidTokenError('token_missing', 'no verified bearer token to exchange');
     return from(this.exchange.exchange(subject, target)).pipe(
+      catchError((error: unknown) => {
+        setChallenge(this.adapterHost, context, this.options.realm, error);
+        return throwError(() => error);
+      }),
       switchMap((token) => {
         rememberExchangedToken(request, token);
         return next.handle();

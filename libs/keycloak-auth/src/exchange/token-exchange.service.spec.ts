@@ -93,6 +93,20 @@ describe('TokenExchangeService', () => {
     expect((error as TokenEndpointError).oauthError).toBe(oauthError);
   });
 
+  it.each([
+    ['its subject token (Keycloak: "Invalid token")', 'Invalid token', 401, 'exchange_subject_rejected'],
+    ['the requested audience', 'Requested audience not available: service-c', 502, 'exchange_failed'],
+  ])(
+    'maps invalid_request about %s to %s %s (RFC 8693 §2.2.2 reports an invalid subject_token so)',
+    async (_name, description, expected, code) => {
+      idp.tokenAnswer = { status: 400, body: { error: 'invalid_request', error_description: description } };
+      const error = (await rejectionOf(service.exchange(subject, target))) as TokenEndpointError;
+      expect(error.getStatus()).toBe(expected);
+      expect(error.code).toBe(code);
+      expect(error.message).toContain(description);
+    },
+  );
+
   it('answers a refused subject with an invalid_token challenge and a denied exchange with insufficient_scope', async () => {
     idp.tokenAnswer = { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid token' } };
     const rejected = (await rejectionOf(service.exchange(subject, target))) as TokenEndpointError;

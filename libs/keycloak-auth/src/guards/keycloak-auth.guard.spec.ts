@@ -321,6 +321,19 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
       const res = await call('/exchange', await bearer());
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('exchange_denied');
+      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="insufficient_scope", /);
+    });
+
+    it('answers 401 with an invalid_token challenge when Keycloak refuses the subject the guard accepted (revoked)', async () => {
+      // Keycloak 26's answer once the user's session has ended or the caller's client was disabled.
+      idp.tokenAnswer = {
+        status: 400,
+        body: { error: 'invalid_request', error_description: 'Invalid token' },
+      };
+      const res = await call('/exchange', await bearer({ jti: 'revoked-meanwhile' }));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('exchange_subject_rejected');
+      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/);
     });
 
     it('answers 401 when there is no verified token to exchange', async () => {

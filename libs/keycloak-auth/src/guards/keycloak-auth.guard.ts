@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { InsufficientScopeError, KeycloakAuthError } from '../errors';
+import { InsufficientScopeError } from '../errors';
 import {
   ALLOWED_CALLERS_KEY,
   IS_PUBLIC_KEY,
@@ -13,7 +13,7 @@ import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal } from '../principal';
 import { TokenVerifier } from '../strategies/token-verifier';
 import { AuthenticatedRequest, extractBearerToken, rememberBearerToken } from './bearer-token';
-import { requestOf, responseOf } from './request-context';
+import { requestOf, setChallenge } from './request-context';
 
 /**
  * Authenticates the bearer token with the configured {@link TokenVerifier}, then enforces `@RequireScopes`,
@@ -41,13 +41,9 @@ export class KeycloakAuthGuard implements CanActivate {
       this.options.observer.authenticated({ mode: this.options.mode, outcome: 'accepted' });
       return true;
     } catch (error) {
-      if (error instanceof KeycloakAuthError) {
+      if (error instanceof KeycloakAuthError)
         this.options.observer.authenticated({ mode: this.options.mode, outcome: error.code });
-        const challenge = error.wwwAuthenticate(this.options.realm);
-        const response = responseOf(context);
-        if (challenge && response)
-          this.adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
-      }
+      setChallenge(this.adapterHost, context, this.options.realm, error);
       throw error;
     }
   }

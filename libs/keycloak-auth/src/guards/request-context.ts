@@ -1,4 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { KeycloakAuthError } from '../errors';
 
 /** The part of a GraphQL resolver context (args[2]) where the drivers put the HTTP request and response. */
 interface GraphQlResolverContext {
@@ -38,6 +40,22 @@ export function responseOf(context: ExecutionContext): object | undefined {
     return gql?.reply ?? gql?.res ?? gql?.req?.res;
   }
   return context.switchToHttp().getResponse<object>();
+}
+
+/**
+ * Puts the RFC 6750 §3 challenge of a library error on the context's response (RFC 6750: a 401 carries one), for
+ * the guard's refusals and the exchange interceptor's alike. Other errors have none.
+ */
+export function setChallenge(
+  adapterHost: HttpAdapterHost,
+  context: ExecutionContext,
+  realm: string,
+  error: unknown,
+): void {
+  if (!(error instanceof KeycloakAuthError)) return;
+  const challenge = error.wwwAuthenticate(realm);
+  const response = responseOf(context);
+  if (challenge && response) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
 }
 
 function graphQlContext(context: ExecutionContext): GraphQlResolverContext | undefined {

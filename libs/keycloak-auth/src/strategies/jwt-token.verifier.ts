@@ -22,6 +22,7 @@ export class JwtTokenVerifier implements TokenVerifier {
     private readonly clock: Clock,
     private readonly keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.endpoints.jwks), {
       cooldownDuration: options.jwksCooldownMs,
+      cacheMaxAge: options.jwksCacheMaxAgeMs,
       timeoutDuration: options.httpTimeoutMs,
       agent: jwksAgent(options.endpoints.jwks, options.ca, (outcome, durationMs) =>
         options.observer.idpCall({ endpoint: 'jwks', outcome, durationMs }),

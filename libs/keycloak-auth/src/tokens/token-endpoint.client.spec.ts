@@ -37,6 +37,13 @@ describe('TokenEndpointClient', () => {
     ['a 200 without access_token', 'exchange_failed', 'http_200', 200, { token_type: 'Bearer' }],
     ['a 404 page', 'exchange_failed', 'http_404', 404, '<html>not found</html>'],
     [
+      '"Invalid token" outside an exchange (no subject token to blame)',
+      'exchange_failed',
+      'invalid_request',
+      400,
+      { error: 'invalid_request', error_description: 'Invalid token' },
+    ],
+    [
       'unauthorized_client',
       'idp_rejected_client',
       'unauthorized_client',

@@ -78,7 +78,9 @@ export class TokenEndpointClient {
     }
     if (response.status !== 200 || typeof body.access_token !== 'string') {
       const oauthError = typeof body.error === 'string' ? body.error : `http_${response.status}`;
-      const mapped = OAUTH_ERRORS[oauthError] ?? { code: 'exchange_failed', status: 502 };
+      const mapped = subjectTokenRefused(form, body)
+        ? OAUTH_ERRORS.invalid_grant
+        : (OAUTH_ERRORS[oauthError] ?? { code: 'exchange_failed', status: 502 });
       const detail = typeof body.error_description === 'string' ? `: ${body.error_description}` : '';
       throw new TokenEndpointError(
         mapped.code,
@@ -93,6 +95,21 @@ export class TokenEndpointClient {
       scope: typeof body.scope === 'string' ? body.scope : undefined,
     };
   }
+}
+
+/**
+ * True when Keycloak refused the subject token of an exchange. RFC 8693 §2.2.2 reports an invalid subject_token as
+ * `invalid_request`, and Keycloak does so with the description "Invalid token" (its "subject_token validation
+ * failure": expired, the user's session ended, the client disabled, the signing key removed). That is the caller's
+ * token, not this service's request: 401, like `invalid_grant`. Other `invalid_request` answers (e.g. "Requested
+ * audience not available") stay a misconfiguration of this service: 502.
+ */
+function subjectTokenRefused(form: Record<string, string>, body: Record<string, unknown>): boolean {
+  return (
+    form.subject_token !== undefined &&
+    body.error === 'invalid_request' &&
+    body.error_description === 'Invalid token'
+  );
 }
 
 /** The instant (ms) after which a token issued at `issuedAt` should be renewed: a margin or a fraction of its life, whichever is earlier. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Observed } from './attack-http';
@@ -35,7 +36,10 @@ export class SecurityReport {
     this.rows.push(row);
   }
 
-  /** Writes the markdown table to `file` (creating its folder): cases in the order they first ran, modes side by side. */
+  /**
+   * Writes the markdown table to `file` (creating its folder): cases in the order they first ran, modes side by
+   * side, after `preamble` and a `Run:` line naming the date and the commit (`npm run results:readme` quotes it).
+   */
   write(file: string, preamble: string[]): void {
     const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
     const first = new Map<string, number>();
@@ -46,6 +50,8 @@ export class SecurityReport {
       .map(({ r }) => r);
     const lines = [
       ...preamble,
+      '',
+      `Run: ${new Date().toISOString()}, ${commitDescription()}.`,
       '',
       '| case | mode | expected | observed |',
       '| --- | --- | --- | --- |',
@@ -58,5 +64,16 @@ export class SecurityReport {
 
   get size(): number {
     return this.rows.length;
+  }
+}
+
+/** The checked-out commit and whether the tree had changes, e.g. `commit 1a2b3c4` (`commit unknown` without git). */
+function commitDescription(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: 'pipe' }).trim();
+  try {
+    const changed = git('status', '--porcelain', '--untracked-files=no') !== '';
+    return `commit ${git('rev-parse', '--short', 'HEAD')}${changed ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return 'commit unknown';
   }
 }

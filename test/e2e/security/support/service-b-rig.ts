@@ -35,7 +35,8 @@ export interface ServiceBRig {
   stop: () => Promise<void>;
 }
 
-function listen(server: Server): Promise<string> {
+/** Listens on a free loopback port and resolves with the base URL. */
+export function listen(server: Server): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -45,7 +46,8 @@ function listen(server: Server): Promise<string> {
   });
 }
 
-function close(server: Server): Promise<void> {
+/** Closes the server, its open connections included. */
+export function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
     server.closeAllConnections();
     server.close(() => resolve());
