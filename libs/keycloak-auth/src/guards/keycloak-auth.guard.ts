@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { InsufficientScopeError } from '../errors';
+import { InsufficientScopeError, KeycloakAuthError } from '../errors';
 import {
   ALLOWED_CALLERS_KEY,
   IS_PUBLIC_KEY,
