@@ -60,8 +60,8 @@ async function waitLive(url, child, output, timeoutMs) {
  * Starts the three services against `keycloakUrl`. `ports` maps a service name to its port (0 or missing: the
  * dev port; 'free': any free port); `authModes` maps a name to jwt or introspection. `onOutput(name, chunk)`
  * receives each service's output. `entry(name)` is the script a service runs (default `apps/<name>/src/main.ts`;
- * the benchmark runs its own variants) and `nodeArgs` go to node before it (e.g. `--cpu-prof`). Returns the URLs
- * and `stop()`.
+ * the benchmark runs its own variants) and `nodeArgs` go to node before it (e.g. `--cpu-prof`). Returns the URLs,
+ * the process ids (the benchmark reads their CPU time) and `stop()`.
  */
 export async function startServices({
   keycloakUrl,
@@ -75,6 +75,7 @@ export async function startServices({
 }) {
   const started = [];
   const urls = {};
+  const pids = {};
   const stop = async () => {
     await Promise.all(
       started.map(
@@ -117,6 +118,7 @@ export async function startServices({
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       started.push(child);
+      pids[service.name] = child.pid;
       const output = [];
       const collect = (chunk) => {
         output.push(chunk.toString());
@@ -132,7 +134,7 @@ export async function startServices({
     await stop();
     throw error;
   }
-  return { urls, stop };
+  return { urls, pids, stop };
 }
 
 async function main() {

@@ -37,6 +37,11 @@ export class KeycloakProxyProcess {
     }
   }
 
+  /** The proxy's process id. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   /** The calls the proxy has forwarded so far, by kind. */
   async counts(): Promise<KeycloakCallCounts> {
     if (!this.child.connected) throw new Error('the Keycloak proxy process is not running');

@@ -39,6 +39,7 @@ function round(
     errors: 0,
     keycloakCalls: { ...noCalls(), ...calls },
     loadAverage: 1,
+    cpuMs: { services: requests * 1.5, keycloak: 10, loadGenerator: requests * 0.3 },
     ...extra,
   } satisfies RoundResult;
 }
@@ -52,7 +53,14 @@ function report(scenarios: ScenarioResult[]): ChainReport {
     startedAt: '2026-01-01T00:00:00.000Z',
     note: 'test',
     machine,
-    settings: { durationSec: 10, warmupSec: 3, connections: 20, logLevel: 'warn', rounds: 2 },
+    settings: {
+      durationSec: 10,
+      warmupSec: 3,
+      warmupRequests: 2000,
+      connections: 20,
+      logLevel: 'warn',
+      rounds: 2,
+    },
     scenarios,
   };
 }
@@ -118,6 +126,8 @@ describe('chain report', () => {
       p50Ms: (1000 / 950 + 1000 / 1900) / 2,
       p99Ms: (5000 / 950 + 5000 / 1900) / 2,
       keycloakCallsPerRequest: 1 / 28_500,
+      servicesCpuMsPerRequest: 1.5,
+      keycloakCpuMsPerRequest: 20 / 28_500,
       failures: 0,
     });
   });
@@ -126,11 +136,13 @@ describe('chain report', () => {
     const markdown = chainMarkdown(full);
     expect(markdown).toContain('Run 2026-01-01T00:00:00.000Z — test.');
     expect(markdown).toContain('2 cores (Test CPU)');
-    expect(markdown).toContain('| 1 | no-auth | 1 500 | 1.00× | 0.8 | 3.8 | 0.0000 | 0 |');
+    expect(markdown).toContain('| 1 | no-auth | 1 500 | 1.00× | 0.8 | 3.8 | 0.0000 | 1.50 | 0.00 | 0 |');
     expect(markdown).toContain('| 2 | seed-style | 60 | 0.04× |');
     expect(markdown).toContain('| seed-style | 1 200 | 1 200 | 1 200 | 0 | 2 400 | 0 | 0 | 4 | 1.0 / 1.0 |');
     expect(markdown).toContain('| jwt req/s ≥ 20 × seed-style | 23.75 | met |');
     expect(markdown).not.toContain('Invalid run');
+    const noCpu = report([scenario('jwt', [round(1000), round(1000, {}, { cpuMs: {} })])]);
+    expect(chainMarkdown(noCpu)).toContain('| 0.0000 | – | – | 0 |');
     const failing = report([scenario('jwt', [round(10, {}, { errors: 1 })])]);
     expect(chainMarkdown(failing)).toContain('**Invalid run**: jwt answered non-2xx or failed.');
     expect(chainMarkdown(failing)).toContain('| jwt req/s ≥ 0.90 × no auth | – | not run |');

@@ -33,6 +33,19 @@ export interface RoundResult {
   keycloakCalls: KeycloakCallCounts;
   /** The 1-minute load average when the window began. */
   loadAverage: number;
+  /**
+   * CPU milliseconds used over the same span as {@link keycloakCalls} (Linux /proc; absent elsewhere): the three
+   * services together, Keycloak's JVM, the load generator (this process) and the counting proxy.
+   */
+  cpuMs: CpuUse;
+}
+
+/** CPU milliseconds by who used them; a part is absent when it could not be read. */
+export interface CpuUse {
+  services?: number;
+  keycloak?: number;
+  loadGenerator?: number;
+  proxy?: number;
 }
 
 /** What one scenario measured: one result per round. */
@@ -48,6 +61,8 @@ export interface ScenarioResult {
 export interface ChainSettings {
   durationSec: number;
   warmupSec: number;
+  /** The warm-up goes on (up to a limit) until this many requests were answered. */
+  warmupRequests: number;
   connections: number;
   /** The services' LOG_LEVEL. */
   logLevel: string;
@@ -98,6 +113,13 @@ export function callsPerRequest(result: ScenarioResult): number | undefined {
   return perRequest(totalCalls(keycloakCalls(result)), sum(roundsOf(result, (r) => r.sent)));
 }
 
+/** CPU milliseconds per request sent, over all rounds, of one part; undefined when a round lacks it. */
+export function cpuPerRequest(result: ScenarioResult, part: keyof CpuUse): number | undefined {
+  const used = roundsOf(result, (r) => r.cpuMs[part]);
+  if (used.some((ms) => ms === undefined)) return undefined;
+  return perRequest(sum(used as number[]), sum(roundsOf(result, (r) => r.sent)));
+}
+
 /** Failed requests (non-2xx and connection errors) over all rounds. */
 export function failures(result: ScenarioResult): number {
   return sum(roundsOf(result, (r) => r.non2xx + r.errors));
@@ -133,6 +155,8 @@ export function chainSummary(report: ChainReport) {
     p50Ms: latency(s, 'p50'),
     p99Ms: latency(s, 'p99'),
     keycloakCallsPerRequest: callsPerRequest(s),
+    servicesCpuMsPerRequest: cpuPerRequest(s, 'services'),
+    keycloakCpuMsPerRequest: cpuPerRequest(s, 'keycloak'),
     failures: failures(s),
   }));
 }
@@ -197,7 +221,9 @@ export function chainMarkdown(report: ChainReport): string {
       'p50 ms',
       'p99 ms',
       'Keycloak calls / request',
-      'non-2xx + errors',
+      'CPU ms / request: services',
+      'Keycloak',
+      'failed',
     ],
     report.scenarios.map((s) => [
       String(SCENARIO_IDS.indexOf(s.id) + 1),
@@ -207,6 +233,8 @@ export function chainMarkdown(report: ChainReport): string {
       fixed(latency(s, 'p50'), 1),
       fixed(latency(s, 'p99'), 1),
       fixed(callsPerRequest(s), 4),
+      fixed(cpuPerRequest(s, 'services'), 2),
+      fixed(cpuPerRequest(s, 'keycloak'), 2),
       String(failures(s)),
     ]),
   );
@@ -234,7 +262,8 @@ export function chainMarkdown(report: ChainReport): string {
   return [
     `Run ${report.startedAt}${report.note ? ` — ${report.note}` : ''}.`,
     '',
-    `Machine: ${describeMachine(report.machine)}. Each scenario: ${settings.warmupSec} s warm-up, then ` +
+    `Machine: ${describeMachine(report.machine)}. Each scenario: ${settings.warmupSec} s warm-up (longer ` +
+      `until ${settings.warmupRequests} requests were answered, at most ${Math.max(settings.warmupSec * 5, 15)} s), then ` +
       `${settings.durationSec} s measured at ${settings.connections} connections (autocannon, loopback), ` +
       `${settings.rounds} round(s) with the scenarios taking turns (medians over rounds); services at ` +
       `LOG_LEVEL=${settings.logLevel}.`,
