@@ -1,18 +1,32 @@
-# One image for the three services; SERVICE picks which one runs. Not built on the project's CI machine (it has
-# no Docker engine): see the README, "What was and was not run in containers".
-FROM node:20-bookworm-slim AS deps
+# One image per service: `docker build --build-arg SERVICE=service-b .` (docker-compose.yml builds all three).
+# The build stage compiles the TypeScript to JavaScript (scripts/build.mjs); the runtime stage holds production
+# dependencies and that output only, and runs plain `node` as the image's unprivileged `node` user.
+# Never built on the project's machines (they have no Docker engine); the same build and run steps are run outside
+# a container by test/postgres (README, "Docker").
+ARG NODE_IMAGE=node:20.20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.mjs ./scripts/
+COPY libs ./libs
+COPY apps ./apps
+RUN node scripts/build.mjs --out-dir dist
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY libs ./libs
-COPY apps ./apps
+COPY --from=build /app/dist ./dist
 USER node
 ARG SERVICE=service-a
 ENV SERVICE=${SERVICE}
-CMD ["sh", "-c", "exec node -r @swc-node/register apps/${SERVICE}/src/main.ts"]
+# exec: node replaces the shell and receives SIGTERM itself (graceful shutdown on `docker stop`).
+CMD ["sh", "-c", "exec node dist/apps/${SERVICE}/src/main.js"]

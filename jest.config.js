@@ -53,5 +53,13 @@ module.exports = {
       globalTeardown: '<rootDir>/test/e2e/global-teardown.cjs',
       setupFilesAfterEnv: ['<rootDir>/test/e2e/support/timeout.ts'],
     },
+    {
+      // docker-compose.yml's variables on a Postgres-backed Keycloak of its own (no globalSetup: it starts what it
+      // needs, after the e2e run, so it never competes with the e2e Keycloak for the 2 cores).
+      ...shared,
+      displayName: 'postgres',
+      testMatch: ['<rootDir>/test/postgres/**/*.e2e-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/e2e/support/timeout.ts'],
+    },
   ],
 };

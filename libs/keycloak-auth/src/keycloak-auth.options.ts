@@ -33,7 +33,10 @@ export interface KeycloakAuthOptions {
   mode: AuthMode;
   /** Accepted `aud` values: a token must name at least one. Required: a token meant for another service is refused. */
   audience: string | string[];
-  /** Accepted signature algorithms (jwt mode). Only asymmetric ones are allowed. Default RS256, ES256. */
+  /**
+   * Accepted signature algorithms (jwt mode verifies with them; introspection mode refuses other `alg` headers
+   * before calling Keycloak). Only asymmetric ones are allowed. Default RS256, ES256.
+   */
   algorithms?: string[];
   /** Seconds of clock skew tolerated on `exp`, `nbf` and `iat`. Default 5. */
   clockToleranceSec?: number;

@@ -59,6 +59,13 @@ afterAll(async () => {
   await fixtures?.remove();
 }, 60_000);
 
+/** The token with one payload claim changed (its signature no longer matches; for tokens refused on other grounds). */
+function withClaim(token: string, name: string, value: string): string {
+  const [header, payload, signature] = token.split('.');
+  const claims = { ...JSON.parse(Buffer.from(payload, 'base64url').toString()), [name]: value };
+  return [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+}
+
 function codeFor(e: Expected, mode: Mode): string | undefined {
   return typeof e.code === 'string' ? e.code : e.code?.[mode];
 }
@@ -135,6 +142,29 @@ describe.each(MODES)('attacks on the chain (%s mode)', (mode) => {
     // Introspection mode never reads the JWKS; it asks Keycloak once per distinct token, never more.
     if (mode === 'introspection') expect(jwks).toBe(0);
     expect(introspections).toBeLessThanOrEqual(KID_FLOOD);
+    expect(calls).toBe(0);
+  });
+
+  it(`${KID_FLOOD} distinct tokens that fail on their own claims (alg none, expired): all 401, 0 introspections`, async () => {
+    const { keycloak, serviceC: counted } = rig();
+    const before = { introspect: keycloak.count('/introspect'), c: counted.calls() };
+    const junk = Array.from({ length: KID_FLOOD }, (_, i) =>
+      withClaim(i % 2 ? tokens().algNone : tokens().expired, 'jti', `flood-${i}`),
+    );
+    const answers = await Promise.all(junk.map(atServiceB));
+    const introspections = keycloak.count('/introspect') - before.introspect;
+    const calls = counted.calls() - before.c;
+    const statuses = [...new Set(answers.map((a) => a.status))].join(',');
+    report.add({
+      case: `${KID_FLOOD} distinct alg-none / expired tokens, at once → service-b`,
+      mode,
+      expected: 'all 401; invalid_token; introspections 0; service-c calls +0',
+      observed: `all ${statuses}; introspections ${introspections}; service-c calls +${calls}`,
+    });
+    expect(statuses).toBe('401');
+    for (const a of answers) expect(a.wwwAuthenticate).toMatch(INVALID_TOKEN);
+    // Introspection mode checks a token's own header and claims before it spends a call on it.
+    expect(introspections).toBe(0);
     expect(calls).toBe(0);
   });
 

@@ -12,7 +12,8 @@ export interface RunningService {
   stop: () => Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on loopback, chosen by the OS. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.on('error', reject);
@@ -32,12 +33,25 @@ function stopped(child: ChildProcess): Promise<void> {
   });
 }
 
+/** How to run a service other than from its TypeScript sources on a free port. */
+export interface StartOptions {
+  port?: number;
+  /** Node's arguments instead of `-r @swc-node/register apps/<name>/src/main.ts`, e.g. a compiled entry point. */
+  nodeArgs?: string[];
+  cwd?: string;
+}
+
 /** Starts `apps/<name>` on a free loopback port with `env` and waits until `/health/live` answers. */
-export async function startService(name: string, env: Record<string, string>): Promise<RunningService> {
-  const port = await freePort();
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], {
-    cwd: root,
+  const args = options.nodeArgs ?? ['-r', '@swc-node/register', `apps/${name}/src/main.ts`];
+  const child = spawn(process.execPath, args, {
+    cwd: options.cwd ?? root,
     env: {
       ...process.env,
       HOST: '127.0.0.1',

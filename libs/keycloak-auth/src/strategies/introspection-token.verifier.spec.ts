@@ -85,10 +85,31 @@ describe('IntrospectionTokenVerifier', () => {
       'token_issued_in_future',
     ],
     ['without azp', () => ({ azp: undefined }), 'token_claims_invalid'],
-  ])('re-checks the claims of an active answer: refuses one %s', async (_name, claims, code) => {
+  ])('refuses a token %s', async (_name, claims, code) => {
     const odd = await idp.issue(claims(Math.floor(clock.now() / 1000)), { now: clock.now() });
     idp.introspectAnswer = LocalIdp.activeAnswer(odd);
+    // Its own claims already say no: refused before any call, so such tokens cannot flood Keycloak.
     await refused(verifier.verify(odd), code);
+    expect(idp.requests.introspect).toBe(0);
+    // And Keycloak's answer is checked by the same rules: a well-formed token whose answer says otherwise.
+    await refused(verifier.verify(token), code);
+    expect(idp.requests.introspect).toBe(1);
+  });
+
+  it.each([
+    ['alg none', { alg: 'none' }],
+    ['HS256 (key confusion)', { alg: 'HS256', typ: 'JWT' }],
+    ['no alg', { typ: 'JWT' }],
+  ])('refuses a token with %s without asking Keycloak', async (_name, header) => {
+    const [, payload, signature] = token.split('.');
+    const forged = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${payload}.${signature}`;
+    await refused(verifier.verify(forged), 'token_algorithm_not_allowed');
+    expect(idp.requests.introspect).toBe(0);
+  });
+
+  it('refuses a JWT-shaped token whose parts are not JSON without asking Keycloak', async () => {
+    await refused(verifier.verify('bm90IGpzb24.bm90IGpzb24.c2ln'), 'token_malformed');
+    expect(idp.requests.introspect).toBe(0);
   });
 
   it('refuses a token Keycloak cannot parse (400 invalid_request, e.g. alg none) as inactive, not as an outage', async () => {

@@ -4,6 +4,7 @@ import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
 import { KeycloakHttpClient, KeycloakUnreachableError } from '../http/keycloak-http.client';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal, principalFromClaims } from '../principal';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { assertAccessTokenClaims, looksLikeJwt } from './access-token-claims';
 import { TokenVerifier } from './token-verifier';
 
@@ -14,6 +15,9 @@ type Introspected = { active: true; claims: Record<string, unknown> } | { active
  * Answers are cached by token hash for at most `introspectionCacheTtlSec` and never past the token's `exp`, so
  * a revoked token is refused within that TTL; concurrent requests for one token share one call. When Keycloak
  * is down or failing the request is refused with 503: fail closed.
+ * Before spending a call, the token's own (unverified) header and claims are checked with the same rules applied
+ * to Keycloak's answer: junk, another issuer, another audience, an expired token or a disallowed algorithm is
+ * refused here, so a flood of such tokens never reaches Keycloak. Only Keycloak's answer can make a token valid.
  */
 export class IntrospectionTokenVerifier implements TokenVerifier {
   private readonly answers: ExpiringCache<Introspected>;
@@ -32,11 +36,27 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
-    if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
+    this.refuseLocally(token);
     const answer = await this.answers.getOrLoad(tokenHash(token), () => this.introspect(token));
     if (!answer.active) throw new InvalidTokenError('token_inactive', 'token is not active');
     assertAccessTokenClaims(answer.claims, { ...this.options, now: this.clock.now() });
     return principalFromClaims(answer.claims);
+  }
+
+  /** Throws for a token Keycloak could only call inactive or this service would refuse anyway. */
+  private refuseLocally(token: string): void {
+    if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
+    let alg: unknown;
+    let claims: Record<string, unknown>;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+      claims = decodeJwt(token);
+    } catch {
+      throw new InvalidTokenError('token_malformed', 'token malformed');
+    }
+    if (typeof alg !== 'string' || !this.options.algorithms.includes(alg))
+      throw new InvalidTokenError('token_algorithm_not_allowed', 'token algorithm not allowed');
+    assertAccessTokenClaims(claims, { ...this.options, now: this.clock.now() });
   }
 
   private async introspect(token: string): Promise<{ value: Introspected; expiresAt: number }> {

@@ -1,0 +1,173 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  ComposeModel,
+  composeEnvironment,
+  composeService,
+  healthcheckCommand,
+  publishedPorts,
+  readComposeFile,
+} from './compose-file';
+import { checkDeployedEnv, SERVICES } from './service-contract';
+
+const root = join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(join(root, file), 'utf8');
+const realm = JSON.parse(read('realm-export.json')) as {
+  realm: string;
+  clients: { clientId: string; secret?: string; redirectUris?: string[] }[];
+};
+
+/**
+ * The compose implementation on this machine: Docker Compose v2 (`docker compose`) or v1 (`docker-compose`, Debian's
+ * package). Neither needs a Docker engine for `config`. None at all is a failure naming the package, not a skip.
+ */
+function composeCli(): string[] {
+  for (const cli of [['docker', 'compose'], ['docker-compose']]) {
+    const probe = spawnSync(cli[0], [...cli.slice(1), 'version'], { encoding: 'utf8' });
+    if (probe.status === 0) return cli;
+  }
+  throw new Error(
+    "No compose parser on this machine (neither `docker compose` nor `docker-compose` runs): install Debian's " +
+      'docker-compose package (`apt-get install docker-compose`, as .ci/run does) or Docker Compose v2.',
+  );
+}
+
+/** Runs the parser's `config` on `file`: its exit status, what it printed and, when it succeeded, the model. */
+function composeConfig(cli: string[], file: string) {
+  const run = spawnSync(cli[0], [...cli.slice(1), '-f', file, 'config'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, COMPOSE_PROJECT_NAME: 'keycloak-s2s' },
+  });
+  const model = run.status === 0 ? (parse(run.stdout) as ComposeModel) : undefined;
+  return { status: run.status, output: `${run.stdout}${run.stderr}`, model };
+}
+
+describe('docker-compose.yml, as the compose parser resolves it (no Docker engine needed)', () => {
+  let cli: string[];
+  let model: ComposeModel;
+  const service = (name: string) => composeService(model, name);
+  const env = (name: string) => composeEnvironment(model, name);
+
+  beforeAll(() => {
+    cli = composeCli();
+    const resolved = composeConfig(cli, 'docker-compose.yml');
+    if (!resolved.model) throw new Error(`${cli.join(' ')} config refused the file:\n${resolved.output}`);
+    model = resolved.model;
+  });
+
+  it('is a model of Postgres, Keycloak and the three services', () => {
+    expect(Object.keys(model.services).sort()).toEqual(
+      ['keycloak', 'postgres', ...Object.keys(SERVICES)].sort(),
+    );
+  });
+
+  it('is checked by a parser that refuses a broken file (a mapping where the healthcheck needs a string)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    try {
+      const broken = read('docker-compose.yml').replace(
+        '- CMD\n    - node\n    - -e\n    - "fetch(\'',
+        '- CMD\n    - node\n    - -e\n    - fetch: "(\'',
+      );
+      expect(broken).not.toBe(read('docker-compose.yml'));
+      writeFileSync(join(dir, 'docker-compose.yml'), broken);
+      const refused = composeConfig(cli, join(dir, 'docker-compose.yml'));
+      expect(refused.status).not.toBe(0);
+      expect(refused.output).toMatch(/healthcheck/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs the Keycloak of keycloak.version, importing the realm, on the Postgres service with its credentials', () => {
+    const keycloak = service('keycloak');
+    const kc = env('keycloak');
+    const pg = env('postgres');
+    expect(keycloak.image).toBe(`keycloak/keycloak:${read('keycloak.version').trim()}`);
+    expect(['start', 'start-dev']).toContain(keycloak.command?.[0]);
+    expect(keycloak.command).toContain('--import-realm');
+    expect(keycloak.volumes?.map(String).join('\n')).toMatch(
+      /realm-export\.json:\/opt\/keycloak\/data\/import\/realm-export\.json:ro/,
+    );
+    expect(kc).toMatchObject({
+      KC_DB: 'postgres',
+      KC_DB_URL: `jdbc:postgresql://postgres:5432/${pg.POSTGRES_DB}`,
+      KC_DB_USERNAME: pg.POSTGRES_USER,
+      KC_DB_PASSWORD: pg.POSTGRES_PASSWORD,
+      KC_HEALTH_ENABLED: 'true',
+    });
+  });
+
+  it('gives browser and services one issuer: KC_HOSTNAME with a dynamic backchannel, KEYCLOAK_URL on the network', () => {
+    const kc = env('keycloak');
+    const [{ published, target }] = publishedPorts(service('keycloak'));
+    expect(kc.KC_HOSTNAME).toBe(`http://localhost:${published}`);
+    expect(kc.KC_HOSTNAME_BACKCHANNEL_DYNAMIC).toBe('true');
+    for (const name of Object.keys(SERVICES)) {
+      expect(env(name)).toMatchObject({
+        KEYCLOAK_URL: `http://keycloak:${target}`,
+        KEYCLOAK_REALM: realm.realm,
+        KEYCLOAK_ISSUER: `${kc.KC_HOSTNAME}/realms/${realm.realm}`,
+      });
+    }
+  });
+
+  it.each(Object.keys(SERVICES))(
+    'sets every variable %s needs, for its own image, client, port and next hop',
+    (name) => {
+      const vars = env(name);
+      expect(() => checkDeployedEnv(name, vars)).not.toThrow();
+      expect(service(name).build?.args?.SERVICE).toBe(name);
+      expect(existsSync(join(root, 'apps', name, 'src', 'main.ts'))).toBe(true);
+      expect(vars.CLIENT_ID).toBe(name);
+      expect(vars.CLIENT_SECRET).toBe(realm.clients.find((c) => c.clientId === name)?.secret);
+      expect(publishedPorts(service(name)).map((p) => p.target)).toEqual([Number(vars.PORT)]);
+      const nextHop = SERVICES[name].nextHop;
+      if (nextHop) expect(vars[nextHop.key]).toBe(`http://${nextHop.service}:${env(nextHop.service).PORT}`);
+    },
+  );
+
+  it("sends service-a's logins back to a redirect URI the realm allows", () => {
+    const { redirectUris = [] } = realm.clients.find((c) => c.clientId === 'service-a')!;
+    expect(redirectUris).toContain(`${env('service-a').PUBLIC_URL}/auth/callback`);
+  });
+
+  it('starts each container only when what it needs is healthy', () => {
+    const dependsOn = (name: string) => service(name).depends_on;
+    expect(dependsOn('keycloak')).toEqual({ postgres: { condition: 'service_healthy' } });
+    for (const name of Object.keys(SERVICES)) {
+      const needs = ['keycloak', ...(SERVICES[name].nextHop ? [SERVICES[name].nextHop.service] : [])];
+      // Compose v2 adds `required: true` to each entry; v1 prints the condition only.
+      expect(dependsOn(name)).toEqual(
+        Object.fromEntries(needs.map((n) => [n, expect.objectContaining({ condition: 'service_healthy' })])),
+      );
+    }
+  });
+
+  it('gives every container a healthcheck that needs no curl; Keycloak asks its management port for readiness', () => {
+    for (const name of Object.keys(model.services)) {
+      expect(service(name).healthcheck?.test?.[0]).toBe('CMD');
+      expect(healthcheckCommand(service(name)).join(' ')).not.toMatch(/\b(curl|wget)\b/);
+    }
+    expect(healthcheckCommand(service('postgres'))[0]).toBe('pg_isready');
+    const [shell, flag, script] = healthcheckCommand(service('keycloak'));
+    expect([shell, flag]).toEqual(['bash', '-c']);
+    expect(script).toMatch(/\/dev\/tcp\/127\.0\.0\.1\/9000$/);
+    expect(script).toMatch(/HEAD \/health\/ready HTTP\/1\.1.*grep -q 'HTTP\/1\.1 200'/);
+    for (const name of Object.keys(SERVICES)) {
+      expect(healthcheckCommand(service(name)).slice(0, 2)).toEqual(['node', '-e']);
+      expect(healthcheckCommand(service(name))[2]).toMatch(/process\.env\.PORT \+ '\/health\/ready'/);
+    }
+  });
+
+  it('agrees with how the Postgres e2e job reads the file (variables and healthchecks)', () => {
+    const asWritten = readComposeFile();
+    for (const name of Object.keys(model.services)) {
+      expect(composeEnvironment(asWritten, name)).toEqual(env(name));
+      expect(healthcheckCommand(composeService(asWritten, name))).toEqual(healthcheckCommand(service(name)));
+    }
+  });
+});

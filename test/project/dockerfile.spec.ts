@@ -1,0 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(join(root, file), 'utf8');
+
+/** The Dockerfile's instructions (comments and blank lines dropped), split into stages at each FROM. */
+function stages(dockerfile: string): { from: string; lines: string[] }[] {
+  const lines = dockerfile.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  const result: { from: string; lines: string[] }[] = [];
+  for (const line of lines) {
+    if (line.startsWith('FROM ')) result.push({ from: line, lines: [] });
+    else result.at(-1)?.lines.push(line);
+  }
+  return result;
+}
+
+// No Docker engine here (and no Dockerfile parser among the registries' packages): these check the file's text for
+// what test/postgres relies on when it runs the same build and run steps outside a container.
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const all = stages(dockerfile);
+  const runtime = all.at(-1)!;
+  const stage = (name: string) => all.find((s) => s.from.endsWith(` AS ${name}`));
+
+  it("builds on the Node major version the project's engines name, in every stage", () => {
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    const major = engines.match(/(\d+)/)?.[1];
+    expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${major}\\.[\\d.]*-bookworm-slim$`, 'm'));
+    expect(all.map((s) => s.from.split(' ')[1])).toEqual(['${NODE_IMAGE}', '${NODE_IMAGE}', '${NODE_IMAGE}']);
+  });
+
+  it('compiles TypeScript in the build stage with scripts/build.mjs, into dist/', () => {
+    expect(stage('build')?.lines).toContain('RUN node scripts/build.mjs --out-dir dist');
+  });
+
+  it('runs plain node on the compiled service, with production dependencies only, as the non-root node user', () => {
+    expect(stage('deps')?.lines.join('\n')).toMatch(/^RUN npm ci --omit=dev\b/m);
+    expect(runtime.lines).toContain('COPY --from=deps /app/node_modules ./node_modules');
+    expect(runtime.lines).toContain('COPY --from=build /app/dist ./dist');
+    expect(runtime.lines).not.toContainEqual(expect.stringMatching(/^(RUN|COPY (?!--from))/));
+    const user = runtime.lines.indexOf('USER node');
+    expect(user).toBeGreaterThan(-1);
+    expect(runtime.lines.findIndex((l) => l.startsWith('CMD '))).toBeGreaterThan(user);
+    expect(runtime.lines.at(-1)).toBe('CMD ["sh", "-c", "exec node dist/apps/${SERVICE}/src/main.js"]');
+    expect(runtime.lines.join('\n')).not.toMatch(/swc|ts-node|\.ts\b/);
+  });
+
+  it('keeps node_modules, Keycloak and build output of the working copy out of the build context', () => {
+    const ignored = read('.dockerignore').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.keycloak', 'dist', '.git']));
+  });
+});

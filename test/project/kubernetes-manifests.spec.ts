@@ -1,0 +1,204 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Deployment, IDeployment } from 'kubernetes-models/apps/v1';
+import { INetworkPolicy, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { ConfigMap, IConfigMap, ISecret, IService, Secret, Service } from 'kubernetes-models/v1';
+import { parseAllDocuments } from 'yaml';
+import { checkDeployedEnv, SERVICES } from './service-contract';
+
+const root = join(__dirname, '..', '..');
+const deploy = join(root, 'deploy');
+
+/**
+ * The kinds deploy/ may hold, each with its model from kubernetes-models: JSON schemas of the Kubernetes API
+ * (1.33) compiled into validators that ship in the package, so nothing is downloaded at test time.
+ */
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+};
+
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+}
+
+/** Every document of every deploy/*.yaml; a YAML error fails the whole file's suite. */
+const documents: { file: string; manifest: Manifest }[] = readdirSync(deploy)
+  .filter((file) => /\.ya?ml$/.test(file))
+  .sort()
+  .flatMap((file) =>
+    parseAllDocuments(readFileSync(join(deploy, file), 'utf8')).map((doc) => {
+      if (doc.errors.length > 0)
+        throw new Error(`deploy/${file}: ${doc.errors.map((e) => e.message).join('; ')}`);
+      return { file, manifest: doc.toJS() as Manifest };
+    }),
+  );
+
+function validate(manifest: Manifest): void {
+  const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
+  if (!Model) throw new Error(`no schema known for ${manifest.apiVersion} ${manifest.kind}`);
+  new Model(manifest as never).validate();
+}
+
+function ofKind<T>(kind: string): T[] {
+  return documents.filter((d) => d.manifest.kind === kind).map((d) => d.manifest as unknown as T);
+}
+const byName = <T extends { metadata?: { name?: string } }>(items: T[], name: string): T => {
+  const found = items.find((i) => i.metadata?.name === name);
+  if (!found) throw new Error(`deploy/ has none named ${name}`);
+  return found;
+};
+const deployments = ofKind<IDeployment>('Deployment');
+const services = ofKind<IService>('Service');
+const secrets = ofKind<ISecret>('Secret');
+const configMaps = ofKind<IConfigMap>('ConfigMap');
+const policies = ofKind<INetworkPolicy>('NetworkPolicy');
+const NAMES = Object.keys(SERVICES);
+
+/** The one container of a service's Deployment. */
+function containerOf(name: string) {
+  const containers = byName(deployments, name).spec?.template.spec?.containers ?? [];
+  expect(containers).toHaveLength(1);
+  return containers[0];
+}
+const podLabels = (name: string) => byName(deployments, name).spec?.template.metadata?.labels ?? {};
+const matches = (selector: Record<string, string> = {}, labels: Record<string, string>) =>
+  Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** The container's environment as the pod gets it: its ConfigMaps, then its own entries, secrets as their value. */
+function environmentOf(name: string): Record<string, string> {
+  const container = containerOf(name);
+  const env: Record<string, string> = {};
+  for (const from of container.envFrom ?? [])
+    Object.assign(env, byName(configMaps, from.configMapRef?.name ?? '').data);
+  for (const entry of container.env ?? []) {
+    const ref = entry.valueFrom?.secretKeyRef;
+    const secret = ref && byName(secrets, ref.name ?? '');
+    env[entry.name] = ref ? (secret?.stringData ?? {})[ref.key] : (entry.value ?? '');
+  }
+  return env;
+}
+
+describe('deploy/ (Kubernetes manifests), checked against the Kubernetes schema and each other', () => {
+  it('holds ConfigMap, Secrets, and a Deployment and a Service per service (Keycloak is an external dependency)', () => {
+    expect(documents.length).toBeGreaterThan(0);
+    expect(deployments.map((d) => d.metadata?.name).sort()).toEqual(NAMES);
+    expect(services.map((s) => s.metadata?.name).sort()).toEqual(NAMES);
+    expect(documents.map((d) => d.manifest.metadata.name)).not.toContainEqual(
+      expect.stringMatching(/keycloak$/i),
+    );
+  });
+
+  it.each(documents.map((d) => [d.file, d.manifest.kind, d.manifest.metadata.name, d.manifest] as const))(
+    '%s: %s %s is valid against its schema',
+    (_file, _kind, _name, manifest) => {
+      expect(() => validate(manifest)).not.toThrow();
+    },
+  );
+
+  it('is checked by a validator that refuses a broken manifest (a port as text, a memory that is no quantity)', () => {
+    const broken = structuredClone(byName(deployments, 'service-b')) as IDeployment;
+    const container = broken.spec!.template.spec!.containers[0];
+    (container.ports![0] as { containerPort: unknown }).containerPort = '3001';
+    container.resources!.limits!.memory = 'a lot';
+    expect(() => validate(broken as unknown as Manifest)).toThrow(/containerPort must be integer/);
+    expect(() => validate(broken as unknown as Manifest)).toThrow(/memory must match format "quantity"/);
+    expect(() => validate({ ...broken, kind: 'Deploymnet' } as unknown as Manifest)).toThrow(
+      /no schema known/,
+    );
+  });
+
+  it("wires the probes to the services' health endpoints", () => {
+    const controller = readFileSync(join(root, 'libs/service-runtime/src/health.controller.ts'), 'utf8');
+    expect(controller).toMatch(/@Controller\('health'\)[\s\S]*@Get\('live'\)[\s\S]*@Get\('ready'\)/);
+    for (const name of NAMES) {
+      const { readinessProbe, livenessProbe } = containerOf(name);
+      expect(readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+      expect(livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    }
+  });
+
+  it.each(NAMES)('%s: listens on the port its probes and Service use, which is its PORT', (name) => {
+    const container = containerOf(name);
+    const http = container.ports?.find((p) => p.name === 'http');
+    expect(http?.containerPort).toBe(Number(environmentOf(name).PORT));
+    const service = byName(services, name);
+    expect(service.spec?.ports).toEqual([{ name: 'http', port: http?.containerPort, targetPort: 'http' }]);
+  });
+
+  it.each(NAMES)('%s: its Deployment and its Service select its pods', (name) => {
+    const deployment = byName(deployments, name);
+    expect(matches(deployment.spec?.selector.matchLabels, podLabels(name))).toBe(true);
+    expect(matches(byName(services, name).spec?.selector, podLabels(name))).toBe(true);
+    for (const other of NAMES.filter((n) => n !== name))
+      expect(matches(byName(services, name).spec?.selector, podLabels(other))).toBe(false);
+  });
+
+  it.each(NAMES)('%s: runs as non-root, unprivileged, with resource requests and limits', (name) => {
+    const pod = byName(deployments, name).spec?.template.spec;
+    expect(pod?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(pod?.securityContext?.runAsUser).toBeGreaterThan(0);
+    const container = containerOf(name);
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    for (const kind of ['requests', 'limits'] as const)
+      expect(Object.keys(container.resources?.[kind] ?? {}).sort()).toEqual(['cpu', 'memory']);
+  });
+
+  it.each(NAMES)(
+    '%s: sets every variable it needs: the image entry point, its client, Keycloak and its next hop',
+    (name) => {
+      const env = environmentOf(name);
+      expect(() => checkDeployedEnv(name, env)).not.toThrow();
+      expect(env.SERVICE).toBe(name);
+      expect(existsSync(join(root, 'apps', name, 'src', 'main.ts'))).toBe(true);
+      expect(env.CLIENT_ID).toBe(name);
+      expect(env.KEYCLOAK_ISSUER).toMatch(new RegExp(`/realms/${env.KEYCLOAK_REALM}$`));
+      const nextHop = SERVICES[name].nextHop;
+      if (nextHop) {
+        const port = byName(services, nextHop.service).spec?.ports?.[0].port;
+        expect(env[nextHop.key]).toBe(`http://${nextHop.service}:${port}`);
+      }
+    },
+  );
+
+  it('takes each client secret from a Secret defined here, whose value is a placeholder', () => {
+    for (const name of NAMES) {
+      const entry = containerOf(name).env?.find((e) => e.name === 'CLIENT_SECRET');
+      const ref = entry?.valueFrom?.secretKeyRef;
+      expect(ref).toBeDefined();
+      expect(entry?.value).toBeUndefined();
+      expect(Object.keys(byName(secrets, ref!.name!).stringData ?? {})).toContain(ref!.key);
+    }
+    for (const secret of secrets) {
+      expect(secret.data).toBeUndefined();
+      for (const value of Object.values(secret.stringData ?? {})) expect(value).toMatch(/^replace-me-/);
+    }
+  });
+
+  it('lets each service be called over the network only by the one before it in the chain', () => {
+    for (const caller of NAMES) {
+      const callee = SERVICES[caller].nextHop?.service;
+      if (!callee) continue;
+      const policy = byName(policies, callee);
+      expect(matches(policy.spec?.podSelector.matchLabels, podLabels(callee))).toBe(true);
+      expect(policy.spec?.policyTypes).toEqual(['Ingress']);
+      expect(policy.spec?.ingress).toHaveLength(1);
+      const [rule] = policy.spec!.ingress!;
+      expect(rule.from).toHaveLength(1);
+      expect(matches(rule.from?.[0].podSelector?.matchLabels, podLabels(caller))).toBe(true);
+      expect(rule.ports).toEqual([{ port: Number(environmentOf(callee).PORT) }]);
+    }
+  });
+});

@@ -1,0 +1,18 @@
+import { serviceEnvValidator, type ServiceEnv } from '../../libs/service-runtime/src/service-env';
+
+/** The three services and the variable naming each one's next hop (the required URLs of their AppModule). */
+export const SERVICES: Record<string, { nextHop?: { key: keyof ServiceEnv; service: string } }> = {
+  'service-a': { nextHop: { key: 'SERVICE_B_URL', service: 'service-b' } },
+  'service-b': { nextHop: { key: 'SERVICE_C_URL', service: 'service-c' } },
+  'service-c': {},
+};
+
+/**
+ * Runs a service's own configuration check on `env` with none of the development defaults (localhost Keycloak,
+ * localhost next hop): what a container or a pod must set itself. Throws the service's "Invalid configuration"
+ * message naming each missing or malformed key.
+ */
+export function checkDeployedEnv(service: string, env: Record<string, string>): ServiceEnv {
+  const nextHop = SERVICES[service].nextHop;
+  return serviceEnvValidator({}, nextHop ? [nextHop.key] : [])(env);
+}
