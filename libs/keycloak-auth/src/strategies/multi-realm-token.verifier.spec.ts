@@ -155,3 +155,63 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
     expect((await get('/exchange', await home.issue())).body).toEqual({ token: 'exchanged-by-s2s' });
   });
 });
+
+describe.each<AuthMode>(['jwt', 'introspection'])('one realm (%s mode): nothing to choose', (mode) => {
+  // The only realm's verifier takes every token as it comes (no payload decoded on a cached token) and refuses
+  // other issuers itself, still before any call to Keycloak.
+  let home: LocalIdp;
+  let elsewhere: LocalIdp;
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    home = await LocalIdp.start({ realm: 's2s', kid: 'home-key' });
+    elsewhere = await LocalIdp.start({ realm: 'elsewhere', kid: 'elsewhere-key' });
+    home.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
+    const moduleRef = await Test.createTestingModule({
+      imports: [KeycloakAuthModule.forRoot(home.moduleOptions({ mode, httpTimeoutMs: 1000 }))],
+      controllers: [CallerController],
+    }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter());
+    base = await listenOnLoopback(app);
+  });
+  afterAll(async () => {
+    await app.close();
+    await Promise.all([home.stop(), elsewhere.stop()]);
+  });
+
+  const get = async (token: string) => {
+    const res = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('refuses a token of another issuer before fetching keys or introspecting', async () => {
+    const res = await get(await elsewhere.issue());
+    expect(res).toMatchObject({ status: 401, body: { code: 'token_issuer_invalid' } });
+    expect([calls(home), calls(elsewhere)]).toEqual([0, 0]);
+  });
+
+  it.each([
+    ['no iss', { iss: undefined }],
+    ['an iss that is not a string', { iss: 42 }],
+    ['the realm under another host', { iss: 'http://localhost:1/realms/s2s' }],
+  ])('refuses a token with %s, asking no Keycloak', async (_name, claims) => {
+    const res = await get(await home.issue(claims));
+    expect(res).toMatchObject({ status: 401, body: { code: 'token_issuer_invalid' } });
+    expect(calls(home)).toBe(0);
+  });
+
+  it('refuses a token whose payload is not JSON as malformed, asking no Keycloak', async () => {
+    const notJson = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('not json').toString('base64url')}.c2ln`;
+    expect(await get(notJson)).toMatchObject({ status: 401, body: { code: 'token_malformed' } });
+    expect(calls(home)).toBe(0);
+  });
+
+  it('accepts its own token, and the second time from the cache', async () => {
+    const token = await home.issue();
+    expect(await get(token)).toMatchObject({ status: 200, body: { issuer: home.issuer, subject: 'user-1' } });
+    expect(await get(token)).toMatchObject({ status: 200, body: { issuer: home.issuer, subject: 'user-1' } });
+    expect(calls(home)).toBe(1);
+    expect(home.requests[mode === 'jwt' ? 'jwks' : 'introspect']).toBe(1);
+  });
+});
