@@ -7,6 +7,7 @@ import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
 import {
   ChainReport,
   ChainSettings,
+  CPU_PARTS,
   CpuUse,
   RoundResult,
   ScenarioId,
@@ -34,6 +35,7 @@ const QUIET_MS = 1000;
 const QUIET_TIMEOUT_MS = 30_000;
 
 const BODY = JSON.stringify(CHAIN_ORDER);
+const SERVICE_NAMES = ['service-a', 'service-b', 'service-c'] as const;
 
 /** The last lines a set of services printed, for the error message when they misbehave. */
 class OutputTail {
@@ -51,31 +53,32 @@ class OutputTail {
 
 /** Whose CPU time a round reads: the scenario's services, Keycloak's JVM, the proxy (and this process). */
 interface CpuSources {
-  services: number[];
+  services: RunningServices['pids'];
   keycloak: number[];
   proxy?: number;
 }
 
 function cpuNow(sources: CpuSources): CpuUse {
+  const [a, b, c] = SERVICE_NAMES.map((name) => cpuMs(sources.services[name]));
+  const { user, system } = process.cpuUsage();
   return {
-    services: totalCpuMs(sources.services),
+    services: a === undefined || b === undefined || c === undefined ? undefined : a + b + c,
+    'service-a': a,
+    'service-b': b,
+    'service-c': c,
     keycloak: totalCpuMs(sources.keycloak),
-    loadGenerator: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+    loadGenerator: (user + system) / 1000,
     proxy: sources.proxy === undefined ? undefined : cpuMs(sources.proxy),
   };
 }
 
 function cpuBetween(before: CpuUse, after: CpuUse): CpuUse {
-  const delta = (part: keyof CpuUse) => {
-    const [a, b] = [before[part], after[part]];
-    return a === undefined || b === undefined ? undefined : Number((b - a).toFixed(1));
-  };
-  return {
-    services: delta('services'),
-    keycloak: delta('keycloak'),
-    loadGenerator: delta('loadGenerator'),
-    proxy: delta('proxy'),
-  };
+  const delta: CpuUse = {};
+  for (const part of CPU_PARTS) {
+    const [was, is] = [before[part], after[part]];
+    if (was !== undefined && is !== undefined) delta[part] = Number((is - was).toFixed(1));
+  }
+  return delta;
 }
 
 /** One scenario's three services, running for the whole benchmark. */
@@ -199,7 +202,7 @@ async function measureRound(
   const load = { url: chainUrl, body: BODY, connections: options.connections };
   if (options.warmupSec > 0) await warmUp(stack, options, log);
   const sources: CpuSources = {
-    services: Object.values(stack.services.pids),
+    services: stack.services.pids,
     keycloak: keycloakJvm,
     proxy: proxy.pid,
   };

@@ -39,7 +39,14 @@ function round(
     errors: 0,
     keycloakCalls: { ...noCalls(), ...calls },
     loadAverage: 1,
-    cpuMs: { services: requests * 1.5, keycloak: 10, loadGenerator: requests * 0.3 },
+    cpuMs: {
+      services: requests * 1.5,
+      'service-a': requests * 0.4,
+      'service-b': requests * 0.7,
+      'service-c': requests * 0.4,
+      keycloak: 10,
+      loadGenerator: requests * 0.3,
+    },
     ...extra,
   } satisfies RoundResult;
 }
@@ -140,6 +147,7 @@ describe('chain report', () => {
     expect(markdown).toContain('| 2 | seed-style | 60 | 0.04× |');
     expect(markdown).toContain('| seed-style | 1 200 | 1 200 | 1 200 | 0 | 2 400 | 0 | 0 | 4 | 1.0 / 1.0 |');
     expect(markdown).toContain('| jwt req/s ≥ 20 × seed-style | 23.75 | met |');
+    expect(markdown).toContain('| jwt | 0.400 | 0.700 | 0.400 | 0.001 | 0.300 | – |');
     expect(markdown).not.toContain('Invalid run');
     const noCpu = report([scenario('jwt', [round(1000), round(1000, {}, { cpuMs: {} })])]);
     expect(chainMarkdown(noCpu)).toContain('| 0.0000 | – | – | 0 |');

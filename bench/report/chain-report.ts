@@ -40,13 +40,19 @@ export interface RoundResult {
   cpuMs: CpuUse;
 }
 
+/** Who used CPU: the three services together and each of them, Keycloak, the load generator, the proxy. */
+export const CPU_PARTS = [
+  'services',
+  'service-a',
+  'service-b',
+  'service-c',
+  'keycloak',
+  'loadGenerator',
+  'proxy',
+] as const;
+
 /** CPU milliseconds by who used them; a part is absent when it could not be read. */
-export interface CpuUse {
-  services?: number;
-  keycloak?: number;
-  loadGenerator?: number;
-  proxy?: number;
-}
+export type CpuUse = Partial<Record<(typeof CPU_PARTS)[number], number>>;
 
 /** What one scenario measured: one result per round. */
 export interface ScenarioResult {
@@ -254,6 +260,15 @@ export function chainMarkdown(report: ChainReport): string {
       roundsOf(s, (r) => fixed(r.loadAverage, 1)).join(' / '),
     ]),
   );
+  const cpu = table(
+    ['scenario', 'service-a', 'service-b', 'service-c', 'Keycloak', 'load generator', 'proxy'],
+    report.scenarios.map((s) => [
+      s.title,
+      ...(['service-a', 'service-b', 'service-c', 'keycloak', 'loadGenerator', 'proxy'] as const).map(
+        (part) => fixed(cpuPerRequest(s, part), 3),
+      ),
+    ]),
+  );
   const targets = table(
     ['target', 'this run', 'verdict'],
     checkTargets(report).map((t) => [t.target, fixed(t.value, t.limit < 1 ? 4 : 2), verdict(t.met)]),
@@ -273,6 +288,10 @@ export function chainMarkdown(report: ChainReport): string {
     'Keycloak calls caused by the measured requests, by kind (counted by the proxy in front of Keycloak); load average at the start of each round:',
     '',
     calls,
+    '',
+    'CPU milliseconds per request sent, by process (Linux /proc; the load generator is this process):',
+    '',
+    cpu,
     '',
     targets,
     ...(invalid.length > 0

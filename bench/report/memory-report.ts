@@ -19,7 +19,10 @@ export interface MemoryReport {
   cacheMaxEntries: number;
   /** Introspection calls made: one per distinct token when the cache works. */
   introspections: number;
-  /** Entries found in the cache at the end (the newest tokens it still answers without a call). */
+  /**
+   * Entries found in the cache at the end (the newest tokens it still answers without a call); counting stops one
+   * past the bound, so a value above `cacheMaxEntries` means "more than the bound".
+   */
   entries: number;
   samples: MemorySample[];
   /** The most the heap may grow once the cache is full. */
@@ -35,7 +38,7 @@ export function memoryMarkdown(report: MemoryReport): string {
     '',
     `${count(report.tokens)} distinct tokens through introspection mode with \`cacheMaxEntries\` ` +
       `${count(report.cacheMaxEntries)}: ${count(report.introspections)} introspections, ` +
-      `**${count(report.entries)} entries** in the cache at the end; the heap may grow at most ` +
+      `**${report.entries > report.cacheMaxEntries ? 'more than ' : ''}${count(Math.min(report.entries, report.cacheMaxEntries))} entries** in the cache at the end; the heap may grow at most ` +
       `${fixed(report.heapGrowthLimitMiB, 1)} MiB once the cache is full. ` +
       `Verdict: **${report.passed ? 'passed' : `FAILED (${report.failures.join('; ')})`}**.`,
     '',
