@@ -187,18 +187,46 @@ describe('deploy/ (Kubernetes manifests), checked against the Kubernetes schema 
     }
   });
 
-  it('lets each service be called over the network only by the one before it in the chain', () => {
+  it('lets each service be called over the network only by the one before it in the chain, and scraped', () => {
     for (const caller of NAMES) {
       const callee = SERVICES[caller].nextHop?.service;
       if (!callee) continue;
       const policy = byName(policies, callee);
+      const port = [{ port: Number(environmentOf(callee).PORT) }];
       expect(matches(policy.spec?.podSelector.matchLabels, podLabels(callee))).toBe(true);
       expect(policy.spec?.policyTypes).toEqual(['Ingress']);
-      expect(policy.spec?.ingress).toHaveLength(1);
-      const [rule] = policy.spec!.ingress!;
-      expect(rule.from).toHaveLength(1);
-      expect(matches(rule.from?.[0].podSelector?.matchLabels, podLabels(caller))).toBe(true);
-      expect(rule.ports).toEqual([{ port: Number(environmentOf(callee).PORT) }]);
+      expect(policy.spec?.ingress).toHaveLength(2);
+      const [fromCaller, fromScraper] = policy.spec!.ingress!;
+      expect(fromCaller.from).toHaveLength(1);
+      expect(matches(fromCaller.from?.[0].podSelector?.matchLabels, podLabels(caller))).toBe(true);
+      expect(fromCaller.ports).toEqual(port);
+      // The scraper's rule names pods of one namespace (both selectors), never every pod of the cluster.
+      expect(fromScraper.from).toHaveLength(1);
+      expect(fromScraper.from?.[0].namespaceSelector?.matchLabels).toBeDefined();
+      expect(fromScraper.from?.[0].podSelector?.matchLabels).toBeDefined();
+      expect(fromScraper.ports).toEqual(port);
+    }
+  });
+
+  it('announces /metrics on the container port to an annotation-driven Prometheus', () => {
+    for (const name of NAMES) {
+      const annotations = byName(deployments, name).spec?.template.metadata?.annotations ?? {};
+      expect(annotations).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': environmentOf(name).PORT,
+        'prometheus.io/path': '/metrics',
+      });
+    }
+  });
+
+  it('gives each pod time to drain: the grace period covers SHUTDOWN_DELAY_MS plus the longest call under way', () => {
+    for (const name of NAMES) {
+      const env = environmentOf(name);
+      const delayMs = Number(env.SHUTDOWN_DELAY_MS ?? 0);
+      const downstreamMs = Number(env.DOWNSTREAM_TIMEOUT_MS ?? 5000); // the services' default
+      const graceSec = byName(deployments, name).spec?.template.spec?.terminationGracePeriodSeconds ?? 30;
+      expect(delayMs).toBeGreaterThan(0); // 0 would close the listener before the Service stops sending
+      expect(graceSec * 1000).toBeGreaterThan(delayMs + downstreamMs);
     }
   });
 });

@@ -1,6 +1,7 @@
+import fastifyCookie from '@fastify/cookie';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { downstreamClientProvider, HealthController, ServiceEnv, serviceImports } from '@app/service-runtime';
+import { downstreamClientProvider, ServiceDefinition, ServiceEnv } from '@app/service-runtime';
 import { AuthController } from './bff/auth.controller';
 import { OidcClient } from './bff/oidc.client';
 import { PageController } from './bff/page.controller';
@@ -12,17 +13,9 @@ import { MemorySessionStore, SESSION_STORE } from './bff/session.store';
 import { ChainController } from './chain.controller';
 import { ChainService, SERVICE_B } from './chain.service';
 
-/** service-a: the chain's entry point as itself, and a backend-for-frontend for users logged in with Keycloak. */
+/** service-a's own part: the chain's entry point, the page and the login. */
 @Module({
-  imports: serviceImports(
-    {
-      CLIENT_ID: 'service-a',
-      PORT: '3000',
-      SERVICE_B_URL: 'http://localhost:3001',
-    },
-    ['SERVICE_B_URL'],
-  ),
-  controllers: [ChainController, PageController, AuthController, HealthController],
+  controllers: [ChainController, PageController, AuthController],
   providers: [
     ChainService,
     downstreamClientProvider(SERVICE_B, 'service-b', 'SERVICE_B_URL'),
@@ -40,3 +33,17 @@ import { ChainService, SERVICE_B } from './chain.service';
   ],
 })
 export class AppModule {}
+
+/** service-a: the chain's entry point as itself, and a backend-for-frontend for users logged in with Keycloak. */
+export const SERVICE_A: ServiceDefinition = {
+  name: 'service-a',
+  description:
+    "The chain's entry point: calls service-b as itself (client credentials) or for the user logged in to its page.",
+  module: AppModule,
+  defaults: { PORT: '3000', SERVICE_B_URL: 'http://localhost:3001' },
+  requiredUrls: ['SERVICE_B_URL'],
+  // The session cookie is read and written through @fastify/cookie.
+  setup: async (app) => {
+    await app.register(fastifyCookie);
+  },
+};

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '@app/keycloak-auth';
-import { OrderRequestDto } from '@app/service-runtime';
+import { ApiErrorResponses, ChainAnswer, OrderRequestDto } from '@app/service-runtime';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SameOriginGuard } from './bff/same-origin.guard';
 import { SessionService } from './bff/session.service';
 import { ChainService, SEED_ORDER } from './chain.service';
@@ -11,6 +12,8 @@ import { ChainService, SEED_ORDER } from './chain.service';
  * service-a sends: its own (client credentials) or, for `/api/chain/user`, the logged-in user's.
  */
 @Public()
+@ApiTags('chain')
+@ApiOkResponse({ type: ChainAnswer })
 @Controller()
 export class ChainController {
   constructor(
@@ -20,12 +23,16 @@ export class ChainController {
 
   /** Seed 000's route, with its order. */
   @Get('run-service-b')
+  @ApiOperation({ summary: "Runs the chain as service-a with seed 000's order (9876, 1500)" })
+  @ApiErrorResponses(502, 503, 504)
   runSeedOrder() {
     return this.chain.runAsService(SEED_ORDER);
   }
 
   @Post('api/chain')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Runs the chain as service-a (its own client-credentials token)' })
+  @ApiErrorResponses(400, 502, 503, 504)
   run(@Body() order: OrderRequestDto) {
     return this.chain.runAsService(order);
   }
@@ -34,6 +41,12 @@ export class ChainController {
   @Post('api/chain/user')
   @HttpCode(200)
   @UseGuards(SameOriginGuard)
+  @ApiOperation({
+    summary: 'Runs the chain for the user logged in to this browser session',
+    description:
+      'Needs the session cookie of a login through GET /auth/login, and a request of this origin. 401 `login_required` without a session; 403 when service-b refuses the user.',
+  })
+  @ApiErrorResponses(400, 401, 403, 502, 503, 504)
   async runAsUser(@Body() order: OrderRequestDto, @Req() request: FastifyRequest) {
     const token = await this.sessions.accessToken(this.sessions.current(request));
     return this.chain.runAsUser(order, token);

@@ -6,7 +6,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { ClientCredentialsTokenProvider } from '@app/keycloak-auth';
-import { DownstreamClient, Hop, OrderRequestDto } from '@app/service-runtime';
+import { ChainAnswer, DownstreamClient, OrderRequestDto } from '@app/service-runtime';
 
 /** Injection token of the HTTP client towards service-b. */
 export const SERVICE_B = Symbol('SERVICE_B');
@@ -14,12 +14,8 @@ export const SERVICE_B = Symbol('SERVICE_B');
 /** Seed 000's fixed order, used by `GET /run-service-b` and the page's buttons. */
 export const SEED_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
 
-/** What the chain answers: each service's result and the claims each hop saw. */
-export interface ChainResult {
-  service_b: string;
-  service_c: { result: number; msg: string };
-  hops: Hop[];
-}
+/** What the chain answers: each service's result and the claims each hop saw (service-b's answer, passed on). */
+export type ChainResult = ChainAnswer;
 
 /**
  * Runs the chain: as service-a itself (its own client-credentials token, cached) or on behalf of a user (the

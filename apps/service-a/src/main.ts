@@ -1,9 +1,5 @@
 import 'reflect-metadata';
-import fastifyCookie from '@fastify/cookie';
 import { runService } from '@app/service-runtime';
-import { AppModule } from './app.module';
+import { SERVICE_A } from './app.module';
 
-// The session cookie is read and written through @fastify/cookie.
-void runService(AppModule, 'service-a', async (app) => {
-  await app.register(fastifyCookie);
-});
+void runService(SERVICE_A);

@@ -1,19 +1,21 @@
 import { Module } from '@nestjs/common';
-import { downstreamClientProvider, HealthController, serviceImports } from '@app/service-runtime';
+import { downstreamClientProvider, ServiceDefinition } from '@app/service-runtime';
 import { OrdersService, SERVICE_C } from './orders.service';
 import { ProcessController } from './process.controller';
 
-/** service-b: validates service-a's token, exchanges it (RFC 8693) and calls service-c. */
+/** service-b's own part: processing orders and calling service-c. */
 @Module({
-  imports: serviceImports(
-    {
-      CLIENT_ID: 'service-b',
-      PORT: '3001',
-      SERVICE_C_URL: 'http://localhost:3002',
-    },
-    ['SERVICE_C_URL'],
-  ),
-  controllers: [ProcessController, HealthController],
+  controllers: [ProcessController],
   providers: [OrdersService, downstreamClientProvider(SERVICE_C, 'service-c', 'SERVICE_C_URL')],
 })
 export class AppModule {}
+
+/** service-b: validates service-a's token, exchanges it (RFC 8693) and calls service-c. */
+export const SERVICE_B: ServiceDefinition = {
+  name: 'service-b',
+  description:
+    "Processes orders for service-a or a user, then asks service-c to compute with the caller's token exchanged (RFC 8693).",
+  module: AppModule,
+  defaults: { PORT: '3001', SERVICE_C_URL: 'http://localhost:3002' },
+  requiredUrls: ['SERVICE_C_URL'],
+};

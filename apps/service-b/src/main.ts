@@ -1,5 +1,5 @@
 import 'reflect-metadata';
 import { runService } from '@app/service-runtime';
-import { AppModule } from './app.module';
+import { SERVICE_B } from './app.module';
 
-void runService(AppModule, 'service-b');
+void runService(SERVICE_B);

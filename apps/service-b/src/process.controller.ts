@@ -9,7 +9,8 @@ import {
   TokenExchangeInterceptor,
 } from '@app/keycloak-auth';
 import { OrdersService } from './orders.service';
-import { OrderRequestDto } from '@app/service-runtime';
+import { ApiErrorResponses, ChainAnswer, OrderRequestDto } from '@app/service-runtime';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 
 /**
  * What service-b asks Keycloak for when it calls service-c: audience service-c, scope analytics.run, plus the
@@ -34,6 +35,12 @@ export class ProcessController {
 
   @Post('process')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Processes an order, then asks service-c to compute',
+    description: "The caller's token is exchanged (RFC 8693) for one meant for service-c.",
+  })
+  @ApiOkResponse({ type: ChainAnswer })
+  @ApiErrorResponses(400, 502, 504)
   @RequireScopes('orders.read')
   @Roles(...ORDER_ROLES)
   @ExchangeToken(SERVICE_C_TARGET)

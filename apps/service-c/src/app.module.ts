@@ -1,10 +1,15 @@
 import { Module } from '@nestjs/common';
-import { HealthController, serviceImports } from '@app/service-runtime';
+import type { ServiceDefinition } from '@app/service-runtime';
 import { ComputeController } from './compute.controller';
 
-/** service-c: validates the exchanged token and computes. */
-@Module({
-  imports: serviceImports({ CLIENT_ID: 'service-c', PORT: '3002' }),
-  controllers: [ComputeController, HealthController],
-})
+/** service-c's own part: the computation. */
+@Module({ controllers: [ComputeController] })
 export class AppModule {}
+
+/** service-c: validates the exchanged token and computes. */
+export const SERVICE_C: ServiceDefinition = {
+  name: 'service-c',
+  description: 'The last hop: computes for service-b, with a token service-b obtained by token exchange.',
+  module: AppModule,
+  defaults: { PORT: '3002' },
+};

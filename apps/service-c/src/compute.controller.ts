@@ -1,16 +1,20 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { AllowedCallers, CurrentPrincipal, Principal, RequireScopes } from '@app/keycloak-auth';
-import { hopOf } from '@app/service-runtime';
-import { ComputeDto } from './compute.dto';
+import { ApiErrorResponses, hopOf } from '@app/service-runtime';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ComputeAnswer, ComputeDto } from './compute.dto';
 
 /** service-c: the last hop. Only service-b (azp) holding analytics.run, with a token meant for service-c, gets in. */
 @Controller('api')
 export class ComputeController {
   @Post('compute')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Doubles `value`' })
+  @ApiOkResponse({ type: ComputeAnswer })
+  @ApiErrorResponses(400)
   @RequireScopes('analytics.run')
   @AllowedCallers('service-b')
-  compute(@Body() body: ComputeDto, @CurrentPrincipal() principal: Principal) {
+  compute(@Body() body: ComputeDto, @CurrentPrincipal() principal: Principal): ComputeAnswer {
     return {
       result: body.value * 2,
       msg: 'Service C successfully processed request',

@@ -1,8 +1,8 @@
-// Scenario 1's service-b: the real module with the security taken out (no-auth.ts).
+// Scenario 1's service-b: the real service with the security taken out (no-auth.ts).
 import 'reflect-metadata';
 import { runService } from '@app/service-runtime';
-import { AppModule } from '../../../apps/service-b/src/app.module';
-import { withOverrides } from './app-module-overrides';
+import { SERVICE_B } from '../../../apps/service-b/src/app.module';
+import { withOverrides } from './service-overrides';
 import { NO_AUTH } from './no-auth';
 
-void runService(withOverrides(AppModule, NO_AUTH['service-b']), 'service-b');
+void runService(withOverrides(SERVICE_B, NO_AUTH['service-b']));

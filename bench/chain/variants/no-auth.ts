@@ -3,7 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ClientCredentialsTokenProvider, Principal, TokenExchangeService } from '@app/keycloak-auth';
 // Not public API: the library keeps the verified token off the request; the exchange interceptor reads it here.
 import { rememberBearerToken } from '../../../libs/keycloak-auth/src/guards/bearer-token';
-import { AppModuleOverrides } from './app-module-overrides';
+import { ServiceOverrides } from './service-overrides';
 
 /** The bearer "token" of the no-auth chain: nobody issues, sends for validation or checks it. */
 export const NO_AUTH_TOKEN = 'no-auth';
@@ -60,7 +60,7 @@ const noGuard = (principal: Principal): Provider => ({
  * the library's global guard switched off (`globalGuard: false`), a guard that only sets a fixed principal, and
  * the token steps (client credentials at service-a, exchange at service-b) passing a constant through.
  */
-export const NO_AUTH: Record<'service-a' | 'service-b' | 'service-c', AppModuleOverrides> = {
+export const NO_AUTH: Record<'service-a' | 'service-b' | 'service-c', ServiceOverrides> = {
   'service-a': {
     auth: { globalGuard: false },
     providers: [{ provide: ClientCredentialsTokenProvider, useValue: passThroughTokens }],

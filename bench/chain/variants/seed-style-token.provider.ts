@@ -8,7 +8,7 @@ import {
 // Not public API: the library's own token endpoint client, so the seed-style call goes over the same HTTP client.
 import { KeycloakHttpClient } from '../../../libs/keycloak-auth/src/http/keycloak-http.client';
 import { TokenEndpointClient } from '../../../libs/keycloak-auth/src/tokens/token-endpoint.client';
-import { AppModuleOverrides } from './app-module-overrides';
+import { ServiceOverrides } from './service-overrides';
 
 /**
  * Seed 000's KeycloakService::getServiceToken(): a new client-credentials token from Keycloak on every call,
@@ -39,6 +39,6 @@ export class SeedStyleTokenProvider implements OnApplicationShutdown {
  * introspection mode with `INTROSPECTION_CACHE_TTL=0`; since every chain request then carries a token Keycloak
  * has just issued, service-b's exchange and service-c's introspection never find a cached answer either.
  */
-export const SEED_STYLE_SERVICE_A: AppModuleOverrides = {
+export const SEED_STYLE_SERVICE_A: ServiceOverrides = {
   providers: [{ provide: ClientCredentialsTokenProvider, useClass: SeedStyleTokenProvider } as Provider],
 };

@@ -1,28 +1,32 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 
 /** Stable codes of every way the library refuses or fails a request; safe to match on and to count. */
-export type KeycloakAuthErrorCode =
-  | 'token_missing'
-  | 'token_malformed'
-  | 'token_expired'
-  | 'token_not_yet_valid'
-  | 'token_issued_in_future'
-  | 'token_signature_invalid'
-  | 'token_algorithm_not_allowed'
-  | 'token_key_unknown'
-  | 'token_issuer_invalid'
-  | 'token_audience_invalid'
-  | 'token_type_invalid'
-  | 'token_claims_invalid'
-  | 'token_inactive'
-  | 'insufficient_scope'
-  | 'insufficient_role'
-  | 'caller_not_allowed'
-  | 'idp_unavailable'
-  | 'idp_rejected_client'
-  | 'exchange_denied'
-  | 'exchange_subject_rejected'
-  | 'exchange_failed';
+export const KEYCLOAK_AUTH_ERROR_CODES = [
+  'token_missing',
+  'token_malformed',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_issued_in_future',
+  'token_signature_invalid',
+  'token_algorithm_not_allowed',
+  'token_key_unknown',
+  'token_issuer_invalid',
+  'token_audience_invalid',
+  'token_type_invalid',
+  'token_claims_invalid',
+  'token_inactive',
+  'insufficient_scope',
+  'insufficient_role',
+  'caller_not_allowed',
+  'idp_unavailable',
+  'idp_rejected_client',
+  'exchange_denied',
+  'exchange_subject_rejected',
+  'exchange_failed',
+] as const;
+
+/** One of {@link KEYCLOAK_AUTH_ERROR_CODES}. */
+export type KeycloakAuthErrorCode = (typeof KEYCLOAK_AUTH_ERROR_CODES)[number];
 
 /** The RFC 6750 §3.1 error a code is reported as, when it is reported in `WWW-Authenticate` at all. */
 type BearerError = 'invalid_token' | 'insufficient_scope';

@@ -9,6 +9,13 @@ export type {
 } from './keycloak-auth.options';
 export { resolveKeycloakAuthOptions } from './keycloak-auth.options';
 export { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
+// What the guard reads, for tools that describe routes (the services' OpenAPI documents).
+export {
+  ALLOWED_CALLERS_KEY,
+  IS_PUBLIC_KEY,
+  REQUIRED_ROLES_KEY,
+  REQUIRED_SCOPES_KEY,
+} from './keycloak-auth.constants';
 export type { Clock } from './clock';
 export { systemClock } from './clock';
 export type { Principal } from './principal';
@@ -35,5 +42,20 @@ export {
   IdentityProviderUnavailableError,
   TokenEndpointError,
 } from './errors';
+export { KEYCLOAK_AUTH_ERROR_CODES } from './errors';
 export type { KeycloakAuthErrorCode } from './errors';
-export { keycloakDispatcher } from './http/keycloak-tls';
+export { keycloakDispatcher, pemCertificates } from './http/keycloak-tls';
+export {
+  CACHE_NAMES,
+  IDP_CALL_OUTCOMES,
+  IDP_ENDPOINTS,
+  noopKeycloakAuthObserver,
+} from './observer/keycloak-auth.observer';
+export type {
+  AuthOutcome,
+  CacheName,
+  CacheResult,
+  IdpCallOutcome,
+  IdpEndpoint,
+  KeycloakAuthObserver,
+} from './observer/keycloak-auth.observer';

@@ -1,4 +1,5 @@
 import { KeycloakAuthOptions, resolveKeycloakAuthOptions } from './keycloak-auth.options';
+import { noopKeycloakAuthObserver } from './observer/keycloak-auth.observer';
 
 const valid: KeycloakAuthOptions = {
   url: 'http://keycloak:8080',
@@ -82,6 +83,7 @@ describe('resolveKeycloakAuthOptions', () => {
         },
       ],
       ca: undefined,
+      observer: noopKeycloakAuthObserver,
     });
   });
 
@@ -121,6 +123,7 @@ describe('resolveKeycloakAuthOptions', () => {
     ['cacheMaxEntries', { cacheMaxEntries: 0 }],
     ['cacheMaxEntries', { cacheMaxEntries: 1.5 }],
     ['refreshFraction', { refreshFraction: 1 }],
+    ['observer', { observer: { authenticated: () => undefined } }],
   ])('refuses a bad %s and names it', (key, change) => {
     expect(refusal(change)).toMatch(new RegExp(`^Invalid KeycloakAuthModule options: (.*; )?${key}: `));
   });

@@ -1,4 +1,9 @@
 import { pemCertificates } from './http/keycloak-tls';
+import {
+  isKeycloakAuthObserver,
+  KeycloakAuthObserver,
+  noopKeycloakAuthObserver,
+} from './observer/keycloak-auth.observer';
 
 /** How incoming bearer tokens are validated. */
 export type AuthMode = 'jwt' | 'introspection';
@@ -69,6 +74,11 @@ export interface KeycloakAuthOptions {
    * Node's `tls` option `ca`. Default: Node's trusted roots.
    */
   ca?: string | string[];
+  /**
+   * Told of every authentication verdict, call to Keycloak and cache lookup, for metrics (see
+   * {@link KeycloakAuthObserver}). Default: an observer that does nothing.
+   */
+  observer?: KeycloakAuthObserver;
 }
 
 /** One accepted realm, resolved: where to reach it, the issuer its tokens carry, and how to authenticate there. */
@@ -104,6 +114,7 @@ export interface ResolvedKeycloakAuthOptions extends ResolvedRealm {
   readonly realms: readonly ResolvedRealm[];
   /** The CA certificates trusted for calls to Keycloak, one PEM each; undefined: Node's trusted roots. */
   readonly ca?: readonly string[];
+  readonly observer: KeycloakAuthObserver;
 }
 
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
@@ -183,6 +194,13 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     const valid = [options.ca].flat().every((pem) => pemCertificates(pem) !== undefined);
     need('ca', valid && ca.length > 0, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)');
   }
+  if (options.observer !== undefined) {
+    need(
+      'observer',
+      isKeycloakAuthObserver(options.observer),
+      'must have the methods authenticated, idpCall and cacheLookup',
+    );
+  }
   if (problems.length > 0) throw invalid(problems);
 
   const home = resolveRealm(options, options);
@@ -212,6 +230,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     globalGuard: options.globalGuard ?? true,
     realms,
     ca,
+    observer: options.observer ?? noopKeycloakAuthObserver,
   };
 }
 

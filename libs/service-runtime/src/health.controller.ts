@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Dispatcher, request } from 'undici';
 import {
@@ -9,6 +10,7 @@ import {
   ResolvedKeycloakAuthOptions,
 } from '@app/keycloak-auth';
 import type { ServiceEnv } from './service-env';
+import { ShutdownState } from './shutdown';
 
 /** How long a readiness check waits for Keycloak or the next hop. */
 const CHECK_TIMEOUT_MS = 2000;
@@ -17,8 +19,10 @@ const CHECK_TIMEOUT_MS = 2000;
  * `GET /health/live`: the process serves HTTP (restart it if not). `GET /health/ready` (@nestjs/terminus): the
  * realm answers (its JWKS endpoint: keys for jwt mode, and Keycloak up for introspection and exchange) and the
  * next hop is live — 200 when both are, 503 with the failing part named otherwise (take it out of rotation).
+ * From SIGTERM on it answers 503 `shutdown: draining` without checking anything else.
  */
 @Public()
+@ApiExcludeController()
 @Controller('health')
 export class HealthController {
   private readonly nextHop?: { name: string; url: string };
@@ -29,6 +33,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    private readonly shutdown: ShutdownState,
     config: ConfigService<ServiceEnv, true>,
   ) {
     const b = config.get('SERVICE_B_URL', { infer: true });
@@ -46,6 +51,11 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
+    const signal = this.shutdown.draining;
+    if (signal)
+      return this.health.check([
+        () => this.indicators.check('shutdown').down({ message: `draining (${signal})` }),
+      ]);
     const checks = [() => this.probe('keycloak', this.options.endpoints.jwks, this.keycloak)];
     const hop = this.nextHop;
     if (hop) checks.push(() => this.probe(hop.name, `${hop.url}/health/live`));

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceEnvValidator } from './service-env';
+import { throwawayPki } from '../../keycloak-auth/test/throwaway-ca';
 
 const base = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s', CLIENT_ID: 'service-b' };
 
@@ -40,6 +41,15 @@ describe('serviceEnvValidator', () => {
       HOST: '0.0.0.0',
     });
     expect(env.KEYCLOAK_ISSUER).toBeUndefined();
+  });
+
+  it('drains for SHUTDOWN_DELAY_MS milliseconds before closing, 0 unless set, and names a bad value', () => {
+    const validate = serviceEnvValidator({});
+    expect(validate({ ...base, CLIENT_SECRET: 's' }).SHUTDOWN_DELAY_MS).toBe(0);
+    expect(validate({ ...base, CLIENT_SECRET: 's', SHUTDOWN_DELAY_MS: '5000' }).SHUTDOWN_DELAY_MS).toBe(5000);
+    expect(() => validate({ ...base, CLIENT_SECRET: 's', SHUTDOWN_DELAY_MS: '5s' })).toThrow(
+      'SHUTDOWN_DELAY_MS must be an integer >= 0, got "5s"',
+    );
   });
 
   it('keeps the issuer separate from the URL services reach Keycloak at', () => {
@@ -92,11 +102,21 @@ describe("serviceEnvValidator: service-a's BFF keys", () => {
 describe('serviceEnvValidator: KEYCLOAK_CA_FILE', () => {
   const env = { ...base, CLIENT_SECRET: 's' };
 
-  it('reads the CA certificates at start', () => {
+  const fileWith = (text: string) => {
     const file = join(mkdtempSync(join(tmpdir(), 'ca-')), 'ca.pem');
-    writeFileSync(file, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    expect(serviceEnvValidator({})({ ...env, KEYCLOAK_CA_FILE: file }).KEYCLOAK_CA).toContain(
-      'BEGIN CERTIFICATE',
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it('reads the CA certificates at start', () => {
+    const { ca } = throwawayPki();
+    expect(serviceEnvValidator({})({ ...env, KEYCLOAK_CA_FILE: fileWith(ca) }).KEYCLOAK_CA).toBe(ca);
+  });
+
+  it('refuses a file that holds no certificate, naming the key', () => {
+    const file = fileWith('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    expect(() => serviceEnvValidator({})({ ...env, KEYCLOAK_CA_FILE: file })).toThrow(
+      `KEYCLOAK_CA_FILE holds no PEM certificate that parses (-----BEGIN CERTIFICATE-----): ${file}`,
     );
   });
 

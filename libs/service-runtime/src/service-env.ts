@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
-import type { AuthMode, KeycloakAuthOptions } from '@app/keycloak-auth';
+import { AuthMode, KeycloakAuthOptions, pemCertificates } from '@app/keycloak-auth';
 
 /** The environment every service reads (shared/DESIGN.md, "Configuration"). */
 export interface ServiceEnv {
@@ -26,6 +26,8 @@ export interface ServiceEnv {
   ENABLE_PASSWORD_GRANT: boolean;
   /** service-a: a login session ends after this many seconds without a request. Default 1800. */
   SESSION_IDLE_TIMEOUT: number;
+  /** Milliseconds between SIGTERM and closing the listener, while readiness answers 503. Default 0. */
+  SHUTDOWN_DELAY_MS: number;
 }
 
 type Raw = Record<string, unknown>;
@@ -89,6 +91,7 @@ export function serviceEnvValidator(
       PUBLIC_URL: '',
       ENABLE_PASSWORD_GRANT: bool('ENABLE_PASSWORD_GRANT'),
       SESSION_IDLE_TIMEOUT: int('SESSION_IDLE_TIMEOUT', 1800, 1),
+      SHUTDOWN_DELAY_MS: int('SHUTDOWN_DELAY_MS', 0, 0),
     };
     env.PUBLIC_URL = url('PUBLIC_URL', false) ?? `http://localhost:${env.PORT}`;
     for (const key of urls) (env as unknown as Raw)[key] = url(key, true);
@@ -99,14 +102,21 @@ export function serviceEnvValidator(
 
 function caFile(path: string | undefined, problems: string[]): string | undefined {
   if (path === undefined) return undefined;
+  let pem: string;
   try {
-    return readFileSync(path, 'utf8');
+    pem = readFileSync(path, 'utf8');
   } catch (error) {
     problems.push(
       `KEYCLOAK_CA_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'} ${path}`,
     );
     return undefined;
   }
+  // Checked here as the library checks its `ca` option, so a wrong file is named before anything starts.
+  if (pemCertificates(pem) === undefined)
+    problems.push(
+      `KEYCLOAK_CA_FILE holds no PEM certificate that parses (-----BEGIN CERTIFICATE-----): ${path}`,
+    );
+  return pem;
 }
 
 /** KeycloakAuthModule options from the validated environment; `audience` is this service's client id. */

@@ -10,6 +10,9 @@ export interface RunningService {
   /** Everything the process printed, for assertions on its logs. */
   output: () => string;
   stop: () => Promise<void>;
+  /** The process itself (to signal it), and how it ended once it has. */
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** A free TCP port on loopback, chosen by the OS. */
@@ -41,12 +44,8 @@ export interface StartOptions {
   cwd?: string;
 }
 
-/** Starts `apps/<name>` on a free loopback port with `env` and waits until `/health/live` answers. */
-export async function startService(
-  name: string,
-  env: Record<string, string>,
-  options: StartOptions = {},
-): Promise<RunningService> {
+/** Spawns `apps/<name>` as `npm run stack` does (or as `options` say), with `env`, collecting what it prints. */
+async function spawnService(name: string, env: Record<string, string>, options: StartOptions = {}) {
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const args = options.nodeArgs ?? ['-r', '@swc-node/register', `apps/${name}/src/main.ts`];
@@ -65,7 +64,34 @@ export async function startService(
   const chunks: string[] = [];
   child.stdout?.on('data', (c: Buffer) => chunks.push(c.toString()));
   child.stderr?.on('data', (c: Buffer) => chunks.push(c.toString()));
-  const running = { url, output: () => chunks.join(''), stop: () => stopped(child) };
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    // 'close', not 'exit': by then everything it printed has been read.
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  return { url, child, exited, output: () => chunks.join('') };
+}
+
+/** Runs `apps/<name>` with `env` until it exits by itself (within `timeoutMs`): its exit code and output. */
+export async function runToExit(
+  name: string,
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
+  const started = await spawnService(name, env);
+  const timer = setTimeout(() => started.child.kill('SIGKILL'), timeoutMs);
+  const { code } = await started.exited;
+  clearTimeout(timer);
+  return { code, output: started.output() };
+}
+
+/** Starts `apps/<name>` on a free loopback port with `env` and waits until `/health/live` answers. */
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const { url, child, exited, output } = await spawnService(name, env, options);
+  const running = { url, output, child, exited, stop: () => stopped(child) };
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && child.exitCode === null) {
     try {

@@ -13,6 +13,8 @@ import {
 import { ConfigService } from '@nestjs/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '@app/keycloak-auth';
+import { ApiErrorResponses } from '@app/service-runtime';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ServiceEnv } from '@app/service-runtime';
 import { OidcClient } from './oidc.client';
 import { PageRenderer } from './page.renderer';
@@ -21,11 +23,16 @@ import { SameOriginGuard } from './same-origin.guard';
 import { SessionService } from './session.service';
 import { SESSION_STORE, SessionStore } from './session.store';
 
+/** What POST /auth/token and /auth/refresh answer. */
+const TOKEN_RESPONSE =
+  "Keycloak's token response: token_type, access_token, expires_in, refresh_token, refresh_expires_in, scope";
+
 /**
  * The BFF's login: Keycloak's login page through the authorization code flow with PKCE (S256), state and nonce;
  * the tokens stay in the server-side session. Logout ends the session here and at Keycloak (RP-initiated).
  */
 @Public()
+@ApiTags('login')
 @Controller('auth')
 export class AuthController {
   private readonly redirectUri: string;
@@ -44,6 +51,8 @@ export class AuthController {
   }
 
   @Get('login')
+  @ApiOperation({ summary: "Redirects to Keycloak's login page (authorization code + PKCE)" })
+  @ApiResponse({ status: 302, description: "To Keycloak's login page" })
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const session = this.sessions.ensure(request, reply);
     const { url, pending } = await this.oidc.startLogin(this.redirectUri);
@@ -53,6 +62,9 @@ export class AuthController {
   }
 
   @Get('callback')
+  @ApiOperation({ summary: "Keycloak's redirect back: redeems the code, starts the session, redirects to /" })
+  @ApiResponse({ status: 303, description: 'Logged in: to the page, with the session cookie' })
+  @ApiResponse({ status: 400, description: 'A login not started here, expired or replayed (HTML)' })
   async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const session = this.sessions.current(request);
     const pending = session?.login;
@@ -79,6 +91,11 @@ export class AuthController {
 
   @Post('logout')
   @UseGuards(SameOriginGuard)
+  @ApiOperation({ summary: 'Ends the session here and at Keycloak (RP-initiated logout)' })
+  @ApiResponse({
+    status: 303,
+    description: "To Keycloak's end-session endpoint, which comes back to the page",
+  })
   logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const session = this.sessions.end(request, reply);
     if (!session?.tokens) return reply.redirect('/', 303);
@@ -89,6 +106,12 @@ export class AuthController {
   @Post('token')
   @HttpCode(200)
   @UseGuards(PasswordGrantEnabledGuard)
+  @ApiOperation({
+    summary: "Seed 001's internal login (password grant): Keycloak's token response",
+    description: 'Trusted internal apps only; 404 unless ENABLE_PASSWORD_GRANT=true.',
+  })
+  @ApiOkResponse({ description: TOKEN_RESPONSE })
+  @ApiErrorResponses(400, 503)
   async token(@Body() body: PasswordLoginDto) {
     return tokenResponse(await this.oidc.passwordLogin(body.username, body.password));
   }
@@ -97,6 +120,12 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @UseGuards(PasswordGrantEnabledGuard)
+  @ApiOperation({
+    summary: "Seed 001's refresh of the internal login's tokens",
+    description: '404 unless ENABLE_PASSWORD_GRANT=true.',
+  })
+  @ApiOkResponse({ description: TOKEN_RESPONSE })
+  @ApiErrorResponses(400, 503)
   async refresh(@Body() body: RefreshDto) {
     return tokenResponse(await this.oidc.refresh(body.refresh_token));
   }

@@ -1,9 +1,7 @@
 import 'reflect-metadata';
-import fastifyCookie from '@fastify/cookie';
-import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer } from 'node:net';
-import type { strictValidationPipe } from '@app/service-runtime';
+import type { ServiceDefinition } from '@app/service-runtime';
 import { escapeHtml, renderPage } from './page.view';
 
 /** A loopback port nothing listens on: Keycloak "down". */
@@ -17,37 +15,23 @@ function closedPort(): Promise<number> {
 }
 
 /**
- * service-a's whole module in-process on Fastify (as runService builds it), with `env` as its environment.
- * The module reads its configuration when first loaded, hence a fresh module registry — Nest included, so that
- * the app and its framework classes come from the same copy.
+ * service-a in-process, built as runService builds it (not listening), with `env` as its environment. The
+ * configuration is read when the app is created, hence a fresh module registry — Nest included, so that the app
+ * and its framework classes come from the same copy.
  */
 async function serviceA(env: Record<string, string>): Promise<NestFastifyApplication> {
   const saved = { ...process.env };
   Object.assign(process.env, { CLIENT_SECRET: 'service-a-dev-secret', LOG_LEVEL: 'silent', ...env });
-  let loaded!: {
-    module: Type<unknown>;
-    NestFactory: typeof import('@nestjs/core').NestFactory;
-    FastifyAdapter: typeof import('@nestjs/platform-fastify').FastifyAdapter;
-    pipe: typeof strictValidationPipe;
-  };
+  let runtime!: typeof import('@app/service-runtime');
+  let definition!: ServiceDefinition;
   /* eslint-disable @typescript-eslint/no-require-imports */
   jest.isolateModules(() => {
-    loaded = {
-      module: require('../app.module').AppModule,
-      NestFactory: require('@nestjs/core').NestFactory,
-      FastifyAdapter: require('@nestjs/platform-fastify').FastifyAdapter,
-      pipe: require('@app/service-runtime').strictValidationPipe,
-    };
+    runtime = require('@app/service-runtime');
+    definition = require('../app.module').SERVICE_A;
   });
   /* eslint-enable @typescript-eslint/no-require-imports */
   try {
-    const app = await loaded.NestFactory.create<NestFastifyApplication>(
-      loaded.module,
-      new loaded.FastifyAdapter(),
-      { logger: false, abortOnError: false },
-    );
-    await app.register(fastifyCookie);
-    app.useGlobalPipes(loaded.pipe());
+    const app = await runtime.createService(definition, await runtime.loadServiceConfig(definition));
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return app;
@@ -153,7 +137,12 @@ describe('service-a BFF routes (in-process, Keycloak not contacted unless said)'
     for (const url of ['/auth/token', '/auth/refresh']) {
       const res = await inject(app)({ method: 'POST', url, payload: { username: 'a', password: 'b' } });
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: `Cannot POST ${url}` });
+      expect(res.json()).toEqual({
+        statusCode: 404,
+        error: 'Not Found',
+        message: `Cannot POST ${url}`,
+        request_id: expect.any(String),
+      });
     }
   });
 });

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpException, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '@app/keycloak-auth';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ChainResult, ChainService, SEED_ORDER } from '../chain.service';
 import { PageRenderer } from './page.renderer';
 import { PAGE_CSS } from './page.view';
@@ -12,6 +13,9 @@ import { SessionService } from './session.service';
  * script. Each button posts, and the answer is the page again with the hops' claims or a readable error.
  */
 @Public()
+@ApiTags('page')
+@ApiProduces('text/html')
+@ApiOkResponse({ description: 'The page (HTML); a failed call is the page with the error and its status' })
 @Controller()
 export class PageController {
   private readonly logger = new Logger(PageController.name);
@@ -23,11 +27,15 @@ export class PageController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'The page (HTML): call the chain as service-a, or log in and call it as the user',
+  })
   home(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.page.send(reply, 200, { user: this.sessions.current(request)?.user });
   }
 
   @Get('assets/page.css')
+  @ApiExcludeEndpoint()
   css(@Res() reply: FastifyReply) {
     return reply
       .header('content-type', 'text/css; charset=utf-8')
@@ -37,6 +45,7 @@ export class PageController {
 
   @Post('ui/call-service-b')
   @UseGuards(SameOriginGuard)
+  @ApiOperation({ summary: "The page's button: the chain as service-a, answered as the page" })
   callAsService(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.show(request, reply, 'service-a (client credentials)', () =>
       this.chain.runAsService(SEED_ORDER),
@@ -45,6 +54,7 @@ export class PageController {
 
   @Post('ui/call-service-b-as-user')
   @UseGuards(SameOriginGuard)
+  @ApiOperation({ summary: "The page's button: the chain as the logged-in user, answered as the page" })
   callAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const session = this.sessions.current(request);
     return this.show(request, reply, session?.user?.username ?? 'the user', async () =>

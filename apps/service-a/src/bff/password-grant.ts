@@ -1,15 +1,18 @@
 import { CanActivate, ExecutionContext, Injectable, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { ServiceEnv } from '@app/service-runtime';
 
 /** `POST /auth/token`: a username and password (seed 001's internal login). */
 export class PasswordLoginDto {
+  @ApiProperty({ minLength: 1, maxLength: 255, example: 'alice' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(255)
   username!: string;
 
+  @ApiProperty({ minLength: 1, maxLength: 1024, format: 'password' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(1024)
@@ -18,6 +21,7 @@ export class PasswordLoginDto {
 
 /** `POST /auth/refresh`: the refresh token the internal login returned. */
 export class RefreshDto {
+  @ApiProperty({ minLength: 1, maxLength: 8192, description: 'The refresh token POST /auth/token answered' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(8192)

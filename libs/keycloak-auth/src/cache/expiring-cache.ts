@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../clock';
+import type { CacheResult } from '../observer/keycloak-auth.observer';
 
 /** What a loader hands to {@link ExpiringCache}: the value and the instant (ms) after which it must not be served. */
 export interface Expiring<V> {
@@ -23,9 +24,11 @@ export class ExpiringCache<V> {
   private readonly inflight = new Map<string, Promise<V>>();
   readonly stats: CacheStats = { hits: 0, misses: 0 };
 
+  /** `onLookup` is told of every lookup as the stats count it (the observer's metrics hook). */
   constructor(
     maxEntries: number,
     private readonly clock: Clock,
+    private readonly onLookup: (result: CacheResult) => void = () => undefined,
   ) {
     this.entries = new LRUCache({ max: maxEntries });
   }
@@ -35,17 +38,17 @@ export class ExpiringCache<V> {
     const hit = this.entries.get(key);
     if (hit) {
       if (hit.expiresAt > this.clock.now()) {
-        this.stats.hits++;
+        this.count('hit');
         return Promise.resolve(hit.value);
       }
       this.entries.delete(key);
     }
     const pending = this.inflight.get(key);
     if (pending) {
-      this.stats.hits++;
+      this.count('hit');
       return pending;
     }
-    this.stats.misses++;
+    this.count('miss');
     const loading = load()
       .then(({ value, expiresAt }) => {
         if (expiresAt > this.clock.now()) this.entries.set(key, { value, expiresAt });
@@ -54,6 +57,12 @@ export class ExpiringCache<V> {
       .finally(() => this.inflight.delete(key));
     this.inflight.set(key, loading);
     return loading;
+  }
+
+  private count(result: CacheResult): void {
+    if (result === 'hit') this.stats.hits++;
+    else this.stats.misses++;
+    this.onLookup(result);
   }
 
   /** Forgets one key (e.g. after Keycloak refused a cached token). */

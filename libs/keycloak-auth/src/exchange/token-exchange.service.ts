@@ -8,6 +8,7 @@ import {
   TOKEN_EXCHANGE_GRANT,
 } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { reportLookups } from '../observer/keycloak-auth.observer';
 import { unverifiedIssuer } from '../strategies/access-token-claims';
 import { TokenEndpointClient } from '../tokens/token-endpoint.client';
 
@@ -37,7 +38,11 @@ export class TokenExchangeService {
     @Inject(KEYCLOAK_CLOCK) private readonly clock: Clock,
     private readonly endpoint: TokenEndpointClient,
   ) {
-    this.exchanged = new ExpiringCache(options.cacheMaxEntries, clock);
+    this.exchanged = new ExpiringCache(
+      options.cacheMaxEntries,
+      clock,
+      reportLookups(options.observer, 'token_exchange'),
+    );
   }
 
   /** Cache statistics (a hit is an exchange that did not reach Keycloak). */

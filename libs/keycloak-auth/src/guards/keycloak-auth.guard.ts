@@ -43,9 +43,11 @@ export class KeycloakAuthGuard implements CanActivate {
       this.authorize(principal, context);
       request.principal = principal;
       rememberBearerToken(request, token);
+      this.options.observer.authenticated({ mode: this.options.mode, outcome: 'accepted' });
       return true;
     } catch (error) {
       if (error instanceof KeycloakAuthError) {
+        this.options.observer.authenticated({ mode: this.options.mode, outcome: error.code });
         const challenge = error.wwwAuthenticate(this.options.realm);
         const response = responseOf(context);
         if (challenge && response)

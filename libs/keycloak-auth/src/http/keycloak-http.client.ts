@@ -1,4 +1,5 @@
 import { Dispatcher, request } from 'undici';
+import type { IdpCallOutcome } from '../observer/keycloak-auth.observer';
 import { keycloakDispatcher } from './keycloak-tls';
 
 /** A parsed answer of Keycloak: HTTP status and JSON body (undefined when the body is not JSON). */
@@ -66,6 +67,12 @@ export class KeycloakHttpClient {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+}
+
+/** How an answer of Keycloak counts for metrics: 2xx JSON `ok`, 4xx JSON `error`, anything else `unavailable`. */
+export function answerOutcome(response: KeycloakHttpResponse): IdpCallOutcome {
+  if (response.body === undefined || response.status >= 500) return 'unavailable';
+  return response.status < 300 ? 'ok' : 'error';
 }
 
 function formEncode(value: string): string {

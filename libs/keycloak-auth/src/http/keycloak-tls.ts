@@ -1,6 +1,8 @@
 import { X509Certificate } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Agent, Dispatcher } from 'undici';
+import { JwksFetchReport, reportFetches } from './jwks-fetches';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
 
@@ -30,12 +32,13 @@ export function keycloakDispatcher(ca?: readonly string[]): Dispatcher {
 }
 
 /**
- * The node:https agent jose fetches an https JWKS with when `ca` is set (jose v5 on Node fetches with
- * node:http(s) and takes an `agent`); undefined otherwise, so jose uses Node's global agent as before. An
- * https.Agent cannot carry a plain-http request, hence the URL check.
+ * The node:http(s) agent jose fetches the JWKS with (jose v5 on Node fetches with node:http(s) and takes an
+ * `agent`): it trusts only `ca` when that is set, and each fetch through it is reported to `onFetch`. No
+ * keep-alive: jose fetches a JWKS rarely (once, then on an unknown kid after the cooldown).
  */
-export function jwksAgent(jwksUrl: string, ca?: readonly string[]): HttpsAgent | undefined {
-  if (!ca || new URL(jwksUrl).protocol !== 'https:') return undefined;
-  // No keep-alive: jose fetches a JWKS rarely (once, then on an unknown kid after the cooldown).
-  return new HttpsAgent({ ca: [...ca] });
+export function jwksAgent(jwksUrl: string, ca?: readonly string[], onFetch?: JwksFetchReport): HttpAgent {
+  const https = new URL(jwksUrl).protocol === 'https:';
+  // An https.Agent cannot carry a plain-http request: a CA matters only for an https JWKS.
+  const agent = https ? new HttpsAgent(ca ? { ca: [...ca] } : {}) : new HttpAgent();
+  return onFetch ? reportFetches(agent, onFetch) : agent;
 }

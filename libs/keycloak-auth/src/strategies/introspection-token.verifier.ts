@@ -1,8 +1,9 @@
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
-import { KeycloakHttpClient, KeycloakUnreachableError } from '../http/keycloak-http.client';
+import { answerOutcome, KeycloakHttpClient, KeycloakUnreachableError } from '../http/keycloak-http.client';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { observeIdpCall, reportLookups } from '../observer/keycloak-auth.observer';
 import { Principal, principalFromClaims } from '../principal';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { assertAccessTokenClaims, looksLikeJwt } from './access-token-claims';
@@ -27,7 +28,11 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     private readonly clock: Clock,
     private readonly http: KeycloakHttpClient,
   ) {
-    this.answers = new ExpiringCache(options.cacheMaxEntries, clock);
+    this.answers = new ExpiringCache(
+      options.cacheMaxEntries,
+      clock,
+      reportLookups(options.observer, 'introspection'),
+    );
   }
 
   /** Cache statistics of introspection answers. */
@@ -62,10 +67,16 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   private async introspect(token: string): Promise<{ value: Introspected; expiresAt: number }> {
     let response;
     try {
-      response = await this.http.postForm(
-        this.options.endpoints.introspection,
-        { token, token_type_hint: 'access_token' },
-        { id: this.options.clientId, secret: this.options.clientSecret },
+      response = await observeIdpCall(
+        this.options.observer,
+        'introspection',
+        () =>
+          this.http.postForm(
+            this.options.endpoints.introspection,
+            { token, token_type_hint: 'access_token' },
+            { id: this.options.clientId, secret: this.options.clientSecret },
+          ),
+        answerOutcome,
       );
     } catch (error) {
       if (error instanceof KeycloakUnreachableError)

@@ -2,6 +2,7 @@ import { createRemoteJWKSet, JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { InvalidTokenError } from '../errors';
+import { reportLookups } from '../observer/keycloak-auth.observer';
 import { jwksAgent } from '../http/keycloak-tls';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal, principalFromClaims } from '../principal';
@@ -22,10 +23,16 @@ export class JwtTokenVerifier implements TokenVerifier {
     private readonly keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.endpoints.jwks), {
       cooldownDuration: options.jwksCooldownMs,
       timeoutDuration: options.httpTimeoutMs,
-      agent: jwksAgent(options.endpoints.jwks, options.ca),
+      agent: jwksAgent(options.endpoints.jwks, options.ca, (outcome, durationMs) =>
+        options.observer.idpCall({ endpoint: 'jwks', outcome, durationMs }),
+      ),
     }),
   ) {
-    this.verified = new ExpiringCache(options.cacheMaxEntries, clock);
+    this.verified = new ExpiringCache(
+      options.cacheMaxEntries,
+      clock,
+      reportLookups(options.observer, 'verified_jwt'),
+    );
   }
 
   /** Cache statistics of verified tokens. */

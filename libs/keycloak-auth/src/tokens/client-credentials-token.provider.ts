@@ -3,6 +3,7 @@ import { ExpiringCache } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { IdentityProviderUnavailableError } from '../errors';
 import { KEYCLOAK_CLOCK } from '../keycloak-auth.constants';
+import { reportLookups } from '../observer/keycloak-auth.observer';
 import { TokenEndpointClient } from './token-endpoint.client';
 
 /** What a caller asks of {@link ClientCredentialsTokenProvider}. */
@@ -26,7 +27,7 @@ export class ClientCredentialsTokenProvider {
     @Inject(KEYCLOAK_CLOCK) private readonly clock: Clock,
     private readonly endpoint: TokenEndpointClient,
   ) {
-    this.tokens = new ExpiringCache(64, clock);
+    this.tokens = new ExpiringCache(64, clock, reportLookups(endpoint.observer, 'client_credentials'));
   }
 
   /** Cache statistics (a hit is a request that did not reach Keycloak). */

@@ -1,8 +1,10 @@
 import { Expiring } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { IdentityProviderUnavailableError, KeycloakAuthErrorCode, TokenEndpointError } from '../errors';
-import { KeycloakHttpClient, KeycloakUnreachableError } from '../http/keycloak-http.client';
+import { answerOutcome, KeycloakHttpClient, KeycloakUnreachableError } from '../http/keycloak-http.client';
+import { TOKEN_EXCHANGE_GRANT } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { KeycloakAuthObserver, observeIdpCall } from '../observer/keycloak-auth.observer';
 
 /** A successful token endpoint answer (RFC 6749 §5.1), reduced to what callers use. */
 export interface IssuedToken {
@@ -30,6 +32,11 @@ export class TokenEndpointClient {
     private readonly http: KeycloakHttpClient,
   ) {}
 
+  /** Who is told of each call to the token endpoint (and of the callers' cache lookups). */
+  get observer(): KeycloakAuthObserver {
+    return this.options.observer;
+  }
+
   /**
    * Requests a token and says until when to reuse it: {@link renewAt} with the configured margin and fraction,
    * counted from before the request left (a slow answer must not stretch the token's life).
@@ -53,10 +60,13 @@ export class TokenEndpointClient {
     const realm = this.options.realms.find((r) => r.issuer === issuer) ?? this.options;
     let response;
     try {
-      response = await this.http.postForm(realm.endpoints.token, form, {
-        id: realm.clientId,
-        secret: realm.clientSecret,
-      });
+      response = await observeIdpCall(
+        this.options.observer,
+        form.grant_type === TOKEN_EXCHANGE_GRANT ? 'token_exchange' : 'token',
+        () =>
+          this.http.postForm(realm.endpoints.token, form, { id: realm.clientId, secret: realm.clientSecret }),
+        answerOutcome,
+      );
     } catch (error) {
       if (error instanceof KeycloakUnreachableError)
         throw new IdentityProviderUnavailableError(error.message);

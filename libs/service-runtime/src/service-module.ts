@@ -1,0 +1,63 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { KeycloakAuthModule } from '@app/keycloak-auth';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { HealthController } from './health.controller';
+import { loggerParams } from './logging';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsModule } from './metrics/metrics.module';
+import { PrometheusAuthObserver } from './metrics/prometheus-auth.observer';
+import { ServiceDefinition } from './service-definition';
+import { keycloakOptionsFromEnv, ServiceEnv, serviceEnvValidator } from './service-env';
+import { ShutdownState } from './shutdown';
+
+/** Local development defaults; every one can be overridden by the environment. */
+const DEV_DEFAULTS = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s' };
+
+/**
+ * The service's configuration, validated by @nestjs/config with {@link serviceEnvValidator}. Called before Nest
+ * starts: a bad environment rejects here, with the message naming each bad key, and nothing else has run.
+ */
+export function loadServiceConfig(definition: ServiceDefinition): Promise<DynamicModule> {
+  return ConfigModule.forRoot({
+    isGlobal: true,
+    ignoreEnvFile: true,
+    validate: serviceEnvValidator(
+      { ...DEV_DEFAULTS, CLIENT_ID: definition.name, ...definition.defaults },
+      definition.requiredUrls,
+    ),
+  });
+}
+
+/** The root module of a service: its own module inside what every service has. */
+@Module({})
+class ServiceModule {}
+
+/**
+ * What every service starts with around its own module: JSON request logs, the validated configuration,
+ * KeycloakAuthModule configured from it and reporting to Prometheus, `/health/*` and `/metrics`.
+ */
+export function serviceModule(definition: ServiceDefinition, config: DynamicModule): DynamicModule {
+  return {
+    module: ServiceModule,
+    imports: [
+      LoggerModule.forRoot(loggerParams(definition.name)),
+      config,
+      MetricsModule,
+      KeycloakAuthModule.forRootAsync({
+        imports: [MetricsModule],
+        inject: [ConfigService, PrometheusAuthObserver],
+        useFactory: (env: ConfigService<ServiceEnv, true>, observer: PrometheusAuthObserver) => ({
+          ...keycloakOptionsFromEnv(env),
+          observer,
+          ...definition.auth,
+        }),
+      }),
+      TerminusModule.forRoot({ errorLogStyle: 'json' }),
+      definition.module,
+    ],
+    controllers: [HealthController, MetricsController],
+    providers: [ShutdownState],
+  };
+}
