@@ -11,17 +11,7 @@ import {
   ScenarioId,
   ScenarioResult,
 } from './chain-report';
-import { Machine } from './machine';
-
-const machine: Machine = {
-  cores: 2,
-  cpuModel: 'Test CPU',
-  memoryGiB: 8,
-  os: 'Linux 6',
-  node: 'v20.20.2',
-  keycloak: '26.5.6',
-  loadAverageAtStart: 0.5,
-};
+import { TEST_MACHINE as machine } from './machine.fixture';
 
 function round(
   reqPerSec: number,

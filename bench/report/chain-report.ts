@@ -5,7 +5,7 @@ import {
   totalCalls,
 } from '../keycloak-proxy/counting-proxy';
 import { count, fixed, table, times } from './format';
-import { describeMachine, Machine } from './machine';
+import { RunHeader, runLine } from './machine';
 import { median, perRequest, ratio, sum } from './stats';
 
 /** The four scenarios, in the order they run and are reported. */
@@ -77,10 +77,7 @@ export interface ChainSettings {
 }
 
 /** A whole chain run, as written to bench/results/chain.json. */
-export interface ChainReport {
-  startedAt: string;
-  note?: string;
-  machine: Machine;
+export interface ChainReport extends RunHeader {
   settings: ChainSettings;
   scenarios: ScenarioResult[];
 }
@@ -275,9 +272,9 @@ export function chainMarkdown(report: ChainReport): string {
   );
   const invalid = invalidScenarios(report);
   return [
-    `Run ${report.startedAt}${report.note ? ` — ${report.note}` : ''}.`,
+    runLine(report),
     '',
-    `Machine: ${describeMachine(report.machine)}. Each scenario: ${settings.warmupSec} s warm-up (longer ` +
+    `Each scenario: ${settings.warmupSec} s warm-up (longer ` +
       `until ${settings.warmupRequests} requests were answered, at most ${Math.max(settings.warmupSec * 5, 15)} s), then ` +
       `${settings.durationSec} s measured at ${settings.connections} connections (autocannon, loopback), ` +
       `${settings.rounds} round(s) with the scenarios taking turns (medians over rounds); services at ` +

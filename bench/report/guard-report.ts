@@ -1,5 +1,5 @@
 import { count, fixed, table } from './format';
-import { describeMachine, Machine } from './machine';
+import { RunHeader, runLine } from './machine';
 
 /** One case of the guard micro-benchmark. */
 export interface GuardCaseResult {
@@ -14,10 +14,7 @@ export interface GuardCaseResult {
 }
 
 /** A guard micro-benchmark run, as written to bench/results/guard.json. */
-export interface GuardReport {
-  startedAt: string;
-  note?: string;
-  machine: Machine;
+export interface GuardReport extends RunHeader {
   secondsPerCase: number;
   cases: GuardCaseResult[];
 }
@@ -25,7 +22,7 @@ export interface GuardReport {
 /** The report as markdown. */
 export function guardMarkdown(report: GuardReport): string {
   return [
-    `Run ${report.startedAt}${report.note ? ` — ${report.note}` : ''}. Machine: ${describeMachine(report.machine)}.`,
+    runLine(report),
     '',
     `One validation at a time through KeycloakAuthGuard (a route with \`@RequireScopes\` and \`@Roles\`, like ` +
       `service-b's), at most ${report.secondsPerCase} s per case, against a local realm: real RS256 keys and ` +

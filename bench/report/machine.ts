@@ -36,3 +36,15 @@ export function describeMachine(machine: Machine): string {
     `Node ${machine.node}, Keycloak ${machine.keycloak}; 1-min load average at start ${machine.loadAverageAtStart}`
   );
 }
+
+/** What every part's report starts with: when it ran, a remark, and on what. */
+export interface RunHeader {
+  startedAt: string;
+  note?: string;
+  machine: Machine;
+}
+
+/** "Run <when> — <note>. Machine: …." */
+export function runLine(report: RunHeader): string {
+  return `Run ${report.startedAt}${report.note ? ` — ${report.note}` : ''}. Machine: ${describeMachine(report.machine)}.`;
+}

@@ -1,5 +1,5 @@
 import { count, fixed, table } from './format';
-import { describeMachine, Machine } from './machine';
+import { RunHeader, runLine } from './machine';
 
 /** Heap and RSS at one point of the memory check, after a full garbage collection. */
 export interface MemorySample {
@@ -11,10 +11,7 @@ export interface MemorySample {
 }
 
 /** A memory check run, as written to bench/results/memory.json. */
-export interface MemoryReport {
-  startedAt: string;
-  note?: string;
-  machine: Machine;
+export interface MemoryReport extends RunHeader {
   tokens: number;
   cacheMaxEntries: number;
   /** Introspection calls made: one per distinct token when the cache works. */
@@ -34,7 +31,7 @@ export interface MemoryReport {
 /** The report as markdown. */
 export function memoryMarkdown(report: MemoryReport): string {
   return [
-    `Run ${report.startedAt}${report.note ? ` — ${report.note}` : ''}. Machine: ${describeMachine(report.machine)}.`,
+    runLine(report),
     '',
     `${count(report.tokens)} distinct tokens through introspection mode with \`cacheMaxEntries\` ` +
       `${count(report.cacheMaxEntries)}: ${count(report.introspections)} introspections, ` +

@@ -1,16 +1,6 @@
 import { guardMarkdown, GuardReport } from './guard-report';
-import { Machine } from './machine';
+import { TEST_MACHINE as machine } from './machine.fixture';
 import { memoryMarkdown, MemoryReport } from './memory-report';
-
-const machine: Machine = {
-  cores: 2,
-  cpuModel: 'Test CPU',
-  memoryGiB: 8,
-  os: 'Linux 6',
-  node: 'v20.20.2',
-  keycloak: '26.5.6',
-  loadAverageAtStart: 0.5,
-};
 
 describe('guard and memory reports', () => {
   it('the guard table has one row per case', () => {
