@@ -205,6 +205,12 @@ describe.each<AuthMode>(['jwt', 'introspection'])('one realm (%s mode): nothing 
     expect(calls(home)).toBe(0);
   });
 
+  it('refuses a token without claims for its issuer first, as several realms do', async () => {
+    const empty = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.YWJj`;
+    expect(await get(empty)).toMatchObject({ status: 401, body: { code: 'token_issuer_invalid' } });
+    expect(calls(home)).toBe(0);
+  });
+
   it('accepts its own token, and the second time from the cache', async () => {
     const token = await home.issue();
     expect(await get(token)).toMatchObject({ status: 200, body: { issuer: home.issuer, subject: 'user-1' } });
