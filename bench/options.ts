@@ -41,7 +41,7 @@ export const USAGE = `npm run bench [-- options]
   --only chain,guard,memory   parts to run (default: all three)
   --duration <s>              chain: seconds measured per scenario (default 10)
   --warmup <s>                chain: warm-up seconds before each measurement (default 3)
-  --warmup-requests <n>       chain: warm up longer (at most 5 × --warmup, 15 s) until n answers (default 2000)
+  --warmup-requests <n>       chain: warm up longer until n answers, at most max(5 × --warmup, 15 s) (default 2000)
   --connections <n>           chain: concurrent connections (default 20; --concurrency is the same)
   --rounds <n>                chain: measure every scenario n times, taking turns; medians reported (default 1)
   --scenarios <ids>           chain: ${SCENARIO_IDS.join(',')} (default: all)
