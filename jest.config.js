@@ -43,6 +43,7 @@ module.exports = {
         '<rootDir>/test/project/*.spec.ts',
         '<rootDir>/tools/**/*.spec.ts',
         '<rootDir>/test/e2e/support/*.spec.ts',
+        '<rootDir>/bench/**/*.spec.ts',
       ],
     },
     {

@@ -59,7 +59,9 @@ async function waitLive(url, child, output, timeoutMs) {
 /**
  * Starts the three services against `keycloakUrl`. `ports` maps a service name to its port (0 or missing: the
  * dev port; 'free': any free port); `authModes` maps a name to jwt or introspection. `onOutput(name, chunk)`
- * receives each service's output. Returns the URLs and `stop()`.
+ * receives each service's output. `entry(name)` is the script a service runs (default `apps/<name>/src/main.ts`;
+ * the benchmark runs its own variants) and `nodeArgs` go to node before it (e.g. `--cpu-prof`). Returns the URLs,
+ * the process ids (the benchmark reads their CPU time) and `stop()`.
  */
 export async function startServices({
   keycloakUrl,
@@ -68,9 +70,12 @@ export async function startServices({
   env = {},
   onOutput,
   timeoutMs = 60_000,
+  entry = (name) => `apps/${name}/src/main.ts`,
+  nodeArgs = [],
 }) {
   const started = [];
   const urls = {};
+  const pids = {};
   const stop = async () => {
     await Promise.all(
       started.map(
@@ -107,16 +112,13 @@ export async function startServices({
         // (RFC 8252 loopback); the dev port keeps the default http://localhost:3000.
         if (wanted === 'free') childEnv.PUBLIC_URL ??= `http://127.0.0.1:${port}`;
       }
-      const child = spawn(
-        process.execPath,
-        ['-r', '@swc-node/register', `apps/${service.name}/src/main.ts`],
-        {
-          cwd: root,
-          env: childEnv,
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      );
+      const child = spawn(process.execPath, [...nodeArgs, '-r', '@swc-node/register', entry(service.name)], {
+        cwd: root,
+        env: childEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       started.push(child);
+      pids[service.name] = child.pid;
       const output = [];
       const collect = (chunk) => {
         output.push(chunk.toString());
@@ -132,7 +134,7 @@ export async function startServices({
     await stop();
     throw error;
   }
-  return { urls, stop };
+  return { urls, pids, stop };
 }
 
 async function main() {

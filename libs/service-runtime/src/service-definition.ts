@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { KeycloakAuthOptions } from '@app/keycloak-auth';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ServiceEnv } from './service-env';
 
@@ -19,4 +20,9 @@ export interface ServiceDefinition {
   requiredUrls?: ('SERVICE_B_URL' | 'SERVICE_C_URL')[];
   /** Run before it listens. */
   setup?: ServiceSetup;
+  /**
+   * KeycloakAuthModule options set in code, on top of those from the environment (which has no key to weaken
+   * authentication). The benchmark's no-auth chain sets `globalGuard: false` here; the services set nothing.
+   */
+  auth?: Partial<KeycloakAuthOptions>;
 }

@@ -51,6 +51,7 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
         useFactory: (env: ConfigService<ServiceEnv, true>, observer: PrometheusAuthObserver) => ({
           ...keycloakOptionsFromEnv(env),
           observer,
+          ...definition.auth,
         }),
       }),
       TerminusModule.forRoot({ errorLogStyle: 'json' }),

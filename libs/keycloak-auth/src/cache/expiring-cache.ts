@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../clock';
 import type { CacheResult } from '../observer/keycloak-auth.observer';
@@ -78,5 +78,5 @@ export class ExpiringCache<V> {
 
 /** Cache key of a token: a SHA-256 digest, so no raw token is ever held as a key or shown in a dump. */
 export function tokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url'); // one-shot: no Hash object per request
 }

@@ -29,8 +29,13 @@ export class KeycloakAuthGuard implements CanActivate {
     @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    // A public route is answered at once: no promise to create and await on every request to it.
     if (this.metadata<boolean>(IS_PUBLIC_KEY, context)) return true;
+    return this.authenticate(context);
+  }
+
+  private async authenticate(context: ExecutionContext): Promise<boolean> {
     const request = requestOf<AuthenticatedRequest>(context);
     try {
       const token = extractBearerToken(request);

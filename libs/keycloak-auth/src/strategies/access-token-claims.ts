@@ -49,6 +49,18 @@ export function looksLikeJwt(token: string): boolean {
 }
 
 /**
+ * The `iss` claim of a token of JWT shape, read WITHOUT verifying it (any type: the caller compares it with an
+ * accepted issuer). A payload that is not a JSON object makes the token malformed.
+ */
+export function claimedIssuer(token: string): unknown {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    throw new InvalidTokenError('token_malformed', 'token malformed');
+  }
+}
+
+/**
  * The `iss` a token claims, read WITHOUT verifying it: only to choose which realm's keys or introspection endpoint
  * will verify it (that realm then checks the signature and the same `iss` again). Undefined when the payload is
  * not JSON or has no string `iss`.

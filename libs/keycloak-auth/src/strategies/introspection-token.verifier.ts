@@ -6,10 +6,12 @@ import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { observeIdpCall, reportLookups } from '../observer/keycloak-auth.observer';
 import { Principal, principalFromClaims } from '../principal';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { assertAccessTokenClaims, looksLikeJwt } from './access-token-claims';
+import { assertAccessTokenClaims, claimedIssuer, looksLikeJwt } from './access-token-claims';
 import { TokenVerifier } from './token-verifier';
 
-type Introspected = { active: true; claims: Record<string, unknown> } | { active: false };
+/** Keycloak's verdict on a token; for an active one its claims and the principal built from them (once). */
+type Introspected =
+  { active: true; claims: Record<string, unknown>; principal: Principal } | { active: false };
 
 /**
  * RFC 7662 introspection at Keycloak, authenticated with this service's client secret (seed 000's way).
@@ -19,6 +21,7 @@ type Introspected = { active: true; claims: Record<string, unknown> } | { active
  * Before spending a call, the token's own (unverified) header and claims are checked with the same rules applied
  * to Keycloak's answer: junk, another issuer, another audience, an expired token or a disallowed algorithm is
  * refused here, so a flood of such tokens never reaches Keycloak. Only Keycloak's answer can make a token valid.
+ * A token found in the cache passed those checks when it was first seen: it is not decoded again.
  */
 export class IntrospectionTokenVerifier implements TokenVerifier {
   private readonly answers: ExpiringCache<Introspected>;
@@ -41,16 +44,21 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
-    this.refuseLocally(token);
-    const answer = await this.answers.getOrLoad(tokenHash(token), () => this.introspect(token));
+    if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
+    const answer = await this.answers.getOrLoad(tokenHash(token), async () => {
+      this.refuseLocally(token);
+      return this.introspect(token);
+    });
     if (!answer.active) throw new InvalidTokenError('token_inactive', 'token is not active');
     assertAccessTokenClaims(answer.claims, { ...this.options, now: this.clock.now() });
-    return principalFromClaims(answer.claims);
+    return answer.principal;
   }
 
   /** Throws for a token Keycloak could only call inactive or this service would refuse anyway. */
   private refuseLocally(token: string): void {
-    if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
+    // The issuer first, as when several realms are accepted and the issuer picks the one that checks.
+    if (claimedIssuer(token) !== this.options.issuer)
+      throw new InvalidTokenError('token_issuer_invalid', 'token issuer not accepted');
     let alg: unknown;
     let claims: Record<string, unknown>;
     try {
@@ -96,6 +104,8 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     }
     if (!body.active) return { value: { active: false }, expiresAt: ttlEnd };
     const exp = typeof body.exp === 'number' ? body.exp * 1000 : 0;
-    return { value: { active: true, claims: body }, expiresAt: Math.min(ttlEnd, exp) };
+    // The principal is built once; every use checks the claims first (verify), so it never outlives them.
+    const value = { active: true as const, claims: body, principal: principalFromClaims(body) };
+    return { value, expiresAt: Math.min(ttlEnd, exp) };
   }
 }

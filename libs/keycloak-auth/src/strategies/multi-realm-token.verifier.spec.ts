@@ -5,7 +5,7 @@ import { decodeJwt, SignJWT } from 'jose';
 import { CurrentPrincipal } from '../decorators/current-principal.decorator';
 import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decorator';
 import { TokenExchangeInterceptor } from '../exchange/token-exchange.interceptor';
-import { AuthMode } from '../keycloak-auth.options';
+import { AuthMode, KeycloakAuthOptions } from '../keycloak-auth.options';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { Endpoint, LocalIdp } from '../../test/local-idp';
@@ -31,6 +31,23 @@ const ENDPOINTS: Endpoint[] = ['jwks', 'token', 'introspect'];
 /** Every request a realm received, all endpoints together. */
 const calls = (idp: LocalIdp) => ENDPOINTS.reduce((sum, e) => sum + idp.requests[e], 0);
 
+/** CallerController on Fastify on loopback, its KeycloakAuthModule configured with `options`. */
+async function callerApp(options: KeycloakAuthOptions): Promise<{ app: INestApplication; base: string }> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [KeycloakAuthModule.forRoot(options)],
+    controllers: [CallerController],
+  }).compile();
+  const app = moduleRef.createNestApplication(new FastifyAdapter());
+  return { app, base: await listenOnLoopback(app) };
+}
+
+/** GETs `base + path` with `token` as the bearer: the status, the challenge and the JSON body. */
+async function getAs(base: string, path: string, token: string) {
+  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
+}
+
 describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mode)', (mode) => {
   // Three realms, each with its own signing key: s2s (home) and partners are accepted, elsewhere is not.
   let home: LocalIdp;
@@ -53,19 +70,12 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
       };
       idp.tokenAnswer = { status: 200, body: { access_token: `exchanged-by-${idp.realm}`, expires_in: 300 } };
     }
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        KeycloakAuthModule.forRoot({
-          ...home.moduleOptions({ mode, httpTimeoutMs: 1000 }),
-          additionalRealms: [
-            { realm: 'partners', url: partners.url, clientId: 'orders-api', clientSecret: 'partners-secret' },
-          ],
-        }),
+    ({ app, base } = await callerApp({
+      ...home.moduleOptions({ mode, httpTimeoutMs: 1000 }),
+      additionalRealms: [
+        { realm: 'partners', url: partners.url, clientId: 'orders-api', clientSecret: 'partners-secret' },
       ],
-      controllers: [CallerController],
-    }).compile();
-    app = moduleRef.createNestApplication(new FastifyAdapter());
-    base = await listenOnLoopback(app);
+    }));
   });
   afterAll(async () => {
     await app.close();
@@ -79,11 +89,7 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
     }
   });
 
-  const get = async (path: string, token: string) => {
-    const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } });
-    const body = (await res.json()) as Record<string, unknown>;
-    return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
-  };
+  const get = (path: string, token: string) => getAs(base, path, token);
 
   it('accepts a token of the home realm and one of the additional realm, each checked by its own realm', async () => {
     const fromHome = await get('/me', await home.issue());
@@ -153,5 +159,63 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
     expect(partners.forms.token[0].get('subject_token')).toBe(fromPartners);
     expect(partners.authorizations.at(-1)).toBe(basic('orders-api', 'partners-secret'));
     expect((await get('/exchange', await home.issue())).body).toEqual({ token: 'exchanged-by-s2s' });
+  });
+});
+
+describe.each<AuthMode>(['jwt', 'introspection'])('one realm (%s mode): nothing to choose', (mode) => {
+  // The only realm's verifier takes every token as it comes (no payload decoded on a cached token) and refuses
+  // other issuers itself, still before any call to Keycloak.
+  let home: LocalIdp;
+  let elsewhere: LocalIdp;
+  let app: INestApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    home = await LocalIdp.start({ realm: 's2s', kid: 'home-key' });
+    elsewhere = await LocalIdp.start({ realm: 'elsewhere', kid: 'elsewhere-key' });
+    home.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
+    ({ app, base } = await callerApp(home.moduleOptions({ mode, httpTimeoutMs: 1000 })));
+  });
+  afterAll(async () => {
+    await app.close();
+    await Promise.all([home.stop(), elsewhere.stop()]);
+  });
+
+  const get = (token: string) => getAs(base, '/me', token);
+
+  it('refuses a token of another issuer before fetching keys or introspecting', async () => {
+    const res = await get(await elsewhere.issue());
+    expect(res).toMatchObject({ status: 401, body: { code: 'token_issuer_invalid' } });
+    expect([calls(home), calls(elsewhere)]).toEqual([0, 0]);
+  });
+
+  it.each([
+    ['no iss', { iss: undefined }],
+    ['an iss that is not a string', { iss: 42 }],
+    ['the realm under another host', { iss: 'http://localhost:1/realms/s2s' }],
+  ])('refuses a token with %s, asking no Keycloak', async (_name, claims) => {
+    const res = await get(await home.issue(claims));
+    expect(res).toMatchObject({ status: 401, body: { code: 'token_issuer_invalid' } });
+    expect(calls(home)).toBe(0);
+  });
+
+  it('refuses a token whose payload is not JSON as malformed, asking no Keycloak', async () => {
+    const notJson = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('not json').toString('base64url')}.c2ln`;
+    expect(await get(notJson)).toMatchObject({ status: 401, body: { code: 'token_malformed' } });
+    expect(calls(home)).toBe(0);
+  });
+
+  it('refuses a token without claims for its issuer first, as several realms do', async () => {
+    const empty = `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.YWJj`;
+    expect(await get(empty)).toMatchObject({ status: 401, body: { code: 'token_issuer_invalid' } });
+    expect(calls(home)).toBe(0);
+  });
+
+  it('accepts its own token, and the second time from the cache', async () => {
+    const token = await home.issue();
+    expect(await get(token)).toMatchObject({ status: 200, body: { issuer: home.issuer, subject: 'user-1' } });
+    expect(await get(token)).toMatchObject({ status: 200, body: { issuer: home.issuer, subject: 'user-1' } });
+    expect(calls(home)).toBe(1);
+    expect(home.requests[mode === 'jwt' ? 'jwks' : 'introspect']).toBe(1);
   });
 });

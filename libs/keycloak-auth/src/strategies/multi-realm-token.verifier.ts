@@ -1,7 +1,6 @@
-import { decodeJwt } from 'jose';
 import { InvalidTokenError } from '../errors';
 import { Principal } from '../principal';
-import { looksLikeJwt } from './access-token-claims';
+import { claimedIssuer, looksLikeJwt } from './access-token-claims';
 import { TokenVerifier } from './token-verifier';
 
 /**
@@ -11,21 +10,28 @@ import { TokenVerifier } from './token-verifier';
  * names no accepted realm is refused here, before any call to any Keycloak.
  */
 export class MultiRealmTokenVerifier implements TokenVerifier {
-  constructor(private readonly byIssuer: ReadonlyMap<string, TokenVerifier>) {}
+  /**
+   * The verifier of the only accepted realm, when there is one: nothing to choose, so nothing to decode on every
+   * request. It refuses a token of another issuer itself, before any call to Keycloak (the JWKS included).
+   */
+  private readonly only?: TokenVerifier;
+
+  constructor(private readonly byIssuer: ReadonlyMap<string, TokenVerifier>) {
+    if (byIssuer.size === 1) this.only = [...byIssuer.values()][0];
+  }
 
   /** The verifier of one accepted issuer. */
   verifierFor(issuer: string): TokenVerifier | undefined {
     return this.byIssuer.get(issuer);
   }
 
-  async verify(token: string): Promise<Principal> {
+  verify(token: string): Promise<Principal> {
+    return this.only ? this.only.verify(token) : this.route(token);
+  }
+
+  private async route(token: string): Promise<Principal> {
     if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
-    let iss: unknown;
-    try {
-      ({ iss } = decodeJwt(token));
-    } catch {
-      throw new InvalidTokenError('token_malformed', 'token malformed');
-    }
+    const iss = claimedIssuer(token);
     const verifier = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
     if (!verifier) throw new InvalidTokenError('token_issuer_invalid', 'token issuer not accepted');
     return verifier.verify(token);

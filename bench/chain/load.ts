@@ -1,0 +1,50 @@
+import autocannon from 'autocannon';
+
+/** One load run against one URL. */
+export interface LoadRequest {
+  url: string;
+  body: string;
+  connections: number;
+  durationSec: number;
+}
+
+/** What a load run measured. */
+export interface LoadResult {
+  /** Requests sent, and those answered (all statuses). */
+  sent: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  /** Connection errors, timeouts included. */
+  errors: number;
+  durationSec: number;
+  latencyMs: { p50: number; p99: number; mean: number; max: number };
+}
+
+/** POSTs `body` as JSON to `url` from `connections` keep-alive connections for `durationSec` (autocannon). */
+export async function runLoad(request: LoadRequest): Promise<LoadResult> {
+  const result = await autocannon({
+    url: request.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: request.body,
+    connections: request.connections,
+    duration: request.durationSec,
+    // Longer than the services' own next-hop timeout (5 s): a slow chain shows as a 504, not as a lost socket.
+    timeout: 20,
+  });
+  return {
+    sent: result.requests.sent,
+    requests: result.requests.total,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    durationSec: result.duration,
+    latencyMs: {
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      mean: result.latency.average,
+      max: result.latency.max,
+    },
+  };
+}

@@ -1,0 +1,284 @@
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { callsBetween, KeycloakCallCounts, totalCalls } from '../keycloak-proxy/counting-proxy';
+import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
+import {
+  ChainReport,
+  ChainSettings,
+  CPU_PARTS,
+  CpuUse,
+  RoundResult,
+  ScenarioId,
+  ScenarioResult,
+} from '../report/chain-report';
+import { thisMachine } from '../report/machine';
+import { cpuMs, keycloakPids, totalCpuMs } from './cpu-time';
+import { runLoad } from './load';
+import { CHAIN_ORDER, chainAnswerProblems, ChainScenario, SCENARIOS } from './scenarios';
+import { ensureKeycloak, RunningServices, startServices } from './scripts';
+
+/** What `--only chain` runs. */
+export interface ChainOptions extends ChainSettings {
+  scenarios: readonly ScenarioId[];
+  /** When set, every service runs with `--cpu-prof` and writes its profile under `<profileDir>/<scenario>/`. */
+  profileDir?: string;
+  note?: string;
+}
+
+type Log = (line: string) => void;
+
+/** The Keycloak calls seen by the proxy are quiet when they have not moved for this long. */
+const QUIET_MS = 1000;
+/** Longest wait for quiet: requests aborted by the load generator may still be working through Keycloak. */
+const QUIET_TIMEOUT_MS = 30_000;
+
+const BODY = JSON.stringify(CHAIN_ORDER);
+const SERVICE_NAMES = ['service-a', 'service-b', 'service-c'] as const;
+
+/** The last lines a set of services printed, for the error message when they misbehave. */
+class OutputTail {
+  private readonly lines: string[] = [];
+
+  add(name: string, chunk: string): void {
+    for (const line of chunk.split('\n').filter(Boolean)) this.lines.push(`[${name}] ${line}`);
+    this.lines.splice(0, Math.max(0, this.lines.length - 40));
+  }
+
+  toString(): string {
+    return this.lines.join('\n') || '(no output)';
+  }
+}
+
+/** Whose CPU time a round reads: the scenario's services, Keycloak's JVM, the proxy (and this process). */
+interface CpuSources {
+  services: RunningServices['pids'];
+  keycloak: number[];
+  proxy?: number;
+}
+
+function cpuNow(sources: CpuSources): CpuUse {
+  const [a, b, c] = SERVICE_NAMES.map((name) => cpuMs(sources.services[name]));
+  const { user, system } = process.cpuUsage();
+  return {
+    services: a === undefined || b === undefined || c === undefined ? undefined : a + b + c,
+    'service-a': a,
+    'service-b': b,
+    'service-c': c,
+    keycloak: totalCpuMs(sources.keycloak),
+    loadGenerator: (user + system) / 1000,
+    proxy: sources.proxy === undefined ? undefined : cpuMs(sources.proxy),
+  };
+}
+
+function cpuBetween(before: CpuUse, after: CpuUse): CpuUse {
+  const delta: CpuUse = {};
+  for (const part of CPU_PARTS) {
+    const [was, is] = [before[part], after[part]];
+    if (was !== undefined && is !== undefined) delta[part] = Number((is - was).toFixed(1));
+  }
+  return delta;
+}
+
+/** One scenario's three services, running for the whole benchmark. */
+interface Stack {
+  scenario: ChainScenario;
+  services: RunningServices;
+  output: OutputTail;
+  chainUrl: string;
+  firstRequestCalls: number;
+  /** Requests the services have answered so far (warm-ups and measurements). */
+  answered: number;
+}
+
+async function post(url: string, body: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  try {
+    return { status: res.status, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, body: text };
+  }
+}
+
+/** The proxy's counts once they have stopped moving: every chain request sent so far has done its Keycloak calls. */
+async function quietCounts(proxy: KeycloakProxyProcess): Promise<KeycloakCallCounts> {
+  const deadline = Date.now() + QUIET_TIMEOUT_MS;
+  let counts = await proxy.counts();
+  for (;;) {
+    await sleep(QUIET_MS);
+    const next = await proxy.counts();
+    if (totalCalls(callsBetween(counts, next)) === 0 || Date.now() > deadline) return next;
+    counts = next;
+  }
+}
+
+/** Starts a scenario's services and checks its first answer; a wrong answer stops the benchmark. */
+async function startStack(
+  scenario: ChainScenario,
+  options: ChainOptions,
+  keycloakIssuer: string,
+  proxy: KeycloakProxyProcess,
+  log: Log,
+): Promise<Stack> {
+  const output = new OutputTail();
+  const nodeArgs: string[] = [];
+  if (options.profileDir) {
+    const dir = join(options.profileDir, scenario.id);
+    mkdirSync(dir, { recursive: true });
+    // Written when a service exits; exit-after-shutdown.cjs makes Nest's SIGTERM end in a normal exit.
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, '-r', join(__dirname, 'exit-after-shutdown.cjs'));
+  }
+  log(`${scenario.title}: starting the services`);
+  const services = await startServices({
+    keycloakUrl: proxy.url,
+    ports: { 'service-a': 'free', 'service-b': 'free', 'service-c': 'free' },
+    authModes: {
+      'service-a': scenario.authMode,
+      'service-b': scenario.authMode,
+      'service-c': scenario.authMode,
+    },
+    env: { KEYCLOAK_ISSUER: keycloakIssuer, LOG_LEVEL: options.logLevel, ...scenario.env },
+    entry: scenario.entry,
+    nodeArgs,
+    onOutput: (name, chunk) => output.add(name, chunk),
+    timeoutMs: 120_000,
+  });
+  try {
+    const chainUrl = `${services.urls['service-a']}/api/chain`;
+    const cold = await quietCounts(proxy);
+    const first = await post(chainUrl, BODY);
+    const problems = chainAnswerProblems(first.status, first.body, scenario.authenticated);
+    if (problems.length > 0)
+      throw new Error(`${scenario.title}: wrong chain answer: ${problems.join('; ')}\n${output}`);
+    const firstRequestCalls = totalCalls(callsBetween(cold, await proxy.counts()));
+    return { scenario, services, output, chainUrl, firstRequestCalls, answered: 1 };
+  } catch (error) {
+    await services.stop();
+    throw error;
+  }
+}
+
+/**
+ * Warms a scenario up: `warmupSec` of load, continued second by second until its services have answered
+ * `warmupRequests` in all (at most five times `warmupSec`, and 15 s). On a busy machine a few seconds may serve
+ * only a few hundred requests, leaving the services' code cold (V8 optimizes a function after many runs) and
+ * the first measurement low.
+ */
+async function warmUp(stack: Stack, options: ChainOptions, log: Log): Promise<void> {
+  const load = { url: stack.chainUrl, body: BODY, connections: options.connections };
+  const started = Date.now();
+  const capMs = Math.max(options.warmupSec * 5, 15) * 1000;
+  let answered = 0;
+  let failed = 0;
+  do {
+    const elapsedSec = (Date.now() - started) / 1000;
+    const run = await runLoad({ ...load, durationSec: Math.max(options.warmupSec - elapsedSec, 1) });
+    answered += run.ok;
+    failed += run.non2xx + run.errors;
+    stack.answered += run.requests;
+  } while (stack.answered < options.warmupRequests && Date.now() - started < capMs);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  log(
+    `${stack.scenario.title}: warm-up ${answered} requests in ${seconds} s${failed ? `, ${failed} failed` : ''}`,
+  );
+}
+
+/** Warm-up, then one measured window of one scenario. */
+async function measureRound(
+  stack: Stack,
+  options: ChainOptions,
+  proxy: KeycloakProxyProcess,
+  keycloakJvm: number[],
+  log: Log,
+) {
+  const { scenario, chainUrl } = stack;
+  const load = { url: chainUrl, body: BODY, connections: options.connections };
+  if (options.warmupSec > 0) await warmUp(stack, options, log);
+  const sources: CpuSources = {
+    services: stack.services.pids,
+    keycloak: keycloakJvm,
+    proxy: proxy.pid,
+  };
+  const before = await quietCounts(proxy);
+  const cpuBefore = cpuNow(sources);
+  const loadAverage = Number(loadavg()[0].toFixed(2));
+  const run = await runLoad({ ...load, durationSec: options.durationSec });
+  stack.answered += run.requests;
+  const keycloakCalls = callsBetween(before, await quietCounts(proxy));
+  const cpu = cpuBetween(cpuBefore, cpuNow(sources));
+  const round: RoundResult = {
+    sent: run.sent,
+    requests: run.requests,
+    durationSec: run.durationSec,
+    reqPerSec: run.ok / run.durationSec,
+    latencyMs: run.latencyMs,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    keycloakCalls,
+    loadAverage,
+    cpuMs: cpu,
+  };
+  const perRequest = (ms?: number) => (ms === undefined ? '?' : (ms / run.sent).toFixed(2));
+  log(
+    `${scenario.title}: ${round.reqPerSec.toFixed(0)} req/s, p50 ${run.latencyMs.p50} ms, p99 ` +
+      `${run.latencyMs.p99} ms, ${totalCalls(keycloakCalls)} Keycloak calls for ${run.sent} requests, ` +
+      `${run.non2xx} non-2xx, ${run.errors} errors; CPU ms/request: services ${perRequest(cpu.services)}, ` +
+      `Keycloak ${perRequest(cpu.keycloak)} (load ${loadAverage})`,
+  );
+  if (run.non2xx + run.errors > 0) log(`${scenario.title}: the services' last lines:\n${stack.output}`);
+  return round;
+}
+
+/**
+ * The chain benchmark: Keycloak (reused or started), the counting proxy in front of it, every scenario's services
+ * started and checked, then `rounds` rounds in which each scenario in turn gets the same warm-up, duration and
+ * connections (the starting scenario rotates, so none is always measured first).
+ */
+export async function runChain(options: ChainOptions, log: Log): Promise<ChainReport> {
+  const machine = thisMachine();
+  const startedAt = new Date().toISOString();
+  const keycloak = await ensureKeycloak((line) => log(`[keycloak] ${line}`));
+  const stacks: Stack[] = [];
+  const results = new Map<ScenarioId, RoundResult[]>(options.scenarios.map((id) => [id, []]));
+  let proxy: KeycloakProxyProcess | undefined;
+  try {
+    proxy = await KeycloakProxyProcess.start(keycloak.url);
+    const issuer = `${keycloak.url}/realms/s2s`;
+    const keycloakJvm = keycloakPids(Number(new URL(keycloak.url).port));
+    if (keycloakJvm.length === 0) log("Keycloak's process not found: its CPU time is not reported");
+    for (const id of options.scenarios)
+      stacks.push(await startStack(SCENARIOS[id], options, issuer, proxy, log));
+    for (let round = 0; round < options.rounds; round++) {
+      log(`round ${round + 1} of ${options.rounds}`);
+      for (let i = 0; i < stacks.length; i++) {
+        const stack = stacks[(round + i) % stacks.length];
+        results.get(stack.scenario.id)?.push(await measureRound(stack, options, proxy, keycloakJvm, log));
+      }
+    }
+  } finally {
+    await Promise.all(stacks.map((stack) => stack.services.stop()));
+    await proxy?.stop();
+    await keycloak.stop();
+  }
+  const { durationSec, warmupSec, warmupRequests, connections, logLevel, rounds } = options;
+  const scenarios: ScenarioResult[] = stacks.map(({ scenario, firstRequestCalls }) => ({
+    id: scenario.id,
+    title: scenario.title,
+    firstRequestCalls,
+    rounds: results.get(scenario.id) ?? [],
+  }));
+  return {
+    startedAt,
+    note: options.note,
+    machine,
+    settings: { durationSec, warmupSec, warmupRequests, connections, logLevel, rounds },
+    scenarios,
+  };
+}

@@ -1,0 +1,92 @@
+import { ScenarioId } from '../report/chain-report';
+
+/** How one scenario runs the chain. */
+export interface ChainScenario {
+  id: ScenarioId;
+  title: string;
+  /** service-b's and service-c's AUTH_MODE. */
+  authMode: 'jwt' | 'introspection';
+  /** Environment on top of the common one (Keycloak through the counting proxy, LOG_LEVEL). */
+  env: Record<string, string>;
+  /** The script each service runs. */
+  entry: (service: string) => string;
+  /** Whether the hops report real callers (false: the no-auth chain's fixed principals). */
+  authenticated: boolean;
+}
+
+const real = (service: string) => `apps/${service}/src/main.ts`;
+const variant = (name: string) => (service: string) => `bench/chain/variants/${name}.${service}.ts`;
+
+/** The four scenarios of the benchmark, each over the same chain `POST /api/chain` of service-a. */
+export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
+  'no-auth': {
+    id: 'no-auth',
+    title: 'no auth (ceiling)',
+    authMode: 'jwt',
+    env: {},
+    entry: variant('no-auth'),
+    authenticated: false,
+  },
+  'seed-style': {
+    id: 'seed-style',
+    title: 'seed-style (4 Keycloak calls)',
+    authMode: 'introspection',
+    env: { INTROSPECTION_CACHE_TTL: '0' },
+    entry: (service) => (service === 'service-a' ? variant('seed-style')(service) : real(service)),
+    authenticated: true,
+  },
+  introspection: {
+    id: 'introspection',
+    title: 'introspection, cached',
+    authMode: 'introspection',
+    env: {},
+    entry: real,
+    authenticated: true,
+  },
+  jwt: {
+    id: 'jwt',
+    title: 'jwt, cached',
+    authMode: 'jwt',
+    env: {},
+    entry: real,
+    authenticated: true,
+  },
+};
+
+/** The chain request every scenario sends: seed 000's order, and a value for service-c. */
+export const CHAIN_ORDER = { order_id: 9876, amount: 1500, value: 10 };
+
+interface Hop {
+  service?: unknown;
+  sub?: unknown;
+  azp?: unknown;
+  aud?: unknown;
+}
+
+/**
+ * What is wrong with a chain answer, as sentences (none: it is right). Checked once per scenario before the load,
+ * so that a fast run of refusals can never pass for a result.
+ */
+export function chainAnswerProblems(status: number, body: unknown, authenticated: boolean): string[] {
+  if (status !== 200) return [`status ${status}, body ${JSON.stringify(body)?.slice(0, 300)}`];
+  const answer = (body ?? {}) as { service_c?: { result?: unknown }; hops?: Hop[] };
+  const problems: string[] = [];
+  if (answer.service_c?.result !== CHAIN_ORDER.value * 2)
+    problems.push(`service_c.result is ${String(answer.service_c?.result)}, not ${CHAIN_ORDER.value * 2}`);
+  const hops = Array.isArray(answer.hops) ? answer.hops : [];
+  if (hops.length !== 2 || hops[0].service !== 'service-b' || hops[1].service !== 'service-c') {
+    problems.push(`hops are not service-b then service-c: ${JSON.stringify(answer.hops)?.slice(0, 300)}`);
+    return problems;
+  }
+  const [b, c] = hops;
+  if (!authenticated) {
+    if (b.sub !== 'no-auth' || c.sub !== 'no-auth') problems.push('the no-auth chain reports real callers');
+    return problems;
+  }
+  if (b.azp !== 'service-a') problems.push(`service-b saw azp ${String(b.azp)}, not service-a`);
+  if (c.azp !== 'service-b') problems.push(`service-c saw azp ${String(c.azp)}, not service-b`);
+  if (!Array.isArray(c.aud) || !c.aud.includes('service-c')) problems.push('service-c saw no aud service-c');
+  if (typeof b.sub !== 'string' || b.sub === 'no-auth' || b.sub !== c.sub)
+    problems.push('the subject is not service-a’s service account at both hops');
+  return problems;
+}

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+
+// Typed access to the repository's launchers (plain ES modules in scripts/, shared with `npm run stack` and the
+// e2e setup), loaded through a computed specifier because they have no type declarations.
+
+/** A Keycloak made sure of by scripts/keycloak.mjs. */
+export interface RunningKeycloak {
+  url: string;
+  startedByUs: boolean;
+  stop: () => Promise<void>;
+}
+
+/** The three services started by scripts/stack.mjs. */
+export interface RunningServices {
+  urls: Record<'service-a' | 'service-b' | 'service-c', string>;
+  pids: Record<'service-a' | 'service-b' | 'service-c', number>;
+  stop: () => Promise<void>;
+}
+
+/** The options of scripts/stack.mjs `startServices` the benchmark uses. */
+export interface StartServicesOptions {
+  keycloakUrl: string;
+  ports: Record<string, 'free'>;
+  authModes: Record<string, string>;
+  env: Record<string, string>;
+  entry: (name: string) => string;
+  nodeArgs: string[];
+  onOutput: (name: string, chunk: string) => void;
+  timeoutMs?: number;
+}
+
+interface KeycloakScript {
+  ensureKeycloak(options: { log: (line: string) => void }): Promise<RunningKeycloak>;
+}
+
+interface StackScript {
+  startServices(options: StartServicesOptions): Promise<RunningServices>;
+}
+
+const scripts = join(__dirname, '..', '..', 'scripts');
+
+/** scripts/keycloak.mjs `ensureKeycloak`: reuses the Keycloak on KEYCLOAK_PORT, or starts one. */
+export async function ensureKeycloak(log: (line: string) => void): Promise<RunningKeycloak> {
+  const script = (await import(join(scripts, 'keycloak.mjs'))) as KeycloakScript;
+  return script.ensureKeycloak({ log });
+}
+
+/** scripts/stack.mjs `startServices`. */
+export async function startServices(options: StartServicesOptions): Promise<RunningServices> {
+  const script = (await import(join(scripts, 'stack.mjs'))) as StackScript;
+  return script.startServices(options);
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
+import {
+  ClientCredentialsTokenProvider,
+  KEYCLOAK_AUTH_OPTIONS,
+  keycloakDispatcher,
+  ResolvedKeycloakAuthOptions,
+} from '@app/keycloak-auth';
+// Not public API: the library's own token endpoint client, so the seed-style call goes over the same HTTP client.
+import { KeycloakHttpClient } from '../../../libs/keycloak-auth/src/http/keycloak-http.client';
+import { TokenEndpointClient } from '../../../libs/keycloak-auth/src/tokens/token-endpoint.client';
+import { ServiceOverrides } from './service-overrides';
+
+/**
+ * Seed 000's KeycloakService::getServiceToken(): a new client-credentials token from Keycloak on every call,
+ * nothing cached. The library offers no such switch on purpose (no real service should fetch a token per
+ * request), so the benchmark brings its own.
+ */
+@Injectable()
+export class SeedStyleTokenProvider implements OnApplicationShutdown {
+  private readonly http: KeycloakHttpClient;
+  private readonly endpoint: TokenEndpointClient;
+
+  constructor(@Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions) {
+    this.http = new KeycloakHttpClient(options.httpTimeoutMs, keycloakDispatcher(options.ca));
+    this.endpoint = new TokenEndpointClient(options, this.http);
+  }
+
+  async getToken(): Promise<string> {
+    return (await this.endpoint.request({ grant_type: 'client_credentials' })).accessToken;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.http.close();
+  }
+}
+
+/**
+ * Scenario 2 at service-a: the seed's fresh token per request. service-b and service-c run unchanged in
+ * introspection mode with `INTROSPECTION_CACHE_TTL=0`; since every chain request then carries a token Keycloak
+ * has just issued, service-b's exchange and service-c's introspection never find a cached answer either.
+ */
+export const SEED_STYLE_SERVICE_A: ServiceOverrides = {
+  providers: [{ provide: ClientCredentialsTokenProvider, useClass: SeedStyleTokenProvider } as Provider],
+};

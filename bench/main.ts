@@ -1,0 +1,93 @@
+// `npm run bench`: what the security costs. The chain under four scenarios in one run, the guard alone, and the
+// memory bound of the introspection cache. Results in bench/results/ (JSON and markdown); see README "Benchmark".
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { runChain } from './chain/run-chain';
+import { runGuardBenchmark } from './guard/guard-bench';
+import { runMemoryCheck } from './memory/memory-check';
+import { BenchOptions, parseBenchArgs, UsageError, USAGE } from './options';
+import { chainMarkdown, chainSummary, checkTargets, invalidScenarios } from './report/chain-report';
+import { guardMarkdown } from './report/guard-report';
+import { memoryMarkdown } from './report/memory-report';
+import { updateReadme, writeResults } from './report/results';
+
+const log = (line: string) => console.log(line);
+
+/** Runs the chain part; false when a scenario's answers make its numbers invalid. */
+async function chain(options: BenchOptions): Promise<boolean> {
+  const report = await runChain(
+    {
+      durationSec: options.durationSec,
+      warmupSec: options.warmupSec,
+      warmupRequests: options.warmupRequests,
+      connections: options.connections,
+      rounds: options.rounds,
+      logLevel: options.logLevel,
+      scenarios: options.scenarios,
+      note: options.note,
+      profileDir: options.profile ? join(__dirname, '..', 'artifacts', 'bench-profiles') : undefined,
+    },
+    log,
+  );
+  const markdown = chainMarkdown(report);
+  const data = { ...report, summary: chainSummary(report), targets: checkTargets(report) };
+  const files = await writeResults('chain', data, 'Chain benchmark', markdown);
+  if (options.readme) await updateReadme('chain', markdown);
+  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  const invalid = invalidScenarios(report);
+  if (invalid.length > 0)
+    console.error(`invalid: ${invalid.map((s) => s.title).join(', ')} had failed requests`);
+  return invalid.length === 0;
+}
+
+async function guard(options: BenchOptions): Promise<boolean> {
+  const report = await runGuardBenchmark({ secondsPerCase: options.guardSec, note: options.note }, log);
+  const markdown = guardMarkdown(report);
+  const files = await writeResults('guard', report, 'Guard micro-benchmark', markdown);
+  if (options.readme) await updateReadme('guard', markdown);
+  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  return true;
+}
+
+async function memory(options: BenchOptions): Promise<boolean> {
+  const report = await runMemoryCheck(
+    { tokens: options.memoryTokens, cacheMaxEntries: options.cacheMaxEntries, note: options.note },
+    log,
+  );
+  const markdown = memoryMarkdown(report);
+  const files = await writeResults('memory', report, 'Memory check', markdown);
+  if (options.readme) await updateReadme('memory', markdown);
+  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  if (!report.passed) console.error(`MEMORY CHECK FAILED: ${report.failures.join('; ')}`);
+  return report.passed;
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const parts = { chain, guard, memory };
+  let ok = true;
+  for (const part of options.parts) {
+    log(`\n== ${part} ==`);
+    ok = (await parts[part](options)) && ok;
+  }
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`bench failed: ${error.message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { KeycloakAuthModule, TOKEN_VERIFIER, TokenVerifier } from '@app/keycloak-auth';
+import { LocalIdp } from '../../libs/keycloak-auth/test/local-idp';
+import { thisMachine } from '../report/machine';
+import { MemoryReport, MemorySample } from '../report/memory-report';
+
+/** What the memory check is told. */
+export interface MemoryCheckOptions {
+  tokens: number;
+  cacheMaxEntries: number;
+  note?: string;
+}
+
+/** Validations in flight at once while the cache fills. */
+const CONCURRENCY = 32;
+/** Heap growth allowed after the cache is full: half of what filling it took, and never less than this. */
+const MIN_GROWTH_LIMIT_MIB = 8;
+
+const MiB = 2 ** 20;
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/**
+ * Token number `i`: shaped and sized like a Keycloak access token for service-b (header, claims, a 256-byte
+ * signature) and different from every other. Made on demand, so the check's own memory stays flat; unsigned,
+ * because introspection mode asks Keycloak (here: the stand-in) instead of checking signatures.
+ */
+function tokenNumber(i: number, issuer: string, exp: number): string {
+  const header = base64url({ alg: 'RS256', typ: 'JWT', kid: 'key-1' });
+  const payload = base64url({
+    exp,
+    iat: exp - 3600,
+    jti: `memory-check-${i}`,
+    iss: issuer,
+    aud: 'service-b',
+    sub: `8f0c4a1e-memory-check-${i}`,
+    typ: 'Bearer',
+    azp: 'service-a',
+    scope: 'orders.read profile email',
+    realm_access: { roles: ['orders-user'] },
+    resource_access: { 'service-b': { roles: ['process-orders'] } },
+    preferred_username: 'service-account-service-a',
+  });
+  const signature = Buffer.alloc(256, createHash('sha256').update(String(i)).digest()).toString('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+/**
+ * Empties what the stand-in keeps of every request it received (forms, headers: for tests to inspect), so that
+ * the heap measured is the library's, not the stand-in's. Its counters stay.
+ */
+function forgetRequests(idp: LocalIdp): void {
+  for (const list of [idp.forms.introspect, idp.forms.token, idp.authorizations, idp.contentTypes])
+    list.length = 0;
+}
+
+function sample(idp: LocalIdp, label: string, tokens: number): MemorySample {
+  forgetRequests(idp);
+  if (typeof global.gc !== 'function')
+    throw new Error('the memory check needs node --expose-gc (npm run bench sets it)');
+  global.gc();
+  global.gc();
+  const { heapUsed, rss } = process.memoryUsage();
+  return { label, tokens, heapUsedMiB: heapUsed / MiB, rssMiB: rss / MiB };
+}
+
+/** Validates tokens `from` … `to - 1`, `concurrency` at a time. */
+async function validateRange(
+  idp: LocalIdp,
+  verifier: TokenVerifier,
+  token: (i: number) => string,
+  from: number,
+  to: number,
+  concurrency: number,
+): Promise<void> {
+  let next = from;
+  const worker = async () => {
+    while (next < to) {
+      const i = next++;
+      await verifier.verify(token(i));
+      if (i % 1000 === 0) forgetRequests(idp);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+/**
+ * 100 000 distinct tokens (by default) through introspection mode: the answer cache must stay within
+ * `cacheMaxEntries`. The entries left at the end are counted from the outside — the newest tokens are validated
+ * again, newest first, until one needs an introspection call — and the heap is sampled after the cache is full
+ * and at the end; a cache that kept every token would show in both.
+ */
+export async function runMemoryCheck(
+  options: MemoryCheckOptions,
+  log: (line: string) => void,
+): Promise<MemoryReport> {
+  const { tokens, cacheMaxEntries } = options;
+  if (tokens < cacheMaxEntries * 2)
+    throw new Error(
+      `--memory-tokens (${tokens}) must be at least twice --cache-max-entries (${cacheMaxEntries})`,
+    );
+  const machine = thisMachine();
+  const startedAt = new Date().toISOString();
+  const idp = await LocalIdp.start();
+  idp.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
+  const exp = Math.floor(Date.now() / 1000) + 3600;
+  const token = (i: number) => tokenNumber(i, idp.issuer, exp);
+
+  @Module({
+    imports: [
+      KeycloakAuthModule.forRoot(
+        // A TTL longer than the check, so that only the bound can take an answer out of the cache.
+        idp.moduleOptions({ mode: 'introspection', cacheMaxEntries, introspectionCacheTtlSec: 3600 }),
+      ),
+    ],
+  })
+  class MemoryCheckModule {}
+  const app = await NestFactory.createApplicationContext(MemoryCheckModule, { logger: false });
+  try {
+    const verifier = app.get<TokenVerifier>(TOKEN_VERIFIER);
+    await verifier.verify(token(-1)); // loads the code paths before the first sample
+    const samples = [sample(idp, 'before', 0)];
+    log(`filling the cache: ${cacheMaxEntries} tokens…`);
+    await validateRange(idp, verifier, token, 0, cacheMaxEntries, CONCURRENCY);
+    samples.push(sample(idp, 'cache full', cacheMaxEntries));
+    // The last `cacheMaxEntries` tokens one at a time, so that the cache's order is exactly the tokens' order.
+    const sequentialFrom = tokens - cacheMaxEntries;
+    log(`${tokens - cacheMaxEntries} more tokens…`);
+    await validateRange(idp, verifier, token, cacheMaxEntries, sequentialFrom, CONCURRENCY);
+    await validateRange(idp, verifier, token, sequentialFrom, tokens, 1);
+    samples.push(sample(idp, 'after all tokens', tokens));
+    const introspections = idp.requests.introspect - 1;
+
+    // Count what the cache still answers: newest first, stop at the first token it needs Keycloak for again.
+    let entries = 0;
+    for (let i = tokens - 1; i >= 0 && entries <= cacheMaxEntries; i--) {
+      const calls = idp.requests.introspect;
+      await verifier.verify(token(i));
+      if (idp.requests.introspect !== calls) break;
+      entries++;
+    }
+
+    const [before, full, after] = samples.map((s) => s.heapUsedMiB);
+    const heapGrowthLimitMiB = Math.max(MIN_GROWTH_LIMIT_MIB, (full - before) / 2);
+    const failures: string[] = [];
+    if (entries > cacheMaxEntries)
+      failures.push(
+        `the cache answered more than ${cacheMaxEntries} tokens without Keycloak: the bound is broken`,
+      );
+    if (after - full > heapGrowthLimitMiB)
+      failures.push(
+        `the heap grew ${(after - full).toFixed(1)} MiB after the cache was full (limit ${heapGrowthLimitMiB.toFixed(1)})`,
+      );
+    if (introspections !== tokens)
+      failures.push(`${introspections} introspections for ${tokens} distinct tokens (expected one each)`);
+    if (entries < cacheMaxEntries)
+      failures.push(`only ${entries} of the newest ${cacheMaxEntries} tokens were still cached`);
+    return {
+      startedAt,
+      note: options.note,
+      machine,
+      tokens,
+      cacheMaxEntries,
+      introspections,
+      entries,
+      samples,
+      heapGrowthLimitMiB,
+      passed: failures.length === 0,
+      failures,
+    };
+  } finally {
+    await app.close();
+    await idp.stop();
+  }
+}

@@ -1,0 +1,77 @@
+import { parseBenchArgs, UsageError } from './options';
+
+describe('npm run bench options', () => {
+  it('defaults: every part, 10 s per scenario after 3 s of warm-up, 20 connections, one round', () => {
+    expect(parseBenchArgs([])).toEqual({
+      parts: ['chain', 'guard', 'memory'],
+      durationSec: 10,
+      warmupSec: 3,
+      warmupRequests: 2000,
+      connections: 20,
+      rounds: 1,
+      scenarios: ['no-auth', 'seed-style', 'introspection', 'jwt'],
+      logLevel: 'warn',
+      profile: false,
+      guardSec: 2,
+      memoryTokens: 100_000,
+      cacheMaxEntries: 10_000,
+      note: undefined,
+      readme: false,
+      help: false,
+    });
+  });
+
+  it('runs one part, or some scenarios, in the canonical order', () => {
+    expect(parseBenchArgs(['--only', 'chain']).parts).toEqual(['chain']);
+    expect(parseBenchArgs(['--only=memory,guard']).parts).toEqual(['guard', 'memory']);
+    expect(parseBenchArgs(['--scenarios', 'jwt,no-auth']).scenarios).toEqual(['no-auth', 'jwt']);
+  });
+
+  it('takes durations, connections (or concurrency), rounds, a note and the flags', () => {
+    const options = parseBenchArgs([
+      '--duration',
+      '30',
+      '--warmup',
+      '0',
+      '--concurrency',
+      '50',
+      '--rounds',
+      '3',
+      '--note',
+      'quiet machine',
+      '--profile',
+      '--readme',
+      '--log-level',
+      'info',
+    ]);
+    expect(options).toMatchObject({
+      durationSec: 30,
+      warmupSec: 0,
+      connections: 50,
+      rounds: 3,
+      note: 'quiet machine',
+      profile: true,
+      readme: true,
+      logLevel: 'info',
+    });
+    expect(parseBenchArgs(['--connections', '8', '--concurrency', '8']).connections).toBe(8);
+  });
+
+  it.each([
+    [['--only', 'chains'], '--only takes chain, guard, memory (comma separated), got "chains"'],
+    [['--only', ''], '--only takes chain, guard, memory'],
+    [['--scenarios', 'jwt,oauth'], '--scenarios takes no-auth, seed-style, introspection, jwt'],
+    [['--duration', '0'], '--duration takes a number > 0, got "0"'],
+    [['--duration', 'ten'], '--duration takes a number > 0, got "ten"'],
+    [['--warmup=-1'], '--warmup takes a number >= 0, got "-1"'],
+    [['--connections', '2.5'], '--connections takes a whole number > 0, got "2.5"'],
+    [['--rounds', ''], '--rounds takes a whole number > 0, got ""'],
+    [['--connections', '8', '--concurrency', '9'], '--connections and --concurrency are the same option'],
+    [['--log-level', 'loud'], '--log-level takes debug, info, warn, error, silent, got "loud"'],
+    [['--durations', '5'], "Unknown option '--durations'"],
+    [['chain'], 'Unexpected argument'],
+  ])('refuses %j with a message naming it', (argv, message) => {
+    expect(() => parseBenchArgs(argv)).toThrow(UsageError);
+    expect(() => parseBenchArgs(argv)).toThrow(message);
+  });
+});

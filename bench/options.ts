@@ -1,0 +1,141 @@
+import { parseArgs } from 'node:util';
+import { SCENARIO_IDS, ScenarioId } from './report/chain-report';
+
+/** The parts of `npm run bench`. */
+export const PARTS = ['chain', 'guard', 'memory'] as const;
+/** One of {@link PARTS}. */
+export type Part = (typeof PARTS)[number];
+
+/** Everything `npm run bench -- …` can be told. */
+export interface BenchOptions {
+  parts: Part[];
+  /** Chain: seconds measured per scenario, warm-up seconds before, concurrent connections. */
+  durationSec: number;
+  warmupSec: number;
+  warmupRequests: number;
+  connections: number;
+  /** Chain: each scenario is measured once per round, the scenarios taking turns. */
+  rounds: number;
+  scenarios: ScenarioId[];
+  /** The services' LOG_LEVEL during the chain benchmark. */
+  logLevel: string;
+  /** Chain: run the services with --cpu-prof, profiles under artifacts/bench-profiles/. */
+  profile: boolean;
+  /** Guard micro-benchmark: seconds per case. */
+  guardSec: number;
+  /** Memory check: distinct tokens, and the cache bound they go through. */
+  memoryTokens: number;
+  cacheMaxEntries: number;
+  /** A remark written into the results (e.g. that the machine was busy). */
+  note?: string;
+  /** Also write the tables into README.md's Benchmark section. */
+  readme: boolean;
+  help: boolean;
+}
+
+/** A bad command line: printed as one line, with the usage. */
+export class UsageError extends Error {}
+
+/** The usage text of `npm run bench`. */
+export const USAGE = `npm run bench [-- options]
+  --only chain,guard,memory   parts to run (default: all three)
+  --duration <s>              chain: seconds measured per scenario (default 10)
+  --warmup <s>                chain: warm-up seconds before each measurement (default 3)
+  --warmup-requests <n>       chain: warm up longer until n answers, at most max(5 × --warmup, 15 s) (default 2000)
+  --connections <n>           chain: concurrent connections (default 20; --concurrency is the same)
+  --rounds <n>                chain: measure every scenario n times, taking turns; medians reported (default 1)
+  --scenarios <ids>           chain: ${SCENARIO_IDS.join(',')} (default: all)
+  --log-level <level>         chain: the services' LOG_LEVEL (default warn: no request log lines)
+  --profile                   chain: services run with --cpu-prof; profiles in artifacts/bench-profiles/
+  --guard-seconds <s>         guard micro-benchmark: seconds per case (default 2)
+  --memory-tokens <n>         memory check: distinct tokens (default 100000)
+  --cache-max-entries <n>     memory check: the cache bound (default 10000, the library's default)
+  --note <text>               a remark stored with the results (e.g. "machine busy with other jobs")
+  --readme                    also write the tables into README.md's Benchmark section`;
+
+function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = items.filter((item) => !allowed.includes(item as T));
+  if (items.length === 0 || unknown.length > 0)
+    throw new UsageError(`${flag} takes ${allowed.join(', ')} (comma separated), got "${value}"`);
+  return allowed.filter((item) => items.includes(item));
+}
+
+function positive(flag: string, value: string, { integer = false, zero = false } = {}): number {
+  const n = Number(value);
+  const ok = Number.isFinite(n) && (zero ? n >= 0 : n > 0) && (!integer || Number.isInteger(n));
+  if (value.trim() === '' || !ok)
+    throw new UsageError(
+      `${flag} takes a ${integer ? 'whole ' : ''}number ${zero ? '>= 0' : '> 0'}, got "${value}"`,
+    );
+  return n;
+}
+
+/** Parses `npm run bench`'s arguments; throws {@link UsageError} naming the bad one. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        only: { type: 'string' },
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        'warmup-requests': { type: 'string' },
+        connections: { type: 'string' },
+        concurrency: { type: 'string' },
+        rounds: { type: 'string' },
+        scenarios: { type: 'string' },
+        'log-level': { type: 'string' },
+        profile: { type: 'boolean' },
+        'guard-seconds': { type: 'string' },
+        'memory-tokens': { type: 'string' },
+        'cache-max-entries': { type: 'string' },
+        note: { type: 'string' },
+        readme: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.connections !== undefined && v.concurrency !== undefined && v.connections !== v.concurrency)
+    throw new UsageError('--connections and --concurrency are the same option; give one');
+  const connections = v.connections ?? v.concurrency;
+  const logLevel = v['log-level'] ?? 'warn';
+  const levels = ['debug', 'info', 'warn', 'error', 'silent'];
+  if (!levels.includes(logLevel))
+    throw new UsageError(`--log-level takes ${levels.join(', ')}, got "${logLevel}"`);
+  return {
+    parts: v.only === undefined ? [...PARTS] : list('--only', v.only, PARTS),
+    durationSec: v.duration === undefined ? 10 : positive('--duration', v.duration),
+    warmupSec: v.warmup === undefined ? 3 : positive('--warmup', v.warmup, { zero: true }),
+    warmupRequests:
+      v['warmup-requests'] === undefined
+        ? 2000
+        : positive('--warmup-requests', v['warmup-requests'], { integer: true, zero: true }),
+    connections: connections === undefined ? 20 : positive('--connections', connections, { integer: true }),
+    rounds: v.rounds === undefined ? 1 : positive('--rounds', v.rounds, { integer: true }),
+    scenarios: v.scenarios === undefined ? [...SCENARIO_IDS] : list('--scenarios', v.scenarios, SCENARIO_IDS),
+    logLevel,
+    profile: v.profile ?? false,
+    guardSec: v['guard-seconds'] === undefined ? 2 : positive('--guard-seconds', v['guard-seconds']),
+    memoryTokens:
+      v['memory-tokens'] === undefined
+        ? 100_000
+        : positive('--memory-tokens', v['memory-tokens'], { integer: true }),
+    cacheMaxEntries:
+      v['cache-max-entries'] === undefined
+        ? 10_000
+        : positive('--cache-max-entries', v['cache-max-entries'], { integer: true }),
+    note: v.note,
+    readme: v.readme ?? false,
+    help: v.help ?? false,
+  };
+}

@@ -1,0 +1,298 @@
+import {
+  KEYCLOAK_CALL_KINDS,
+  KeycloakCallCounts,
+  noCalls,
+  totalCalls,
+} from '../keycloak-proxy/counting-proxy';
+import { count, fixed, table, times } from './format';
+import { RunHeader, runLine } from './machine';
+import { median, perRequest, ratio, sum } from './stats';
+
+/** The four scenarios, in the order they run and are reported. */
+export const SCENARIO_IDS = ['no-auth', 'seed-style', 'introspection', 'jwt'] as const;
+/** One of {@link SCENARIO_IDS}. */
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
+
+/** What one measured window of one scenario gave. */
+export interface RoundResult {
+  /** Requests sent in the window, and those answered within it (all statuses). */
+  sent: number;
+  requests: number;
+  /** Length of the window, seconds. */
+  durationSec: number;
+  /** 2xx answers per second. */
+  reqPerSec: number;
+  latencyMs: { p50: number; p99: number; mean: number; max: number };
+  /** Answers other than 2xx, and connection errors (timeouts included): any of them makes the run invalid. */
+  non2xx: number;
+  errors: number;
+  /**
+   * Keycloak calls caused by the requests sent in the window, by kind (the counting proxy): counted from a quiet
+   * start until the services are quiet again after the window, so requests still in flight at its end count too.
+   */
+  keycloakCalls: KeycloakCallCounts;
+  /** The 1-minute load average when the window began. */
+  loadAverage: number;
+  /**
+   * CPU milliseconds used over the same span as {@link keycloakCalls} (Linux /proc; absent elsewhere): the three
+   * services together, Keycloak's JVM, the load generator (this process) and the counting proxy.
+   */
+  cpuMs: CpuUse;
+}
+
+/** Who used CPU: the three services together and each of them, Keycloak, the load generator, the proxy. */
+export const CPU_PARTS = [
+  'services',
+  'service-a',
+  'service-b',
+  'service-c',
+  'keycloak',
+  'loadGenerator',
+  'proxy',
+] as const;
+
+/** CPU milliseconds by who used them; a part is absent when it could not be read. */
+export type CpuUse = Partial<Record<(typeof CPU_PARTS)[number], number>>;
+
+/** What one scenario measured: one result per round. */
+export interface ScenarioResult {
+  id: ScenarioId;
+  title: string;
+  /** Keycloak calls the first chain request made, on fresh services (every cache cold). */
+  firstRequestCalls: number;
+  rounds: RoundResult[];
+}
+
+/** The settings every scenario ran with. */
+export interface ChainSettings {
+  durationSec: number;
+  warmupSec: number;
+  /** The warm-up goes on (up to a limit) until this many requests were answered. */
+  warmupRequests: number;
+  connections: number;
+  /** The services' LOG_LEVEL. */
+  logLevel: string;
+  /** Rounds: every scenario is measured once per round, the scenarios taking turns. */
+  rounds: number;
+}
+
+/** A whole chain run, as written to bench/results/chain.json. */
+export interface ChainReport extends RunHeader {
+  settings: ChainSettings;
+  scenarios: ScenarioResult[];
+}
+
+/** A target of the benchmark issue, evaluated on one run's numbers. */
+export interface TargetCheck {
+  target: string;
+  value: number | undefined;
+  limit: number;
+  /** Undefined when a scenario it needs did not run. */
+  met: boolean | undefined;
+}
+
+const roundsOf = <T>(result: ScenarioResult, pick: (round: RoundResult) => T): T[] => result.rounds.map(pick);
+
+/** A scenario's req/s: the median of its rounds. */
+export function reqPerSec(result: ScenarioResult): number | undefined {
+  return median(roundsOf(result, (r) => r.reqPerSec));
+}
+
+/** A scenario's latency percentile (ms): the median of its rounds'. */
+export function latency(result: ScenarioResult, which: 'p50' | 'p99'): number | undefined {
+  return median(roundsOf(result, (r) => r.latencyMs[which]));
+}
+
+/** All Keycloak calls of a scenario's rounds, by kind. */
+export function keycloakCalls(result: ScenarioResult): KeycloakCallCounts {
+  const calls = noCalls();
+  for (const round of result.rounds)
+    for (const kind of KEYCLOAK_CALL_KINDS) calls[kind] += round.keycloakCalls[kind];
+  return calls;
+}
+
+/** Keycloak calls per request sent, over all rounds of a scenario. */
+export function callsPerRequest(result: ScenarioResult): number | undefined {
+  return perRequest(totalCalls(keycloakCalls(result)), sum(roundsOf(result, (r) => r.sent)));
+}
+
+/** CPU milliseconds per request sent, over all rounds, of one part; undefined when a round lacks it. */
+export function cpuPerRequest(result: ScenarioResult, part: keyof CpuUse): number | undefined {
+  const used = roundsOf(result, (r) => r.cpuMs[part]);
+  if (used.some((ms) => ms === undefined)) return undefined;
+  return perRequest(sum(used as number[]), sum(roundsOf(result, (r) => r.sent)));
+}
+
+/** Failed requests (non-2xx and connection errors) over all rounds. */
+export function failures(result: ScenarioResult): number {
+  return sum(roundsOf(result, (r) => r.non2xx + r.errors));
+}
+
+function byId(report: ChainReport, id: ScenarioId): ScenarioResult | undefined {
+  return report.scenarios.find((s) => s.id === id);
+}
+
+/**
+ * `result`'s req/s as a multiple of `base`'s: the median over rounds of the ratio within each round, so that a
+ * machine getting busier or quieter between rounds moves both sides of a ratio alike.
+ */
+export function ratioBetween(result: ScenarioResult, base: ScenarioResult | undefined): number | undefined {
+  if (!base) return undefined;
+  const ratios = result.rounds
+    .map((round, i) => ratio(round.reqPerSec, base.rounds[i]?.reqPerSec))
+    .filter((r): r is number => r !== undefined);
+  return median(ratios);
+}
+
+/** A scenario's req/s as a multiple of scenario 1's (no auth). */
+export function ratioToNoAuth(report: ChainReport, result: ScenarioResult): number | undefined {
+  return ratioBetween(result, byId(report, 'no-auth'));
+}
+
+/** Per scenario, the numbers of the main table (for readers of the JSON). */
+export function chainSummary(report: ChainReport) {
+  return report.scenarios.map((s) => ({
+    id: s.id,
+    reqPerSec: reqPerSec(s),
+    ratioToNoAuth: ratioToNoAuth(report, s),
+    p50Ms: latency(s, 'p50'),
+    p99Ms: latency(s, 'p99'),
+    keycloakCallsPerRequest: callsPerRequest(s),
+    servicesCpuMsPerRequest: cpuPerRequest(s, 'services'),
+    keycloakCpuMsPerRequest: cpuPerRequest(s, 'keycloak'),
+    failures: failures(s),
+  }));
+}
+
+/** The issue's targets: jwt ≥ 0.90 × no auth, ≤ 0.01 calls/request (jwt), ≤ 0.05 (introspection), jwt ≥ 20 × seed. */
+export function checkTargets(report: ChainReport): TargetCheck[] {
+  const jwt = byId(report, 'jwt');
+  const introspection = byId(report, 'introspection');
+  const seed = byId(report, 'seed-style');
+  const atLeast = (target: string, value: number | undefined, limit: number): TargetCheck => ({
+    target,
+    value,
+    limit,
+    met: value === undefined ? undefined : value >= limit,
+  });
+  const atMost = (target: string, value: number | undefined, limit: number): TargetCheck => ({
+    target,
+    value,
+    limit,
+    met: value === undefined ? undefined : value <= limit,
+  });
+  return [
+    atLeast('jwt req/s ≥ 0.90 × no auth', jwt && ratioToNoAuth(report, jwt), 0.9),
+    atMost('jwt: Keycloak calls per request ≤ 0.01', jwt && callsPerRequest(jwt), 0.01),
+    atMost(
+      'introspection: Keycloak calls per request ≤ 0.05',
+      introspection && callsPerRequest(introspection),
+      0.05,
+    ),
+    atLeast('jwt req/s ≥ 20 × seed-style', jwt && ratioBetween(jwt, seed), 20),
+  ];
+}
+
+/** Scenarios whose numbers cannot be trusted: some answers were not 2xx, or connections failed. */
+export function invalidScenarios(report: ChainReport): ScenarioResult[] {
+  return report.scenarios.filter((s) => failures(s) > 0 || s.rounds.some((r) => r.requests === 0));
+}
+
+const KIND_TITLES: Record<(typeof KEYCLOAK_CALL_KINDS)[number], string> = {
+  client_credentials: 'client credentials',
+  token_exchange: 'exchange',
+  token_other: 'other grants',
+  introspection: 'introspection',
+  jwks: 'JWKS',
+  other: 'other',
+};
+
+function verdict(met: boolean | undefined): string {
+  if (met === undefined) return 'not run';
+  return met ? 'met' : '**missed**';
+}
+
+/** The report as markdown: the main table, the Keycloak calls by kind, the targets. */
+export function chainMarkdown(report: ChainReport): string {
+  const { settings } = report;
+  const main = table(
+    [
+      '#',
+      'scenario',
+      'req/s',
+      'vs no auth',
+      'p50 ms',
+      'p99 ms',
+      'Keycloak calls / request',
+      'CPU ms / request: services',
+      'Keycloak',
+      'failed',
+    ],
+    report.scenarios.map((s) => [
+      String(SCENARIO_IDS.indexOf(s.id) + 1),
+      s.title,
+      count(reqPerSec(s)),
+      times(ratioToNoAuth(report, s)),
+      fixed(latency(s, 'p50'), 1),
+      fixed(latency(s, 'p99'), 1),
+      fixed(callsPerRequest(s), 4),
+      fixed(cpuPerRequest(s, 'services'), 2),
+      fixed(cpuPerRequest(s, 'keycloak'), 2),
+      String(failures(s)),
+    ]),
+  );
+  const calls = table(
+    [
+      'scenario',
+      'requests sent',
+      ...KEYCLOAK_CALL_KINDS.map((k) => KIND_TITLES[k]),
+      'first request (cold)',
+      'load avg',
+    ],
+    report.scenarios.map((s) => [
+      s.title,
+      count(sum(roundsOf(s, (r) => r.sent))),
+      ...KEYCLOAK_CALL_KINDS.map((k) => count(keycloakCalls(s)[k])),
+      count(s.firstRequestCalls),
+      roundsOf(s, (r) => fixed(r.loadAverage, 1)).join(' / '),
+    ]),
+  );
+  const cpu = table(
+    ['scenario', 'service-a', 'service-b', 'service-c', 'Keycloak', 'load generator', 'proxy'],
+    report.scenarios.map((s) => [
+      s.title,
+      ...(['service-a', 'service-b', 'service-c', 'keycloak', 'loadGenerator', 'proxy'] as const).map(
+        (part) => fixed(cpuPerRequest(s, part), 3),
+      ),
+    ]),
+  );
+  const targets = table(
+    ['target', 'this run', 'verdict'],
+    checkTargets(report).map((t) => [t.target, fixed(t.value, t.limit < 1 ? 4 : 2), verdict(t.met)]),
+  );
+  const invalid = invalidScenarios(report);
+  return [
+    runLine(report),
+    '',
+    `Each scenario: ${settings.warmupSec} s warm-up (longer ` +
+      `until ${settings.warmupRequests} requests were answered, at most ${Math.max(settings.warmupSec * 5, 15)} s), then ` +
+      `${settings.durationSec} s measured at ${settings.connections} connections (autocannon, loopback), ` +
+      `${settings.rounds} round(s) with the scenarios taking turns (medians over rounds); services at ` +
+      `LOG_LEVEL=${settings.logLevel}.`,
+    '',
+    main,
+    '',
+    'Keycloak calls caused by the measured requests, by kind (counted by the proxy in front of Keycloak); load average at the start of each round:',
+    '',
+    calls,
+    '',
+    'CPU milliseconds per request sent, by process (Linux /proc; the load generator is this process):',
+    '',
+    cpu,
+    '',
+    targets,
+    ...(invalid.length > 0
+      ? ['', `**Invalid run**: ${invalid.map((s) => s.title).join(', ')} answered non-2xx or failed.`]
+      : []),
+  ].join('\n');
+}
