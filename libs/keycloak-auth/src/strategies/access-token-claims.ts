@@ -49,15 +49,30 @@ export function looksLikeJwt(token: string): boolean {
 }
 
 /**
- * The `iss` claim of a token of JWT shape, read WITHOUT verifying it (any type: the caller compares it with an
- * accepted issuer). A payload that is not a JSON object makes the token malformed.
+ * The claims of a token of JWT shape, read WITHOUT verifying them. A payload that is not a JSON object makes the
+ * token malformed.
  */
-export function claimedIssuer(token: string): unknown {
+function unverifiedClaims(token: string): Record<string, unknown> {
   try {
-    return decodeJwt(token).iss;
+    return decodeJwt(token);
   } catch {
     throw new InvalidTokenError('token_malformed', 'token malformed');
   }
+}
+
+/** The `iss` claim of a token of JWT shape, unverified (any type: the caller compares it with an accepted issuer). */
+export function claimedIssuer(token: string): unknown {
+  return unverifiedClaims(token).iss;
+}
+
+/**
+ * The unverified claims of a token that names `issuer` as its `iss`; another issuer's token is refused here,
+ * before any call to Keycloak (a JWKS fetch for its unknown kid, an introspection).
+ */
+export function claimsNamingIssuer(token: string, issuer: string): Record<string, unknown> {
+  const claims = unverifiedClaims(token);
+  if (claims.iss !== issuer) throw new InvalidTokenError('token_issuer_invalid', 'token issuer not accepted');
+  return claims;
 }
 
 /**
