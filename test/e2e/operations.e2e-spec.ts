@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { post } from './support/http';
 import { KEYCLOAK_URL, stacks } from './support/keycloak';
-import { RunningService, startService } from './support/service-process';
+import { freePort, RunningService, startService } from './support/service-process';
 
 const ORDER = { order_id: 7, amount: 1 };
 
@@ -81,12 +80,7 @@ describe('readiness when the next hop is down', () => {
   let serviceB: RunningService;
 
   beforeAll(async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === 'object' && address ? address.port : 1));
-      });
-    });
+    const closed = await freePort(); // nothing listens there
     serviceB = await startService('service-b', {
       KEYCLOAK_URL,
       CLIENT_ID: 'service-b',

@@ -1,8 +1,8 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { execFile } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { adminClient, claimsOf, KEYCLOAK_URL, SECRETS, USERS } from './support/keycloak';
+import { freePort } from './support/service-process';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -38,16 +38,6 @@ async function token(realm: string, clientId: string, secret: string, form: Reco
     error: body.error,
     claims: body.access_token ? claimsOf(body.access_token) : {},
   };
-}
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const lines = (text: string) => text.trim().split('\n');
