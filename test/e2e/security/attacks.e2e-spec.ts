@@ -117,13 +117,13 @@ describe.each(MODES)('attacks on the chain (%s mode)', (mode) => {
   it(`${KID_FLOOD} tokens with random kids at once: all 401, Keycloak's JWKS fetched at most ${JWKS_FETCH_BOUND} times`, async () => {
     const { keycloak, serviceC: counted } = rig();
     const before = {
-      jwks: keycloak.count('/certs'),
-      introspect: keycloak.count('/introspect'),
+      jwks: keycloak.counts().jwks,
+      introspect: keycloak.counts().introspection,
       c: counted.calls(),
     };
     const answers = await Promise.all(tokens().randomKids.map(atServiceB));
-    const jwks = keycloak.count('/certs') - before.jwks;
-    const introspections = keycloak.count('/introspect') - before.introspect;
+    const jwks = keycloak.counts().jwks - before.jwks;
+    const introspections = keycloak.counts().introspection - before.introspect;
     const calls = counted.calls() - before.c;
     const statuses = [...new Set(answers.map((a) => a.status))].join(',');
     const challenges = [...new Set(answers.map((a) => challengeSummary(a.wwwAuthenticate)))].join(',');
@@ -147,12 +147,12 @@ describe.each(MODES)('attacks on the chain (%s mode)', (mode) => {
 
   it(`${KID_FLOOD} distinct tokens that fail on their own claims (alg none, expired): all 401, 0 introspections`, async () => {
     const { keycloak, serviceC: counted } = rig();
-    const before = { introspect: keycloak.count('/introspect'), c: counted.calls() };
+    const before = { introspect: keycloak.counts().introspection, c: counted.calls() };
     const junk = Array.from({ length: KID_FLOOD }, (_, i) =>
       withClaim(i % 2 ? tokens().algNone : tokens().expired, 'jti', `flood-${i}`),
     );
     const answers = await Promise.all(junk.map(atServiceB));
-    const introspections = keycloak.count('/introspect') - before.introspect;
+    const introspections = keycloak.counts().introspection - before.introspect;
     const calls = counted.calls() - before.c;
     const statuses = [...new Set(answers.map((a) => a.status))].join(',');
     report.add({

@@ -1,4 +1,5 @@
-import { createServer, IncomingMessage, request, Server } from 'node:http';
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { CountingProxy, startCountingProxy } from '../../../../bench/keycloak-proxy/counting-proxy';
 import { KEYCLOAK_URL, REALM, SECRETS } from '../../support/keycloak';
 import { RunningService, startService } from '../../support/service-process';
 
@@ -17,20 +18,13 @@ export interface CountingServiceC {
   stop: () => Promise<void>;
 }
 
-/** A pass-through proxy in front of Keycloak that counts the requests per path (JWKS fetches, introspections). */
-export interface CountingKeycloakProxy {
-  url: string;
-  /** Requests so far whose path ends with `suffix`, e.g. `/certs` or `/token/introspect`. */
-  count: (suffix: string) => number;
-  stop: () => Promise<void>;
-}
-
 /** A service-b of its own for the attacks: Keycloak reached through the counting proxy, service-c counted. */
 export interface ServiceBRig {
   mode: Mode;
   processUrl: string;
   serviceC: CountingServiceC;
-  keycloak: CountingKeycloakProxy;
+  /** Keycloak as service-b reaches it: calls counted by kind (the benchmark's counting proxy). */
+  keycloak: CountingProxy;
   serviceB: RunningService;
   stop: () => Promise<void>;
 }
@@ -84,46 +78,10 @@ export async function startCountingServiceC(): Promise<CountingServiceC> {
   return { url, calls: () => calls, lastAuthorization: () => lastAuthorization, stop: () => close(server) };
 }
 
-/**
- * Forwards every request to `target` with the Host header rewritten to the target's: Keycloak derives the issuer
- * it checks subject and introspected tokens against from that header, so the tokens' `iss` stays valid.
- */
-export async function startCountingKeycloakProxy(target: string): Promise<CountingKeycloakProxy> {
-  const upstream = new URL(target);
-  const paths: string[] = [];
-  const server = createServer((req, res) => {
-    paths.push(new URL(req.url ?? '/', 'http://proxy').pathname);
-    const forward = request(
-      {
-        hostname: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: upstream.host },
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    forward.on('error', () => {
-      res.writeHead(502);
-      res.end();
-    });
-    req.pipe(forward);
-  });
-  const url = await listen(server);
-  return {
-    url,
-    count: (suffix) => paths.filter((p) => p.endsWith(suffix)).length,
-    stop: () => close(server),
-  };
-}
-
 /** Starts the counting service-c, the Keycloak proxy and a service-b process in `mode` between them. */
 export async function startServiceBRig(mode: Mode): Promise<ServiceBRig> {
   const serviceC = await startCountingServiceC();
-  const keycloak = await startCountingKeycloakProxy(KEYCLOAK_URL);
+  const keycloak = await startCountingProxy(KEYCLOAK_URL);
   try {
     const serviceB = await startService('service-b', {
       KEYCLOAK_URL: keycloak.url,
