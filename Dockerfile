@@ -3,7 +3,7 @@
 # dependencies and that output only, and runs plain `node` as the image's unprivileged `node` user.
 # Never built on the project's machines (they have no Docker engine); the same build and run steps are run outside
 # a container by test/postgres (README, "Docker").
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app

@@ -23,10 +23,12 @@ describe('Dockerfile', () => {
   const runtime = all.at(-1)!;
   const stage = (name: string) => all.find((s) => s.from.endsWith(` AS ${name}`));
 
-  it("builds on the Node major version the project's engines name, in every stage", () => {
-    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
-    const major = engines.match(/(\d+)/)?.[1];
-    expect(dockerfile).toMatch(new RegExp(`^ARG NODE_IMAGE=node:${major}\\.[\\d.]*-bookworm-slim$`, 'm'));
+  it('builds on the Node version the services run on everywhere else (.node-version), in every stage', () => {
+    const version = read('.node-version').trim();
+    expect(version).toMatch(/^24\.\d+\.\d+$/);
+    expect(dockerfile).toMatch(
+      new RegExp(`^ARG NODE_IMAGE=node:${version.replace(/\./g, '\\.')}-bookworm-slim$`, 'm'),
+    );
     expect(all.map((s) => s.from.split(' ')[1])).toEqual(['${NODE_IMAGE}', '${NODE_IMAGE}', '${NODE_IMAGE}']);
   });
 

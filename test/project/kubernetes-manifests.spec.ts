@@ -193,7 +193,7 @@ describe('deploy/ (Kubernetes manifests), checked against the Kubernetes schema 
       if (!callee) continue;
       const policy = byName(policies, callee);
       const port = [{ port: Number(environmentOf(callee).PORT) }];
-      expect(matches(policy.spec?.podSelector.matchLabels, podLabels(callee))).toBe(true);
+      expect(matches(policy.spec?.podSelector?.matchLabels, podLabels(callee))).toBe(true);
       expect(policy.spec?.policyTypes).toEqual(['Ingress']);
       expect(policy.spec?.ingress).toHaveLength(2);
       const [fromCaller, fromScraper] = policy.spec!.ingress!;
