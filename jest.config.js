@@ -17,10 +17,11 @@ const shared = {
     '^@app/service-runtime$': '<rootDir>/libs/service-runtime/src',
   },
   testEnvironment: 'node',
-  // The Keycloak admin client, openid-client and their dependencies ship only as ES modules, and @fastify/cookie
-  // loads its ESM-only cookie parser with import(): compile them like our own code (jest's CommonJS runtime).
+  // The Keycloak admin client, openid-client and their dependencies ship only as ES modules (the 26.7 admin
+  // client also loads Microsoft's Kiota packages for its generated API clients), and @fastify/cookie loads its ESM-only
+  // cookie parser with import(): compile them like our own code (jest's CommonJS runtime).
   transformIgnorePatterns: [
-    '/node_modules/(?!(@keycloak/keycloak-admin-client|camelize-ts|url-template|openid-client|oauth4webapi|jose|@fastify/cookie|cookie)/)',
+    '/node_modules/(?!(@keycloak/keycloak-admin-client|@microsoft/kiota-[a-z-]+|camelize-ts|url-template|openid-client|oauth4webapi|jose|@fastify/cookie|cookie)/)',
   ],
 };
 

@@ -112,7 +112,7 @@ describe('IntrospectionTokenVerifier', () => {
     expect(idp.requests.introspect).toBe(0);
   });
 
-  it('refuses a token Keycloak cannot parse (400 invalid_request, e.g. alg none) as inactive, not as an outage', async () => {
+  it('refuses a token Keycloak cannot parse (400 invalid_request, e.g. no alg) as inactive, not as an outage', async () => {
     idp.introspectAnswer = {
       status: 400,
       body: { error: 'invalid_request', error_description: 'Failed to introspect token.' },

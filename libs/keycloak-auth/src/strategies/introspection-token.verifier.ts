@@ -92,7 +92,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     const ttlEnd = this.clock.now() + this.options.introspectionCacheTtlSec * 1000;
     if (response.status === 400 && body?.error === 'invalid_request') {
       // Keycloak answers 400 invalid_request ("Failed to introspect token.") to a token it cannot even parse
-      // (alg none, no alg): a verdict on the caller's token, not an outage. Remembered like `active: false`.
+      // (a header without `alg`): a verdict on the caller's token, not an outage. Remembered like `active: false`.
       return { value: { active: false }, expiresAt: ttlEnd };
     }
     if (response.status !== 200 || typeof body?.active !== 'boolean') {
