@@ -64,6 +64,32 @@ describe('DownstreamClient', () => {
     });
   });
 
+  it("passes the next hop's 503 idp_unavailable on as 503 idp_unavailable (the realm is down for us too)", async () => {
+    handler = (_req, res) =>
+      res.writeHead(503, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          statusCode: 503,
+          error: 'idp_unavailable',
+          code: 'idp_unavailable',
+          message: 'Keycloak unreachable',
+        }),
+      );
+    const { status, body } = await failure(client.postJson('/api/compute', {}, 'tok'));
+    expect(status).toBe(503);
+    expect(body).toMatchObject({
+      code: 'idp_unavailable',
+      message: 'service-c answered 503: Keycloak unreachable',
+    });
+    expect(body.upstream).toMatchObject({ service: 'service-c', status: 503 });
+  });
+
+  it('keeps any other 503 of the next hop a 502', async () => {
+    handler = (_req, res) => res.writeHead(503).end(JSON.stringify({ message: 'draining' }));
+    const { status, body } = await failure(client.postJson('/api/compute', {}, 'tok'));
+    expect(status).toBe(502);
+    expect(body.error).toBe('bad_gateway');
+  });
+
   it('reports an answer that is not JSON as 502', async () => {
     handler = (_req, res) => res.writeHead(200).end('<html>');
     const { status, body } = await failure(client.postJson('/api/compute', {}, 'tok'));

@@ -1,4 +1,10 @@
-import { BadGatewayException, GatewayTimeoutException, HttpException, Provider } from '@nestjs/common';
+import {
+  BadGatewayException,
+  GatewayTimeoutException,
+  HttpException,
+  Provider,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Agent, request } from 'undici';
 import { randomUUID } from 'node:crypto';
@@ -18,7 +24,7 @@ export interface DownstreamTarget {
 /**
  * POSTs JSON to the next hop (undici, keep-alive). Whatever goes wrong there becomes a clear 502 (refused,
  * reset, error answer) or 504 (timeout) for our caller, with the downstream status and message in the body and
- * never the token.
+ * never the token; the next hop's 503 `idp_unavailable` stays a 503 `idp_unavailable`.
  */
 export class DownstreamClient {
   private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
@@ -63,11 +69,9 @@ export class DownstreamClient {
 }
 
 function gateway(name: string, status: number, payload: unknown): HttpException {
-  const upstream = (payload ?? {}) as { error?: unknown; message?: unknown };
+  const upstream = (payload ?? {}) as { error?: unknown; message?: unknown; code?: unknown };
   const detail = typeof upstream.message === 'string' ? `: ${upstream.message}` : '';
-  return new BadGatewayException({
-    statusCode: 502,
-    error: 'bad_gateway',
+  const body = {
     message: `${name} answered ${status}${detail}`,
     upstream: {
       service: name,
@@ -75,7 +79,18 @@ function gateway(name: string, status: number, payload: unknown): HttpException 
       error: upstream.error ?? null,
       message: typeof upstream.message === 'string' ? upstream.message : null,
     },
-  });
+  };
+  // The next hop could not reach the identity provider: the realm is the one this service uses too, so the caller
+  // gets what it would get from us in that outage (503, retry later), not a 502 that reads as a broken next hop.
+  if (status === 503 && upstream.code === 'idp_unavailable') {
+    return new ServiceUnavailableException({
+      statusCode: 503,
+      error: 'idp_unavailable',
+      code: 'idp_unavailable',
+      ...body,
+    });
+  }
+  return new BadGatewayException({ statusCode: 502, error: 'bad_gateway', ...body });
 }
 
 function failure(name: string, error: unknown, timeoutMs: number): HttpException {
