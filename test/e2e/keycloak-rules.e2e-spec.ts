@@ -5,7 +5,7 @@ import {
   systemClock,
 } from '@app/keycloak-auth';
 import { UnsecuredJWT } from 'jose';
-import { KeycloakHttpClient } from '../../libs/keycloak-auth/src/http/keycloak-http.client';
+import { KeycloakOAuthClient } from '../../libs/keycloak-auth/src/oauth/keycloak-oauth.client';
 import {
   claimsOf,
   exchangeAsServiceB,
@@ -141,12 +141,9 @@ describe('Keycloak rules the chain relies on', () => {
         mode: 'introspection',
       });
       // The verifier refuses alg none itself before any call; widened here so that Keycloak's answer decides.
-      const http = new KeycloakHttpClient(5000);
-      const verifier = new IntrospectionTokenVerifier(
-        { ...resolved, algorithms: ['none'] },
-        systemClock,
-        http,
-      );
+      const widened = { ...resolved, algorithms: ['none'] };
+      const oauth = new KeycloakOAuthClient(widened);
+      const verifier = new IntrospectionTokenVerifier(widened, systemClock, oauth);
       try {
         const error = await verifier.verify(new UnsecuredJWT(claimsOf(serviceA)).encode()).then(
           () => undefined,
@@ -156,7 +153,7 @@ describe('Keycloak rules the chain relies on', () => {
         expect(error).toMatchObject({ code: 'token_inactive' });
         expect((error as InvalidTokenError).getStatus()).toBe(401);
       } finally {
-        await http.close();
+        await oauth.close();
       }
     });
   });

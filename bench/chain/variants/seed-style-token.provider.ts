@@ -2,12 +2,10 @@ import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/com
 import {
   ClientCredentialsTokenProvider,
   KEYCLOAK_AUTH_OPTIONS,
-  keycloakDispatcher,
   ResolvedKeycloakAuthOptions,
 } from '@app/keycloak-auth';
-// Not public API: the library's own token endpoint client, so the seed-style call goes over the same HTTP client.
-import { KeycloakHttpClient } from '../../../libs/keycloak-auth/src/http/keycloak-http.client';
-import { TokenEndpointClient } from '../../../libs/keycloak-auth/src/tokens/token-endpoint.client';
+// Not public API: the library's own OAuth client, so the seed-style call goes over the same HTTP client.
+import { KeycloakOAuthClient } from '../../../libs/keycloak-auth/src/oauth/keycloak-oauth.client';
 import { ServiceOverrides } from './service-overrides';
 
 /**
@@ -17,20 +15,18 @@ import { ServiceOverrides } from './service-overrides';
  */
 @Injectable()
 export class SeedStyleTokenProvider implements OnApplicationShutdown {
-  private readonly http: KeycloakHttpClient;
-  private readonly endpoint: TokenEndpointClient;
+  private readonly oauth: KeycloakOAuthClient;
 
   constructor(@Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions) {
-    this.http = new KeycloakHttpClient(options.httpTimeoutMs, keycloakDispatcher(options.ca));
-    this.endpoint = new TokenEndpointClient(options, this.http);
+    this.oauth = new KeycloakOAuthClient(options);
   }
 
   async getToken(): Promise<string> {
-    return (await this.endpoint.request({ grant_type: 'client_credentials' })).accessToken;
+    return (await this.oauth.clientCredentials()).accessToken;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.http.close();
+    await this.oauth.close();
   }
 }
 

@@ -85,10 +85,13 @@ export class InsufficientScopeError extends KeycloakAuthError {
   }
 }
 
-/** 503: Keycloak could not be reached or failed; the request is refused rather than let through (fail closed). */
+/**
+ * 503: Keycloak could not be reached, failed, or (code `idp_rejected_client`) refused this service's own client
+ * at introspection; the request is refused rather than let through (fail closed).
+ */
 export class IdentityProviderUnavailableError extends KeycloakAuthError {
-  constructor(description: string) {
-    super('idp_unavailable', HttpStatus.SERVICE_UNAVAILABLE, 'idp_unavailable', description);
+  constructor(description: string, code: 'idp_unavailable' | 'idp_rejected_client' = 'idp_unavailable') {
+    super(code, HttpStatus.SERVICE_UNAVAILABLE, 'idp_unavailable', description);
   }
 }
 

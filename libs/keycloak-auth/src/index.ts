@@ -45,6 +45,9 @@ export {
 export { KEYCLOAK_AUTH_ERROR_CODES } from './errors';
 export type { KeycloakAuthErrorCode } from './errors';
 export { keycloakDispatcher, pemCertificates } from './http/keycloak-tls';
+export { keycloakFetch, KeycloakUnreachableError } from './http/keycloak-fetch';
+export type { KeycloakFetch, KeycloakFetchSettings } from './http/keycloak-fetch';
+export type { ClientAuthMethod } from './oauth/client-auth';
 export {
   CACHE_NAMES,
   IDP_CALL_OUTCOMES,

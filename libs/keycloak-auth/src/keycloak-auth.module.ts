@@ -4,8 +4,6 @@ import { Clock, systemClock } from './clock';
 import { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor';
 import { TokenExchangeService } from './exchange/token-exchange.service';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
-import { KeycloakHttpClient } from './http/keycloak-http.client';
-import { keycloakDispatcher } from './http/keycloak-tls';
 import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import {
@@ -17,8 +15,9 @@ import {
 import { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
 import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
 import { MultiRealmTokenVerifier } from './strategies/multi-realm-token.verifier';
+import { KeycloakOAuthClient } from './oauth/keycloak-oauth.client';
+import { realmJwks } from './strategies/realm-jwks';
 import { ClientCredentialsTokenProvider } from './tokens/client-credentials-token.provider';
-import { TokenEndpointClient } from './tokens/token-endpoint.client';
 
 const providers: Provider[] = [
   {
@@ -28,30 +27,24 @@ const providers: Provider[] = [
   },
   { provide: KEYCLOAK_CLOCK, useValue: systemClock },
   {
-    provide: KeycloakHttpClient,
+    provide: KeycloakOAuthClient,
     inject: [KEYCLOAK_AUTH_OPTIONS],
-    useFactory: (options: ResolvedKeycloakAuthOptions) =>
-      new KeycloakHttpClient(options.httpTimeoutMs, keycloakDispatcher(options.ca)),
-  },
-  {
-    provide: TokenEndpointClient,
-    inject: [KEYCLOAK_AUTH_OPTIONS, KeycloakHttpClient],
-    useFactory: (options: ResolvedKeycloakAuthOptions, http: KeycloakHttpClient) =>
-      new TokenEndpointClient(options, http),
+    useFactory: (options: ResolvedKeycloakAuthOptions) => new KeycloakOAuthClient(options),
   },
   {
     provide: TOKEN_VERIFIER,
-    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakHttpClient],
-    // One verifier per accepted realm, each with its own JWKS or introspection endpoint and client.
-    useFactory: (options: ResolvedKeycloakAuthOptions, clock: Clock, http: KeycloakHttpClient) =>
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakOAuthClient],
+    // One verifier per accepted realm, each with its own JWKS or introspection endpoint and client; every call to
+    // Keycloak, the JWKS fetches included, goes over the OAuth client's one pool.
+    useFactory: (options: ResolvedKeycloakAuthOptions, clock: Clock, oauth: KeycloakOAuthClient) =>
       new MultiRealmTokenVerifier(
         new Map(
           options.realms.map((realm) => {
             const own = optionsForRealm(options, realm);
             const verifier =
               options.mode === 'jwt'
-                ? new JwtTokenVerifier(own, clock)
-                : new IntrospectionTokenVerifier(own, clock, http);
+                ? new JwtTokenVerifier(own, clock, realmJwks(own, oauth.dispatcher))
+                : new IntrospectionTokenVerifier(own, clock, oauth);
             return [realm.issuer, verifier];
           }),
         ),
@@ -87,11 +80,12 @@ const providers: Provider[] = [
   ],
 })
 export class KeycloakAuthModule extends ConfigurableModuleClass implements OnApplicationShutdown {
-  constructor(@Inject(KeycloakHttpClient) private readonly http: KeycloakHttpClient) {
+  constructor(@Inject(KeycloakOAuthClient) private readonly oauth: KeycloakOAuthClient) {
     super();
   }
 
+  /** Closes the pool of connections to Keycloak. */
   async onApplicationShutdown(): Promise<void> {
-    await this.http.close();
+    await this.oauth.close();
   }
 }

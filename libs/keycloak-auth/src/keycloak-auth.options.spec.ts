@@ -6,6 +6,7 @@ const valid: KeycloakAuthOptions = {
   realm: 's2s',
   clientId: 'service-b',
   clientSecret: 'secret',
+  clientAuthMethod: 'client_secret_basic',
   mode: 'introspection',
   audience: 'service-b',
 };
@@ -60,6 +61,7 @@ describe('resolveKeycloakAuthOptions', () => {
       issuer: 'http://keycloak:8080/realms/s2s',
       clientId: 'service-b',
       clientSecret: 'secret',
+      clientAuthMethod: 'client_secret_basic',
       mode: 'introspection',
       audience: ['service-b'],
       algorithms: ['RS256', 'ES256'],
@@ -80,6 +82,7 @@ describe('resolveKeycloakAuthOptions', () => {
           issuer: 'http://keycloak:8080/realms/s2s',
           clientId: 'service-b',
           clientSecret: 'secret',
+          clientAuthMethod: 'client_secret_basic',
           endpoints: expect.any(Object),
         },
       ],
@@ -152,6 +155,7 @@ describe('resolveKeycloakAuthOptions', () => {
           issuer: 'http://keycloak:8080/realms/s2s',
           clientId: 'service-b',
           clientSecret: 'secret',
+          clientAuthMethod: 'client_secret_basic',
           endpoints: resolved.endpoints,
         },
         {
@@ -160,6 +164,7 @@ describe('resolveKeycloakAuthOptions', () => {
           issuer: 'http://keycloak:8080/realms/partners',
           clientId: 'service-b',
           clientSecret: 'secret',
+          clientAuthMethod: 'client_secret_basic',
           endpoints: {
             token: 'http://keycloak:8080/realms/partners/protocol/openid-connect/token',
             introspection: 'http://keycloak:8080/realms/partners/protocol/openid-connect/token/introspect',
@@ -172,6 +177,7 @@ describe('resolveKeycloakAuthOptions', () => {
           issuer: 'https://login.example.com/realms/b2b',
           clientId: 'orders-api',
           clientSecret: 'b2b-secret',
+          clientAuthMethod: 'client_secret_basic',
           endpoints: {
             token: 'https://sso.example.com/realms/b2b/protocol/openid-connect/token',
             introspection: 'https://sso.example.com/realms/b2b/protocol/openid-connect/token/introspect',

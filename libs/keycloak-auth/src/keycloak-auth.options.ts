@@ -1,4 +1,5 @@
 import { pemCertificates } from './http/keycloak-tls';
+import { CLIENT_AUTH_METHODS, ClientAuthMethod } from './oauth/client-auth';
 import {
   isKeycloakAuthObserver,
   KeycloakAuthObserver,
@@ -34,6 +35,11 @@ export interface KeycloakAuthOptions {
   clientId: string;
   /** This service's client secret; required for introspection, client credentials and token exchange. */
   clientSecret?: string;
+  /**
+   * How this service authenticates to Keycloak's token and introspection endpoints, in every realm. Default
+   * `client_secret_basic`: `clientSecret` in HTTP Basic (RFC 6749 §2.3.1).
+   */
+  clientAuthMethod?: ClientAuthMethod;
   /** `jwt` verifies locally against the realm's JWKS; `introspection` asks Keycloak (RFC 7662). */
   mode: AuthMode;
   /** Accepted `aud` values: a token must name at least one. Required: a token meant for another service is refused. */
@@ -94,6 +100,7 @@ export interface ResolvedRealm {
   readonly issuer: string;
   readonly clientId: string;
   readonly clientSecret?: string;
+  readonly clientAuthMethod: ClientAuthMethod;
   readonly endpoints: {
     readonly token: string;
     readonly introspection: string;
@@ -146,6 +153,11 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     'clientSecret',
     options.mode !== 'introspection' || nonEmpty(options.clientSecret),
     'is required in introspection mode',
+  );
+  need(
+    'clientAuthMethod',
+    options.clientAuthMethod === undefined || CLIENT_AUTH_METHODS.includes(options.clientAuthMethod),
+    `must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
   );
   const algorithms = options.algorithms ?? ['RS256', 'ES256'];
   need(
@@ -260,6 +272,7 @@ function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions
     issuer: (realm.issuer ?? realmUrl).replace(/\/+$/, ''),
     clientId: realm.clientId ?? defaults.clientId,
     clientSecret: (realm.clientSecret ?? defaults.clientSecret) || undefined,
+    clientAuthMethod: defaults.clientAuthMethod ?? 'client_secret_basic',
     endpoints: {
       token: `${realmUrl}/protocol/openid-connect/token`,
       introspection: `${realmUrl}/protocol/openid-connect/token/introspect`,

@@ -8,7 +8,7 @@ import {
   exportJWK,
   generateKeyPair,
   JWK,
-  KeyLike,
+  CryptoKey,
   SignJWT,
 } from 'jose';
 import { Clock } from '../src/clock';
@@ -24,17 +24,20 @@ export type Endpoint = 'jwks' | 'token' | 'introspect';
 /** What an endpoint does with a request: answer it, reset the connection, or never answer. */
 export type Behaviour = 'answer' | 'reset' | 'hang';
 
-/** A canned answer of one endpoint: status and JSON body (a string is sent as is), or a function of the form. */
-export type Answer =
-  | { status: number; body: unknown }
-  | ((
-      form: URLSearchParams,
-    ) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>);
+/** One answer: status, JSON body (a string is sent as is, as HTML) and extra headers. */
+export interface AnswerValue {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A canned answer of one endpoint, or a function of the form. */
+export type Answer = AnswerValue | ((form: URLSearchParams) => AnswerValue | Promise<AnswerValue>);
 
 /** A realm signing key: the private half signs, the public JWK is what the JWKS publishes. */
 export interface SigningKey {
   kid: string;
-  privateKey: KeyLike;
+  privateKey: CryptoKey;
   jwk: JWK;
 }
 
@@ -75,9 +78,14 @@ export class LocalIdp {
   readonly authorizations: string[] = [];
   /** `Content-Type` headers received by the token and introspection endpoints, in order. */
   readonly contentTypes: string[] = [];
+  /** TCP connections accepted (a keep-alive client reuses one). */
+  connections = 0;
   /** What each endpoint does with its next requests. */
   readonly behaviour: Record<Endpoint, Behaviour> = { jwks: 'answer', token: 'answer', introspect: 'answer' };
-  tokenAnswer: Answer = { status: 200, body: { access_token: 'issued-token', expires_in: 300 } };
+  tokenAnswer: Answer = {
+    status: 200,
+    body: { access_token: 'issued-token', token_type: 'Bearer', expires_in: 300 },
+  };
   introspectAnswer: Answer = { status: 200, body: { active: false } };
   /** Overrides the JWKS answer (e.g. a 503); by default the published keys. A string body is sent as is. */
   jwksAnswer?: Answer;
@@ -194,7 +202,7 @@ export class LocalIdp {
   }
 
   /** Keycloak's RFC 7662 answer for an active token: its claims plus `active` and `client_id`. */
-  static activeAnswer(token: string): { status: number; body: Record<string, unknown> } {
+  static activeAnswer(token: string): AnswerValue & { body: Record<string, unknown> } {
     const claims = decodeJwt(token);
     return { status: 200, body: { ...claims, active: true, client_id: claims.azp } };
   }
@@ -225,6 +233,7 @@ export class LocalIdp {
   private async listen(port = 0): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = this.tls ? createHttpsServer(this.tls, handler) : createServer(handler);
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
     const scheme = this.tls ? 'https' : 'http';
     this.url = `${scheme}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -260,9 +269,10 @@ export class LocalIdp {
         : endpoint === 'token'
           ? this.tokenAnswer
           : this.introspectAnswer;
-    const { status, body } = typeof answer === 'function' ? await answer(form) : answer;
-    if (typeof body === 'string') res.writeHead(status, { 'content-type': 'text/html' }).end(body);
-    else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const { status, body, headers = {} } = typeof answer === 'function' ? await answer(form) : answer;
+    if (typeof body === 'string')
+      res.writeHead(status, { 'content-type': 'text/html', ...headers }).end(body);
+    else res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
   }
 }
 

@@ -45,6 +45,10 @@ describe('OidcClient with Keycloak behind a private CA', () => {
       .passwordLogin('alice', 'pw')
       .catch((e: unknown) => e);
     expect(failure).toMatchObject({ status: 503, response: { error: 'idp_unavailable' } });
+    // Told as the library tells it: the origin and the TLS error, nothing of the request.
+    expect((failure as { response: { message: string } }).response.message).toMatch(
+      /^Keycloak unreachable at https:\/\/127\.0\.0\.1:\d+: (UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN)$/,
+    );
     expect(idp.requests.token).toBe(before);
   });
 });

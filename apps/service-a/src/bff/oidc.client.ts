@@ -6,8 +6,13 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import * as oidc from 'openid-client';
-import { fetch as undiciFetch } from 'undici';
-import { KEYCLOAK_AUTH_OPTIONS, keycloakDispatcher, ResolvedKeycloakAuthOptions } from '@app/keycloak-auth';
+import {
+  KEYCLOAK_AUTH_OPTIONS,
+  keycloakDispatcher,
+  keycloakFetch,
+  KeycloakUnreachableError,
+  ResolvedKeycloakAuthOptions,
+} from '@app/keycloak-auth';
 import { PendingLogin, SessionUser, UserTokens } from './session.store';
 
 /** Scopes service-a asks for at login: OpenID plus the profile the page shows (its default scopes add the rest). */
@@ -51,15 +56,12 @@ export class OidcClient {
       undefined,
       oidc.ClientSecretBasic(options.clientSecret ?? ''),
     );
-    this.config.timeout = Math.ceil(options.httpTimeoutMs / 1000);
-    // Keycloak behind a private CA (the library's `ca` option, KEYCLOAK_CA_FILE): trust it here too.
-    if (options.ca) {
-      const dispatcher = keycloakDispatcher(options.ca);
-      this.config[oidc.customFetch] = (url, init) =>
-        undiciFetch(url, { ...init, dispatcher } as Parameters<
-          typeof undiciFetch
-        >[1]) as unknown as Promise<Response>;
-    }
+    this.config.timeout = Math.ceil(options.httpTimeoutMs / 1000) + 1;
+    // Keycloak is reached as the library reaches it: its keep-alive pool, `ca` (KEYCLOAK_CA_FILE) and timeout.
+    this.config[oidc.customFetch] = keycloakFetch({
+      dispatcher: keycloakDispatcher(options.ca),
+      timeoutMs: options.httpTimeoutMs,
+    });
     // Plain http only where Keycloak is configured so (the local dev realm); https everywhere else.
     if (options.url.startsWith('http:') || options.issuer.startsWith('http:'))
       oidc.allowInsecureRequests(this.config);
@@ -159,6 +161,7 @@ export class OidcClient {
  * Keycloak becomes 503. Never a token.
  */
 function describeFailure(error: unknown): HttpException {
+  if (error instanceof KeycloakUnreachableError) return unavailable(error.message);
   if (error instanceof oidc.ResponseBodyError) {
     const reason = error.error_description ?? error.error;
     if (error.status >= 500) return unavailable(`Keycloak answered ${error.status}`);

@@ -1,12 +1,11 @@
 import { IdentityProviderUnavailableError, TokenEndpointError } from '../errors';
-import { KeycloakHttpClient } from '../http/keycloak-http.client';
+import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
-import { TokenEndpointClient } from '../tokens/token-endpoint.client';
 import { TokenExchangeService } from './token-exchange.service';
 
 describe('TokenExchangeService', () => {
   let idp: LocalIdp;
-  let http: KeycloakHttpClient;
+  let oauth: KeycloakOAuthClient;
   let clock: TestClock;
   let service: TokenExchangeService;
   let issued: number;
@@ -15,16 +14,19 @@ describe('TokenExchangeService', () => {
 
   beforeEach(async () => {
     idp = await LocalIdp.start();
-    http = new KeycloakHttpClient(1000);
     clock = new TestClock();
-    const options = idp.options();
-    service = new TokenExchangeService(options, clock, new TokenEndpointClient(options, http));
+    const options = idp.options({ httpTimeoutMs: 1000 });
+    oauth = new KeycloakOAuthClient(options);
+    service = new TokenExchangeService(options, clock, oauth);
     issued = 0;
-    idp.tokenAnswer = () => ({ status: 200, body: { access_token: `for-c-${++issued}`, expires_in: 300 } });
+    idp.tokenAnswer = () => ({
+      status: 200,
+      body: { access_token: `for-c-${++issued}`, token_type: 'Bearer', expires_in: 300 },
+    });
     subject = await idp.issue({}, { now: clock.now() });
   });
   afterEach(async () => {
-    await http.close();
+    await oauth.close();
     await idp.stop();
   });
 
@@ -38,7 +40,7 @@ describe('TokenExchangeService', () => {
       audience: 'service-c',
       scope: 'analytics.run service-c-audience',
     });
-    expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service-b:b-secret').toString('base64')}`);
+    expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service%2Db:b%2Dsecret').toString('base64')}`);
   });
 
   it('sends no scope when the target names none', async () => {
@@ -121,7 +123,10 @@ describe('TokenExchangeService', () => {
     const error = await rejectionOf(service.exchange(subject, target));
     expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
     expect(error.getStatus?.()).toBe(503);
-    idp.tokenAnswer = { status: 200, body: { access_token: 'recovered', expires_in: 300 } };
+    idp.tokenAnswer = {
+      status: 200,
+      body: { access_token: 'recovered', token_type: 'Bearer', expires_in: 300 },
+    };
     await expect(service.exchange(subject, target)).resolves.toBe('recovered');
   });
 

@@ -1,16 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
-import {
-  ACCESS_TOKEN_TYPE,
-  KEYCLOAK_AUTH_OPTIONS,
-  KEYCLOAK_CLOCK,
-  TOKEN_EXCHANGE_GRANT,
-} from '../keycloak-auth.constants';
+import { ACCESS_TOKEN_TYPE, KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { reportLookups } from '../observer/keycloak-auth.observer';
 import { unverifiedIssuer } from '../strategies/access-token-claims';
-import { TokenEndpointClient } from '../tokens/token-endpoint.client';
+import { renewableToken } from '../tokens/token-renewal';
 
 /** The target of an exchange: the audience (a client id) and the scopes the new token should carry. */
 export interface ExchangeTarget {
@@ -34,9 +30,9 @@ export class TokenExchangeService {
   private readonly exchanged: ExpiringCache<string>;
 
   constructor(
-    @Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions,
+    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
     @Inject(KEYCLOAK_CLOCK) private readonly clock: Clock,
-    private readonly endpoint: TokenEndpointClient,
+    private readonly oauth: KeycloakOAuthClient,
   ) {
     this.exchanged = new ExpiringCache(
       options.cacheMaxEntries,
@@ -55,15 +51,15 @@ export class TokenExchangeService {
     const scope = target.scope?.trim() ?? '';
     const key = `${tokenHash(subjectToken)}|${target.audience}|${scope}`;
     return this.exchanged.getOrLoad(key, () => {
-      const form: Record<string, string> = {
-        grant_type: TOKEN_EXCHANGE_GRANT,
+      const parameters: Record<string, string> = {
         subject_token: subjectToken,
         subject_token_type: ACCESS_TOKEN_TYPE,
         requested_token_type: ACCESS_TOKEN_TYPE,
         audience: target.audience,
       };
-      if (scope) form.scope = scope;
-      return this.endpoint.requestRenewable(form, this.clock, unverifiedIssuer(subjectToken));
+      if (scope) parameters.scope = scope;
+      const issuer = unverifiedIssuer(subjectToken);
+      return renewableToken(this.clock, this.options, () => this.oauth.exchange(parameters, issuer));
     });
   }
 }

@@ -88,7 +88,10 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
 
   beforeAll(async () => {
     idp = await LocalIdp.start();
-    idp.tokenAnswer = { status: 200, body: { access_token: 'token-for-c', expires_in: 300 } };
+    idp.tokenAnswer = {
+      status: 200,
+      body: { access_token: 'token-for-c', token_type: 'Bearer', expires_in: 300 },
+    };
     const moduleRef = await Test.createTestingModule({
       imports: [
         KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000 })),

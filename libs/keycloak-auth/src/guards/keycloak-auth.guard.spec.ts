@@ -301,7 +301,10 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
 
   describe('token exchange (RFC 8693) before the handler', () => {
     it('exchanges the verified incoming token, once per token', async () => {
-      idp.tokenAnswer = { status: 200, body: { access_token: 'token-for-c', expires_in: 300 } };
+      idp.tokenAnswer = {
+        status: 200,
+        body: { access_token: 'token-for-c', token_type: 'Bearer', expires_in: 300 },
+      };
       const before = idp.requests.token;
       const authorization = await bearer();
       expect(await call('/exchange', authorization)).toMatchObject({

@@ -65,7 +65,10 @@ describe('Keycloak behind a private CA (option ca)', () => {
     pki = throwawayPki();
     idp = await LocalIdp.start({ tls: pki.server });
     idp.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
-    idp.tokenAnswer = { status: 200, body: { access_token: 'over-tls', expires_in: 300 } };
+    idp.tokenAnswer = {
+      status: 200,
+      body: { access_token: 'over-tls', token_type: 'Bearer', expires_in: 300 },
+    };
   });
   afterAll(() => idp.stop());
   beforeEach(() => {

@@ -1,8 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { Agent, Dispatcher } from 'undici';
-import { JwksFetchReport, reportFetches } from './jwks-fetches';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----/g;
 
@@ -22,23 +19,14 @@ export function pemCertificates(pem: unknown): string[] | undefined {
   return blocks;
 }
 
-/** The undici dispatcher of every form POST to Keycloak (token, introspection, exchange): keep-alive, `ca` if set. */
+/**
+ * The undici dispatcher of every call to Keycloak (token, exchange, introspection and the JWKS): keep-alive, and
+ * only `ca` trusted when it is set (a plain-http URL ignores it).
+ */
 export function keycloakDispatcher(ca?: readonly string[]): Dispatcher {
   return new Agent({
     keepAliveTimeout: 10_000,
     connections: 32,
     ...(ca ? { connect: { ca: [...ca] } } : {}),
   });
-}
-
-/**
- * The node:http(s) agent jose fetches the JWKS with (jose v5 on Node fetches with node:http(s) and takes an
- * `agent`): it trusts only `ca` when that is set, and each fetch through it is reported to `onFetch`. No
- * keep-alive: jose fetches a JWKS rarely (once, then on an unknown kid after the cooldown).
- */
-export function jwksAgent(jwksUrl: string, ca?: readonly string[], onFetch?: JwksFetchReport): HttpAgent {
-  const https = new URL(jwksUrl).protocol === 'https:';
-  // An https.Agent cannot carry a plain-http request: a CA matters only for an https JWKS.
-  const agent = https ? new HttpsAgent(ca ? { ca: [...ca] } : {}) : new HttpAgent();
-  return onFetch ? reportFetches(agent, onFetch) : agent;
 }

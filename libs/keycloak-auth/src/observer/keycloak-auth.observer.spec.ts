@@ -7,14 +7,13 @@ import { RequireScopes } from '../decorators/require-scopes.decorator';
 import { Roles } from '../decorators/roles.decorator';
 import { InvalidTokenError, KEYCLOAK_AUTH_ERROR_CODES } from '../errors';
 import { TokenExchangeService } from '../exchange/token-exchange.service';
-import { KeycloakHttpClient } from '../http/keycloak-http.client';
+import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { TOKEN_VERIFIER } from '../keycloak-auth.constants';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
-import { KeycloakAuthOptions } from '../keycloak-auth.options';
+import { KeycloakAuthOptions, ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { IntrospectionTokenVerifier } from '../strategies/introspection-token.verifier';
 import { JwtTokenVerifier } from '../strategies/jwt-token.verifier';
 import { ClientCredentialsTokenProvider } from '../tokens/client-credentials-token.provider';
-import { TokenEndpointClient } from '../tokens/token-endpoint.client';
 import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
 import { listenOnLoopback } from '../../test/loopback-app';
 import {
@@ -203,21 +202,22 @@ describe('KeycloakAuthObserver: whatever code a verifier refuses with is the rep
 describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   let idp: LocalIdp;
   let clock: TestClock;
-  let http: KeycloakHttpClient;
+  let oauth: KeycloakOAuthClient | undefined;
   let observer: RecordingObserver;
   let token: string;
 
   beforeEach(async () => {
     idp = await LocalIdp.start();
     clock = new TestClock();
-    http = new KeycloakHttpClient(1000);
     observer = new RecordingObserver();
     token = await idp.issue({}, { now: clock.now() });
   });
   afterEach(async () => {
-    await http.close();
+    await oauth?.close();
+    oauth = undefined;
     await idp.stop();
   });
+  const clientFor = (options: ResolvedKeycloakAuthOptions) => (oauth = new KeycloakOAuthClient(options));
 
   it('jwt: one JWKS fetch (ok), then the verified token is a cache miss and a hit', async () => {
     const verifier = new JwtTokenVerifier(idp.options({ observer }), clock);
@@ -238,11 +238,8 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   });
 
   it('introspection: ok, a 400 for an unparsable token is an error answer, a 503 unavailable; answers cached', async () => {
-    const verifier = new IntrospectionTokenVerifier(
-      idp.options({ observer, mode: 'introspection' }),
-      clock,
-      http,
-    );
+    const options = idp.options({ observer, mode: 'introspection', httpTimeoutMs: 1000 });
+    const verifier = new IntrospectionTokenVerifier(options, clock, clientFor(options));
     idp.introspectAnswer = LocalIdp.activeAnswer(token);
     await verifier.verify(token);
     await verifier.verify(token);
@@ -264,8 +261,8 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   });
 
   it('client credentials: the token endpoint (ok, refused, down) and its cache', async () => {
-    const options = idp.options({ observer, clientId: 'service-a' });
-    const provider = new ClientCredentialsTokenProvider(clock, new TokenEndpointClient(options, http));
+    const options = idp.options({ observer, clientId: 'service-a', httpTimeoutMs: 1000 });
+    const provider = new ClientCredentialsTokenProvider(clock, clientFor(options));
     await provider.getToken();
     await provider.getToken();
     idp.tokenAnswer = { status: 401, body: { error: 'invalid_client' } };
@@ -289,8 +286,8 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   });
 
   it('token exchange: reported as its own endpoint, with its own cache', async () => {
-    const options = idp.options({ observer });
-    const exchange = new TokenExchangeService(options, clock, new TokenEndpointClient(options, http));
+    const options = idp.options({ observer, httpTimeoutMs: 1000 });
+    const exchange = new TokenExchangeService(options, clock, clientFor(options));
     await exchange.exchange(token, { audience: 'service-c' });
     await exchange.exchange(token, { audience: 'service-c' });
     idp.tokenAnswer = { status: 403, body: { error: 'access_denied' } };

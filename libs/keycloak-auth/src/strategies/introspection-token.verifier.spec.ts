@@ -1,30 +1,27 @@
 import { decodeJwt } from 'jose';
 import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
-import { KeycloakHttpClient } from '../http/keycloak-http.client';
+import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
 import { IntrospectionTokenVerifier } from './introspection-token.verifier';
 
 describe('IntrospectionTokenVerifier', () => {
   let idp: LocalIdp;
   let clock: TestClock;
-  let http: KeycloakHttpClient;
+  let oauth: KeycloakOAuthClient;
   let verifier: IntrospectionTokenVerifier;
   let token: string;
 
   beforeEach(async () => {
     idp = await LocalIdp.start();
     clock = new TestClock();
-    http = new KeycloakHttpClient(1000);
-    verifier = new IntrospectionTokenVerifier(
-      idp.options({ mode: 'introspection', introspectionCacheTtlSec: 30 }),
-      clock,
-      http,
-    );
+    const options = idp.options({ mode: 'introspection', introspectionCacheTtlSec: 30, httpTimeoutMs: 1000 });
+    oauth = new KeycloakOAuthClient(options);
+    verifier = new IntrospectionTokenVerifier(options, clock, oauth);
     token = await idp.issue({}, { now: clock.now() });
     idp.introspectAnswer = LocalIdp.activeAnswer(token);
   });
   afterEach(async () => {
-    await http.close();
+    await oauth.close();
     await idp.stop();
   });
 
@@ -49,8 +46,8 @@ describe('IntrospectionTokenVerifier', () => {
   it('asks as service-b with HTTP Basic and the token in a form body', async () => {
     await verifier.verify(token);
     expect(idp.requests.introspect).toBe(1);
-    expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service-b:b-secret').toString('base64')}`);
-    expect(idp.contentTypes[0]).toBe('application/x-www-form-urlencoded');
+    expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service%2Db:b%2Dsecret').toString('base64')}`);
+    expect(idp.contentTypes[0]).toMatch(/^application\/x-www-form-urlencoded\b/);
     expect(Object.fromEntries(idp.forms.introspect[0])).toEqual({ token, token_type_hint: 'access_token' });
   });
 
@@ -190,8 +187,9 @@ describe('IntrospectionTokenVerifier', () => {
     });
 
     it('does not answer within the HTTP timeout', async () => {
-      const impatient = new KeycloakHttpClient(150);
-      verifier = new IntrospectionTokenVerifier(idp.options({ mode: 'introspection' }), clock, impatient);
+      const options = idp.options({ mode: 'introspection', httpTimeoutMs: 150 });
+      const impatient = new KeycloakOAuthClient(options);
+      verifier = new IntrospectionTokenVerifier(options, clock, impatient);
       idp.behaviour.introspect = 'hang';
       const error = await unavailable(verifier.verify(token));
       expect(error.message).toMatch(
@@ -200,10 +198,21 @@ describe('IntrospectionTokenVerifier', () => {
       await impatient.close();
     });
 
+    it('refuses our own client credentials (HTTP 401 invalid_client): 503 with code idp_rejected_client', async () => {
+      idp.introspectAnswer = {
+        status: 401,
+        body: { error: 'invalid_client', error_description: 'bad secret' },
+      };
+      const error = await rejectionOf(verifier.verify(token));
+      expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
+      expect(error.getStatus?.()).toBe(503);
+      expect(error.code).toBe('idp_rejected_client');
+      expect(error.message).toContain('invalid_client: bad secret');
+    });
+
     it.each([
       ['answers HTTP 500', { status: 500, body: { error: 'unknown_error' } }],
       ['answers HTTP 503', { status: 503, body: {} }],
-      ['refuses our own client credentials (HTTP 401)', { status: 401, body: { error: 'invalid_client' } }],
       ['answers HTTP 400 with another error', { status: 400, body: { error: 'unsupported_token_type' } }],
       ['answers a page that is not JSON', { status: 200, body: '<html>proxy error</html>' }],
       ['answers JSON without active', { status: 200, body: { sub: 'user-1' } }],

@@ -1,9 +1,9 @@
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
-import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
-import { answerOutcome, KeycloakHttpClient, KeycloakUnreachableError } from '../http/keycloak-http.client';
+import { InvalidTokenError } from '../errors';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
-import { observeIdpCall, reportLookups } from '../observer/keycloak-auth.observer';
+import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
+import { reportLookups } from '../observer/keycloak-auth.observer';
 import { Principal, principalFromClaims } from '../principal';
 import { decodeProtectedHeader } from 'jose';
 import { assertAccessTokenClaims, claimsNamingIssuer, looksLikeJwt } from './access-token-claims';
@@ -14,7 +14,7 @@ type Introspected =
   { active: true; claims: Record<string, unknown>; principal: Principal } | { active: false };
 
 /**
- * RFC 7662 introspection at Keycloak, authenticated with this service's client secret (seed 000's way).
+ * RFC 7662 introspection at Keycloak, authenticated as this service's client (openid-client, see KeycloakOAuthClient).
  * Answers are cached by token hash for at most `introspectionCacheTtlSec` and never past the token's `exp`, so
  * a revoked token is refused within that TTL; concurrent requests for one token share one call. When Keycloak
  * is down or failing the request is refused with 503: fail closed.
@@ -29,7 +29,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   constructor(
     private readonly options: ResolvedKeycloakAuthOptions,
     private readonly clock: Clock,
-    private readonly http: KeycloakHttpClient,
+    private readonly oauth: KeycloakOAuthClient,
   ) {
     this.answers = new ExpiringCache(
       options.cacheMaxEntries,
@@ -70,39 +70,26 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   }
 
   private async introspect(token: string): Promise<{ value: Introspected; expiresAt: number }> {
-    let response;
+    let body: Record<string, unknown>;
     try {
-      response = await observeIdpCall(
-        this.options.observer,
-        'introspection',
-        () =>
-          this.http.postForm(
-            this.options.endpoints.introspection,
-            { token, token_type_hint: 'access_token' },
-            { id: this.options.clientId, secret: this.options.clientSecret },
-          ),
-        answerOutcome,
-      );
+      body = await this.oauth.introspect(token, this.options.issuer);
     } catch (error) {
-      if (error instanceof KeycloakUnreachableError)
-        throw new IdentityProviderUnavailableError(error.message);
+      // Keycloak's verdict on a token it cannot parse is remembered like `active: false`; failures are not.
+      if (error instanceof InvalidTokenError && error.code === 'token_inactive') return this.inactive();
       throw error;
     }
-    const body = response.body as Record<string, unknown> | undefined;
+    if (!body.active) return this.inactive();
     const ttlEnd = this.clock.now() + this.options.introspectionCacheTtlSec * 1000;
-    if (response.status === 400 && body?.error === 'invalid_request') {
-      // Keycloak answers 400 invalid_request ("Failed to introspect token.") to a token it cannot even parse
-      // (a header without `alg`): a verdict on the caller's token, not an outage. Remembered like `active: false`.
-      return { value: { active: false }, expiresAt: ttlEnd };
-    }
-    if (response.status !== 200 || typeof body?.active !== 'boolean') {
-      // 401 here means this service's own credentials are wrong: still not the caller's fault, still closed.
-      throw new IdentityProviderUnavailableError(`introspection failed with HTTP ${response.status}`);
-    }
-    if (!body.active) return { value: { active: false }, expiresAt: ttlEnd };
     const exp = typeof body.exp === 'number' ? body.exp * 1000 : 0;
     // The principal is built once; every use checks the claims first (verify), so it never outlives them.
     const value = { active: true as const, claims: body, principal: principalFromClaims(body) };
     return { value, expiresAt: Math.min(ttlEnd, exp) };
+  }
+
+  private inactive(): { value: Introspected; expiresAt: number } {
+    return {
+      value: { active: false },
+      expiresAt: this.clock.now() + this.options.introspectionCacheTtlSec * 1000,
+    };
   }
 }

@@ -1,15 +1,15 @@
 import { errors } from 'jose';
 import { IdentityProviderUnavailableError, InvalidTokenError, KeycloakAuthError } from '../errors';
+import { KeycloakUnreachableError } from '../http/keycloak-fetch';
 
 /** The one place where jose's stable error codes become RFC 6750 answers. */
 export function fromJoseError(error: unknown): KeycloakAuthError {
   if (error instanceof KeycloakAuthError) return error;
   if (!(error instanceof errors.JOSEError)) {
-    // Not a verdict on the token: the JWKS could not be fetched. Fail closed, naming the socket or TLS error
-    // (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …): the only place an operator sees it.
-    const code = (error as { code?: unknown } | null)?.code;
-    const reason = typeof code === 'string' ? ` (${code})` : '';
-    return new IdentityProviderUnavailableError(`signing keys unavailable: Keycloak unreachable${reason}`);
+    // Not a verdict on the token: the JWKS could not be fetched. Fail closed; KeycloakUnreachableError names the
+    // socket or TLS error (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …), the only place an operator sees it.
+    const reason = error instanceof KeycloakUnreachableError ? error.message : 'Keycloak unreachable';
+    return new IdentityProviderUnavailableError(`signing keys unavailable: ${reason}`);
   }
   switch (error.code) {
     case 'ERR_JWT_EXPIRED':

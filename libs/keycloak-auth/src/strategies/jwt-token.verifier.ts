@@ -1,13 +1,13 @@
-import { createRemoteJWKSet, JWTVerifyGetKey, jwtVerify } from 'jose';
+import { JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { InvalidTokenError } from '../errors';
 import { reportLookups } from '../observer/keycloak-auth.observer';
-import { jwksAgent } from '../http/keycloak-tls';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal, principalFromClaims } from '../principal';
 import { assertAccessTokenClaims, claimsNamingIssuer, looksLikeJwt } from './access-token-claims';
 import { fromJoseError } from './jose-errors';
+import { realmJwks } from './realm-jwks';
 import { TokenVerifier } from './token-verifier';
 
 /**
@@ -20,14 +20,7 @@ export class JwtTokenVerifier implements TokenVerifier {
   constructor(
     private readonly options: ResolvedKeycloakAuthOptions,
     private readonly clock: Clock,
-    private readonly keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(options.endpoints.jwks), {
-      cooldownDuration: options.jwksCooldownMs,
-      cacheMaxAge: options.jwksCacheMaxAgeMs,
-      timeoutDuration: options.httpTimeoutMs,
-      agent: jwksAgent(options.endpoints.jwks, options.ca, (outcome, durationMs) =>
-        options.observer.idpCall({ endpoint: 'jwks', outcome, durationMs }),
-      ),
-    }),
+    private readonly keys: JWTVerifyGetKey = realmJwks(options),
   ) {
     this.verified = new ExpiringCache(
       options.cacheMaxEntries,

@@ -26,7 +26,10 @@ class CallerController {
   }
 }
 
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+// RFC 6749 §2.3.1: id and secret are form-encoded (openid-client escapes '-' too) before being joined.
+const formEncode = (value: string) => encodeURIComponent(value).replace(/-/g, '%2D');
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${formEncode(id)}:${formEncode(secret)}`).toString('base64')}`;
 const ENDPOINTS: Endpoint[] = ['jwks', 'token', 'introspect'];
 /** Every request a realm received, all endpoints together. */
 const calls = (idp: LocalIdp) => ENDPOINTS.reduce((sum, e) => sum + idp.requests[e], 0);
@@ -68,7 +71,10 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
           ? LocalIdp.activeAnswer(token)
           : { status: 200, body: { active: false } };
       };
-      idp.tokenAnswer = { status: 200, body: { access_token: `exchanged-by-${idp.realm}`, expires_in: 300 } };
+      idp.tokenAnswer = {
+        status: 200,
+        body: { access_token: `exchanged-by-${idp.realm}`, token_type: 'Bearer', expires_in: 300 },
+      };
     }
     ({ app, base } = await callerApp({
       ...home.moduleOptions({ mode, httpTimeoutMs: 1000 }),

@@ -1,19 +1,25 @@
 import { IdentityProviderUnavailableError, TokenEndpointError } from '../errors';
-import { KeycloakHttpClient } from '../http/keycloak-http.client';
+import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
 import { ClientCredentialsTokenProvider } from './client-credentials-token.provider';
-import { TokenEndpointClient } from './token-endpoint.client';
 
 describe('ClientCredentialsTokenProvider', () => {
   let idp: LocalIdp;
   let clock: TestClock;
-  let http: KeycloakHttpClient;
+  let oauth: KeycloakOAuthClient | undefined;
   let provider: ClientCredentialsTokenProvider;
   let issued: number;
 
   const providerWith = (overrides: Record<string, unknown> = {}) => {
-    const options = idp.options({ clientId: 'service-a', clientSecret: 'a-secret', ...overrides });
-    return new ClientCredentialsTokenProvider(clock, new TokenEndpointClient(options, http));
+    const options = idp.options({
+      clientId: 'service-a',
+      clientSecret: 'a-secret',
+      httpTimeoutMs: 1000,
+      ...overrides,
+    });
+    void oauth?.close();
+    oauth = new KeycloakOAuthClient(options);
+    return new ClientCredentialsTokenProvider(clock, oauth);
   };
   const answerTokens = (expiresIn: number) => {
     idp.tokenAnswer = () => ({
@@ -25,27 +31,29 @@ describe('ClientCredentialsTokenProvider', () => {
   beforeEach(async () => {
     idp = await LocalIdp.start();
     clock = new TestClock();
-    http = new KeycloakHttpClient(1000);
     provider = providerWith({ refreshMarginSec: 30, refreshFraction: 0.1 });
     issued = 0;
     answerTokens(300);
   });
   afterEach(async () => {
-    await http.close();
+    await oauth?.close();
+    oauth = undefined;
     await idp.stop();
   });
 
   it('asks for grant_type=client_credentials as service-a with HTTP Basic', async () => {
     await expect(provider.getToken()).resolves.toBe('token-1');
     expect(Object.fromEntries(idp.forms.token[0])).toEqual({ grant_type: 'client_credentials' });
-    expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service-a:a-secret').toString('base64')}`);
-    expect(idp.contentTypes[0]).toBe('application/x-www-form-urlencoded');
+    expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service%2Da:a%2Dsecret').toString('base64')}`);
+    expect(idp.contentTypes[0]).toMatch(/^application\/x-www-form-urlencoded\b/);
   });
 
   it('form-encodes id and secret before joining them for Basic (RFC 6749 §2.3.1)', async () => {
     provider = providerWith({ clientSecret: 'p@ss:w rd' });
     await provider.getToken();
-    expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service-a:p%40ss%3Aw+rd').toString('base64')}`);
+    expect(idp.authorizations[0]).toBe(
+      `Basic ${Buffer.from('service%2Da:p%40ss%3Aw+rd').toString('base64')}`,
+    );
   });
 
   it('serves the second call from the cache', async () => {
@@ -101,7 +109,7 @@ describe('ClientCredentialsTokenProvider', () => {
     idp.tokenAnswer = () =>
       ++calls < 3
         ? { status: 503, body: { error: 'temporarily_unavailable' } }
-        : { status: 200, body: { access_token: 'late', expires_in: 300 } };
+        : { status: 200, body: { access_token: 'late', token_type: 'Bearer', expires_in: 300 } };
     await expect(provider.getToken()).resolves.toBe('late');
     expect(idp.requests.token).toBe(3);
   });

@@ -3,8 +3,9 @@ import { ExpiringCache } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { IdentityProviderUnavailableError } from '../errors';
 import { KEYCLOAK_CLOCK } from '../keycloak-auth.constants';
+import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { reportLookups } from '../observer/keycloak-auth.observer';
-import { TokenEndpointClient } from './token-endpoint.client';
+import { renewableToken } from './token-renewal';
 
 /** What a caller asks of {@link ClientCredentialsTokenProvider}. */
 export interface ClientCredentialsRequest {
@@ -15,7 +16,7 @@ export interface ClientCredentialsRequest {
 const RETRY_DELAYS_MS = [100, 400];
 
 /**
- * This service's own access token (OAuth client credentials, seed 002): cached per scope, renewed before it
+ * This service's own access token (OAuth client credentials, RFC 6749 §4.4): cached per scope, renewed before it
  * expires, one request at a time per scope, retried with backoff when Keycloak is briefly unreachable, and
  * never retried when Keycloak refuses the client (a wrong secret stays a clear error).
  */
@@ -25,9 +26,9 @@ export class ClientCredentialsTokenProvider {
 
   constructor(
     @Inject(KEYCLOAK_CLOCK) private readonly clock: Clock,
-    private readonly endpoint: TokenEndpointClient,
+    private readonly oauth: KeycloakOAuthClient,
   ) {
-    this.tokens = new ExpiringCache(64, clock, reportLookups(endpoint.observer, 'client_credentials'));
+    this.tokens = new ExpiringCache(64, clock, reportLookups(oauth.options.observer, 'client_credentials'));
   }
 
   /** Cache statistics (a hit is a request that did not reach Keycloak). */
@@ -42,11 +43,11 @@ export class ClientCredentialsTokenProvider {
   }
 
   private async fetch(scope: string) {
-    const form: Record<string, string> = { grant_type: 'client_credentials' };
-    if (scope) form.scope = scope;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.endpoint.requestRenewable(form, this.clock);
+        return await renewableToken(this.clock, this.oauth.options, () =>
+          this.oauth.clientCredentials(scope),
+        );
       } catch (error) {
         if (!(error instanceof IdentityProviderUnavailableError) || attempt >= RETRY_DELAYS_MS.length)
           throw error;

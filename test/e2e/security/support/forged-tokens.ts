@@ -5,7 +5,7 @@ import {
   importJWK,
   JWK,
   JWTPayload,
-  KeyLike,
+  CryptoKey,
   SignJWT,
   UnsecuredJWT,
 } from 'jose';
@@ -28,12 +28,12 @@ export async function realmSigningKey(): Promise<RealmSigningKey> {
   const { keys } = (await res.json()) as { keys: JWK[] };
   const jwk = keys.find((k) => k.kty === 'RSA' && k.alg === 'RS256' && k.use === 'sig');
   if (!jwk?.kid) throw new Error('the realm publishes no RS256 signing key');
-  const pem = await exportSPKI((await importJWK(jwk, 'RS256')) as KeyLike);
+  const pem = await exportSPKI((await importJWK(jwk, 'RS256')) as CryptoKey);
   return { kid: jwk.kid, jwk, pem };
 }
 
 /** An RSA key pair the realm never had. */
-export function foreignKey(): Promise<{ privateKey: KeyLike }> {
+export function foreignKey(): Promise<{ privateKey: CryptoKey }> {
   return generateKeyPair('RS256');
 }
 
@@ -59,7 +59,7 @@ export function hmacSigned(claims: JWTPayload, secret: Uint8Array, kid: string):
 }
 
 /** RS256 with a key of our own, under the given `kid`. */
-export function signedWith(claims: JWTPayload, key: KeyLike, kid: string): Promise<string> {
+export function signedWith(claims: JWTPayload, key: CryptoKey, kid: string): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(key);
 }
 
@@ -85,6 +85,6 @@ export function withClaims(token: string, patch: JWTPayload): string {
 }
 
 /** `count` tokens, each signed by `key` under a random `kid` nobody publishes. */
-export function randomKidTokens(claims: JWTPayload, key: KeyLike, count: number): Promise<string[]> {
+export function randomKidTokens(claims: JWTPayload, key: CryptoKey, count: number): Promise<string[]> {
   return Promise.all(Array.from({ length: count }, () => signedWith(claims, key, randomUUID())));
 }
