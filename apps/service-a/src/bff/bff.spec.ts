@@ -16,20 +16,15 @@ function closedPort(): Promise<number> {
 
 /**
  * service-a in-process, built as runService builds it (not listening), with `env` as its environment. The
- * configuration is read when the app is created, hence a fresh module registry — Nest included, so that the app
- * and its framework classes come from the same copy.
+ * configuration is read when the app is created, hence fresh copies of the app's and the runtime's modules
+ * (`vi.resetModules`); Nest, loaded by Node itself, stays one copy that both use.
  */
 async function serviceA(env: Record<string, string>): Promise<NestFastifyApplication> {
   const saved = { ...process.env };
   Object.assign(process.env, { CLIENT_SECRET: 'service-a-dev-secret', LOG_LEVEL: 'silent', ...env });
-  let runtime!: typeof import('@app/service-runtime');
-  let definition!: ServiceDefinition;
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  jest.isolateModules(() => {
-    runtime = require('@app/service-runtime');
-    definition = require('../app.module').SERVICE_A;
-  });
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  vi.resetModules();
+  const runtime = await import('@app/service-runtime');
+  const definition: ServiceDefinition = (await import('../app.module')).SERVICE_A;
   try {
     const app = await runtime.createService(definition, await runtime.loadServiceConfig(definition));
     await app.init();
