@@ -1,6 +1,5 @@
 // Why Vitest: NestJS 12 ships ESM-only packages (import.meta) that Jest's CommonJS runtime cannot load; Vitest runs
-// them natively (it is Nest 12's default runner for ESM apps), and SWC supplies the decorator metadata Nest's
-// injection needs (Vite's own TypeScript transform emits none).
+// them natively (Nest 12's default runner for ESM apps), with SWC supplying the decorator metadata Nest injects by.
 //
 // Three projects: unit tests beside the code, e2e tests against a real Keycloak (started by the global setup when
 // none runs), and the Postgres job. `globals: true` (with "vitest/globals" in tsconfig's types) keeps the specs as
@@ -48,6 +47,7 @@ export default defineConfig({
       provider: 'v8',
       reportsDirectory: 'coverage',
       reporter: ['text'],
+      reportOnFailure: true, // the table and the threshold check after failed tests too, as Jest printed them
       include: ['libs/keycloak-auth/src/**/*.ts'],
       exclude: ['**/index.ts', '**/*.spec.ts'],
       thresholds: { lines: 90 }, // of the library as a whole (all that `include` takes in)
