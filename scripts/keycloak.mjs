@@ -329,7 +329,7 @@ async function main() {
   }, 1000);
 }
 
-// The CLI runs only when this file is executed, not when jest's setup or the stack runner import it.
+// The CLI runs only when this file is executed, not when the e2e global setup or the stack runner import it.
 if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
   main().catch((error) => {
     if (interrupted) return; // the start failed because of Ctrl-C: the signal handler finishes and exits

@@ -1,10 +1,11 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { inject } from 'vitest';
 import { recordTokens } from './service-logs';
 
 /** The realm the e2e tests run against. */
 export const REALM = 's2s';
-/** Where the e2e setup started (or found) Keycloak. */
-export const KEYCLOAK_URL = process.env.E2E_KEYCLOAK_URL ?? 'http://localhost:8080';
+/** Where the e2e setup started (or found) Keycloak (provided by ../global-setup.ts). */
+export const KEYCLOAK_URL = inject('e2eKeycloakUrl') ?? 'http://localhost:8080';
 /** The token endpoint of `realm` on the e2e Keycloak (or on the Keycloak at `keycloakUrl`). */
 export function tokenUrl(realm = REALM, keycloakUrl = KEYCLOAK_URL): string {
   return `${keycloakUrl}/realms/${realm}/protocol/openid-connect/token`;
@@ -27,12 +28,22 @@ export interface Stack {
   'service-c': string;
 }
 
+declare module 'vitest' {
+  /** What the e2e global setup (../global-setup.ts) hands the specs; nothing outside the e2e project. */
+  export interface ProvidedContext {
+    e2eKeycloakUrl: string | undefined;
+    e2eStacks: Record<'jwt' | 'introspection', Stack> | undefined;
+  }
+}
+
 /** The chains the global setup started, by AUTH_MODE. */
 export function stacks(): Record<'jwt' | 'introspection', Stack> {
-  const raw = process.env.E2E_STACKS;
-  if (!raw)
-    throw new Error('E2E_STACKS is not set: run the e2e tests through jest (globalSetup starts the chain)');
-  return JSON.parse(raw);
+  const provided = inject('e2eStacks');
+  if (!provided)
+    throw new Error(
+      'no e2e stacks provided: run the e2e tests through vitest (its globalSetup starts the chain)',
+    );
+  return provided;
 }
 
 /** What Keycloak's token endpoint answers: an access token, and for some grants a refresh and an ID token. */

@@ -2,7 +2,12 @@ import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer } from 'node:net';
 import type { ServiceDefinition } from '@app/service-runtime';
+import type * as Runtime from '@app/service-runtime';
+import type * as AppModule from '../app.module';
 import { escapeHtml, renderPage } from './page.view';
+
+const RUNTIME = '@app/service-runtime';
+const APP_MODULE = '../app.module';
 
 /** A loopback port nothing listens on: Keycloak "down". */
 function closedPort(): Promise<number> {
@@ -16,20 +21,17 @@ function closedPort(): Promise<number> {
 
 /**
  * service-a in-process, built as runService builds it (not listening), with `env` as its environment. The
- * configuration is read when the app is created, hence a fresh module registry — Nest included, so that the app
- * and its framework classes come from the same copy.
+ * configuration is read when the app is created, hence fresh copies of the app's and the runtime's modules
+ * (`vi.resetModules`); Nest, loaded by Node itself, stays one copy that both use.
  */
 async function serviceA(env: Record<string, string>): Promise<NestFastifyApplication> {
   const saved = { ...process.env };
   Object.assign(process.env, { CLIENT_SECRET: 'service-a-dev-secret', LOG_LEVEL: 'silent', ...env });
-  let runtime!: typeof import('@app/service-runtime');
-  let definition!: ServiceDefinition;
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  jest.isolateModules(() => {
-    runtime = require('@app/service-runtime');
-    definition = require('../app.module').SERVICE_A;
-  });
-  /* eslint-enable @typescript-eslint/no-require-imports */
+  vi.resetModules();
+  // Specifiers in variables: the compiler resolves a literal import() of this CommonJS file as an ES module
+  // would (no directory index, no alias); Vitest resolves these at run time as it resolves every import.
+  const runtime = (await import(RUNTIME)) as typeof Runtime;
+  const definition: ServiceDefinition = ((await import(APP_MODULE)) as typeof AppModule).SERVICE_A;
   try {
     const app = await runtime.createService(definition, await runtime.loadServiceConfig(definition));
     await app.init();

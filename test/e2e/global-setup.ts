@@ -1,0 +1,91 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import type { Stack } from './support/keycloak';
+import { describeFindings, scanServiceLogs } from './support/secret-scan';
+import { serviceLogSink, SERVICE_LOG_DIR } from './support/service-logs';
+
+/** What scripts/keycloak.mjs and scripts/stack.mjs (plain ES modules, no type declarations) give the setup. */
+interface Stoppable {
+  stop: () => Promise<void>;
+}
+interface Launchers {
+  ensureKeycloak(options: {
+    port: number;
+    log: (line: string) => void;
+  }): Promise<Stoppable & { url: string }>;
+  startServices(options: {
+    keycloakUrl: string;
+    ports: Record<string, 'free'>;
+    authModes: Record<string, string>;
+    onOutput: (name: string, chunk: string) => void;
+  }): Promise<Stoppable & { urls: Stack }>;
+}
+
+/** The launchers `npm run stack` uses, through a computed specifier (they have no type declarations). */
+async function launchers(): Promise<Launchers> {
+  const scripts = join(__dirname, '..', '..', 'scripts');
+  const [keycloak, stack] = await Promise.all([
+    import(join(scripts, 'keycloak.mjs')),
+    import(join(scripts, 'stack.mjs')),
+  ]);
+  return { ensureKeycloak: keycloak.ensureKeycloak, startServices: stack.startServices };
+}
+
+/**
+ * Starts (or reuses) a real Keycloak, then two copies of the chain — one validating with JWKS, one with
+ * introspection — exactly as `npm run stack` starts them, and provides their URLs to the specs. Every service's
+ * output also goes to artifacts/e2e-logs/. The returned teardown stops them (Keycloak only if this setup started
+ * it), then scans every service's log of the run for tokens, client secrets and passwords (./support/secret-scan.ts)
+ * and fails the run if one is there.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { ensureKeycloak, startServices } = await launchers();
+  rmSync(SERVICE_LOG_DIR, { recursive: true, force: true }); // a fresh folder per run
+  const sinks: Record<string, ReturnType<typeof serviceLogSink>> = {};
+  const started = Date.now();
+  const keycloak = await ensureKeycloak({
+    port: Number(process.env.KEYCLOAK_PORT ?? 8080),
+    log: (line) => process.stdout.write(`[keycloak] ${line}\n`),
+  });
+  const free = { 'service-a': 'free', 'service-b': 'free', 'service-c': 'free' } as const;
+  const stacks: Partial<Record<'jwt' | 'introspection', Stack>> = {};
+  const handles: Stoppable[] = [];
+  const stop = async () => {
+    await Promise.all(handles.map((h) => h.stop()));
+    await keycloak.stop();
+  };
+  try {
+    for (const mode of ['jwt', 'introspection'] as const) {
+      const stack = await startServices({
+        keycloakUrl: keycloak.url,
+        ports: free,
+        authModes: { 'service-a': mode, 'service-b': mode, 'service-c': mode },
+        onOutput: (name, chunk) => {
+          (sinks[`${mode}:${name}`] ??= serviceLogSink(`stack-${mode}-${name}`)).write(chunk);
+          if (process.env.E2E_VERBOSE) process.stdout.write(`[${mode}:${name}] ${chunk}`);
+        },
+      });
+      handles.push(stack);
+      stacks[mode] = stack.urls;
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  project.provide('e2eKeycloakUrl', keycloak.url);
+  project.provide('e2eStacks', stacks as Record<'jwt' | 'introspection', Stack>);
+  process.stdout.write(
+    `\n[e2e] Keycloak and two chains ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+  );
+
+  return async function teardown() {
+    await stop();
+    const { files, findings } = scanServiceLogs();
+    if (findings.length > 0)
+      throw new Error(
+        `${findings.length} token(s) or secret(s) in the services' logs (shown masked):\n${describeFindings(findings)}`,
+      );
+    process.stdout.write(`[e2e] log scan: ${files} service logs, no token, client secret or password\n`);
+  };
+}
