@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-context';
@@ -34,6 +35,9 @@ function isProbe(req: IncomingMessage & { originalUrl?: string }): boolean {
  */
 export function loggerParams(service: string): Params {
   return {
+    // Every route, named explicitly: nestjs-pino's default route (`{/*splat}`) matches no request on Nest 12's
+    // Fastify adapter, which left the services without request logs and without the x-request-id header.
+    forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
     pinoHttp: {
       level: process.env.LOG_LEVEL ?? 'info',
       base: { service },
