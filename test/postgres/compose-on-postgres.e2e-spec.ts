@@ -14,6 +14,7 @@ import {
 import { SERVICES } from '../project/service-contract';
 import { post } from '../e2e/support/http';
 import { temporaryClient } from '../e2e/support/keycloak';
+import { adminWorkingOn } from '../../tools/realm-cli/src/admin-connection';
 import { freePort, RunningService, startService } from '../e2e/support/service-process';
 import { PostgresCluster, startPostgres } from './postgres-cluster';
 
@@ -217,15 +218,14 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
     'keeps the realm and its state across a Keycloak restart: a rotated secret, the signing keys, the chains',
     async () => {
       const admin = async () => {
-        const client = new KcAdminClient({ baseUrl: serviceUrl(), realmName: 'master' });
-        await client.auth({
+        const login = new KcAdminClient({ baseUrl: serviceUrl(), realmName: 'master' });
+        await login.auth({
           grantType: 'password',
           clientId: 'admin-cli',
           username: KC.KC_BOOTSTRAP_ADMIN_USERNAME,
           password: KC.KC_BOOTSTRAP_ADMIN_PASSWORD,
         });
-        client.setConfig({ realmName: 's2s' });
-        return client;
+        return adminWorkingOn(login, 's2s');
       };
       const before = await admin();
       const probe = await temporaryClient(before, 'postgres-restart-probe', []);

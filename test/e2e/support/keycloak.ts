@@ -1,4 +1,5 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { adminWorkingOn } from '../../../tools/realm-cli/src/admin-connection';
 import { inject } from 'vitest';
 import { recordTokens } from './service-logs';
 
@@ -124,15 +125,14 @@ export function claimsOf(token: string): Record<string, unknown> {
  * bootstrap admin (scripts/keycloak.mjs), working on the demo realm.
  */
 export async function adminClient(baseUrl = KEYCLOAK_URL): Promise<KcAdminClient> {
-  const admin = new KcAdminClient({ baseUrl, realmName: 'master' });
-  await admin.auth({
+  const login = new KcAdminClient({ baseUrl, realmName: 'master' });
+  await login.auth({
     grantType: 'password',
     clientId: 'admin-cli',
     username: process.env.KEYCLOAK_ADMIN_USER ?? 'admin',
     password: process.env.KEYCLOAK_ADMIN_PASSWORD ?? 'admin',
   });
-  admin.setConfig({ realmName: REALM });
-  return admin;
+  return adminWorkingOn(login, REALM);
 }
 
 /**

@@ -7,9 +7,9 @@ import type { CliConfig } from './config';
  * Bad credentials and a URL without Keycloak behind it become CliErrors that say which setting to check.
  */
 export async function connectAdmin(config: CliConfig, realm: string): Promise<KcAdminClient> {
-  const admin = new KcAdminClient({ baseUrl: config.keycloakUrl, realmName: 'master' });
+  const login = new KcAdminClient({ baseUrl: config.keycloakUrl, realmName: 'master' });
   try {
-    await admin.auth({
+    await login.auth({
       grantType: 'password',
       clientId: 'admin-cli',
       username: config.adminUser,
@@ -29,6 +29,17 @@ export async function connectAdmin(config: CliConfig, realm: string): Promise<Kc
       throw new CliError(`no Keycloak master realm at ${config.keycloakUrl} (404): check KEYCLOAK_URL`);
     throw error;
   }
-  admin.setConfig({ realmName: realm });
+  return adminWorkingOn(login, realm);
+}
+
+/**
+ * A client of the admin API working on `realm` with the tokens of `login`, a client logged in to the master realm.
+ * The admin client refreshes an expired token at the realm it works on, where Keycloak refuses a master refresh
+ * token (`invalid_grant`) once the first token has expired (60 s in master): `login` stays on master and refreshes
+ * there, for as long as the work takes.
+ */
+export function adminWorkingOn(login: KcAdminClient, realm: string): KcAdminClient {
+  const admin = new KcAdminClient({ baseUrl: login.baseUrl, realmName: realm });
+  admin.registerTokenProvider({ getAccessToken: () => login.getAccessToken() });
   return admin;
 }

@@ -99,9 +99,6 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
           driver: MercuriusDriver,
           autoSchemaFile: true,
           graphiql: false,
-          // Mercurius loads its query cache (quick-lru, ES module only) with import(), which Jest's CommonJS
-          // runtime refuses; the cache only saves re-parsing queries and plays no part in authentication.
-          cache: false,
         }),
       ],
       providers: [ProbeResolver],

@@ -193,19 +193,28 @@ describe('JwtTokenVerifier', () => {
     it('drops a key Keycloak removed once the JWKS is older than jwksCacheMaxAgeMs, not before', async () => {
       // Keycloak rotated: key-2 signs, key-1 is disabled and no longer published. A token of key-1 that this
       // service never saw still verifies with the cached JWKS until it is refetched.
-      verifier = new JwtTokenVerifier(idp.options({ jwksCacheMaxAgeMs: 300 }), clock);
-      await verifier.verify(await issue());
-      const oldKeyTokens = [await issue({ jti: 'a' }), await issue({ jti: 'b' })];
-      await idp.addKey('key-2');
-      idp.jwksAnswer = { status: 200, body: { keys: [idp.publicJwk('key-2')] } };
-      await expect(verifier.verify(oldKeyTokens[0])).resolves.toMatchObject({ tokenId: 'a' });
-      expect(idp.requests.jwks).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 350)); // jose ages the JWKS on the wall clock
-      await refused(oldKeyTokens[1], 'token_key_unknown');
-      expect(idp.requests.jwks).toBe(2);
-      await expect(verifier.verify(await issue({}, { key: 'key-2' }))).resolves.toMatchObject({
-        subject: 'user-1',
-      });
+      // jose ages the JWKS by Date.now(): a fake Date (nothing else faked) moves past the age without waiting, so a
+      // busy machine cannot make the first verification below fall outside the window.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        verifier = new JwtTokenVerifier(idp.options({ jwksCacheMaxAgeMs: 300 }), clock);
+        await verifier.verify(await issue());
+        const oldKeyTokens = [await issue({ jti: 'a' }), await issue({ jti: 'b' })];
+        await idp.addKey('key-2');
+        idp.jwksAnswer = { status: 200, body: { keys: [idp.publicJwk('key-2')] } };
+        const fetchedAt = Date.now();
+        vi.setSystemTime(fetchedAt + 299);
+        await expect(verifier.verify(oldKeyTokens[0])).resolves.toMatchObject({ tokenId: 'a' });
+        expect(idp.requests.jwks).toBe(1);
+        vi.setSystemTime(fetchedAt + 301);
+        await refused(oldKeyTokens[1], 'token_key_unknown');
+        expect(idp.requests.jwks).toBe(2);
+        await expect(verifier.verify(await issue({}, { key: 'key-2' }))).resolves.toMatchObject({
+          subject: 'user-1',
+        });
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('without a cooldown the same flood would refetch each time (the bound above is the cooldown)', async () => {

@@ -43,9 +43,21 @@ function stopInstance(): Promise<void> {
   );
 }
 
-function startInstance(port: number, managementPort: number, fresh: boolean): Promise<void> {
-  const options = JSON.stringify({ instance: INSTANCE, port, managementPort, fresh });
-  return run([join(__dirname, 'keycloak-instance.mjs'), options], `starting Keycloak ${INSTANCE}`);
+/** scripts/keycloak.mjs's launcher (a plain ES module, no type declarations): resolves once Keycloak is ready. */
+type EnsureKeycloak = (options: {
+  instance: string;
+  port: number;
+  managementPort: number;
+  fresh: boolean;
+  log: (line: string) => void;
+}) => Promise<unknown>;
+
+/** Starts the instance detached (it outlives this call; {@link stopInstance} ends it). */
+async function startInstance(port: number, managementPort: number, fresh: boolean): Promise<void> {
+  const { ensureKeycloak } = (await import(join(root, 'scripts', 'keycloak.mjs'))) as {
+    ensureKeycloak: EnsureKeycloak;
+  };
+  await ensureKeycloak({ instance: INSTANCE, port, managementPort, fresh, log: () => undefined });
 }
 
 /**
