@@ -68,7 +68,7 @@ describe('service-a session: refresh before expiry, and the end of the Keycloak 
     return { status: res.status, body: (await res.json()) as { hops?: Hop[]; error?: string } };
   }
 
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
   it('renews the access token with the refresh token before it expires: no failed call across expiry', async () => {
     const jar = await logIn(bff.url, username, password);

@@ -87,7 +87,8 @@ export interface KeycloakReturn {
   servingAt?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// A pace computed from a deadline can come out negative: wait 0 ms then (Node warns on a negative delay).
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

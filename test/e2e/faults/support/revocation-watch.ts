@@ -20,7 +20,8 @@ export interface Watched {
   challenge?: string | null;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// A pace computed from a deadline can come out negative: wait 0 ms then (Node warns on a negative delay).
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
  * Sends each target's token every `intervalMs` from now on, each target until its first answer that is not 200,
