@@ -164,7 +164,7 @@ export function chainSummary(report: ChainReport) {
   }));
 }
 
-/** The targets: jwt ≥ 0.90 × no auth, ≤ 0.01 calls/request (jwt), ≤ 0.05 (introspection), jwt ≥ 20 × seed. */
+/** The targets: jwt ≥ 0.95 × no auth, ≤ 0.01 calls/request (jwt), ≤ 0.05 (introspection), jwt ≥ 20 × seed. */
 export function checkTargets(report: ChainReport): TargetCheck[] {
   const jwt = byId(report, 'jwt');
   const introspection = byId(report, 'introspection');
@@ -182,7 +182,7 @@ export function checkTargets(report: ChainReport): TargetCheck[] {
     met: value === undefined ? undefined : value <= limit,
   });
   return [
-    atLeast('jwt req/s ≥ 0.90 × no auth', jwt && ratioToNoAuth(report, jwt), 0.9),
+    atLeast('jwt req/s ≥ 0.95 × no auth', jwt && ratioToNoAuth(report, jwt), 0.95),
     atMost('jwt: Keycloak calls per request ≤ 0.01', jwt && callsPerRequest(jwt), 0.01),
     atMost(
       'introspection: Keycloak calls per request ≤ 0.05',

@@ -22,7 +22,7 @@ export interface MemoryReport extends RunHeader {
    */
   entries: number;
   samples: MemorySample[];
-  /** The most the heap may grow once the cache is full. */
+  /** The most the heap may grow over the second half of the tokens after the cache is full. */
   heapGrowthLimitMiB: number;
   passed: boolean;
   failures: string[];
@@ -36,7 +36,7 @@ export function memoryMarkdown(report: MemoryReport): string {
     `${count(report.tokens)} distinct tokens through introspection mode with \`cacheMaxEntries\` ` +
       `${count(report.cacheMaxEntries)}: ${count(report.introspections)} introspections, ` +
       `**${report.entries > report.cacheMaxEntries ? 'more than ' : ''}${count(Math.min(report.entries, report.cacheMaxEntries))} entries** in the cache at the end; the heap may grow at most ` +
-      `${fixed(report.heapGrowthLimitMiB, 1)} MiB once the cache is full. ` +
+      `${fixed(report.heapGrowthLimitMiB, 1)} MiB from half way to the end. ` +
       `Verdict: **${report.passed ? 'passed' : `FAILED (${report.failures.join('; ')})`}**.`,
     '',
     table(
