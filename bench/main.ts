@@ -1,5 +1,5 @@
 // `npm run bench`: what the security costs. The chain under four scenarios in one run, the guard alone, and the
-// memory bound of the introspection cache. Results in bench/results/ (JSON and markdown); see README "Benchmark".
+// memory bound of the introspection cache. Results in bench/results/ (JSON and markdown); see docs/benchmark.md.
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { BenchOptions, parseBenchArgs, UsageError, USAGE } from './options';
 import { chainMarkdown, chainSummary, checkTargets, invalidScenarios } from './report/chain-report';
 import { guardMarkdown } from './report/guard-report';
 import { memoryMarkdown } from './report/memory-report';
-import { updateReadme, writeResults } from './report/results';
+import { updateBenchmarkPage, writeResults } from './report/results';
 
 const log = (line: string) => console.log(line);
 
@@ -33,7 +33,7 @@ async function chain(options: BenchOptions): Promise<boolean> {
   const markdown = chainMarkdown(report);
   const data = { ...report, summary: chainSummary(report), targets: checkTargets(report) };
   const files = await writeResults('chain', data, 'Chain benchmark', markdown);
-  if (options.readme) await updateReadme('chain', markdown);
+  if (options.readme) await updateBenchmarkPage('chain', markdown);
   log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
   const invalid = invalidScenarios(report);
   if (invalid.length > 0)
@@ -45,7 +45,7 @@ async function guard(options: BenchOptions): Promise<boolean> {
   const report = await runGuardBenchmark({ secondsPerCase: options.guardSec, note: options.note }, log);
   const markdown = guardMarkdown(report);
   const files = await writeResults('guard', report, 'Guard micro-benchmark', markdown);
-  if (options.readme) await updateReadme('guard', markdown);
+  if (options.readme) await updateBenchmarkPage('guard', markdown);
   log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
   return true;
 }
@@ -57,7 +57,7 @@ async function memory(options: BenchOptions): Promise<boolean> {
   );
   const markdown = memoryMarkdown(report);
   const files = await writeResults('memory', report, 'Memory check', markdown);
-  if (options.readme) await updateReadme('memory', markdown);
+  if (options.readme) await updateBenchmarkPage('memory', markdown);
   log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
   if (!report.passed) console.error(`MEMORY CHECK FAILED: ${report.failures.join('; ')}`);
   return report.passed;

@@ -28,7 +28,7 @@ export interface BenchOptions {
   cacheMaxEntries: number;
   /** A remark written into the results (e.g. that the machine was busy). */
   note?: string;
-  /** Also write the tables into README.md's Benchmark section. */
+  /** Also write the tables into docs/benchmark.md (the flag is `--readme`). */
   readme: boolean;
   help: boolean;
 }
@@ -51,7 +51,7 @@ export const USAGE = `npm run bench [-- options]
   --memory-tokens <n>         memory check: distinct tokens (default 100000)
   --cache-max-entries <n>     memory check: the cache bound (default 10000, the library's default)
   --note <text>               a remark stored with the results (e.g. "machine busy with other jobs")
-  --readme                    also write the tables into README.md's Benchmark section`;
+  --readme                    also write the tables into docs/benchmark.md, between its bench:<part> markers`;
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
   const items = value

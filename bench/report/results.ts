@@ -1,12 +1,11 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
-import { replaceBetweenMarkers } from './readme-section';
+import { BENCHMARK_PAGE, replaceBetweenMarkers } from './page-section';
 
 const root = join(__dirname, '..', '..');
 /** Where every run writes its results (committed: the latest run of each part). */
 export const RESULTS_DIR = join(root, 'bench', 'results');
-const README = join(root, 'README.md');
 
 /** Formats a file's text the way `npm run lint` (prettier --check) expects it. */
 async function formatted(path: string, text: string): Promise<string> {
@@ -29,8 +28,9 @@ export async function writeResults(
   return [json, md];
 }
 
-/** Writes `content` between the markers of `name` in README.md. */
-export async function updateReadme(name: string, content: string): Promise<void> {
-  const text = replaceBetweenMarkers(readFileSync(README, 'utf8'), name, content);
-  writeFileSync(README, await formatted(README, text));
+/** Writes `content` between the markers of `name` in docs/benchmark.md (`--readme`). */
+export async function updateBenchmarkPage(name: string, content: string): Promise<void> {
+  const page = join(root, BENCHMARK_PAGE);
+  const text = replaceBetweenMarkers(readFileSync(page, 'utf8'), name, content);
+  writeFileSync(page, await formatted(page, text));
 }

@@ -1,4 +1,8 @@
-import { blockContent, replaceBlock, tableOf } from './results-readme';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { blockContent, replaceBlock, RESULTS_BLOCKS, RESULTS_PAGE, tableOf } from './results-readme';
+
+const root = join(__dirname, '..', '..', '..');
 
 const REPORT = [
   '# Fault report',
@@ -14,7 +18,7 @@ const REPORT = [
   '',
 ].join('\n');
 
-describe('results in the README', () => {
+describe('results in docs/security.md', () => {
   it("reads a report's table and its run", () => {
     expect(tableOf(REPORT)).toEqual({
       run: '2026-11-23T12:00:00.000Z, commit 1a2b3c4',
@@ -47,15 +51,27 @@ describe('results in the README', () => {
   });
 
   it('replaces only what is between the markers, and again on a second run', () => {
-    const readme = 'intro\n<!-- r:start -->\nold table\n<!-- r:end -->\noutro\n';
-    const once = replaceBlock(readme, 'r', 'new table');
+    const page = 'intro\n<!-- r:start -->\nold table\n<!-- r:end -->\noutro\n';
+    const once = replaceBlock(page, 'r', 'new table');
     expect(once).toBe('intro\n<!-- r:start -->\nnew table\n<!-- r:end -->\noutro\n');
     expect(replaceBlock(once, 'r', 'new table')).toBe(once);
   });
 
-  it('refuses a README without the markers', () => {
+  it('refuses a page without the markers', () => {
     expect(() => replaceBlock('no markers here', 'r', 'x')).toThrow(
-      'README.md has no <!-- r:start --> … <!-- r:end --> block',
+      'docs/security.md has no <!-- r:start --> … <!-- r:end --> block',
     );
+  });
+
+  it('writes into docs/security.md, which holds every block (and the README none)', () => {
+    expect(RESULTS_PAGE).toBe('docs/security.md');
+    const page = readFileSync(join(root, RESULTS_PAGE), 'utf8');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    for (const { marker } of RESULTS_BLOCKS) {
+      const start = page.indexOf(`<!-- ${marker}:start -->`);
+      expect(start).toBeGreaterThanOrEqual(0);
+      expect(page.indexOf(`<!-- ${marker}:end -->`)).toBeGreaterThan(start);
+      expect(readme).not.toContain(`<!-- ${marker}:start -->`);
+    }
   });
 });

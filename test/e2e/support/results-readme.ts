@@ -1,18 +1,22 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-// `npm run results:readme`: copies the tables the last e2e run wrote to artifacts/ into the README, between the
-// markers `<!-- <name>:start -->` and `<!-- <name>:end -->`, with the run (date, commit) they come from.
+// `npm run results:readme`: copies the tables the last e2e run wrote to artifacts/ into docs/security.md (its
+// "Results" section), between the markers `<!-- <name>:start -->` and `<!-- <name>:end -->`, with the run (date,
+// commit) they come from.
 
 const root = join(__dirname, '..', '..', '..');
 
-/** One README block: its marker name and the reports whose tables it shows, as one table. */
+/** The page that holds the results blocks, relative to the repository's root. */
+export const RESULTS_PAGE = 'docs/security.md';
+
+/** One block of the results page: its marker name and the reports whose tables it shows, as one table. */
 export interface ResultsBlock {
   marker: string;
   reports: string[];
 }
 
-/** The blocks of the README and the artifacts they are made of. */
+/** The blocks of the results page and the artifacts they are made of. */
 export const RESULTS_BLOCKS: ResultsBlock[] = [
   { marker: 'security-results', reports: ['artifacts/security-report.md'] },
   {
@@ -45,19 +49,19 @@ export function blockContent(reports: { name: string; text: string }[]): string 
   ].join('\n');
 }
 
-/** `readme` with the text between the `marker` comments replaced by `content`; throws when a marker is missing. */
-export function replaceBlock(readme: string, marker: string, content: string): string {
+/** `page` with the text between the `marker` comments replaced by `content`; throws when a marker is missing. */
+export function replaceBlock(page: string, marker: string, content: string): string {
   const start = `<!-- ${marker}:start -->`;
   const end = `<!-- ${marker}:end -->`;
-  const from = readme.indexOf(start);
-  const to = readme.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`README.md has no ${start} … ${end} block`);
-  return `${readme.slice(0, from + start.length)}\n${content}\n${readme.slice(to)}`;
+  const from = page.indexOf(start);
+  const to = page.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${RESULTS_PAGE} has no ${start} … ${end} block`);
+  return `${page.slice(0, from + start.length)}\n${content}\n${page.slice(to)}`;
 }
 
 function main(): void {
-  const readmeFile = join(root, 'README.md');
-  let readme = readFileSync(readmeFile, 'utf8');
+  const pageFile = join(root, RESULTS_PAGE);
+  let page = readFileSync(pageFile, 'utf8');
   for (const block of RESULTS_BLOCKS) {
     const reports = block.reports.map((name) => {
       const file = join(root, name);
@@ -67,10 +71,10 @@ function main(): void {
         );
       return { name, text: readFileSync(file, 'utf8') };
     });
-    readme = replaceBlock(readme, block.marker, blockContent(reports));
-    console.log(`README.md: ${block.marker} from ${block.reports.join(', ')}`);
+    page = replaceBlock(page, block.marker, blockContent(reports));
+    console.log(`${RESULTS_PAGE}: ${block.marker} from ${block.reports.join(', ')}`);
   }
-  writeFileSync(readmeFile, readme);
+  writeFileSync(pageFile, page);
 }
 
 if (require.main === module) {
