@@ -106,7 +106,7 @@ export async function startServices({
       };
       if (service.next) childEnv[service.next.key] = urls[service.next.name];
       if (service.name === 'service-a') {
-        // Off by default; the dev stack and the tests enable seed 001's internal login.
+        // Off by default; the dev stack and the tests enable the internal login (password grant).
         childEnv.ENABLE_PASSWORD_GRANT ??= 'true';
         // A free port is reached as 127.0.0.1:<port>, which the realm accepts as a redirect on any port
         // (RFC 8252 loopback); the dev port keeps the default http://localhost:3000.

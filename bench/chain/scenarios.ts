@@ -53,7 +53,7 @@ export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
   },
 };
 
-/** The chain request every scenario sends: seed 000's order, and a value for service-c. */
+/** The chain request every scenario sends: the fixed order of `GET /run-service-b`, and a value for service-c. */
 export const CHAIN_ORDER = { order_id: 9876, amount: 1500, value: 10 };
 
 interface Hop {

@@ -164,7 +164,10 @@ export function chainSummary(report: ChainReport) {
   }));
 }
 
-/** The issue's targets: jwt ≥ 0.95 × no auth, ≤ 0.01 calls/request (jwt), ≤ 0.05 (introspection), jwt ≥ 20 × seed. */
+/**
+ * The benchmark's targets: jwt ≥ 0.95 × no auth, ≤ 0.01 calls/request (jwt), ≤ 0.05 (introspection), and jwt ≥ 20 ×
+ * a new token per request with every token introspected (`seed-style`).
+ */
 export function checkTargets(report: ChainReport): TargetCheck[] {
   const jwt = byId(report, 'jwt');
   const introspection = byId(report, 'introspection');

@@ -16,7 +16,7 @@ describe.each(['jwt', 'introspection'] as const)(
   (mode) => {
     const stack = stacks()[mode];
 
-    it('GET /run-service-b answers with service-b and service-c results, result = 2 × seed value 10', async () => {
+    it('GET /run-service-b answers with service-b and service-c results, result = 2 × the default value 10', async () => {
       const res = await fetch(`${stack['service-a']}/run-service-b`);
       expect(res.status).toBe(200);
       const body = (await res.json()) as { service_b: string; service_c: unknown };

@@ -5,7 +5,7 @@ import { claimsOf, stacks, USERS } from './support/keycloak';
 
 const ORDER = { order_id: 9876, amount: 1500 };
 
-/** seed 001's internal login at service-a: the token response, or the error answer. */
+/** The internal login (password grant) at service-a: the token response, or the error answer. */
 async function passwordLogin(serviceA: string, username: string, password: string) {
   return post(`${serviceA}/auth/token`, { username, password });
 }
@@ -14,7 +14,7 @@ describe.each(['jwt', 'introspection'] as const)('user delegation User→A→B�
   const stack = stacks()[mode];
   const serviceA = stack['service-a'];
 
-  describe('through the internal password-grant login (seed 001)', () => {
+  describe('through the internal password-grant login', () => {
     it('alice passes service-b (role orders-user) and service-c sees alice as subject, service-b as azp', async () => {
       const login = await passwordLogin(serviceA, 'alice', USERS.alice);
       expect(login.status).toBe(200);

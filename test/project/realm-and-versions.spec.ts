@@ -41,7 +41,7 @@ describe('pinned Keycloak version', () => {
   });
 });
 
-describe('realm-export.json (shared/DESIGN.md, "Realm")', () => {
+describe('realm-export.json (docs/realm.md)', () => {
   it('declares the basic scope, without which Keycloak puts no sub in access tokens', () => {
     expect(scope('basic').protocolMappers?.map((m) => m.protocolMapper)).toContain('oidc-sub-mapper');
   });

@@ -21,9 +21,9 @@ export class ChainController {
     private readonly sessions: SessionService,
   ) {}
 
-  /** Seed 000's route, with its order. */
+  /** The chain as service-a, with the fixed order the page's buttons send too. */
   @Get('run-service-b')
-  @ApiOperation({ summary: "Runs the chain as service-a with seed 000's order (9876, 1500)" })
+  @ApiOperation({ summary: 'Runs the chain as service-a with a fixed order (9876, 1500)' })
   @ApiErrorResponses(502, 503, 504)
   runSeedOrder() {
     return this.chain.runAsService(SEED_ORDER);

@@ -11,7 +11,7 @@ import { ChainAnswer, DownstreamClient, OrderRequestDto } from '@app/service-run
 /** Injection token of the HTTP client towards service-b. */
 export const SERVICE_B = Symbol('SERVICE_B');
 
-/** Seed 000's fixed order, used by `GET /run-service-b` and the page's buttons. */
+/** The fixed order of `GET /run-service-b` and the page's buttons. */
 export const SEED_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
 
 /** What the chain answers: each service's result and the claims each hop saw (service-b's answer, passed on). */

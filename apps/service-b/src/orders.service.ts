@@ -5,7 +5,7 @@ import { DownstreamClient, Hop, hopOf, OrderRequestDto } from '@app/service-runt
 /** Injection token of the HTTP client towards service-c. */
 export const SERVICE_C = Symbol('SERVICE_C');
 
-/** Seed 000's value for service-c when the order does not name one. */
+/** The value service-c computes on when the order does not name one. */
 export const DEFAULT_VALUE = 10;
 
 interface ComputeAnswer {

@@ -4,13 +4,13 @@ import {
   KEYCLOAK_AUTH_OPTIONS,
   ResolvedKeycloakAuthOptions,
 } from '@app/keycloak-auth';
-// Not public API: the library's own OAuth client, so the seed-style call goes over the same HTTP client.
+// Not public API: the library's own OAuth client, so the token-per-request call goes over the same HTTP
+// client.
 import { KeycloakOAuthClient } from '../../../libs/keycloak-auth/src/oauth/keycloak-oauth.client';
 import { ServiceOverrides } from './service-overrides';
 
 /**
- * Seed 000's KeycloakService::getServiceToken(): a new client-credentials token from Keycloak on every call,
- * nothing cached. The library offers no such switch on purpose (no real service should fetch a token per
+ * A new client-credentials token from Keycloak on every call, nothing cached. The library offers no such switch on purpose (no real service should fetch a token per
  * request), so the benchmark brings its own.
  */
 @Injectable()
@@ -31,7 +31,7 @@ export class SeedStyleTokenProvider implements OnApplicationShutdown {
 }
 
 /**
- * Scenario 2 at service-a: the seed's fresh token per request. service-b and service-c run unchanged in
+ * Scenario 2 at service-a: a fresh token per request. service-b and service-c run unchanged in
  * introspection mode with `INTROSPECTION_CACHE_TTL=0`; since every chain request then carries a token Keycloak
  * has just issued, service-b's exchange and service-c's introspection never find a cached answer either.
  */

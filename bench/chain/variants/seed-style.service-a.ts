@@ -1,4 +1,4 @@
-// Scenario 2's service-a: the real service with a fresh client-credentials token per request (seed 000's way).
+// Scenario 2's service-a: the real service with a fresh client-credentials token per request (scenario `seed-style`).
 import 'reflect-metadata';
 import { runService } from '@app/service-runtime';
 import { SERVICE_A } from '../../../apps/service-a/src/app.module';

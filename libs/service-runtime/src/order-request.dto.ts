@@ -7,7 +7,7 @@ export const NUMBER_LIMIT = 1e15;
 // class-validator runs a property's decorators bottom-up and stops at the first failure, so the type check sits
 // closest to the property and is reported first.
 
-/** Body of service-a's `POST /api/chain` and service-b's `POST /api/process` (seed 000). */
+/** Body of service-a's `POST /api/chain` and service-b's `POST /api/process`. */
 export class OrderRequestDto {
   @ApiProperty({ type: 'integer', minimum: 1, maximum: NUMBER_LIMIT, example: 9876 })
   @Max(NUMBER_LIMIT)
@@ -21,7 +21,7 @@ export class OrderRequestDto {
   @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'amount must be a number' })
   amount!: number;
 
-  /** What service-c computes on; seed 000 sends 10. */
+  /** What service-c computes on; service-b sends 10 when it is missing. */
   @ApiPropertyOptional({
     minimum: -NUMBER_LIMIT,
     maximum: NUMBER_LIMIT,

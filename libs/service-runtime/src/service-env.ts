@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
 import { AuthMode, KeycloakAuthOptions, pemCertificates } from '@app/keycloak-auth';
 
-/** The environment every service reads (shared/DESIGN.md, "Configuration"). */
+/** The environment every service reads (docs/operations.md, "Configuration", lists each key). */
 export interface ServiceEnv {
   KEYCLOAK_URL: string;
   KEYCLOAK_REALM: string;
@@ -24,7 +24,7 @@ export interface ServiceEnv {
   SERVICE_C_URL?: string;
   /** service-a: the address browsers use for it (login redirects, cookies); default http://localhost:PORT. */
   PUBLIC_URL: string;
-  /** service-a: the internal password-grant endpoints (seed 001) exist only when true. Default false. */
+  /** service-a: the internal password-grant endpoints (`/auth/token`, `/auth/refresh`) exist only when true. Default false. */
   ENABLE_PASSWORD_GRANT: boolean;
   /** service-a: a login session ends after this many seconds without a request. Default 1800. */
   SESSION_IDLE_TIMEOUT: number;

@@ -102,12 +102,12 @@ export class AuthController {
     return reply.redirect(this.oidc.logoutUrl(session.tokens.idToken, this.home), 303);
   }
 
-  /** Seed 001's internal login (password grant). Trusted internal apps only; off unless ENABLE_PASSWORD_GRANT. */
+  /** The internal login (password grant). Trusted internal apps only; off unless ENABLE_PASSWORD_GRANT. */
   @Post('token')
   @HttpCode(200)
   @UseGuards(PasswordGrantEnabledGuard)
   @ApiOperation({
-    summary: "Seed 001's internal login (password grant): Keycloak's token response",
+    summary: "Internal login (password grant): Keycloak's token response",
     description: 'Trusted internal apps only; 404 unless ENABLE_PASSWORD_GRANT=true.',
   })
   @ApiOkResponse({ description: TOKEN_RESPONSE })
@@ -116,12 +116,12 @@ export class AuthController {
     return tokenResponse(await this.oidc.passwordLogin(body.username, body.password));
   }
 
-  /** Seed 001's refresh, for the internal login's tokens. Off unless ENABLE_PASSWORD_GRANT. */
+  /** Refresh of the internal login's tokens. Off unless ENABLE_PASSWORD_GRANT. */
   @Post('refresh')
   @HttpCode(200)
   @UseGuards(PasswordGrantEnabledGuard)
   @ApiOperation({
-    summary: "Seed 001's refresh of the internal login's tokens",
+    summary: "Refreshes the internal login's tokens",
     description: '404 unless ENABLE_PASSWORD_GRANT=true.',
   })
   @ApiOkResponse({ description: TOKEN_RESPONSE })

@@ -105,7 +105,7 @@ export class OidcClient {
     return this.grant(() => oidc.refreshTokenGrant(this.config, refreshToken));
   }
 
-  /** Seed 001's internal login: the password grant (direct access grants), for trusted internal apps only. */
+  /** The internal login: the password grant (direct access grants), for trusted internal apps only. */
   passwordLogin(username: string, password: string): Promise<UserLogin> {
     return this.grant(() =>
       oidc.genericGrantRequest(this.config, 'password', { username, password, scope: LOGIN_SCOPE }),

@@ -9,7 +9,7 @@ import { SameOriginGuard } from './same-origin.guard';
 import { SessionService } from './session.service';
 
 /**
- * The page (seed 000's "Call Service B" button, plus the user's login): plain server-rendered HTML and forms, no
+ * The page ("Call Service B" as service-a, plus the user's login and the call on their behalf): plain server-rendered HTML and forms, no
  * script. Each button posts, and the answer is the page again with the hops' claims or a readable error.
  */
 @Public()

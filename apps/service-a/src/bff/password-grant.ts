@@ -4,7 +4,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { ServiceEnv } from '@app/service-runtime';
 
-/** `POST /auth/token`: a username and password (seed 001's internal login). */
+/** `POST /auth/token`: a username and password (the internal login, password grant). */
 export class PasswordLoginDto {
   @ApiProperty({ minLength: 1, maxLength: 255, example: 'alice' })
   @IsString()
@@ -29,7 +29,7 @@ export class RefreshDto {
 }
 
 /**
- * The password grant hands a user's password to service-a; only trusted internal apps may do that (seed 001).
+ * The password grant hands a user's password to service-a; only trusted internal apps may do that.
  * Unless ENABLE_PASSWORD_GRANT=true the endpoints do not exist: 404, as for any unknown route.
  */
 @Injectable()
