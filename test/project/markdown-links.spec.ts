@@ -4,7 +4,6 @@ import { dirname, join, normalize } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 
-
 /** The repository's markdown files, as git tracks them (untracked drafts and node_modules left out). */
 function markdownFiles(): string[] {
   const out = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.md'], {
