@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,9 +25,11 @@ export function build(outDir = 'dist') {
   if (run.status !== 0) throw new Error(`tsc failed:\n${run.stdout}${run.stderr}`);
   const { paths } = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions;
   for (const [alias, [target]] of Object.entries(paths)) {
+    // A subpath alias (`nest-keycloak-s2s/observer`) becomes a folder inside its package's: Node finds its index.js.
     const pkg = join(out, 'node_modules', alias);
     mkdirSync(pkg, { recursive: true });
-    const entry = relative(pkg, join(out, target, 'index.js'));
+    const compiled = target.endsWith('.ts') ? target.replace(/\.ts$/, '.js') : join(target, 'index.js');
+    const entry = relative(pkg, join(out, compiled)).split(sep).join('/');
     writeFileSync(join(pkg, 'index.js'), `module.exports = require('${entry}');\n`);
   }
   return out;

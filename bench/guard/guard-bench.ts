@@ -2,16 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { CanActivate, INestApplicationContext, Module } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory, Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
-import {
-  AuthMode,
-  KeycloakAuthGuard,
-  KeycloakAuthModule,
-  Principal,
-  RequireScopes,
-  resolveKeycloakAuthOptions,
-  Roles,
-} from '@app/keycloak-auth';
-import { LocalIdp } from '../../libs/keycloak-auth/test/local-idp';
+import { KeycloakAuthModule, Principal, RequireScopes, Roles } from 'nest-keycloak-s2s';
+import { AuthMode, KeycloakAuthGuard, resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { GuardCaseResult, GuardReport } from '../report/guard-report';
 import { thisMachine } from '../report/machine';
 import { mean, percentile } from '../report/stats';

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { KeycloakAuthModule, TOKEN_VERIFIER, TokenVerifier } from '@app/keycloak-auth';
-import { LocalIdp } from '../../libs/keycloak-auth/test/local-idp';
+import { KeycloakAuthModule } from 'nest-keycloak-s2s';
+import { TOKEN_VERIFIER, TokenVerifier } from 'nest-keycloak-s2s/internal';
+import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { thisMachine } from '../report/machine';
 import { MemoryReport, MemorySample } from '../report/memory-report';
 

@@ -1,11 +1,11 @@
+import { InvalidTokenError } from 'nest-keycloak-s2s';
 import {
-  InvalidTokenError,
   IntrospectionTokenVerifier,
+  KeycloakOAuthClient,
   resolveKeycloakAuthOptions,
   systemClock,
-} from '@app/keycloak-auth';
+} from 'nest-keycloak-s2s/internal';
 import { UnsecuredJWT } from 'jose';
-import { KeycloakOAuthClient } from '../../libs/keycloak-auth/src/oauth/keycloak-oauth.client';
 import {
   claimsOf,
   exchangeAsServiceB,

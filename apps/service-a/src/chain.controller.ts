@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { Public } from '@app/keycloak-auth';
+import { Public } from 'nest-keycloak-s2s';
 import { ApiErrorResponses, ChainAnswer, OrderRequestDto } from '@app/service-runtime';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SameOriginGuard } from './bff/same-origin.guard';

@@ -5,7 +5,7 @@ import {
   Injectable,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ClientCredentialsTokenProvider } from '@app/keycloak-auth';
+import { ClientCredentialsTokenProvider } from 'nest-keycloak-s2s';
 import { ChainAnswer, DownstreamClient, OrderRequestDto } from '@app/service-runtime';
 
 /** Injection token of the HTTP client towards service-b. */

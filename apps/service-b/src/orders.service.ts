@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Principal } from '@app/keycloak-auth';
+import type { Principal } from 'nest-keycloak-s2s';
 import { DownstreamClient, Hop, hopOf, OrderRequestDto } from '@app/service-runtime';
 
 /** Injection token of the HTTP client towards service-c. */

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import {
   CurrentPrincipal,
   ExchangedToken,
@@ -6,8 +6,7 @@ import {
   Principal,
   RequireScopes,
   Roles,
-  TokenExchangeInterceptor,
-} from '@app/keycloak-auth';
+} from 'nest-keycloak-s2s';
 import { OrdersService } from './orders.service';
 import { ApiErrorResponses, ChainAnswer, OrderRequestDto } from '@app/service-runtime';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
@@ -44,7 +43,6 @@ export class ProcessController {
   @RequireScopes('orders.read')
   @Roles(...ORDER_ROLES)
   @ExchangeToken(SERVICE_C_TARGET)
-  @UseInterceptors(TokenExchangeInterceptor)
   process(
     @Body() order: OrderRequestDto,
     @CurrentPrincipal() caller: Principal,

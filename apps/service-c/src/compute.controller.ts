@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { AllowedCallers, CurrentPrincipal, Principal, RequireScopes } from '@app/keycloak-auth';
+import { AllowedCallers, CurrentPrincipal, Principal, RequireScopes } from 'nest-keycloak-s2s';
 import { ApiErrorResponses, hopOf } from '@app/service-runtime';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ComputeAnswer, ComputeDto } from './compute.dto';

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ClientCredentialsTokenProvider, Principal, TokenExchangeService } from '@app/keycloak-auth';
+import { ClientCredentialsTokenProvider, Principal, TokenExchangeService } from 'nest-keycloak-s2s';
+import { rememberBearerToken } from 'nest-keycloak-s2s/internal';
 // Not public API: the library keeps the verified token off the request; the exchange interceptor reads it here.
-import { rememberBearerToken } from '../../../libs/keycloak-auth/src/guards/bearer-token';
 import { ServiceOverrides } from './service-overrides';
 
 /** The bearer "token" of the no-auth chain: nobody issues, sends for validation or checks it. */

@@ -1,6 +1,6 @@
 import { Module, Provider } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants';
-import type { KeycloakAuthOptions } from '@app/keycloak-auth';
+import type { KeycloakAuthOptions } from 'nest-keycloak-s2s';
 import type { ServiceDefinition } from '@app/service-runtime';
 
 /** What a benchmark variant changes in a service; everything else is the service's own. */

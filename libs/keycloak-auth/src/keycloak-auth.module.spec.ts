@@ -9,7 +9,7 @@ import { IntrospectionTokenVerifier } from './strategies/introspection-token.ver
 import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
 import { MultiRealmTokenVerifier } from './strategies/multi-realm-token.verifier';
 import { systemClock } from './clock';
-import { LocalIdp } from '../test/local-idp';
+import { LocalIdp } from './testing/local-idp';
 import { listenOnLoopback } from '../test/loopback-app';
 
 @Controller()
@@ -38,7 +38,8 @@ const base: KeycloakAuthOptions = {
 const verifierOf = (moduleRef: TestingModule, issuer: string) => {
   const verifier = moduleRef.get(TOKEN_VERIFIER);
   expect(verifier).toBeInstanceOf(MultiRealmTokenVerifier);
-  return (verifier as MultiRealmTokenVerifier).verifierFor(issuer);
+  // The verifier each accepted issuer is routed to (a private field: only this test looks inside).
+  return (verifier as unknown as { byIssuer: ReadonlyMap<string, unknown> }).byIssuer.get(issuer);
 };
 
 describe('KeycloakAuthModule', () => {

@@ -3,12 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Dispatcher, request } from 'undici';
+import { Public } from 'nest-keycloak-s2s';
 import {
   KEYCLOAK_AUTH_OPTIONS,
   keycloakDispatcher,
-  Public,
   ResolvedKeycloakAuthOptions,
-} from '@app/keycloak-auth';
+} from 'nest-keycloak-s2s/internal';
 import type { ServiceEnv } from './service-env';
 import { ShutdownState } from './shutdown';
 

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { Principal } from '@app/keycloak-auth';
+import type { Principal } from 'nest-keycloak-s2s';
 import { currentRequestId } from './request-context';
 
 /** What one service saw of its caller's token: claims only, never the token. */

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { KeycloakAuthOptions } from '@app/keycloak-auth';
+import type { KeycloakAuthOptions } from 'nest-keycloak-s2s';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ServiceEnv } from './service-env';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
-import { AuthMode, KeycloakAuthOptions, pemCertificates } from '@app/keycloak-auth';
+import { KeycloakAuthOptions } from 'nest-keycloak-s2s';
+import { AuthMode, pemCertificates } from 'nest-keycloak-s2s/internal';
 
 /** The environment every service reads (docs/operations.md, "Configuration", lists each key). */
 export interface ServiceEnv {

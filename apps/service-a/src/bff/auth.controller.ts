@@ -12,7 +12,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '@app/keycloak-auth';
+import { Public } from 'nest-keycloak-s2s';
 import { ApiErrorResponses } from '@app/service-runtime';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ServiceEnv } from '@app/service-runtime';

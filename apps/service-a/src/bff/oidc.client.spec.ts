@@ -1,5 +1,5 @@
-import { resolveKeycloakAuthOptions } from '@app/keycloak-auth';
-import { LocalIdp } from '../../../../libs/keycloak-auth/test/local-idp';
+import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { throwawayPki, ThrowawayPki } from '../../../../libs/keycloak-auth/test/throwaway-ca';
 import { OidcClient } from './oidc.client';
 

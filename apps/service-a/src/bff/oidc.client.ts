@@ -12,7 +12,7 @@ import {
   keycloakFetch,
   KeycloakUnreachableError,
   ResolvedKeycloakAuthOptions,
-} from '@app/keycloak-auth';
+} from 'nest-keycloak-s2s/internal';
 import { PendingLogin, SessionUser, UserTokens } from './session.store';
 
 /** Scopes service-a asks for at login: OpenID plus the profile the page shows (its default scopes add the rest). */

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpException, Logger, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '@app/keycloak-auth';
+import { Public } from 'nest-keycloak-s2s';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ChainResult, ChainService, SEED_ORDER } from '../chain.service';
 import { PageRenderer } from './page.renderer';

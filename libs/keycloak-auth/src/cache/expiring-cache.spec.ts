@@ -1,12 +1,22 @@
-import { TestClock } from '../../test/local-idp';
+import { TestClock } from '../testing/local-idp';
 import { ExpiringCache, tokenHash } from './expiring-cache';
 
 describe('ExpiringCache', () => {
   let clock: TestClock;
   beforeEach(() => (clock = new TestClock(1_000_000)));
+  /** A cache whose lookups are counted through its `onLookup` hook. */
+  const counted = <V>(maxEntries: number) => {
+    const stats = { hits: 0, misses: 0 };
+    const cache = new ExpiringCache<V>(
+      maxEntries,
+      clock,
+      (result) => void stats[result === 'hit' ? 'hits' : 'misses']++,
+    );
+    return { cache, stats };
+  };
 
   it('serves a value until its expiresAt on the injected clock, then loads it again', async () => {
-    const cache = new ExpiringCache<number>(10, clock);
+    const { cache, stats } = counted<number>(10);
     let loads = 0;
     const load = async () => ({ value: ++loads, expiresAt: clock.now() + 1000 });
     expect(await cache.getOrLoad('k', load)).toBe(1);
@@ -15,11 +25,11 @@ describe('ExpiringCache', () => {
     clock.advance(1);
     expect(await cache.getOrLoad('k', load)).toBe(2);
     expect(loads).toBe(2);
-    expect(cache.stats).toEqual({ hits: 1, misses: 2 });
+    expect(stats).toEqual({ hits: 1, misses: 2 });
   });
 
   it('runs one load for concurrent misses of one key (single flight)', async () => {
-    const cache = new ExpiringCache<string>(10, clock);
+    const { cache, stats } = counted<string>(10);
     let loads = 0;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -32,7 +42,7 @@ describe('ExpiringCache', () => {
     release();
     expect(await all).toEqual(Array(25).fill('v1'));
     expect(loads).toBe(1);
-    expect(cache.stats).toEqual({ hits: 24, misses: 1 });
+    expect(stats).toEqual({ hits: 24, misses: 1 });
   });
 
   it('shares a failed load among its concurrent callers, then does not remember it', async () => {
@@ -62,7 +72,7 @@ describe('ExpiringCache', () => {
   });
 
   it('never holds more entries than its bound and evicts the least recently used', async () => {
-    const cache = new ExpiringCache<number>(100, clock);
+    const { cache, stats } = counted<number>(100);
     const load = (i: number) => async () => ({ value: i, expiresAt: clock.now() + 60_000 });
     for (let i = 0; i < 1000; i++) {
       await cache.getOrLoad(`k${i}`, load(i));
@@ -70,12 +80,12 @@ describe('ExpiringCache', () => {
       expect(cache.size).toBeLessThanOrEqual(100);
     }
     expect(cache.size).toBe(100);
-    const misses = cache.stats.misses;
+    const misses = stats.misses;
     await expect(cache.getOrLoad('k0', load(-1))).resolves.toBe(0);
     await expect(cache.getOrLoad('k999', load(-1))).resolves.toBe(999);
-    expect(cache.stats.misses).toBe(misses);
+    expect(stats.misses).toBe(misses);
     await expect(cache.getOrLoad('k1', load(-1))).resolves.toBe(-1);
-    expect(cache.stats.misses).toBe(misses + 1);
+    expect(stats.misses).toBe(misses + 1);
   });
 
   it('forgets a deleted key', async () => {

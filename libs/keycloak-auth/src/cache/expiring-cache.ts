@@ -9,12 +9,6 @@ export interface Expiring<V> {
   expiresAt: number;
 }
 
-/** Hit and miss counters of one cache. */
-export interface CacheStats {
-  hits: number;
-  misses: number;
-}
-
 /**
  * A bounded LRU whose entries expire on the injected clock, with single flight: concurrent misses for one key
  * share one load. Used for verified tokens, introspection answers, client-credentials and exchanged tokens.
@@ -22,9 +16,8 @@ export interface CacheStats {
 export class ExpiringCache<V> {
   private readonly entries: LRUCache<string, Expiring<V>>;
   private readonly inflight = new Map<string, Promise<V>>();
-  readonly stats: CacheStats = { hits: 0, misses: 0 };
 
-  /** `onLookup` is told of every lookup as the stats count it (the observer's metrics hook). */
+  /** `onLookup` is told of every lookup, hit or miss (the observer's metrics hook). */
   constructor(
     maxEntries: number,
     private readonly clock: Clock,
@@ -38,17 +31,17 @@ export class ExpiringCache<V> {
     const hit = this.entries.get(key);
     if (hit) {
       if (hit.expiresAt > this.clock.now()) {
-        this.count('hit');
+        this.onLookup('hit');
         return Promise.resolve(hit.value);
       }
       this.entries.delete(key);
     }
     const pending = this.inflight.get(key);
     if (pending) {
-      this.count('hit');
+      this.onLookup('hit');
       return pending;
     }
-    this.count('miss');
+    this.onLookup('miss');
     const loading = load()
       .then(({ value, expiresAt }) => {
         if (expiresAt > this.clock.now()) this.entries.set(key, { value, expiresAt });
@@ -57,12 +50,6 @@ export class ExpiringCache<V> {
       .finally(() => this.inflight.delete(key));
     this.inflight.set(key, loading);
     return loading;
-  }
-
-  private count(result: CacheResult): void {
-    if (result === 'hit') this.stats.hits++;
-    else this.stats.misses++;
-    this.onLookup(result);
   }
 
   /** Forgets one key (e.g. after Keycloak refused a cached token). */

@@ -6,7 +6,7 @@ import { verifiedBearerToken } from '../guards/bearer-token';
 import { requestOf, setChallenge } from '../guards/request-context';
 import { EXCHANGE_TOKEN_KEY, KEYCLOAK_AUTH_OPTIONS } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
-import { rememberExchangedToken } from './exchange-token.decorator';
+import { rememberExchangedToken } from './exchanged-tokens';
 import { ExchangeTarget, TokenExchangeService } from './token-exchange.service';
 
 /**

@@ -41,11 +41,6 @@ export class TokenExchangeService {
     );
   }
 
-  /** Cache statistics (a hit is an exchange that did not reach Keycloak). */
-  get cacheStats() {
-    return this.exchanged.stats;
-  }
-
   /** Exchanges `subjectToken` (the incoming access token itself) for an access token for `target`. */
   exchange(subjectToken: string, target: ExchangeTarget): Promise<string> {
     const scope = target.scope?.trim() ?? '';

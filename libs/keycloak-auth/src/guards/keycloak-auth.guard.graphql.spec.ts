@@ -1,4 +1,4 @@
-import { Controller, Get, INestApplication, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, INestApplication } from '@nestjs/common';
 import { Field, GraphQLModule, ObjectType, Query, Resolver } from '@nestjs/graphql';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -9,10 +9,9 @@ import { Public } from '../decorators/public.decorator';
 import { RequireScopes } from '../decorators/require-scopes.decorator';
 import { Roles } from '../decorators/roles.decorator';
 import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decorator';
-import { TokenExchangeInterceptor } from '../exchange/token-exchange.interceptor';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
-import { LocalIdp } from '../../test/local-idp';
+import { LocalIdp } from '../testing/local-idp';
 import { listenOnLoopback } from '../../test/loopback-app';
 
 @ObjectType()
@@ -59,7 +58,6 @@ class ProbeResolver {
   }
 
   @ExchangeToken({ audience: 'service-c' })
-  @UseInterceptors(TokenExchangeInterceptor)
   @Query(() => String)
   exchanged(@ExchangedToken() token: string) {
     return token;

@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { Controller, Get, INestApplication, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, INestApplication } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -9,10 +9,9 @@ import { Public } from '../decorators/public.decorator';
 import { RequireScopes } from '../decorators/require-scopes.decorator';
 import { Roles } from '../decorators/roles.decorator';
 import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decorator';
-import { TokenExchangeInterceptor } from '../exchange/token-exchange.interceptor';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
-import { LocalIdp } from '../../test/local-idp';
+import { LocalIdp } from '../testing/local-idp';
 import { listenOnLoopback } from '../../test/loopback-app';
 
 // Every test here runs on both HTTP adapters: the guard sets WWW-Authenticate through Nest's HttpAdapterHost, and
@@ -64,7 +63,6 @@ class ProbeController {
   }
 
   @ExchangeToken({ audience: 'service-c', scope: 'analytics.run' })
-  @UseInterceptors(TokenExchangeInterceptor)
   @Get('exchange')
   exchange(@ExchangedToken() token: string) {
     return { token };
@@ -72,7 +70,6 @@ class ProbeController {
 
   @Public()
   @ExchangeToken({ audience: 'service-c' })
-  @UseInterceptors(TokenExchangeInterceptor)
   @Get('exchange-without-token')
   exchangeWithoutToken() {
     return { reached: true };

@@ -1,16 +1,16 @@
-import { Controller, Get, INestApplication, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { CurrentPrincipal } from '../decorators/current-principal.decorator';
 import { Public } from '../decorators/public.decorator';
 import { IdentityProviderUnavailableError } from '../errors';
 import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decorator';
-import { TokenExchangeInterceptor } from '../exchange/token-exchange.interceptor';
 import { AuthMode, resolveKeycloakAuthOptions } from '../keycloak-auth.options';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { ClientCredentialsTokenProvider } from '../tokens/client-credentials-token.provider';
-import { LocalIdp, rejectionOf } from '../../test/local-idp';
+import { LocalIdp } from '../testing/local-idp';
+import { rejectionOf } from '../../test/rejection';
 import { throwawayPki, ThrowawayPki } from '../../test/throwaway-ca';
 import { pemCertificates } from './keycloak-tls';
 import { listenOnLoopback } from '../../test/loopback-app';
@@ -25,7 +25,6 @@ class TlsProbeController {
   }
 
   @ExchangeToken({ audience: 'service-c' })
-  @UseInterceptors(TokenExchangeInterceptor)
   @Get('exchange')
   exchange(@ExchangedToken() token: string) {
     return { token };

@@ -1,6 +1,7 @@
 import { TokenEndpointError } from '../errors';
 import { ACCESS_TOKEN_TYPE } from '../keycloak-auth.constants';
-import { LocalIdp, rejectionOf } from '../../test/local-idp';
+import { LocalIdp } from '../testing/local-idp';
+import { rejectionOf } from '../../test/rejection';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 
 describe('KeycloakOAuthClient', () => {

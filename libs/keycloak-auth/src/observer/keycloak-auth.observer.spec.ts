@@ -14,7 +14,8 @@ import { KeycloakAuthOptions, ResolvedKeycloakAuthOptions } from '../keycloak-au
 import { IntrospectionTokenVerifier } from '../strategies/introspection-token.verifier';
 import { JwtTokenVerifier } from '../strategies/jwt-token.verifier';
 import { ClientCredentialsTokenProvider } from '../tokens/client-credentials-token.provider';
-import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
+import { LocalIdp, TestClock } from '../testing/local-idp';
+import { rejectionOf } from '../../test/rejection';
 import { listenOnLoopback } from '../../test/loopback-app';
 import {
   AuthOutcome,

@@ -38,11 +38,6 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     );
   }
 
-  /** Cache statistics of introspection answers. */
-  get cacheStats() {
-    return this.answers.stats;
-  }
-
   async verify(token: string): Promise<Principal> {
     if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
     const answer = await this.answers.getOrLoad(tokenHash(token), async () => {

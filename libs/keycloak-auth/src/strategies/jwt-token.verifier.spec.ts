@@ -1,7 +1,9 @@
 import { createPublicKey, JsonWebKey } from 'node:crypto';
 import { base64url, decodeProtectedHeader, SignJWT } from 'jose';
 import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
-import { LocalIdp, rejectionOf, TestClock } from '../../test/local-idp';
+import { LocalIdp, TestClock } from '../testing/local-idp';
+import { rejectionOf } from '../../test/rejection';
+import { CacheResult, noopKeycloakAuthObserver } from '../observer/keycloak-auth.observer';
 import { JwtTokenVerifier } from './jwt-token.verifier';
 
 describe('JwtTokenVerifier', () => {
@@ -17,6 +19,16 @@ describe('JwtTokenVerifier', () => {
   afterEach(() => idp.stop());
 
   const now = () => Math.floor(clock.now() / 1000);
+  /** Replaces the verifier with one whose cache lookups are recorded, in order, in the returned list. */
+  const watchLookups = () => {
+    const lookups: CacheResult[] = [];
+    const observer = {
+      ...noopKeycloakAuthObserver,
+      cacheLookup: (e: { result: CacheResult }) => lookups.push(e.result),
+    };
+    verifier = new JwtTokenVerifier(idp.options({ observer }), clock);
+    return lookups;
+  };
   const issue = (claims: Record<string, unknown> = {}, opts: Parameters<LocalIdp['issue']>[1] = {}) =>
     idp.issue(claims, { now: clock.now(), ...opts });
   const refused = async (token: string, code: string) => {
@@ -56,20 +68,22 @@ describe('JwtTokenVerifier', () => {
     });
 
     it('is verified once: the second verify is a cache hit', async () => {
+      const lookups = watchLookups();
       const token = await issue();
       await verifier.verify(token);
-      expect(verifier.cacheStats).toEqual({ hits: 0, misses: 1 });
+      expect(lookups).toEqual(['miss']);
       await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
-      expect(verifier.cacheStats).toEqual({ hits: 1, misses: 1 });
+      expect(lookups).toEqual(['miss', 'hit']);
       expect(idp.requests.jwks).toBe(1);
     });
 
     it('still verifies from the cache after the JWKS server has stopped', async () => {
+      const lookups = watchLookups();
       const token = await issue();
       await verifier.verify(token);
       await idp.stop();
       await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
-      expect(verifier.cacheStats.hits).toBe(1);
+      expect(lookups).toEqual(['miss', 'hit']);
     });
 
     it('is served from the cache only until its exp', async () => {

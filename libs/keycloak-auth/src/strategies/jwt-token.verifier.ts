@@ -29,11 +29,6 @@ export class JwtTokenVerifier implements TokenVerifier {
     );
   }
 
-  /** Cache statistics of verified tokens. */
-  get cacheStats() {
-    return this.verified.stats;
-  }
-
   verify(token: string): Promise<Principal> {
     if (!looksLikeJwt(token))
       return Promise.reject(new InvalidTokenError('token_malformed', 'token malformed'));

@@ -1,14 +1,13 @@
-import { Controller, Get, INestApplication, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { decodeJwt, SignJWT } from 'jose';
 import { CurrentPrincipal } from '../decorators/current-principal.decorator';
 import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decorator';
-import { TokenExchangeInterceptor } from '../exchange/token-exchange.interceptor';
 import { AuthMode, KeycloakAuthOptions } from '../keycloak-auth.options';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
-import { Endpoint, LocalIdp } from '../../test/local-idp';
+import { Endpoint, LocalIdp } from '../testing/local-idp';
 import { listenOnLoopback } from '../../test/loopback-app';
 
 @Controller()
@@ -19,7 +18,6 @@ class CallerController {
   }
 
   @ExchangeToken({ audience: 'service-c' })
-  @UseInterceptors(TokenExchangeInterceptor)
   @Get('exchange')
   exchange(@ExchangedToken() token: string) {
     return { token };

@@ -20,11 +20,6 @@ export class MultiRealmTokenVerifier implements TokenVerifier {
     if (byIssuer.size === 1) this.only = [...byIssuer.values()][0];
   }
 
-  /** The verifier of one accepted issuer. */
-  verifierFor(issuer: string): TokenVerifier | undefined {
-    return this.byIssuer.get(issuer);
-  }
-
   verify(token: string): Promise<Principal> {
     return this.only ? this.only.verify(token) : this.route(token);
   }

@@ -31,11 +31,6 @@ export class ClientCredentialsTokenProvider {
     this.tokens = new ExpiringCache(64, clock, reportLookups(oauth.options.observer, 'client_credentials'));
   }
 
-  /** Cache statistics (a hit is a request that did not reach Keycloak). */
-  get cacheStats() {
-    return this.tokens.stats;
-  }
-
   /** A valid access token for this client. */
   getToken(request: ClientCredentialsRequest = {}): Promise<string> {
     const scope = request.scope?.trim() ?? '';

@@ -1,4 +1,4 @@
-import { TestClock } from '../../test/local-idp';
+import { TestClock } from '../testing/local-idp';
 import { renewableToken, renewAt } from './token-renewal';
 
 describe('renewAt', () => {

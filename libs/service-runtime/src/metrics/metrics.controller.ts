@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Registry } from 'prom-client';
-import { Public } from '@app/keycloak-auth';
+import { Public } from 'nest-keycloak-s2s';
 
 /**
  * `GET /metrics`: Prometheus' text format, without a token — it is for the scraper. In production it sits on an

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { AuthOutcome, CacheName, IdpEndpoint } from '@app/keycloak-auth';
+import { AuthOutcome, CacheName, IdpEndpoint } from 'nest-keycloak-s2s/observer';
 import { HttpMetrics } from './http-metrics';
 import { PrometheusAuthObserver } from './prometheus-auth.observer';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { KEYCLOAK_AUTH_ERROR_CODES } from 'nest-keycloak-s2s';
 import {
   AuthOutcome,
   CACHE_NAMES,
@@ -9,9 +10,8 @@ import {
   IDP_ENDPOINTS,
   IdpCallOutcome,
   IdpEndpoint,
-  KEYCLOAK_AUTH_ERROR_CODES,
   KeycloakAuthObserver,
-} from '@app/keycloak-auth';
+} from 'nest-keycloak-s2s/observer';
 import { oneOf } from './label-values';
 
 const AUTH_OUTCOMES = ['accepted', ...KEYCLOAK_AUTH_ERROR_CODES] as const;

@@ -2,14 +2,13 @@ import type { Type } from '@nestjs/common';
 import { ModulesContainer, Reflector } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
 import {
   ALLOWED_CALLERS_KEY,
   IS_PUBLIC_KEY,
-  KEYCLOAK_AUTH_OPTIONS,
   REQUIRED_ROLES_KEY,
   REQUIRED_SCOPES_KEY,
-  ResolvedKeycloakAuthOptions,
-} from '@app/keycloak-auth';
+} from 'nest-keycloak-s2s/metadata';
 import type { ServiceDefinition } from '../service-definition';
 import { ERROR_MEANINGS, ErrorBody, ErrorStatus } from './error-body';
 

@@ -11,12 +11,12 @@ import {
   CryptoKey,
   SignJWT,
 } from 'jose';
-import { Clock } from '../src/clock';
+import { Clock } from '../clock';
 import {
   KeycloakAuthOptions,
   resolveKeycloakAuthOptions,
   ResolvedKeycloakAuthOptions,
-} from '../src/keycloak-auth.options';
+} from '../keycloak-auth.options';
 
 /** The endpoints of the realm a test can watch and steer. */
 export type Endpoint = 'jwks' | 'token' | 'introspect';
@@ -285,16 +285,4 @@ export class TestClock implements Clock {
   advance(ms: number): void {
     this.value += ms;
   }
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-export async function rejectionOf(
-  promise: Promise<unknown>,
-): Promise<Error & { code?: string; getStatus?: () => number; getResponse?: () => unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string; getStatus?: () => number; getResponse?: () => unknown };
-  }
-  throw new Error('expected a rejection, got a value');
 }

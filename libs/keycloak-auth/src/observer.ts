@@ -1,0 +1,16 @@
+// nest-keycloak-s2s/observer: what the library reports as it works, for an observer that feeds metrics.
+export {
+  CACHE_NAMES,
+  IDP_CALL_OUTCOMES,
+  IDP_ENDPOINTS,
+  noopKeycloakAuthObserver,
+} from './observer/keycloak-auth.observer';
+export type {
+  AuthOutcome,
+  CacheName,
+  CacheResult,
+  IdpCallOutcome,
+  IdpEndpoint,
+  KeycloakAuthObserver,
+} from './observer/keycloak-auth.observer';
+export type { AuthMode } from './keycloak-auth.options';
