@@ -8,6 +8,8 @@ ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The library is an npm workspace: npm ci reads its package.json (its dependencies) and links it.
+COPY libs/keycloak-auth/package.json ./libs/keycloak-auth/
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/
@@ -18,6 +20,7 @@ RUN node scripts/build.mjs --out-dir dist
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY libs/keycloak-auth/package.json ./libs/keycloak-auth/
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 FROM ${NODE_IMAGE}

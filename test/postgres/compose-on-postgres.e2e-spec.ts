@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
@@ -129,7 +129,9 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
     const starting = keycloak('start').then(() => (keycloakStarted = true));
     // Meanwhile, the Dockerfile's two stages: compile (build) and production dependencies only (deps).
     work = mkdtempSync(join(tmpdir(), 'keycloak-s2s-image-'));
-    for (const file of ['package.json', 'package-lock.json'])
+    // The workspace's package.json too: npm ci installs the library's dependencies from it.
+    mkdirSync(join(work, 'libs', 'keycloak-auth'), { recursive: true });
+    for (const file of ['package.json', 'package-lock.json', 'libs/keycloak-auth/package.json'])
       copyFileSync(join(root, file), join(work, file));
     await run(process.execPath, ['scripts/build.mjs', '--out-dir', join(work, 'dist')]);
     await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: work });
