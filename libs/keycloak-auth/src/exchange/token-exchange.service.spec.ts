@@ -67,6 +67,15 @@ describe('TokenExchangeService', () => {
     expect(idp.forms.token[1].get('subject_token')).toBe(other);
   });
 
+  it('exchanges again after the cached exchange is invalidated, and keeps other targets cached', async () => {
+    await service.exchange(subject, target);
+    await service.exchange(subject, { audience: 'service-d' });
+    service.invalidate(subject, target);
+    await expect(service.exchange(subject, target)).resolves.toBe('for-c-3');
+    await expect(service.exchange(subject, { audience: 'service-d' })).resolves.toBe('for-c-2');
+    expect(idp.requests.token).toBe(3);
+  });
+
   it('exchanges again once the exchanged token is due for renewal', async () => {
     await service.exchange(subject, target);
     clock.advance(270_000 - 1);

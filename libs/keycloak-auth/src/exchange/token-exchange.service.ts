@@ -44,8 +44,7 @@ export class TokenExchangeService {
   /** Exchanges `subjectToken` (the incoming access token itself) for an access token for `target`. */
   exchange(subjectToken: string, target: ExchangeTarget): Promise<string> {
     const scope = target.scope?.trim() ?? '';
-    const key = `${tokenHash(subjectToken)}|${target.audience}|${scope}`;
-    return this.exchanged.getOrLoad(key, () => {
+    return this.exchanged.getOrLoad(cacheKey(subjectToken, target), () => {
       const parameters: Record<string, string> = {
         subject_token: subjectToken,
         subject_token_type: ACCESS_TOKEN_TYPE,
@@ -57,4 +56,16 @@ export class TokenExchangeService {
       return renewableToken(this.clock, this.options, () => this.oauth.exchange(parameters, issuer));
     });
   }
+
+  /**
+   * Forgets the cached exchange of `subjectToken` for `target`, so the next {@link exchange} asks Keycloak again:
+   * for a caller whose callee refused the exchanged token before it expired.
+   */
+  invalidate(subjectToken: string, target: ExchangeTarget): void {
+    this.exchanged.delete(cacheKey(subjectToken, target));
+  }
+}
+
+function cacheKey(subjectToken: string, target: ExchangeTarget): string {
+  return `${tokenHash(subjectToken)}|${target.audience}|${target.scope?.trim() ?? ''}`;
 }

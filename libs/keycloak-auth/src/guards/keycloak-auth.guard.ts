@@ -1,19 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { InsufficientScopeError, KeycloakAuthError } from '../errors';
-import {
-  ALLOWED_CALLERS_KEY,
-  IS_PUBLIC_KEY,
-  KEYCLOAK_AUTH_OPTIONS,
-  REQUIRED_ROLES_KEY,
-  REQUIRED_SCOPES_KEY,
-  TOKEN_VERIFIER,
-} from '../keycloak-auth.constants';
+import { KeycloakAuthError } from '../errors';
+import { IS_PUBLIC_KEY, KEYCLOAK_AUTH_OPTIONS, TOKEN_VERIFIER } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
-import { Principal } from '../principal';
 import { TokenVerifier } from '../strategies/token-verifier';
 import { AuthenticatedRequest, extractBearerToken, rememberBearerToken } from './bearer-token';
 import { requestOf, setChallenge } from './request-context';
+import { assertRouteRequirements } from './route-requirements';
 
 /**
  * Authenticates the bearer token with the configured {@link TokenVerifier}, then enforces `@RequireScopes`,
@@ -40,7 +33,7 @@ export class KeycloakAuthGuard implements CanActivate {
     try {
       const token = extractBearerToken(request);
       const principal = await this.verifier.verify(token);
-      this.authorize(principal, context);
+      assertRouteRequirements(this.reflector, context, principal);
       request.principal = principal;
       rememberBearerToken(request, token);
       this.options.observer.authenticated({ mode: this.options.mode, outcome: 'accepted' });
@@ -53,41 +46,7 @@ export class KeycloakAuthGuard implements CanActivate {
     }
   }
 
-  private authorize(principal: Principal, context: ExecutionContext): void {
-    const scopes = this.metadata<string[]>(REQUIRED_SCOPES_KEY, context) ?? [];
-    const missing = scopes.filter((s) => !principal.scopes.includes(s));
-    if (missing.length > 0) {
-      throw new InsufficientScopeError(
-        'insufficient_scope',
-        `token lacks scope ${missing.join(' ')}`,
-        scopes,
-      );
-    }
-    const roles = this.metadata<string[]>(REQUIRED_ROLES_KEY, context);
-    if (roles && roles.length > 0 && !roles.some((role) => hasRole(principal, role))) {
-      throw new InsufficientScopeError('insufficient_role', `requires role ${roles.join(' or ')}`);
-    }
-    const callers = this.metadata<string[]>(ALLOWED_CALLERS_KEY, context);
-    if (callers && callers.length > 0) {
-      if (!callers.includes(principal.clientId))
-        throw new InsufficientScopeError(
-          'caller_not_allowed',
-          `caller ${principal.clientId} is not allowed here`,
-        );
-      // A delegated token (RFC 8693 `act`): the party acting now must be allowed as well.
-      const actor = principal.actors[0];
-      if (actor !== undefined && !callers.includes(actor))
-        throw new InsufficientScopeError('caller_not_allowed', `actor ${actor} is not allowed here`);
-    }
-  }
-
   private metadata<T>(key: string, context: ExecutionContext): T | undefined {
     return this.reflector.getAllAndOverride<T>(key, [context.getHandler(), context.getClass()]);
   }
-}
-
-function hasRole(principal: Principal, role: string): boolean {
-  const split = role.indexOf(':');
-  if (split < 0) return principal.realmRoles.includes(role);
-  return principal.clientRoles[role.slice(0, split)]?.includes(role.slice(split + 1)) ?? false;
 }

@@ -52,10 +52,20 @@ export function setChallenge(
   realm: string,
   error: unknown,
 ): void {
+  const response = responseOf(context);
+  if (response) setChallengeOn(adapterHost, response, realm, error);
+}
+
+/** {@link setChallenge} on a response at hand, for code that sees the response but no execution context. */
+export function setChallengeOn(
+  adapterHost: HttpAdapterHost,
+  response: object,
+  realm: string,
+  error: unknown,
+): void {
   if (!(error instanceof KeycloakAuthError)) return;
   const challenge = error.wwwAuthenticate(realm);
-  const response = responseOf(context);
-  if (challenge && response) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
+  if (challenge) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
 }
 
 function graphQlContext(context: ExecutionContext): GraphQlResolverContext | undefined {

@@ -57,6 +57,15 @@ describe('ClientCredentialsTokenProvider', () => {
     );
   });
 
+  it('asks Keycloak again after the cached token of that scope is invalidated, and only for that scope', async () => {
+    await provider.getToken();
+    await provider.getToken({ scope: 'analytics.run' });
+    provider.invalidate();
+    await expect(provider.getToken()).resolves.toBe('token-3');
+    await expect(provider.getToken({ scope: ' analytics.run ' })).resolves.toBe('token-2');
+    expect(idp.requests.token).toBe(3);
+  });
+
   it('serves the second call from the cache', async () => {
     await provider.getToken();
     await expect(provider.getToken()).resolves.toBe('token-1');

@@ -37,6 +37,14 @@ export class ClientCredentialsTokenProvider {
     return this.tokens.getOrLoad(scope, () => this.fetch(scope));
   }
 
+  /**
+   * Forgets the cached token for `request`, so the next {@link getToken} asks Keycloak again: for a caller whose
+   * callee refused the token (revoked, or its session ended) before it expired.
+   */
+  invalidate(request: ClientCredentialsRequest = {}): void {
+    this.tokens.delete(request.scope?.trim() ?? '');
+  }
+
   private async fetch(scope: string) {
     for (let attempt = 0; ; attempt++) {
       try {
