@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { AppModule } from './app.module.js';
+import { createApp } from './platform.js';
+
+/** Listens on HOST:PORT as service-b of the realm s2s on the Keycloak at KEYCLOAK_URL. */
+async function main(): Promise<void> {
+  const app = await createApp(
+    AppModule.register({
+      url: String(process.env.KEYCLOAK_URL),
+      realm: 's2s',
+      clientId: 'service-b',
+      clientSecret: process.env.CLIENT_SECRET,
+      mode: 'jwt',
+      audience: 'service-b',
+    }),
+  );
+  await app.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
+}
+
+void main();
