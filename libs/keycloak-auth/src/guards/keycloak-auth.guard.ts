@@ -1,10 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { KeycloakAuthError } from '../errors';
 import { IS_PUBLIC_KEY, KEYCLOAK_AUTH_OPTIONS, TOKEN_VERIFIER } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { TokenVerifier } from '../strategies/token-verifier';
-import { AuthenticatedRequest, extractBearerToken, rememberBearerToken } from './bearer-token';
+import { authenticateRequest } from './authenticate-request';
+import { AuthenticatedRequest } from './bearer-token';
 import { requestOf, setChallenge } from './request-context';
 import { assertRouteRequirements } from './route-requirements';
 
@@ -31,16 +31,11 @@ export class KeycloakAuthGuard implements CanActivate {
   private async authenticate(context: ExecutionContext): Promise<boolean> {
     const request = requestOf<AuthenticatedRequest>(context);
     try {
-      const token = extractBearerToken(request);
-      const principal = await this.verifier.verify(token);
-      assertRouteRequirements(this.reflector, context, principal);
-      request.principal = principal;
-      rememberBearerToken(request, token);
-      this.options.observer.authenticated({ mode: this.options.mode, outcome: 'accepted' });
+      await authenticateRequest(request, this.verifier, this.options, (principal) =>
+        assertRouteRequirements(this.reflector, context, principal),
+      );
       return true;
     } catch (error) {
-      if (error instanceof KeycloakAuthError)
-        this.options.observer.authenticated({ mode: this.options.mode, outcome: error.code });
       setChallenge(this.adapterHost, context, this.options.realm, error);
       throw error;
     }

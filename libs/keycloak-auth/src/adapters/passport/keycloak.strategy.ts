@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
-import { KeycloakAuthError } from '../../errors';
-import { AuthenticatedRequest, extractBearerToken, rememberBearerToken } from '../../guards/bearer-token';
+import { authenticateRequest } from '../../guards/authenticate-request';
+import { AuthenticatedRequest } from '../../guards/bearer-token';
 import { setChallengeOn } from '../../guards/request-context';
 import { KEYCLOAK_AUTH_OPTIONS, TOKEN_VERIFIER } from '../../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../../keycloak-auth.options';
@@ -35,15 +35,8 @@ export class KeycloakStrategy extends PassportStrategy(Strategy, KEYCLOAK_STRATE
   /** Verifies the request's bearer token; what it returns becomes `request.user` (and `request.principal`). */
   async validate(request: PassportRequest): Promise<Principal> {
     try {
-      const token = extractBearerToken(request);
-      const principal = await this.verifier.verify(token);
-      request.principal = principal;
-      rememberBearerToken(request, token);
-      this.options.observer.authenticated({ mode: this.options.mode, outcome: 'accepted' });
-      return principal;
+      return await authenticateRequest(request, this.verifier, this.options);
     } catch (error) {
-      if (error instanceof KeycloakAuthError)
-        this.options.observer.authenticated({ mode: this.options.mode, outcome: error.code });
       // A strategy is handed no response: only Express' request links one. On Fastify the challenge is set by
       // KeycloakPassportGuard, which sees the execution context.
       if (request.res) setChallengeOn(this.adapterHost, request.res, this.options.realm, error);
