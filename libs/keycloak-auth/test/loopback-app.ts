@@ -5,3 +5,16 @@ export async function listenOnLoopback(app: INestApplication): Promise<string> {
   await app.listen(0, '127.0.0.1');
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
+
+/** The HTTP adapters every guard spec runs its cases on. */
+export const ADAPTERS = ['fastify', 'express'] as const;
+
+/** One HTTP adapter of {@link ADAPTERS}. */
+export type AdapterName = (typeof ADAPTERS)[number];
+
+/** GETs `path` with an optional Authorization header: status, `WWW-Authenticate` challenge and JSON body. */
+export async function get(base: string, path: string, authorization?: string) {
+  const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+  const body = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
+}

@@ -12,12 +12,10 @@ import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decora
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { LocalIdp } from '../testing/local-idp';
-import { listenOnLoopback } from '../../test/loopback-app';
+import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../test/loopback-app';
 
 // Every test here runs on both HTTP adapters: the guard sets WWW-Authenticate through Nest's HttpAdapterHost, and
 // the decorators read the request through the execution context, so neither may depend on Fastify or Express.
-const ADAPTERS = ['fastify', 'express'] as const;
-type AdapterName = (typeof ADAPTERS)[number];
 
 @Controller()
 class ProbeController {
@@ -114,12 +112,6 @@ function getWithHeaderLines(base: string, path: string, authorizations: string[]
     const lines = authorizations.map((a) => `Authorization: ${a}`);
     socket.write(`${[...head, ...lines].join('\r\n')}\r\n\r\n`);
   });
-}
-
-async function get(base: string, path: string, authorization?: string) {
-  const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
-  const body = (await res.json()) as Record<string, unknown>;
-  return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
 }
 
 describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {

@@ -10,12 +10,11 @@ import { Roles } from '../../decorators/roles.decorator';
 import { KeycloakAuthModule } from '../../keycloak-auth.module';
 import { Principal } from '../../principal';
 import { LocalIdp } from '../../testing/local-idp';
-import { listenOnLoopback } from '../../../test/loopback-app';
+import { ADAPTERS, get, listenOnLoopback } from '../../../test/loopback-app';
 import { KeycloakPassportGuard } from './keycloak-passport.guard';
 import { KeycloakPassportModule } from './keycloak-passport.module';
 
 // Both adapters: a passport strategy is handed the request only, and the two differ in what it links to.
-const ADAPTERS = ['fastify', 'express'] as const;
 
 @Controller('passport')
 class PassportController {
@@ -59,12 +58,6 @@ class GuardedController {
   open() {
     return { open: true };
   }
-}
-
-async function get(base: string, path: string, authorization?: string) {
-  const res = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
-  const body = (await res.json()) as Record<string, unknown>;
-  return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
 }
 
 describe.each(ADAPTERS)('KeycloakStrategy and KeycloakPassportGuard over HTTP (%s)', (adapter) => {
