@@ -13,7 +13,7 @@ import { SecurityReport } from '../security/support/security-report';
 import { Mode, MODES } from './support/fault-chain';
 import { keyRotation, outageFindings, watchKeycloakReturn } from './support/faults-keycloak';
 import { expectAccepted, FaultsRig, ORDER, startFaultsRig } from './support/faults-rig';
-import { LoadResult } from './support/load';
+import { LoadResult, sleep } from './support/load';
 import { watchedCell, watchUntilRefused, WatchTarget } from './support/revocation-watch';
 
 // Faults of Keycloak itself, on a Keycloak of this file's own (the other specs' Keycloak is never disturbed): token
@@ -41,8 +41,6 @@ const WITHIN_TTL = `401 token_inactive ≤ ${TTL_SEC} s TTL + ${SLACK_MS / 1000}
 const report = new SecurityReport();
 let rig: FaultsRig | undefined;
 
-// A pace computed from a deadline can come out negative: wait 0 ms then (Node warns on a negative delay).
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 const kidOf = (token: string) =>
   (JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()) as { kid: string }).kid;
 const expMs = (token: string) => (claimsOf(token).exp as number) * 1000;

@@ -3,7 +3,7 @@ import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../../support/service-process';
-import { Sample } from './load';
+import { Sample, sleep } from './load';
 
 const root = join(__dirname, '..', '..', '..', '..');
 /** The name of the fault specs' own Keycloak (scripts/keycloak.mjs `--instance`): its own copy, database and log. */
@@ -86,9 +86,6 @@ export interface KeycloakReturn {
   /** The first probe that got the realm's discovery document: Keycloak serves again. */
   servingAt?: number;
 }
-
-// A pace computed from a deadline can come out negative: wait 0 ms then (Node warns on a negative delay).
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -90,8 +90,8 @@ export class LoadResult {
   }
 }
 
-// A pace computed from a deadline can come out negative: wait 0 ms then (Node warns on a negative delay).
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+/** Waits `ms`; a pace computed from a deadline can come out negative: 0 ms then (Node warns on a negative delay). */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function readCode(text: string): string | undefined {
   try {

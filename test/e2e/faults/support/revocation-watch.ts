@@ -1,4 +1,5 @@
 import { post } from '../../support/http';
+import { sleep } from './load';
 
 /** One service a revoked token is sent to, again and again, until it is refused. */
 export interface WatchTarget {
@@ -19,9 +20,6 @@ export interface Watched {
   code?: string;
   challenge?: string | null;
 }
-
-// A pace computed from a deadline can come out negative: wait 0 ms then (Node warns on a negative delay).
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /**
  * Sends each target's token every `intervalMs` from now on, each target until its first answer that is not 200,
