@@ -1,6 +1,11 @@
 // nest-keycloak-s2s/internal: the parts this repository's own runtime, benchmarks and tests build on. Not in the
 // package's "exports": reachable only through the repository's tsconfig alias, so nothing here is public API.
-export { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
+export {
+  KEYCLOAK_AUTH_OPTIONS,
+  KEYCLOAK_CLOCK,
+  KEYCLOAK_DISPATCHER,
+  TOKEN_VERIFIER,
+} from './keycloak-auth.constants';
 export { resolveKeycloakAuthOptions } from './keycloak-auth.options';
 export type { AuthMode, ResolvedKeycloakAuthOptions, ResolvedRealm } from './keycloak-auth.options';
 export type { Clock } from './clock';
@@ -10,5 +15,6 @@ export { IntrospectionTokenVerifier } from './strategies/introspection-token.ver
 export { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
 export { rememberBearerToken } from './guards/bearer-token';
 export { KeycloakOAuthClient } from './oauth/keycloak-oauth.client';
+export { clientAuthOf } from './oauth/client-auth';
 export { keycloakDispatcher, pemCertificates } from './http/keycloak-tls';
 export { keycloakFetch, KeycloakUnreachableError } from './http/keycloak-fetch';

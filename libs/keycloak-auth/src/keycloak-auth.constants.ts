@@ -4,6 +4,11 @@ export const KEYCLOAK_AUTH_OPTIONS = Symbol('KEYCLOAK_AUTH_OPTIONS');
 export const KEYCLOAK_CLOCK = Symbol('KEYCLOAK_CLOCK');
 /** Injection token of the {@link TokenVerifier} selected by `mode`. */
 export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+/**
+ * Injection token of the process's one undici dispatcher towards Keycloak (keep-alive, the configured CA): every
+ * call the library makes goes over it, and so can the app's own (health checks, a login client). Closed on shutdown.
+ */
+export const KEYCLOAK_DISPATCHER = Symbol('KEYCLOAK_DISPATCHER');
 
 /** Metadata key set by `@Public()`. */
 export const IS_PUBLIC_KEY = 'keycloak-auth:public';

@@ -2,7 +2,14 @@ import { Controller, Get, INestApplication, UseGuards } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test, TestingModule } from '@nestjs/testing';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
-import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
+import type { Agent } from 'undici';
+import {
+  KEYCLOAK_AUTH_OPTIONS,
+  KEYCLOAK_CLOCK,
+  KEYCLOAK_DISPATCHER,
+  TOKEN_VERIFIER,
+} from './keycloak-auth.constants';
+import { KeycloakOAuthClient } from './oauth/keycloak-oauth.client';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { KeycloakAuthOptions } from './keycloak-auth.options';
 import { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
@@ -63,6 +70,15 @@ describe('KeycloakAuthModule', () => {
       audience: ['service-b'],
     });
     await moduleRef.close();
+  });
+
+  it("has one dispatcher towards Keycloak, the OAuth client's, and closes it on shutdown", async () => {
+    const moduleRef = await compile(base);
+    const dispatcher = moduleRef.get<Agent>(KEYCLOAK_DISPATCHER);
+    expect(moduleRef.get(KeycloakOAuthClient).dispatcher).toBe(dispatcher);
+    expect(dispatcher.closed).toBe(false);
+    await moduleRef.close();
+    expect(dispatcher.closed).toBe(true);
   });
 
   it('refuses to start with options that would let foreign tokens through', async () => {

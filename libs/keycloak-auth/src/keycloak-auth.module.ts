@@ -4,7 +4,14 @@ import { Clock, systemClock } from './clock';
 import { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor';
 import { TokenExchangeService } from './exchange/token-exchange.service';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
-import { KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, TOKEN_VERIFIER } from './keycloak-auth.constants';
+import { Dispatcher } from 'undici';
+import { keycloakDispatcher } from './http/keycloak-tls';
+import {
+  KEYCLOAK_AUTH_OPTIONS,
+  KEYCLOAK_CLOCK,
+  KEYCLOAK_DISPATCHER,
+  TOKEN_VERIFIER,
+} from './keycloak-auth.constants';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import {
   KeycloakAuthOptions,
@@ -27,9 +34,15 @@ const providers: Provider[] = [
   },
   { provide: KEYCLOAK_CLOCK, useValue: systemClock },
   {
-    provide: KeycloakOAuthClient,
+    provide: KEYCLOAK_DISPATCHER,
     inject: [KEYCLOAK_AUTH_OPTIONS],
-    useFactory: (options: ResolvedKeycloakAuthOptions) => new KeycloakOAuthClient(options),
+    useFactory: (options: ResolvedKeycloakAuthOptions) => keycloakDispatcher(options.ca),
+  },
+  {
+    provide: KeycloakOAuthClient,
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_DISPATCHER],
+    useFactory: (options: ResolvedKeycloakAuthOptions, dispatcher: Dispatcher) =>
+      new KeycloakOAuthClient(options, dispatcher),
   },
   {
     provide: TOKEN_VERIFIER,
@@ -72,6 +85,7 @@ const providers: Provider[] = [
   exports: [
     KEYCLOAK_AUTH_OPTIONS,
     KEYCLOAK_CLOCK,
+    KEYCLOAK_DISPATCHER,
     TOKEN_VERIFIER,
     KeycloakAuthGuard,
     ClientCredentialsTokenProvider,
@@ -80,12 +94,12 @@ const providers: Provider[] = [
   ],
 })
 export class KeycloakAuthModule extends ConfigurableModuleClass implements OnApplicationShutdown {
-  constructor(@Inject(KeycloakOAuthClient) private readonly oauth: KeycloakOAuthClient) {
+  constructor(@Inject(KEYCLOAK_DISPATCHER) private readonly dispatcher: Dispatcher) {
     super();
   }
 
-  /** Closes the pool of connections to Keycloak. */
+  /** Closes the pool of connections to Keycloak (the library's calls and the app's over the same dispatcher). */
   async onApplicationShutdown(): Promise<void> {
-    await this.oauth.close();
+    await this.dispatcher.close();
   }
 }

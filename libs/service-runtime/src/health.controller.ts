@@ -6,7 +6,7 @@ import { Dispatcher, request } from 'undici';
 import { Public } from 'nest-keycloak-s2s';
 import {
   KEYCLOAK_AUTH_OPTIONS,
-  keycloakDispatcher,
+  KEYCLOAK_DISPATCHER,
   ResolvedKeycloakAuthOptions,
 } from 'nest-keycloak-s2s/internal';
 import type { ServiceEnv } from './service-env';
@@ -26,21 +26,20 @@ const CHECK_TIMEOUT_MS = 2000;
 @Controller('health')
 export class HealthController {
   private readonly nextHop?: { name: string; url: string };
-  /** Keycloak is reached as the library reaches it (its CA if one is set); the next hop with Node's defaults. */
-  private readonly keycloak: Dispatcher;
 
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
     private readonly shutdown: ShutdownState,
+    /** Keycloak is reached over the library's own pool (its CA if one is set); the next hop with Node's defaults. */
+    @Inject(KEYCLOAK_DISPATCHER) private readonly keycloak: Dispatcher,
     config: ConfigService<ServiceEnv, true>,
   ) {
     const b = config.get('SERVICE_B_URL', { infer: true });
     const c = config.get('SERVICE_C_URL', { infer: true });
     if (b) this.nextHop = { name: 'service-b', url: b };
     else if (c) this.nextHop = { name: 'service-c', url: c };
-    this.keycloak = keycloakDispatcher(options.ca);
   }
 
   @Get('live')

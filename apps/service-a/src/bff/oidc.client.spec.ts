@@ -1,4 +1,5 @@
-import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { keycloakDispatcher, resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import type { Dispatcher } from 'undici';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { throwawayPki, ThrowawayPki } from '../../../../libs/keycloak-auth/test/throwaway-ca';
 import { OidcClient } from './oidc.client';
@@ -17,21 +18,28 @@ describe('OidcClient with Keycloak behind a private CA', () => {
     };
   });
 
-  afterAll(() => idp.stop());
+  const pools: Dispatcher[] = [];
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.close()));
+    await idp.stop();
+  });
 
-  const client = (ca?: string) =>
-    new OidcClient(
-      resolveKeycloakAuthOptions({
-        url: idp.url,
-        realm: 's2s',
-        clientId: 'service-a',
-        clientSecret: 'a-secret',
-        mode: 'jwt',
-        audience: 'service-a',
-        httpTimeoutMs: 2000,
-        ca,
-      }),
-    );
+  /** The client as the module builds it: over the one pool made from the options' CA. */
+  const client = (ca?: string) => {
+    const options = resolveKeycloakAuthOptions({
+      url: idp.url,
+      realm: 's2s',
+      clientId: 'service-a',
+      clientSecret: 'a-secret',
+      mode: 'jwt',
+      audience: 'service-a',
+      httpTimeoutMs: 2000,
+      ca,
+    });
+    const pool = keycloakDispatcher(options.ca);
+    pools.push(pool);
+    return new OidcClient(options, pool);
+  };
 
   it('trusts the configured CA for its calls to the token endpoint', async () => {
     const login = await client(pki.ca).passwordLogin('alice', 'pw');

@@ -6,9 +6,11 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import * as oidc from 'openid-client';
+import { Dispatcher } from 'undici';
 import {
+  clientAuthOf,
   KEYCLOAK_AUTH_OPTIONS,
-  keycloakDispatcher,
+  KEYCLOAK_DISPATCHER,
   keycloakFetch,
   KeycloakUnreachableError,
   ResolvedKeycloakAuthOptions,
@@ -43,7 +45,10 @@ const RENEW_MARGIN_SEC = 30;
 export class OidcClient {
   private readonly config: oidc.Configuration;
 
-  constructor(@Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions) {
+  constructor(
+    @Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions,
+    @Inject(KEYCLOAK_DISPATCHER) dispatcher: Dispatcher,
+  ) {
     this.config = new oidc.Configuration(
       {
         issuer: options.issuer,
@@ -54,12 +59,13 @@ export class OidcClient {
       },
       options.clientId,
       undefined,
-      oidc.ClientSecretBasic(options.clientSecret ?? ''),
+      // The library's client authentication: the BFF's calls authenticate as every other call of this service.
+      clientAuthOf(options),
     );
     this.config.timeout = Math.ceil(options.httpTimeoutMs / 1000) + 1;
-    // Keycloak is reached as the library reaches it: its keep-alive pool, `ca` (KEYCLOAK_CA_FILE) and timeout.
+    // Keycloak is reached as the library reaches it: its one keep-alive pool, `ca` (KEYCLOAK_CA_FILE) and timeout.
     this.config[oidc.customFetch] = keycloakFetch({
-      dispatcher: keycloakDispatcher(options.ca),
+      dispatcher,
       timeoutMs: options.httpTimeoutMs,
     });
     // Plain http only where Keycloak is configured so (the local dev realm); https everywhere else.
