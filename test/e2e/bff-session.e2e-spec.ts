@@ -1,4 +1,4 @@
-import type { Hop } from '@app/service-runtime';
+import type { Hop } from '@app/chain';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { CookieJar, logIn, request } from './support/bff';
 import { adminClient, KEYCLOAK_URL, stacks } from './support/keycloak';

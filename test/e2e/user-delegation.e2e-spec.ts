@@ -1,4 +1,4 @@
-import type { Hop } from '@app/service-runtime';
+import type { Hop } from '@app/chain';
 import { CookieJar, location, logIn, loginUntilCallback, request } from './support/bff';
 import { post } from './support/http';
 import { claimsOf, stacks, USERS } from './support/keycloak';

@@ -1,8 +1,9 @@
 import fastifyCookie from '@fastify/cookie';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { downstreamClientProvider, ServiceDefinition, ServiceEnv } from '@app/service-runtime';
+import { downstreamClientProvider, ServiceDefinition } from '@app/service-runtime';
 import { AuthController } from './bff/auth.controller';
+import { bffEnv, ServiceAEnv } from './bff/bff-env';
 import { OidcClient } from './bff/oidc.client';
 import { PageController } from './bff/page.controller';
 import { PageRenderer } from './bff/page.renderer';
@@ -18,7 +19,7 @@ import { ChainService, SERVICE_B } from './chain.service';
   controllers: [ChainController, PageController, AuthController],
   providers: [
     ChainService,
-    downstreamClientProvider(SERVICE_B, 'service-b', 'SERVICE_B_URL'),
+    downstreamClientProvider(SERVICE_B),
     OidcClient,
     SessionService,
     PageRenderer,
@@ -27,7 +28,7 @@ import { ChainService, SERVICE_B } from './chain.service';
     {
       provide: SESSION_STORE,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<ServiceEnv, true>) =>
+      useFactory: (config: ConfigService<ServiceAEnv, true>) =>
         new MemorySessionStore(config.get('SESSION_IDLE_TIMEOUT', { infer: true })),
     },
   ],
@@ -41,7 +42,8 @@ export const SERVICE_A: ServiceDefinition = {
     "The chain's entry point: calls service-b as itself (client credentials) or for the user logged in to its page.",
   module: AppModule,
   defaults: { PORT: '3000', SERVICE_B_URL: 'http://localhost:3001' },
-  requiredUrls: ['SERVICE_B_URL'],
+  nextHop: { name: 'service-b', urlKey: 'SERVICE_B_URL' },
+  env: bffEnv,
   // The session cookie is read and written through @fastify/cookie.
   setup: async (app) => {
     await app.register(fastifyCookie);

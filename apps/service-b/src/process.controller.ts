@@ -8,7 +8,8 @@ import {
   Roles,
 } from 'nest-keycloak-s2s';
 import { OrdersService } from './orders.service';
-import { ApiErrorResponses, ChainAnswer, OrderRequestDto } from '@app/service-runtime';
+import { ApiErrorResponses } from '@app/service-runtime';
+import { ChainAnswer, OrderRequestDto } from '@app/chain';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 
 /**

@@ -9,7 +9,9 @@ import {
   KEYCLOAK_DISPATCHER,
   ResolvedKeycloakAuthOptions,
 } from 'nest-keycloak-s2s/internal';
+import type { ServiceDefinition } from './service-definition';
 import type { ServiceEnv } from './service-env';
+import { SERVICE_DEFINITION } from './service-runtime.constants';
 import { ShutdownState } from './shutdown';
 
 /** How long a readiness check waits for Keycloak or the next hop. */
@@ -34,12 +36,11 @@ export class HealthController {
     private readonly shutdown: ShutdownState,
     /** Keycloak is reached over the library's own pool (its CA if one is set); the next hop with Node's defaults. */
     @Inject(KEYCLOAK_DISPATCHER) private readonly keycloak: Dispatcher,
+    @Inject(SERVICE_DEFINITION) definition: ServiceDefinition,
     config: ConfigService<ServiceEnv, true>,
   ) {
-    const b = config.get('SERVICE_B_URL', { infer: true });
-    const c = config.get('SERVICE_C_URL', { infer: true });
-    if (b) this.nextHop = { name: 'service-b', url: b };
-    else if (c) this.nextHop = { name: 'service-c', url: c };
+    const url = config.get('NEXT_HOP_URL', { infer: true });
+    if (definition.nextHop && url) this.nextHop = { name: definition.nextHop.name, url };
   }
 
   @Get('live')

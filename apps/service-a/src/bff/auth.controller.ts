@@ -15,7 +15,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from 'nest-keycloak-s2s';
 import { ApiErrorResponses } from '@app/service-runtime';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { ServiceEnv } from '@app/service-runtime';
+import type { ServiceAEnv } from './bff-env';
 import { OidcClient } from './oidc.client';
 import { PageRenderer } from './page.renderer';
 import { PasswordGrantEnabledGuard, PasswordLoginDto, RefreshDto } from './password-grant';
@@ -43,7 +43,7 @@ export class AuthController {
     private readonly sessions: SessionService,
     private readonly page: PageRenderer,
     @Inject(SESSION_STORE) private readonly store: SessionStore,
-    config: ConfigService<ServiceEnv, true>,
+    config: ConfigService<ServiceAEnv, true>,
   ) {
     const publicUrl = config.get('PUBLIC_URL', { infer: true });
     this.redirectUri = `${publicUrl}/auth/callback`;
