@@ -231,8 +231,9 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   }
   let ca: string[] | undefined;
   if (options.ca !== undefined) {
-    ca = [options.ca].flat().flatMap((pem) => pemCertificates(pem) ?? []);
-    const valid = [options.ca].flat().every((pem) => pemCertificates(pem) !== undefined);
+    const parsed = [options.ca].flat().map((pem) => pemCertificates(pem));
+    ca = parsed.flatMap((certificates) => certificates ?? []);
+    const valid = parsed.every((certificates) => certificates !== undefined);
     need('ca', valid && ca.length > 0, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)');
   }
   if (options.observer !== undefined) {
