@@ -57,7 +57,7 @@ const providers: Provider[] = [
             const verifier =
               options.mode === 'jwt'
                 ? new JwtTokenVerifier(own, clock, realmJwks(own, oauth.dispatcher))
-                : new IntrospectionTokenVerifier(own, clock, oauth);
+                : new IntrospectionTokenVerifier(own, clock, oauth, realmJwks(own, oauth.dispatcher));
             return [realm.issuer, verifier];
           }),
         ),
