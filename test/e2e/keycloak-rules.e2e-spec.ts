@@ -14,9 +14,9 @@ import {
   tokenUrl,
 } from './support/keycloak';
 
-// The Keycloak rules the chain is built on (README, "Token exchange of a service-account token: what Keycloak
-// does", "Security suite"), asked of the server directly, without the services in between: when an upgrade changes
-// one of them, this file says which.
+// The Keycloak rules the chain is built on (docs/library.md, "Token exchange of a service-account token: what
+// Keycloak does"; docs/security.md, "Security suite"), asked of the server directly, without the services in
+// between: when an upgrade changes one of them, this file says which.
 
 const EXCHANGE = {
   grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
