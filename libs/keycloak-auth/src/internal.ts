@@ -27,3 +27,5 @@ export { KeycloakOAuthClient } from './oauth/keycloak-oauth.client';
 export { clientAuthOf } from './oauth/client-auth';
 export { keycloakDispatcher, pemCertificates } from './http/keycloak-tls';
 export { keycloakFetch, KeycloakUnreachableError } from './http/keycloak-fetch';
+export { KeycloakReadiness } from './health/keycloak-readiness';
+export type { ReadinessVerdict } from './health/keycloak-readiness';
