@@ -1,9 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { downstreamClientProvider, ServiceDefinition } from '@app/service-runtime';
 import { AuthController } from './bff/auth.controller';
 import { bffEnv, ServiceAEnv } from './bff/bff-env';
+import { LOGIN_THROTTLER, LoginRateLimitGuard } from './bff/login-rate-limit.guard';
+import { PasswordAttemptLimiter } from './bff/password-attempts';
 import { OidcClient } from './bff/oidc.client';
 import { PageController } from './bff/page.controller';
 import { PageRenderer } from './bff/page.renderer';
@@ -16,8 +19,22 @@ import { ChainService, SERVICE_B } from './chain.service';
 
 /** service-a's own part: the chain's entry point, the page and the login. */
 @Module({
+  imports: [
+    // In memory: each replica counts its own callers (a load balancer in front multiplies the limit by replicas).
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<ServiceAEnv, true>) => ({
+        throttlers: [
+          { name: LOGIN_THROTTLER, ttl: 60_000, limit: config.get('LOGIN_RATE_LIMIT', { infer: true }) },
+        ],
+        setHeaders: false,
+      }),
+    }),
+  ],
   controllers: [ChainController, PageController, AuthController],
   providers: [
+    LoginRateLimitGuard,
+    { provide: PasswordAttemptLimiter, useFactory: () => new PasswordAttemptLimiter() },
     ChainService,
     downstreamClientProvider(SERVICE_B),
     OidcClient,

@@ -11,3 +11,4 @@ export { loadServiceConfig } from './service-module';
 export { ApiErrorResponses, ErrorBody } from './openapi/error-body';
 export { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 export { ErrorBodyFilter } from './error-body.filter';
+export { TooManyRequestsException } from './too-many-requests.exception';

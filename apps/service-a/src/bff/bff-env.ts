@@ -8,6 +8,8 @@ export interface BffEnv {
   ENABLE_PASSWORD_GRANT: boolean;
   /** A login session ends after this many seconds without a request. Default 1800. */
   SESSION_IDLE_TIMEOUT: number;
+  /** Requests per minute one client address may send to the login routes (`/auth/*` but logout). Default 60. */
+  LOGIN_RATE_LIMIT: number;
 }
 
 /** service-a's validated configuration: every service's keys and its own. */
@@ -19,5 +21,6 @@ export function bffEnv(read: EnvReader, common: ServiceEnv): BffEnv {
     PUBLIC_URL: read.url('PUBLIC_URL', false) ?? `http://localhost:${common.PORT}`,
     ENABLE_PASSWORD_GRANT: read.bool('ENABLE_PASSWORD_GRANT'),
     SESSION_IDLE_TIMEOUT: read.int('SESSION_IDLE_TIMEOUT', 1800, 1),
+    LOGIN_RATE_LIMIT: read.int('LOGIN_RATE_LIMIT', 60, 1),
   };
 }
