@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
 import { KeycloakAuthOptions } from 'nest-keycloak-s2s';
 import { AuthMode, pemCertificates } from 'nest-keycloak-s2s/internal';
+import { ClientAuthEnv, clientAuthEnv, clientAuthOptions } from './client-auth-env';
 
 /** The environment every service reads (docs/operations.md, "Configuration", lists each key). */
-export interface ServiceEnv {
+export interface ServiceEnv extends ClientAuthEnv {
   KEYCLOAK_URL: string;
   KEYCLOAK_REALM: string;
   KEYCLOAK_ISSUER?: string;
@@ -78,14 +79,16 @@ export function serviceEnvValidator(
     const mode = value('AUTH_MODE') ?? 'jwt';
     if (mode !== 'jwt' && mode !== 'introspection')
       problems.push(`AUTH_MODE must be jwt or introspection, got "${mode}"`);
+    const { secretNeeded, ...clientAuth } = clientAuthEnv(value, problems);
     const env: ServiceEnv = {
+      ...clientAuth,
       KEYCLOAK_URL: url('KEYCLOAK_URL', true) ?? '',
       KEYCLOAK_ISSUER: url('KEYCLOAK_ISSUER', false),
       KEYCLOAK_REALM: required('KEYCLOAK_REALM'),
       KEYCLOAK_CA_FILE: value('KEYCLOAK_CA_FILE'),
       KEYCLOAK_CA: caFile(value('KEYCLOAK_CA_FILE'), problems),
       CLIENT_ID: required('CLIENT_ID'),
-      CLIENT_SECRET: required('CLIENT_SECRET'),
+      CLIENT_SECRET: secretNeeded ? required('CLIENT_SECRET') : (value('CLIENT_SECRET') ?? ''),
       AUTH_MODE: mode as AuthMode,
       PORT: int('PORT', 3000, 0),
       HOST: value('HOST') ?? '0.0.0.0',
@@ -132,6 +135,7 @@ export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>):
     realm: config.get('KEYCLOAK_REALM', { infer: true }),
     clientId,
     clientSecret: config.get('CLIENT_SECRET', { infer: true }),
+    ...clientAuthOptions(config),
     mode: config.get('AUTH_MODE', { infer: true }),
     audience: clientId,
     introspectionCacheTtlSec: config.get('INTROSPECTION_CACHE_TTL', { infer: true }),
