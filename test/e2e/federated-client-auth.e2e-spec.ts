@@ -83,7 +83,6 @@ describe('federated client authentication: workload tokens instead of client sec
       CLIENT_AUTH_METHOD: 'federated_jwt',
       CLIENT_ASSERTION_FILE: fileOf(name),
       CLIENT_SECRET: '',
-      LOG_LEVEL: 'warn',
     });
     // Every call a service makes to Keycloak is authenticated by its file: introspection (b, c), exchange (b),
     // client credentials (a).

@@ -37,7 +37,7 @@ export function withOverlay(file: RealmFile, overlay: RealmOverlay): RealmFile {
     if ((merged.clientAuthenticatorType ?? 'client-secret') !== 'client-secret') delete merged.secret;
     clients[index] = merged;
   }
-  const providers = [...((file.identityProviders as IdentityProviderSpec[] | undefined) ?? [])].filter(
+  const providers = (file.identityProviders ?? []).filter(
     (p) => !(overlay.identityProviders ?? []).some((o) => o.alias === p.alias),
   );
   return {
