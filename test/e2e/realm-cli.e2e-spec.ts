@@ -230,6 +230,7 @@ describe('realm CLI (npm run realm)', () => {
     );
     // The secret Keycloak still stores is no credential any more: the federated authenticator refuses it.
     const stored = (await admin.clients.getClientSecret({ id: (await serviceA()).id! })).value!;
+    expect(stored).toMatch(/^.{16,}$/);
     const refused = await token(realm, 'service-a', stored, { grant_type: 'client_credentials' });
     expect(refused).toMatchObject({ status: 401, error: 'invalid_client' });
 
