@@ -1,3 +1,8 @@
+import {
+  callsBetween,
+  type CountingProxy,
+  startCountingProxy,
+} from '../../bench/keycloak-proxy/counting-proxy';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +34,8 @@ describe('federated client authentication: workload tokens instead of client sec
   let stranger: WorkloadIssuer;
   let realm: FederatedRealm;
   let dir: string;
+  /** Keycloak as service-b reaches it, calls counted: shows which refusals never reach Keycloak. */
+  let keycloakOfB: CountingProxy;
   const services: Partial<Record<(typeof NAMES)[number], RunningService>> = {};
 
   const fileOf = (name: string) => join(dir, `${name}.token`);
@@ -90,8 +97,11 @@ describe('federated client authentication: workload tokens instead of client sec
       ...env('service-c'),
       AUTH_MODE: 'introspection',
     });
+    keycloakOfB = await startCountingProxy(KEYCLOAK_URL);
     services['service-b'] = await startService('service-b', {
       ...env('service-b'),
+      KEYCLOAK_URL: keycloakOfB.url,
+      KEYCLOAK_ISSUER: realm.issuer,
       AUTH_MODE: 'introspection',
       SERVICE_C_URL: services['service-c'].url,
     });
@@ -105,7 +115,7 @@ describe('federated client authentication: workload tokens instead of client sec
   afterAll(async () => {
     await Promise.all(Object.values(services).map((s) => s?.stop()));
     await realm?.remove().catch(() => undefined);
-    await Promise.all([cluster?.stop(), stranger?.stop()]);
+    await Promise.all([cluster?.stop(), stranger?.stop(), keycloakOfB?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -199,17 +209,22 @@ describe('federated client authentication: workload tokens instead of client sec
     };
     expect((await freshCall()).status).toBe(200);
 
-    for (const bad of [
-      await workloadToken('service-b', { issuedAtSec: -600, expiresInSec: -1 }), // refused by the library itself
-      await stranger.token({ sub: realm.subjectOf('service-b'), aud: realm.issuer }), // refused by Keycloak
-    ]) {
+    for (const [bad, introspections] of [
+      // Expired: refused by the library itself, Keycloak never sees it.
+      [await workloadToken('service-b', { issuedAtSec: -600, expiresInSec: -1 }), 0],
+      // Of an issuer the realm does not trust: sent, and refused by Keycloak (invalid_client).
+      [await stranger.token({ sub: realm.subjectOf('service-b'), aud: realm.issuer }), 1],
+    ] as const) {
       writeToken('service-b', bad);
       const before = await computeCalls();
+      const keycloakBefore = keycloakOfB.counts();
       const res = await freshCall();
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('idp_rejected_client');
       expect(res.wwwAuthenticate).toBeNull();
       expect(await computeCalls()).toBe(before);
+      const calls = callsBetween(keycloakBefore, keycloakOfB.counts());
+      expect(calls).toMatchObject({ introspection: introspections, token_exchange: 0 });
     }
 
     writeToken('service-b', await workloadToken('service-b'));
