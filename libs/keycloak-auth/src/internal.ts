@@ -24,7 +24,8 @@ export { IntrospectionTokenVerifier } from './strategies/introspection-token.ver
 export { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
 export { rememberBearerToken } from './guards/bearer-token';
 export { KeycloakOAuthClient } from './oauth/keycloak-oauth.client';
-export { clientAuthOf } from './oauth/client-auth';
+export { CLIENT_AUTH_METHODS, clientAuthOf } from './oauth/client-auth';
+export type { ClientAuthMethod } from './oauth/client-auth';
 export { keycloakDispatcher, pemCertificates } from './http/keycloak-tls';
 export { keycloakFetch, KeycloakUnreachableError } from './http/keycloak-fetch';
 export { KeycloakReadiness } from './health/keycloak-readiness';
