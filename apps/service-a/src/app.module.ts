@@ -13,6 +13,8 @@ import { PageRenderer } from './bff/page.renderer';
 import { PasswordGrantEnabledGuard } from './bff/password-grant';
 import { SameOriginGuard } from './bff/same-origin.guard';
 import { SessionService } from './bff/session.service';
+import { RedisSessionStore } from './bff/redis-session.store';
+import { SessionCipher } from './bff/session-cipher';
 import { MemorySessionStore, SESSION_STORE } from './bff/session.store';
 import { ChainController } from './chain.controller';
 import { ChainService, SERVICE_B } from './chain.service';
@@ -45,8 +47,12 @@ import { ChainService, SERVICE_B } from './chain.service';
     {
       provide: SESSION_STORE,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<ServiceAEnv, true>) =>
-        new MemorySessionStore(config.get('SESSION_IDLE_TIMEOUT', { infer: true })),
+      useFactory: (config: ConfigService<ServiceAEnv, true>) => {
+        const idle = config.get('SESSION_IDLE_TIMEOUT', { infer: true });
+        if (config.get('SESSION_STORE', { infer: true }) === 'memory') return new MemorySessionStore(idle);
+        const cipher = SessionCipher.fromConfig(config.get('SESSION_ENCRYPTION_KEYS', { infer: true }) ?? '');
+        return new RedisSessionStore(config.get('REDIS_URL', { infer: true }) ?? '', cipher, idle);
+      },
     },
   ],
 })

@@ -13,7 +13,7 @@ import { ChainAnswer, OrderRequestDto } from '@app/chain';
 export const SERVICE_B = Symbol('SERVICE_B');
 
 /** The fixed order of `GET /run-service-b` and the page's buttons. */
-export const SEED_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
+export const DEMO_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
 
 /** What the chain answers: each service's result and the claims each hop saw (service-b's answer, passed on). */
 export type ChainResult = ChainAnswer;

@@ -23,7 +23,6 @@ import { LoginRateLimitGuard } from './login-rate-limit.guard';
 import { PasswordAttemptLimiter } from './password-attempts';
 import { SameOriginGuard } from './same-origin.guard';
 import { SessionService } from './session.service';
-import { SESSION_STORE, SessionStore } from './session.store';
 
 /** What POST /auth/token and /auth/refresh answer. */
 const TOKEN_RESPONSE =
@@ -44,7 +43,6 @@ export class AuthController {
     private readonly oidc: OidcClient,
     private readonly sessions: SessionService,
     private readonly page: PageRenderer,
-    @Inject(SESSION_STORE) private readonly store: SessionStore,
     private readonly attempts: PasswordAttemptLimiter,
     config: ConfigService<ServiceAEnv, true>,
   ) {
@@ -58,10 +56,10 @@ export class AuthController {
   @ApiOperation({ summary: "Redirects to Keycloak's login page (authorization code + PKCE)" })
   @ApiResponse({ status: 302, description: "To Keycloak's login page" })
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const session = this.sessions.ensure(request, reply);
+    const session = await this.sessions.ensure(request, reply);
     const { url, pending } = await this.oidc.startLogin(this.redirectUri);
     session.login = pending;
-    this.store.set(session);
+    await this.sessions.save(session);
     return reply.redirect(url, 302);
   }
 
@@ -71,7 +69,7 @@ export class AuthController {
   @ApiResponse({ status: 303, description: 'Logged in: to the page, with the session cookie' })
   @ApiResponse({ status: 400, description: 'A login not started here, expired or replayed (HTML)' })
   async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const session = this.sessions.current(request);
+    const session = await this.sessions.current(request);
     const pending = session?.login;
     if (!session || !pending)
       return this.page.send(reply, 400, {
@@ -81,10 +79,10 @@ export class AuthController {
         },
       });
     session.login = undefined; // one use only, whatever happens next
-    this.store.set(session);
+    await this.sessions.save(session);
     try {
       const login = await this.oidc.finishLogin(new URL(request.url, this.home), pending);
-      this.sessions.establish(reply, login, session);
+      await this.sessions.establish(reply, login, session);
       return reply.redirect('/', 303);
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
@@ -101,8 +99,8 @@ export class AuthController {
     status: 303,
     description: "To Keycloak's end-session endpoint, which comes back to the page",
   })
-  logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const session = this.sessions.end(request, reply);
+  async logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const session = await this.sessions.end(request, reply);
     if (!session?.tokens) return reply.redirect('/', 303);
     return reply.redirect(this.oidc.logoutUrl(session.tokens.idToken, this.home), 303);
   }

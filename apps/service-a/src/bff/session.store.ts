@@ -35,13 +35,14 @@ export interface Session {
 }
 
 /**
- * Where sessions live. In memory here (one service-a process); a shared store such as Redis implements the same
- * three calls when service-a runs as several replicas.
+ * Where sessions live: in this process ({@link MemorySessionStore}, the default for one service-a) or in Redis
+ * (RedisSessionStore, for several replicas and restarts). A store that cannot be reached throws 503
+ * `session_store_unavailable`; an entry not used for the idle timeout is gone.
  */
 export interface SessionStore {
-  get(id: string): Session | undefined;
-  set(session: Session): void;
-  delete(id: string): void;
+  get(id: string): Promise<Session | undefined>;
+  set(session: Session): Promise<void>;
+  delete(id: string): Promise<void>;
 }
 
 /** Injection token of the {@link SessionStore}. */
@@ -67,16 +68,18 @@ export class MemorySessionStore implements SessionStore {
     });
   }
 
-  get(id: string): Session | undefined {
-    return this.sessions.get(id);
+  get(id: string): Promise<Session | undefined> {
+    return Promise.resolve(this.sessions.get(id));
   }
 
-  set(session: Session): void {
+  set(session: Session): Promise<void> {
     this.sessions.set(session.id, session);
+    return Promise.resolve();
   }
 
-  delete(id: string): void {
+  delete(id: string): Promise<void> {
     this.sessions.delete(id);
+    return Promise.resolve();
   }
 
   get size(): number {
