@@ -4,7 +4,6 @@ import {
   Get,
   HttpCode,
   HttpException,
-  Inject,
   Post,
   Req,
   Res,
