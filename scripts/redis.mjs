@@ -36,20 +36,28 @@ export function redisAnswers(port) {
  */
 export async function startRedis({ port = 6390, name = 'dev', fresh = false, log = () => {} } = {}) {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).error)
-    throw new Error('redis-server not found: install Debian\'s package (apt-get install redis-server)');
+    throw new Error("redis-server not found: install Debian's package (apt-get install redis-server)");
   if (await redisAnswers(port)) throw new Error(`something already answers on 127.0.0.1:${port}`);
   const dir = join(root, '.redis', name);
   if (fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--appendonly', 'yes',
-    '--appendfsync', 'everysec',
-    '--save', '',
-    '--daemonize', 'no',
-    '--logfile', join(dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
   ];
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   writeFileSync(join(dir, 'redis.pid'), String(child.pid));
