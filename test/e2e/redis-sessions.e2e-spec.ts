@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createClient } from '@redis/client';
+import type KcAdminClient from '@keycloak/keycloak-admin-client';
+import { generateKeyPair, SignJWT } from 'jose';
 import { logIn } from './support/bff';
-import { KEYCLOAK_URL, SECRETS, stacks, USERS } from './support/keycloak';
+import { adminClient, KEYCLOAK_URL, REALM, SECRETS, stacks, temporaryUser, USERS } from './support/keycloak';
 import { freePort, RunningService, startService } from './support/service-process';
 
 // service-a's sessions in a real Redis (Debian's redis-server, started by scripts/redis.mjs as `npm run
@@ -25,15 +27,19 @@ const replicas: RunningService[] = [];
 let publicUrl: string;
 
 /** A replica of service-a on Redis; all of them serve one public address (as behind a load balancer). */
-async function replica(keys: string): Promise<RunningService> {
-  const port = await freePort();
+async function replica(
+  keys: string,
+  client = { id: 'service-a', secret: SECRETS['service-a'] },
+  port?: number,
+): Promise<RunningService> {
+  port ??= await freePort();
   publicUrl ??= `http://127.0.0.1:${port}`;
   const started = await startService(
     'service-a',
     {
       KEYCLOAK_URL,
-      CLIENT_ID: 'service-a',
-      CLIENT_SECRET: SECRETS['service-a'],
+      CLIENT_ID: client.id,
+      CLIENT_SECRET: client.secret,
       SERVICE_B_URL: stacks().jwt['service-b'],
       PUBLIC_URL: publicUrl,
       SESSION_STORE: 'redis',
@@ -141,4 +147,87 @@ describe('sessions in Redis', () => {
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ error: 'login_required' });
   }, 60_000);
+});
+
+describe('OIDC Back-Channel Logout: a logout at Keycloak ends the session on every replica', () => {
+  const suffix = randomBytes(3).toString('hex');
+  const client = { id: `bcl-${suffix}`, secret: `bcl-${suffix}-secret` };
+  const username = `dana-${suffix}`;
+  const password = randomBytes(12).toString('hex');
+  let admin: KcAdminClient;
+  let clientUuid: string;
+  let user: { id: string; remove: () => Promise<void> };
+  let receiving: RunningService;
+  let other: RunningService;
+  let cookie: string;
+
+  beforeAll(async () => {
+    admin = await adminClient();
+    const port = await freePort();
+    ({ id: clientUuid } = await admin.clients.create({
+      clientId: client.id,
+      secret: client.secret,
+      publicClient: false,
+      standardFlowEnabled: true,
+      redirectUris: ['http://127.0.0.1/auth/callback'],
+      attributes: {
+        'pkce.code.challenge.method': 'S256',
+        // Where Keycloak posts the logout token: one replica; the store it ends sessions in is shared.
+        'backchannel.logout.url': `http://127.0.0.1:${port}/auth/backchannel-logout`,
+        'backchannel.logout.session.required': 'true',
+      },
+      defaultClientScopes: ['basic', 'profile', 'email', 'roles', 'service-b-audience', 'orders.read'],
+    }));
+    user = await temporaryUser(admin, username, password);
+    const role = await admin.roles.findOneByName({ name: 'orders-user' });
+    await admin.users.addRealmRoleMappings({ id: user.id, roles: [{ id: role!.id!, name: role!.name! }] });
+    publicUrl = `http://127.0.0.1:${port}`;
+    [receiving, other] = await Promise.all([replica(KEY_OLD, client, port), replica(KEY_OLD, client)]);
+    const jar = await logIn(receiving.url, username, password);
+    cookie = jar.get(receiving.url, 's2s_session')!;
+  }, 90_000);
+
+  afterAll(async () => {
+    await user?.remove();
+    if (clientUuid) await admin.clients.del({ id: clientUuid });
+  });
+
+  const postLogoutToken = (token: string) =>
+    fetch(`${other.url}/auth/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: token }),
+    });
+
+  it('a forged logout token (a key the realm never had) is 400 and ends nothing', async () => {
+    expect((await asUser(other, cookie)).status).toBe(200);
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({
+      sub: 'anyone',
+      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    })
+      .setProtectedHeader({ alg: 'RS256', typ: 'logout+jwt' })
+      .setIssuer(`${KEYCLOAK_URL}/realms/${REALM}`)
+      .setAudience(client.id)
+      .setIssuedAt()
+      .setJti(randomBytes(8).toString('hex'))
+      .sign(privateKey);
+    const res = await postLogoutToken(forged);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_request' });
+    expect((await asUser(other, cookie)).status).toBe(200);
+  });
+
+  it('the admin logs the user out at Keycloak: within a second the session is gone on the other replica', async () => {
+    await admin.users.logout({ id: user.id });
+    const loggedOutAt = Date.now();
+    let res = await asUser(other, cookie);
+    while (res.status === 200 && Date.now() - loggedOutAt < 1_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      res = await asUser(other, cookie);
+    }
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ error: 'login_required' });
+    expect(Date.now() - loggedOutAt).toBeLessThanOrEqual(1_000);
+  });
 });

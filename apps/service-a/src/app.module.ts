@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { downstreamClientProvider, ServiceDefinition } from '@app/service-runtime';
 import { AuthController } from './bff/auth.controller';
+import { BackchannelLogout } from './bff/backchannel-logout';
 import { bffEnv, ServiceAEnv } from './bff/bff-env';
 import { LOGIN_THROTTLER, LoginRateLimitGuard } from './bff/login-rate-limit.guard';
 import { PasswordAttemptLimiter } from './bff/password-attempts';
@@ -36,6 +37,7 @@ import { ChainService, SERVICE_B } from './chain.service';
   controllers: [ChainController, PageController, AuthController],
   providers: [
     LoginRateLimitGuard,
+    BackchannelLogout,
     { provide: PasswordAttemptLimiter, useFactory: () => new PasswordAttemptLimiter() },
     ChainService,
     downstreamClientProvider(SERVICE_B),

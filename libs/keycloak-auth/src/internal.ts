@@ -4,6 +4,7 @@ export {
   KEYCLOAK_AUTH_OPTIONS,
   KEYCLOAK_CLOCK,
   KEYCLOAK_DISPATCHER,
+  REALM_KEYS,
   TOKEN_VERIFIER,
 } from './keycloak-auth.constants';
 export {

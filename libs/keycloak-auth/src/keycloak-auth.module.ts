@@ -112,6 +112,7 @@ const providers: Provider[] = [
     KEYCLOAK_AUTH_OPTIONS,
     KEYCLOAK_CLOCK,
     KEYCLOAK_DISPATCHER,
+    REALM_KEYS,
     TOKEN_VERIFIER,
     KeycloakReadiness,
     KeycloakAuthGuard,

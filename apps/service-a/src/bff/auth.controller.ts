@@ -8,6 +8,7 @@ import type { ServiceAEnv } from './bff-env';
 import { OidcClient } from './oidc.client';
 import { PageRenderer } from './page.renderer';
 import { PasswordGrantEnabledGuard, PasswordLoginDto, RefreshDto } from './password-grant';
+import { BackchannelLogout, BackchannelLogoutDto } from './backchannel-logout';
 import { LoginRateLimitGuard } from './login-rate-limit.guard';
 import { PasswordAttemptLimiter } from './password-attempts';
 import { SameOriginGuard } from './same-origin.guard';
@@ -33,6 +34,7 @@ export class AuthController {
     private readonly sessions: SessionService,
     private readonly page: PageRenderer,
     private readonly attempts: PasswordAttemptLimiter,
+    private readonly backchannel: BackchannelLogout,
     config: ConfigService<ServiceAEnv, true>,
   ) {
     const publicUrl = config.get('PUBLIC_URL', { infer: true });
@@ -92,6 +94,25 @@ export class AuthController {
     const session = await this.sessions.end(request, reply);
     if (!session?.tokens) return reply.redirect('/', 303);
     return reply.redirect(this.oidc.logoutUrl(session.tokens.idToken, this.home), 303);
+  }
+
+  /** OIDC Back-Channel Logout: Keycloak posts a logout token when the user's Keycloak session ends. */
+  @Post('backchannel-logout')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Keycloak's back-channel logout (OIDC Back-Channel Logout 1.0): ends the sessions the token names",
+    description: 'Form body `logout_token`. 400 when the token does not validate; nothing ends then.',
+  })
+  @ApiOkResponse({ description: 'The sessions of that Keycloak session (or user) ended, on every replica' })
+  @ApiErrorResponses(400, 503)
+  async backchannelLogout(
+    @Body() body: BackchannelLogoutDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const ended = await this.backchannel.logOut(body.logout_token);
+    void reply.header('cache-control', 'no-store');
+    return { ended };
   }
 
   /** The internal login (password grant). Trusted internal apps only; off unless ENABLE_PASSWORD_GRANT. */

@@ -8,6 +8,9 @@ import { Session, SessionStore } from './session.store';
 const COMMAND_TIMEOUT_MS = 2_000;
 /** Keys of this store: a prefix and the session id's SHA-256, so reading Redis gives no usable session id. */
 const KEY_PREFIX = 's2s:session:';
+/** Sets of session keys by Keycloak session (`sid`) and by user (`sub`), hashed too: what a back-channel logout ends. */
+const BY_SID = 's2s:by-sid:';
+const BY_SUB = 's2s:by-sub:';
 
 /**
  * Sessions in Redis, shared by every service-a replica and kept across restarts. Each entry is the session
@@ -58,13 +61,36 @@ export class RedisSessionStore implements SessionStore, OnApplicationShutdown {
   async set(session: Session): Promise<void> {
     const key = keyOf(session.id);
     const entry = this.cipher.encrypt(JSON.stringify(session), key);
-    await this.call(() =>
-      this.client.set(KEY_PREFIX + key, entry, { expiration: { type: 'EX', value: this.idleTimeoutSec } }),
-    );
+    const ttl = { expiration: { type: 'EX', value: this.idleTimeoutSec } } as const;
+    const indexes = [
+      session.user?.sid && BY_SID + keyOf(session.user.sid),
+      session.user?.sub && BY_SUB + keyOf(session.user.sub),
+    ].filter((index): index is string => Boolean(index));
+    await this.call(() => {
+      const multi = this.client.multi().set(KEY_PREFIX + key, entry, ttl);
+      // An index lives as long as its newest session; a member whose session expired is deleted harmlessly.
+      for (const index of indexes) multi.sAdd(index, key).expire(index, this.idleTimeoutSec);
+      return multi.exec();
+    });
   }
 
   async delete(id: string): Promise<void> {
     await this.call(() => this.client.del(KEY_PREFIX + keyOf(id)));
+  }
+
+  deleteByKeycloakSession(sid: string): Promise<number> {
+    return this.deleteIndexed(BY_SID + keyOf(sid));
+  }
+
+  deleteBySubject(sub: string): Promise<number> {
+    return this.deleteIndexed(BY_SUB + keyOf(sub));
+  }
+
+  private async deleteIndexed(index: string): Promise<number> {
+    const keys = await this.call(() => this.client.sMembers(index));
+    if (keys.length === 0) return 0;
+    const deleted = await this.call(() => this.client.del([...keys.map((k) => KEY_PREFIX + k), index]));
+    return Math.max(0, Number(deleted) - 1); // the index itself was one of them
   }
 
   /** Closes the connection (Nest's shutdown). */

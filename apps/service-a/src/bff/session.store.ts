@@ -24,6 +24,8 @@ export interface SessionUser {
   readonly sub: string;
   readonly username: string;
   readonly name?: string;
+  /** Keycloak's session id (the ID token's `sid`): what a back-channel logout names. */
+  readonly sid?: string;
 }
 
 /** One browser's server-side session; the browser holds only its random id in an httpOnly cookie. */
@@ -43,6 +45,10 @@ export interface SessionStore {
   get(id: string): Promise<Session | undefined>;
   set(session: Session): Promise<void>;
   delete(id: string): Promise<void>;
+  /** Ends every session of Keycloak session `sid` (OIDC Back-Channel Logout); how many there were. */
+  deleteByKeycloakSession(sid: string): Promise<number>;
+  /** Ends every session of user `sub` (a logout token without `sid`); how many there were. */
+  deleteBySubject(sub: string): Promise<number>;
 }
 
 /** Injection token of the {@link SessionStore}. */
@@ -80,6 +86,20 @@ export class MemorySessionStore implements SessionStore {
   delete(id: string): Promise<void> {
     this.sessions.delete(id);
     return Promise.resolve();
+  }
+
+  deleteByKeycloakSession(sid: string): Promise<number> {
+    return Promise.resolve(this.deleteWhere((s) => s.user?.sid === sid));
+  }
+
+  deleteBySubject(sub: string): Promise<number> {
+    return Promise.resolve(this.deleteWhere((s) => s.user?.sub === sub));
+  }
+
+  private deleteWhere(matches: (session: Session) => boolean): number {
+    const ids = [...this.sessions.entries()].filter(([, s]) => matches(s)).map(([id]) => id);
+    for (const id of ids) this.sessions.delete(id);
+    return ids.length;
   }
 
   get size(): number {
