@@ -35,7 +35,7 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     if (!subject) throw new InvalidTokenError('token_missing', 'no verified bearer token to exchange');
     return from(this.exchange.exchange(subject, target)).pipe(
       catchError((error: unknown) => {
-        setChallenge(this.adapterHost, context, this.options.realm, error);
+        setChallenge(this.adapterHost, context, this.options, error);
         return throwError(() => error);
       }),
       switchMap((token) => {
