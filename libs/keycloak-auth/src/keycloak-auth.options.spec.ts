@@ -92,6 +92,7 @@ describe('resolveKeycloakAuthOptions', () => {
       dpopAlgorithms: ['ES256', 'PS256', 'RS256', 'EdDSA'],
       dpopProofMaxAgeSec: 60,
       dpopOrigin: undefined,
+      dpopKeycloakHtu: 'url',
     });
   });
 

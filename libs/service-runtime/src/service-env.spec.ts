@@ -52,6 +52,17 @@ describe('serviceEnvValidator', () => {
     );
   });
 
+  it('takes KEYCLOAK_DPOP_HTU url (default) or issuer, and names a bad value', () => {
+    const validate = serviceEnvValidator({});
+    expect(validate({ ...base, CLIENT_SECRET: 's' }).KEYCLOAK_DPOP_HTU).toBe('url');
+    expect(validate({ ...base, CLIENT_SECRET: 's', KEYCLOAK_DPOP_HTU: 'issuer' }).KEYCLOAK_DPOP_HTU).toBe(
+      'issuer',
+    );
+    expect(() => validate({ ...base, CLIENT_SECRET: 's', KEYCLOAK_DPOP_HTU: 'proxy' })).toThrow(
+      'KEYCLOAK_DPOP_HTU must be url or issuer, got "proxy"',
+    );
+  });
+
   it('takes JWKS_CACHE_MAX_AGE in seconds (default 600) and refuses one below 1', () => {
     const validate = serviceEnvValidator({});
     expect(validate({ ...base, CLIENT_SECRET: 's' }).JWKS_CACHE_MAX_AGE).toBe(600);

@@ -29,6 +29,11 @@ export interface ServiceEnv {
   ENABLE_PASSWORD_GRANT: boolean;
   /** service-a: a login session ends after this many seconds without a request. Default 1800. */
   SESSION_IDLE_TIMEOUT: number;
+  /**
+   * Which URL DPoP proofs to Keycloak name (`url` or `issuer`, option `dpopKeycloakHtu`): `issuer` behind a proxy
+   * that presents Keycloak the issuer's host. Default url.
+   */
+  KEYCLOAK_DPOP_HTU: 'url' | 'issuer';
   /** Milliseconds between SIGTERM and closing the listener, while readiness answers 503. Default 0. */
   SHUTDOWN_DELAY_MS: number;
 }
@@ -75,6 +80,9 @@ export function serviceEnvValidator(
       if (v !== 'true' && v !== 'false') problems.push(`${key} must be true or false, got "${v}"`);
       return v === 'true';
     };
+    const dpopHtu = value('KEYCLOAK_DPOP_HTU') ?? 'url';
+    if (dpopHtu !== 'url' && dpopHtu !== 'issuer')
+      problems.push(`KEYCLOAK_DPOP_HTU must be url or issuer, got "${dpopHtu}"`);
     const mode = value('AUTH_MODE') ?? 'jwt';
     if (mode !== 'jwt' && mode !== 'introspection')
       problems.push(`AUTH_MODE must be jwt or introspection, got "${mode}"`);
@@ -96,6 +104,7 @@ export function serviceEnvValidator(
       ENABLE_PASSWORD_GRANT: bool('ENABLE_PASSWORD_GRANT'),
       SESSION_IDLE_TIMEOUT: int('SESSION_IDLE_TIMEOUT', 1800, 1),
       SHUTDOWN_DELAY_MS: int('SHUTDOWN_DELAY_MS', 0, 0),
+      KEYCLOAK_DPOP_HTU: dpopHtu as 'url' | 'issuer',
     };
     env.PUBLIC_URL = url('PUBLIC_URL', false) ?? `http://localhost:${env.PORT}`;
     for (const key of urls) (env as unknown as Raw)[key] = url(key, true);
@@ -137,5 +146,6 @@ export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>):
     introspectionCacheTtlSec: config.get('INTROSPECTION_CACHE_TTL', { infer: true }),
     jwksCacheMaxAgeMs: config.get('JWKS_CACHE_MAX_AGE', { infer: true }) * 1000,
     ca: config.get('KEYCLOAK_CA', { infer: true }),
+    dpopKeycloakHtu: config.get('KEYCLOAK_DPOP_HTU', { infer: true }),
   };
 }

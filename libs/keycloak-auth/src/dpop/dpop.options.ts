@@ -24,6 +24,13 @@ export interface DpopOptions {
    * protocol and Host header; set it behind a proxy that rewrites them.
    */
   dpopOrigin?: string;
+  /**
+   * Which URL the DPoP proofs sent to Keycloak's token endpoint name as `htu` (Keycloak compares it with the URL it
+   * was reached by): `url` (the endpoint under `url`, what this service calls; right when Keycloak derives its
+   * backchannel URL from the request) or `issuer` (the endpoint under the issuer; right behind a proxy that presents
+   * Keycloak the issuer's host). Default `url`.
+   */
+  dpopKeycloakHtu?: 'url' | 'issuer';
 }
 
 /** {@link DpopOptions} with defaults applied. */
@@ -32,6 +39,7 @@ export interface ResolvedDpopOptions {
   readonly dpopAlgorithms: readonly string[];
   readonly dpopProofMaxAgeSec: number;
   readonly dpopOrigin?: string;
+  readonly dpopKeycloakHtu: 'url' | 'issuer';
 }
 
 /** Applies the DPoP defaults; `need(key, ok, why)` records a bad key as the options resolver does. */
@@ -65,5 +73,11 @@ export function resolveDpopOptions(
       need('dpopOrigin', false, 'must be an http(s) origin');
     }
   }
-  return { dpop, dpopAlgorithms, dpopProofMaxAgeSec, dpopOrigin };
+  const dpopKeycloakHtu = options.dpopKeycloakHtu ?? 'url';
+  need(
+    'dpopKeycloakHtu',
+    dpopKeycloakHtu === 'url' || dpopKeycloakHtu === 'issuer',
+    "must be 'url' or 'issuer'",
+  );
+  return { dpop, dpopAlgorithms, dpopProofMaxAgeSec, dpopOrigin, dpopKeycloakHtu };
 }

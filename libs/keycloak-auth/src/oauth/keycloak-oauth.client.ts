@@ -45,7 +45,7 @@ export class KeycloakOAuthClient {
   clientCredentials(scope?: string, dpop = false): Promise<IssuedToken> {
     const config = this.configuration(this.options, 'token');
     return this.token('token', () =>
-      oidc.clientCredentialsGrant(config, scope ? { scope } : {}, this.dpop(config, dpop)),
+      oidc.clientCredentialsGrant(config, scope ? { scope } : {}, this.dpop(config, this.options, dpop)),
     );
   }
 
@@ -54,22 +54,33 @@ export class KeycloakOAuthClient {
    * request carries this service's proof and the new token is bound to its key.
    */
   exchange(parameters: Record<string, string>, issuer?: string, dpop = false): Promise<IssuedToken> {
-    const config = this.configuration(this.realm(issuer), 'token_exchange');
+    const realm = this.realm(issuer);
+    const config = this.configuration(realm, 'token_exchange');
     return this.token('token_exchange', () =>
-      oidc.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, parameters, this.dpop(config, dpop)),
+      oidc.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, parameters, this.dpop(config, realm, dpop)),
     );
   }
 
   /**
    * openid-client's DPoP handle of `config` (one per configuration: it keeps the token endpoint's `DPoP-Nonce`
-   * and retries once when Keycloak asks for one, RFC 9449 §8).
+   * and retries once when Keycloak asks for one, RFC 9449 §8). With `dpopKeycloakHtu: 'issuer'` the proof's `htu`
+   * names the endpoint under the realm's issuer: the URL Keycloak sees behind a proxy that presents it the
+   * issuer's host (Keycloak checks `htu` against the URL it was reached by, RFC 9449 §4.3).
    */
-  private dpop(config: oidc.Configuration, wanted: boolean): oidc.DPoPOptions {
+  private dpop(config: oidc.Configuration, realm: ResolvedRealm, wanted: boolean): oidc.DPoPOptions {
     if (!wanted) return {};
     if (!this.dpopKey) throw new Error('keycloak-auth: a DPoP-bound token was asked for without a DPoP key');
     let handle = this.dpopHandles.get(config);
     if (!handle) {
-      handle = oidc.getDPoPHandle(config, this.dpopKey);
+      const called = `${realm.url}/realms/${encodeURIComponent(realm.realm)}`;
+      const asIssuer: oidc.ModifyAssertionOptions = {
+        [oidc.modifyAssertion]: (_header, payload) => {
+          if (typeof payload.htu === 'string' && payload.htu.startsWith(called))
+            payload.htu = `${realm.issuer}${payload.htu.slice(called.length)}`;
+        },
+      };
+      const rewrite = this.options.dpopKeycloakHtu === 'issuer' ? asIssuer : undefined;
+      handle = oidc.getDPoPHandle(config, this.dpopKey, rewrite);
       this.dpopHandles.set(config, handle);
     }
     return { DPoP: handle };

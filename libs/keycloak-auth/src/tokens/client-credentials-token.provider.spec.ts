@@ -183,6 +183,15 @@ describe('ClientCredentialsTokenProvider', () => {
       expect(idp.dpopProofs[1]).toBe('');
     });
 
+    it('names the token endpoint under the issuer in htu with dpopKeycloakHtu: issuer (Keycloak behind a proxy)', async () => {
+      const issuer = 'http://keycloak.example/realms/s2s';
+      provider = providerWith({ issuer, dpopKeycloakHtu: 'issuer' });
+      await provider.getToken({ dpop: true });
+      expect(decodeJwt(idp.dpopProofs[0]).htu).toBe(`${issuer}/protocol/openid-connect/token`);
+      // The request itself still goes to `url`, where this service reaches Keycloak.
+      expect(idp.requests.token).toBe(1);
+    });
+
     it("retries once with Keycloak's DPoP-Nonce when the token endpoint asks for one (RFC 9449 §8)", async () => {
       idp.tokenAnswer = () =>
         decodeJwt(idp.dpopProofs.at(-1)!).nonce === 'kc-nonce'
