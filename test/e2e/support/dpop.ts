@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { systemClock } from 'nest-keycloak-s2s/internal';
-import { REALM, SECRETS, tokenUrl, KEYCLOAK_URL } from './keycloak';
+import { SECRETS, tokenUrl } from './keycloak';
 import { recordTokens } from './service-logs';
 
 /** A DPoP key of the test's own (ES256) and the library's proof maker over it. */
@@ -24,10 +25,11 @@ export async function tokenRequest(
   form: Record<string, string>,
   key?: DpopProofMaker,
   url = tokenUrl(),
+  secret = SECRETS[clientId],
 ): Promise<TokenAnswer> {
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
-    authorization: `Basic ${Buffer.from(`${clientId}:${SECRETS[clientId]}`).toString('base64')}`,
+    authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
   };
   if (key) headers.dpop = await key.proof('POST', url);
   const res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) });
@@ -58,9 +60,15 @@ function accessToken(answer: TokenAnswer): string {
   return answer.body.access_token;
 }
 
-/** A client-credentials token of `clientId` bound to `key` (token_type DPoP, cnf.jkt). */
-export async function boundServiceToken(clientId: string, key: DpopProofMaker): Promise<string> {
-  return accessToken(await tokenRequest(clientId, { grant_type: 'client_credentials' }, key));
+/** A client-credentials token of `clientId` (the realm's, or a throw-away one with `secret`) bound to `key`. */
+export async function boundServiceToken(
+  clientId: string,
+  key: DpopProofMaker,
+  secret = SECRETS[clientId],
+): Promise<string> {
+  return accessToken(
+    await tokenRequest(clientId, { grant_type: 'client_credentials' }, key, tokenUrl(), secret),
+  );
 }
 
 /** `subject` (a bearer token) exchanged by service-b for service-c with `key`'s proof: bound to `key`. */
@@ -68,28 +76,12 @@ export async function boundExchangeAsServiceB(
   subject: string,
   key: DpopProofMaker,
   scope?: string,
+  url = tokenUrl(),
 ): Promise<string> {
-  return accessToken(await tokenRequest('service-b', exchangeForm(subject, scope), key));
+  return accessToken(await tokenRequest('service-b', exchangeForm(subject, scope), key, url));
 }
 
-/** POSTs JSON to a resource with `Authorization: DPoP` and a proof of `key` (or exactly the headers given). */
-export async function postWithDpop(
-  url: string,
-  token: string,
-  key: DpopProofMaker,
-  body: unknown,
-): Promise<{ status: number; body: Record<string, unknown>; challenge: string | null }> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(await key.headers('POST', url, token)) },
-    body: JSON.stringify(body),
-  });
-  return {
-    status: res.status,
-    body: (await res.json()) as Record<string, unknown>,
-    challenge: res.headers.get('www-authenticate'),
-  };
+/** RFC 9449 §4.2 `ath`: base64url of the SHA-256 of the access token (computed here, not by the library). */
+export function accessTokenHash(token: string): string {
+  return createHash('sha256').update(token, 'ascii').digest('base64url');
 }
-
-/** The realm's issuer on the e2e Keycloak. */
-export const ISSUER = `${KEYCLOAK_URL}/realms/${REALM}`;
