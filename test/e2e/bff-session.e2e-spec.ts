@@ -1,7 +1,8 @@
-import type { Hop } from '@app/service-runtime';
+import type { Hop } from '@app/chain';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { CookieJar, logIn, request } from './support/bff';
 import { adminClient, KEYCLOAK_URL, stacks } from './support/keycloak';
+import { expectOneScopePerHop } from './support/least-privilege';
 import { RunningService, startService } from './support/service-process';
 
 /** Access tokens of the throw-away BFF client live this long, so renewal happens within the test. */
@@ -76,6 +77,7 @@ describe('service-a session: refresh before expiry, and the end of the Keycloak 
     expect(first.status).toBe(200);
     const firstExp = first.body.hops![0].exp;
     expect(first.body.hops![0].preferred_username).toBe(username);
+    expectOneScopePerHop(first.body.hops!, 'user');
 
     // Calls keep succeeding across the first token's expiry; after it, service-b sees a newer token.
     const deadline = Date.now() + (LIFESPAN_SEC + 2) * 1000;

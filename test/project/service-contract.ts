@@ -1,7 +1,7 @@
 import { serviceEnvValidator, type ServiceEnv } from '../../libs/service-runtime/src/service-env';
 
 /** The three services and the variable naming each one's next hop (the required URLs of their AppModule). */
-export const SERVICES: Record<string, { nextHop?: { key: keyof ServiceEnv; service: string } }> = {
+export const SERVICES: Record<string, { nextHop?: { key: string; service: string } }> = {
   'service-a': { nextHop: { key: 'SERVICE_B_URL', service: 'service-b' } },
   'service-b': { nextHop: { key: 'SERVICE_C_URL', service: 'service-c' } },
   'service-c': {},
@@ -14,5 +14,8 @@ export const SERVICES: Record<string, { nextHop?: { key: keyof ServiceEnv; servi
  */
 export function checkDeployedEnv(service: string, env: Record<string, string>): ServiceEnv {
   const nextHop = SERVICES[service].nextHop;
-  return serviceEnvValidator({}, nextHop ? [nextHop.key] : [])(env);
+  return serviceEnvValidator({
+    defaults: {},
+    nextHop: nextHop && { name: nextHop.service, urlKey: nextHop.key },
+  })(env);
 }

@@ -7,7 +7,8 @@ import {
 } from '@nestjs/common';
 import { ClientCredentialsTokenProvider } from 'nest-keycloak-s2s';
 import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
-import { ChainAnswer, DownstreamClient, Hop, OrderRequestDto } from '@app/service-runtime';
+import { DownstreamClient } from '@app/service-runtime';
+import { ChainAnswer, Hop, OrderRequestDto } from '@app/chain';
 
 /** Injection token of the HTTP client towards service-b. */
 export const SERVICE_B = Symbol('SERVICE_B');

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from 'nest-keycloak-s2s';
 import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
-import { DownstreamClient, Hop, hopOf, OrderRequestDto } from '@app/service-runtime';
+import { DownstreamClient } from '@app/service-runtime';
+import { Hop, hopOf, OrderRequestDto } from '@app/chain';
 
 /** Injection token of the HTTP client towards service-c. */
 export const SERVICE_C = Symbol('SERVICE_C');

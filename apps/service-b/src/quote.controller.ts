@@ -2,7 +2,8 @@ import { ApiProperty, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { CurrentPrincipal, Principal, RequireScopes, Roles } from 'nest-keycloak-s2s';
 import { Dpop } from 'nest-keycloak-s2s/dpop';
-import { ApiErrorResponses, Hop, hopOf, OrderRequestDto } from '@app/service-runtime';
+import { ApiErrorResponses } from '@app/service-runtime';
+import { Hop, hopOf, OrderRequestDto } from '@app/chain';
 import { ORDER_ROLES } from './process.controller';
 
 /** Answer of `POST /api/quote`: what service-b would charge, and what it saw of the caller. */

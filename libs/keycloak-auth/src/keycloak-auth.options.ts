@@ -7,8 +7,29 @@ import {
   noopKeycloakAuthObserver,
 } from './observer/keycloak-auth.observer';
 
-/** How incoming bearer tokens are validated. */
-export type AuthMode = 'jwt' | 'introspection';
+/** The ways incoming bearer tokens can be validated (option `mode`). */
+export const AUTH_MODES = ['jwt', 'introspection'] as const;
+/** How incoming bearer tokens are validated: `jwt` locally against the JWKS, `introspection` by Keycloak. */
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/** One refused option: its key (e.g. `additionalRealms[0].url`) and why. */
+export interface OptionProblem {
+  readonly option: string;
+  readonly reason: string;
+}
+
+/**
+ * The error {@link resolveKeycloakAuthOptions} throws: its message names every refused option, and `problems` lists
+ * them one by one, so an app that reads its options from elsewhere (environment keys) can name its own keys.
+ */
+export class InvalidKeycloakAuthOptionsError extends Error {
+  constructor(readonly problems: readonly OptionProblem[]) {
+    super(
+      `Invalid KeycloakAuthModule options: ${problems.map((p) => `${p.option}: ${p.reason}`).join('; ')}`,
+    );
+    this.name = 'InvalidKeycloakAuthOptionsError';
+  }
+}
 
 /** Another realm whose tokens a service accepts besides its home realm (option `additionalRealms`). */
 export interface KeycloakRealmOptions {
@@ -136,18 +157,14 @@ const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
 
 /** Applies defaults and refuses unsafe or incomplete options with an error naming the bad key. */
 export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): ResolvedKeycloakAuthOptions {
-  const problems: string[] = [];
+  const problems: OptionProblem[] = [];
   const need = (key: string, ok: boolean, why: string) => {
-    if (!ok) problems.push(`${key}: ${why}`);
+    if (!ok) problems.push({ option: key, reason: why });
   };
   need('url', isHttpUrl(options.url), 'must be an http(s) URL');
   need('realm', nonEmpty(options.realm), 'is required');
   need('clientId', nonEmpty(options.clientId), 'is required');
-  need(
-    'mode',
-    options.mode === 'jwt' || options.mode === 'introspection',
-    "must be 'jwt' or 'introspection'",
-  );
+  need('mode', AUTH_MODES.includes(options.mode), `must be one of ${AUTH_MODES.join(', ')}`);
   const audience = [options.audience ?? []].flat().filter(nonEmpty);
   need('audience', audience.length > 0, 'is required: tokens meant for other services must be refused');
   need(
@@ -173,10 +190,14 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     'refreshMarginSec',
     'httpTimeoutMs',
     'jwksCooldownMs',
-    'jwksCacheMaxAgeMs',
   ] as const) {
     const value = options[key];
     if (value !== undefined) need(key, Number.isFinite(value) && value >= 0, 'must be a number >= 0');
+  }
+  // 0 would make jose treat the set as stale at every verification: a JWKS fetch per request.
+  if (options.jwksCacheMaxAgeMs !== undefined) {
+    const value = options.jwksCacheMaxAgeMs;
+    need('jwksCacheMaxAgeMs', Number.isFinite(value) && value > 0, 'must be a number > 0');
   }
   if (options.cacheMaxEntries !== undefined) {
     need(
@@ -211,8 +232,9 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   }
   let ca: string[] | undefined;
   if (options.ca !== undefined) {
-    ca = [options.ca].flat().flatMap((pem) => pemCertificates(pem) ?? []);
-    const valid = [options.ca].flat().every((pem) => pemCertificates(pem) !== undefined);
+    const parsed = [options.ca].flat().map((pem) => pemCertificates(pem));
+    ca = parsed.flatMap((certificates) => certificates ?? []);
+    const valid = parsed.every((certificates) => certificates !== undefined);
     need('ca', valid && ca.length > 0, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)');
   }
   if (options.observer !== undefined) {
@@ -223,7 +245,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     );
   }
   const dpop = resolveDpopOptions(options, need);
-  if (problems.length > 0) throw invalid(problems);
+  if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
   const home = resolveRealm(options, options);
   const realms = [home];
@@ -232,10 +254,10 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     const same = realms.find((r) => r.issuer === realm.issuer);
     // The issuer picks the realm that checks a token: two realms with one issuer would make that choice ambiguous.
     if (same)
-      problems.push(`additionalRealms[${i}].issuer: ${realm.issuer} is already realm ${same.realm}'s`);
+      need(`additionalRealms[${i}].issuer`, false, `${realm.issuer} is already realm ${same.realm}'s`);
     realms.push(realm);
   });
-  if (problems.length > 0) throw invalid(problems);
+  if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
   return {
     ...home,
@@ -282,10 +304,6 @@ function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions
       jwks: `${realmUrl}/protocol/openid-connect/certs`,
     },
   };
-}
-
-function invalid(problems: string[]): Error {
-  return new Error(`Invalid KeycloakAuthModule options: ${problems.join('; ')}`);
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -49,11 +49,6 @@ export const invalid = (code: string | Record<Mode, string>): Expected => ({
   code,
 });
 /**
- * jwt mode names the reason; for a token that passes the local checks, Keycloak's introspection says only
- * `active: false`.
- */
-export const invalidOr = (jwt: string): Expected => invalid({ jwt, introspection: 'token_inactive' });
-/**
  * `expected` answered on the DPoP scheme's challenge: where a route takes DPoP-bound tokens only (service-c), every
  * refusal names DPoP, the one scheme it accepts.
  */
