@@ -1,7 +1,7 @@
 import type { Hop } from '@app/chain';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { CookieJar, logIn, request } from './support/bff';
-import { adminClient, KEYCLOAK_URL, stacks } from './support/keycloak';
+import { adminClient, KEYCLOAK_URL, stacks, temporaryUser } from './support/keycloak';
 import { expectOneScopePerHop } from './support/least-privilege';
 import { RunningService, startService } from './support/service-process';
 
@@ -39,15 +39,7 @@ describe('service-a session: refresh before expiry, and the end of the Keycloak 
       },
       defaultClientScopes: ['basic', 'profile', 'email', 'roles', 'service-b-audience', 'orders.read'],
     }));
-    ({ id: userId } = await admin.users.create({
-      username,
-      enabled: true,
-      email: `${username}@example.test`,
-      emailVerified: true,
-      firstName: 'Carol',
-      lastName: 'Test',
-      credentials: [{ type: 'password', value: password, temporary: false }],
-    }));
+    ({ id: userId } = await temporaryUser(admin, username, password));
     const role = await admin.roles.findOneByName({ name: 'orders-user' });
     await admin.users.addRealmRoleMappings({ id: userId, roles: [{ id: role!.id!, name: role!.name! }] });
     bff = await startService('service-a', {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { CountingProxy, startCountingProxy } from '../../bench/keycloak-proxy/counting-proxy';
 import { post } from './support/http';
-import { adminClient, KEYCLOAK_URL, REALM, SECRETS, tokenUrl } from './support/keycloak';
+import { adminClient, KEYCLOAK_URL, REALM, SECRETS, temporaryUser, tokenUrl } from './support/keycloak';
 import { RunningService, startService } from './support/service-process';
 
 // service-a's limits on its login routes, against the real Keycloak through a counting proxy: a refused attempt
@@ -11,22 +11,14 @@ import { RunningService, startService } from './support/service-process';
 const ISSUER = `${KEYCLOAK_URL}/realms/${REALM}`;
 let admin: KcAdminClient;
 let proxy: CountingProxy;
-const users: string[] = [];
+const removals: Array<() => Promise<void>> = [];
 
 /** A throw-away user of the demo realm with a random password (never alice or bob). */
 async function throwAwayUser(): Promise<{ username: string; password: string }> {
   const username = `limits-${randomBytes(4).toString('hex')}`;
   const password = randomBytes(16).toString('hex');
-  const { id } = await admin.users.create({
-    username,
-    enabled: true,
-    email: `${username}@example.invalid`,
-    emailVerified: true,
-    firstName: 'Throw',
-    lastName: 'Away',
-    credentials: [{ type: 'password', value: password, temporary: false }],
-  });
-  users.push(id);
+  const { remove } = await temporaryUser(admin, username, password);
+  removals.push(remove);
   return { username, password };
 }
 
@@ -57,7 +49,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const id of users) await admin.users.del({ id });
+  for (const remove of removals) await remove();
   await proxy?.stop();
 });
 

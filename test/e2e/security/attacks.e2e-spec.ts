@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { claimsOf, KEYCLOAK_URL, stacks } from '../support/keycloak';
+import { claimsOf, KEYCLOAK_URL, serviceToken, stacks } from '../support/keycloak';
 import { calculateJwkThumbprint, decodeProtectedHeader } from 'jose';
 import { AttackCase, AttackGroup, Expected, validProof } from './support/attack-case';
 import { Observed, send, sendRaw } from './support/attack-http';
@@ -215,6 +215,32 @@ describe.each(MODES)('attacks on the chain (%s mode)', (mode) => {
     const proof = rig().serviceC.lastDpop() ?? '';
     const jkt = await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk!);
     expect(forwarded.cnf).toMatchObject({ jkt });
+  });
+
+  it('a good token with a bad body: 400 before the token exchange — 0 exchanges at Keycloak, then 1 for a good body', async () => {
+    const { keycloak, serviceC: counted } = rig();
+    // A token service-b has never exchanged, so its exchange cache cannot hide a call.
+    const fresh = await serviceToken('service-a');
+    const before = { exchanges: keycloak.counts().token_exchange, c: counted.calls() };
+    const bad = await send(rig().processUrl, {
+      authorization: `Bearer ${fresh}`,
+      body: JSON.stringify({ order_id: 'x', amount: -1 }),
+    });
+    const exchangesForBad = keycloak.counts().token_exchange - before.exchanges;
+    const good = await send(rig().processUrl, { authorization: `Bearer ${fresh}`, body: ORDER });
+    const exchangesForGood = keycloak.counts().token_exchange - before.exchanges - exchangesForBad;
+    report.add({
+      case: 'a fresh good token with a bad body, then with a good one → service-b',
+      mode,
+      expected: '400 fields order_id,amount; exchanges +0; then 200; exchanges +1',
+      observed: `${bad.status} fields ${String(bad.body.fields)}; exchanges +${exchangesForBad}; then ${good.status}; exchanges +${exchangesForGood}`,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: 'invalid_request', fields: ['order_id', 'amount'] });
+    expect(exchangesForBad).toBe(0);
+    expect(good.status).toBe(200);
+    expect(exchangesForGood).toBe(1);
+    expect(counted.calls() - before.c).toBe(1);
   });
 
   it('positive control: the real service-c lets a DPoP-bound exchanged token with a valid proof through', async () => {
