@@ -1,4 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serviceEnvValidator, type ServiceEnv } from '../../libs/service-runtime/src/service-env';
+
+/** Keys naming a file the pod mounts (checked against the manifests' mounts elsewhere): here, a local stand-in. */
+const MOUNTED_FILES = ['CLIENT_ASSERTION_FILE'];
 
 /** The three services and the variable naming each one's next hop (the required URLs of their AppModule). */
 export const SERVICES: Record<string, { nextHop?: { key: string; service: string } }> = {
@@ -10,12 +16,19 @@ export const SERVICES: Record<string, { nextHop?: { key: string; service: string
 /**
  * Runs a service's own configuration check on `env` with none of the development defaults (localhost Keycloak,
  * localhost next hop): what a container or a pod must set itself. Throws the service's "Invalid configuration"
- * message naming each missing or malformed key.
+ * message naming each missing or malformed key. A file the pod mounts is replaced by a local one, since the check
+ * reads it as the service would at start.
  */
 export function checkDeployedEnv(service: string, env: Record<string, string>): ServiceEnv {
   const nextHop = SERVICES[service].nextHop;
+  const local = { ...env };
+  for (const key of MOUNTED_FILES) {
+    if (local[key] === undefined) continue;
+    local[key] = join(mkdtempSync(join(tmpdir(), 'mounted-')), 'file');
+    writeFileSync(local[key], 'mounted');
+  }
   return serviceEnvValidator({
     defaults: {},
     nextHop: nextHop && { name: nextHop.service, urlKey: nextHop.key },
-  })(env);
+  })(local);
 }

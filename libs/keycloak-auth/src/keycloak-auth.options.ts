@@ -1,6 +1,7 @@
 import { DpopOptions, resolveDpopOptions, ResolvedDpopOptions } from './dpop/dpop.options';
 import { pemCertificates } from './http/keycloak-tls';
 import { CLIENT_AUTH_METHODS, ClientAuthMethod } from './oauth/client-auth';
+import { federatedJwtProblems } from './oauth/federated-jwt.options';
 import {
   isKeycloakAuthObserver,
   KeycloakAuthObserver,
@@ -59,9 +60,16 @@ export interface KeycloakAuthOptions extends DpopOptions {
   clientSecret?: string;
   /**
    * How this service authenticates to Keycloak's token and introspection endpoints, in every realm. Default
-   * `client_secret_basic`: `clientSecret` in HTTP Basic (RFC 6749 §2.3.1).
+   * `client_secret_basic`: `clientSecret` in HTTP Basic (RFC 6749 §2.3.1). `federated_jwt`: the token in
+   * `clientAssertionFile` as RFC 7523 client assertion (Keycloak's "Signed JWT – Federated"), no secret.
    */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * With `federated_jwt`: the file holding a token another issuer gave this workload (e.g. a Kubernetes projected
+   * service-account token whose audience is the realm's issuer), read again at every call so a refreshed file is
+   * picked up. Must be readable at start.
+   */
+  clientAssertionFile?: string;
   /** `jwt` verifies locally against the realm's JWKS; `introspection` asks Keycloak (RFC 7662). */
   mode: AuthMode;
   /** Accepted `aud` values: a token must name at least one. Required: a token meant for another service is refused. */
@@ -123,6 +131,8 @@ export interface ResolvedRealm {
   readonly clientId: string;
   readonly clientSecret?: string;
   readonly clientAuthMethod: ClientAuthMethod;
+  /** The assertion file of `federated_jwt`. */
+  readonly clientAssertionFile?: string;
   readonly endpoints: {
     readonly token: string;
     readonly introspection: string;
@@ -169,7 +179,9 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   need('audience', audience.length > 0, 'is required: tokens meant for other services must be refused');
   need(
     'clientSecret',
-    options.mode !== 'introspection' || nonEmpty(options.clientSecret),
+    options.mode !== 'introspection' ||
+      options.clientAuthMethod === 'federated_jwt' ||
+      nonEmpty(options.clientSecret),
     'is required in introspection mode',
   );
   need(
@@ -177,6 +189,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     options.clientAuthMethod === undefined || CLIENT_AUTH_METHODS.includes(options.clientAuthMethod),
     `must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
   );
+  problems.push(...federatedJwtProblems(options));
   const algorithms = options.algorithms ?? ['RS256', 'ES256'];
   need(
     'algorithms',
@@ -298,6 +311,7 @@ function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions
     clientId: realm.clientId ?? defaults.clientId,
     clientSecret: (realm.clientSecret ?? defaults.clientSecret) || undefined,
     clientAuthMethod: defaults.clientAuthMethod ?? 'client_secret_basic',
+    clientAssertionFile: defaults.clientAssertionFile,
     endpoints: {
       token: `${realmUrl}/protocol/openid-connect/token`,
       introspection: `${realmUrl}/protocol/openid-connect/token/introspect`,

@@ -81,6 +81,8 @@ describe('serviceEnvValidator', () => {
       realm: 's2s',
       clientId: 'service-b',
       clientSecret: 's',
+      clientAuthMethod: 'client_secret_basic',
+      clientAssertionFile: undefined,
       mode: 'introspection',
       audience: 'service-b',
       introspectionCacheTtlSec: 30,

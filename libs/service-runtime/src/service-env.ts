@@ -5,11 +5,18 @@ import {
   InvalidKeycloakAuthOptionsError,
   resolveKeycloakAuthOptions,
 } from 'nest-keycloak-s2s/internal';
+import {
+  ClientAuthEnv,
+  clientAuthEnv,
+  CLIENT_AUTH_KEYS,
+  clientAuthOptions,
+  secretNeeded,
+} from './client-auth-env';
 import { EnvReader, envReader, RawEnv } from './env-reader';
 import type { ServiceDefinition } from './service-definition';
 
 /** The environment every service reads (docs/operations.md, "Configuration", lists each key). */
-export interface ServiceEnv {
+export interface ServiceEnv extends ClientAuthEnv {
   KEYCLOAK_URL: string;
   KEYCLOAK_REALM: string;
   KEYCLOAK_ISSUER?: string;
@@ -45,6 +52,7 @@ const AUTH_KEYS: Record<string, keyof ServiceEnv> = {
   ca: 'KEYCLOAK_CA_FILE',
   clientId: 'CLIENT_ID',
   clientSecret: 'CLIENT_SECRET',
+  ...CLIENT_AUTH_KEYS,
   mode: 'AUTH_MODE',
   introspectionCacheTtlSec: 'INTROSPECTION_CACHE_TTL',
   jwksCacheMaxAgeMs: 'JWKS_CACHE_MAX_AGE',
@@ -65,13 +73,18 @@ export function serviceEnvValidator(definition: EnvDefinition) {
     const port = read.int('PORT', 3000, 0);
     const caFile = read.value('KEYCLOAK_CA_FILE');
     const mode = read.value('AUTH_MODE') ?? 'jwt';
+    const clientAuth = clientAuthEnv(read);
     const env: ServiceEnv = {
+      ...clientAuth,
       KEYCLOAK_URL: read.value('KEYCLOAK_URL') ?? '',
       KEYCLOAK_ISSUER: read.value('KEYCLOAK_ISSUER'),
       KEYCLOAK_REALM: read.value('KEYCLOAK_REALM') ?? '',
       KEYCLOAK_CA_FILE: caFile,
       CLIENT_ID: read.value('CLIENT_ID') ?? '',
-      CLIENT_SECRET: read.required('CLIENT_SECRET'),
+      // Required only by the method that uses it; with another, one set anyway is the resolver's to refuse.
+      CLIENT_SECRET: secretNeeded(clientAuth)
+        ? read.required('CLIENT_SECRET')
+        : (read.value('CLIENT_SECRET') ?? ''),
       AUTH_MODE: mode as AuthMode,
       PORT: port,
       HOST: read.value('HOST') ?? '0.0.0.0',
@@ -99,6 +112,7 @@ function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthO
     realm: env.KEYCLOAK_REALM,
     clientId: env.CLIENT_ID,
     clientSecret: env.CLIENT_SECRET,
+    ...clientAuthOptions(env),
     mode: env.AUTH_MODE,
     audience: env.CLIENT_ID,
     introspectionCacheTtlSec: env.INTROSPECTION_CACHE_TTL,
@@ -117,15 +131,16 @@ function checkAuthOptions(options: KeycloakAuthOptions, read: EnvReader): void {
     for (const { option, reason } of error.problems) {
       const key = AUTH_KEYS[option];
       if (key && read.reported(key)) continue;
-      read.problem(key ? `${key}: ${reason}${shown(read, key)}` : `${option}: ${reason}`);
+      read.problem(key ? `${key}: ${reason}${shown(read, key, reason)}` : `${option}: ${reason}`);
     }
   }
 }
 
-/** `, got "…"`: the refused key's value as set, unless it is the secret. */
-function shown(read: EnvReader, key: keyof ServiceEnv): string {
+/** `, got "…"`: the refused key's value as set, unless it is the secret or a file the reason already names. */
+function shown(read: EnvReader, key: keyof ServiceEnv, reason: string): string {
   const value = key === 'CLIENT_SECRET' ? undefined : read.value(key);
-  return value === undefined ? '' : `, got "${value}"`;
+  if (value === undefined || (key.endsWith('_FILE') && reason.includes(value))) return '';
+  return `, got "${value}"`;
 }
 
 /** The CA file's text (its certificates are the resolver's to check); a file that cannot be read is a problem. */

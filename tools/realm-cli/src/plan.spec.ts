@@ -58,6 +58,9 @@ function imported(f: RealmFile): LiveRealm {
     serviceAccounts: Object.fromEntries(
       (f.users ?? []).filter((u) => u.serviceAccountClientId).map((u) => [u.serviceAccountClientId, user(u)]),
     ),
+    identityProviders: Object.fromEntries(
+      (f.identityProviders ?? []).map((p) => [p.alias, { ...p, types: ['CLIENT_ASSERTION'] }]),
+    ),
   };
 }
 

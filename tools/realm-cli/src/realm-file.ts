@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error';
+import type { IdentityProviderSpec } from './realm-overlay';
 
 /** A protocol mapper of a client scope, as realm-export.json writes it. */
 export interface MapperSpec {
@@ -55,6 +56,8 @@ export interface RealmFile {
   clientScopes?: ClientScopeSpec[];
   clients?: ClientSpec[];
   users?: UserSpec[];
+  /** Identity providers, by alias: in realm-export.json none; a realm overlay adds them. */
+  identityProviders?: IdentityProviderSpec[];
   [field: string]: unknown;
 }
 
