@@ -38,6 +38,19 @@ export class ChainController {
     return this.chain.runAsService(order);
   }
 
+  /** service-b's quote, with a DPoP-bound token of service-a's (no exchange, so service-b can require DPoP). */
+  @Post('api/quote')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Asks service-b for a quote with service-a's DPoP-bound client-credentials token",
+    description: "service-b requires DPoP on this route: the token is bound to service-a's key (RFC 9449).",
+  })
+  @ApiOkResponse({ description: "service-b's quote and what it saw of service-a's token" })
+  @ApiErrorResponses(400, 502, 503, 504)
+  quote(@Body() order: OrderRequestDto) {
+    return this.chain.quoteAsService(order);
+  }
+
   /** The chain on behalf of the user logged in to this browser session (401 login_required otherwise). */
   @Post('api/chain/user')
   @HttpCode(200)

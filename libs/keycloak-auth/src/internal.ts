@@ -23,6 +23,7 @@ export { systemClock } from './clock';
 export type { TokenVerifier } from './strategies/token-verifier';
 export { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
 export { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
+export { DpopProofVerifier } from './dpop/dpop-proof.verifier';
 export { rememberBearerToken } from './guards/bearer-token';
 export { KeycloakOAuthClient } from './oauth/keycloak-oauth.client';
 export { CLIENT_AUTH_METHODS, clientAuthOf } from './oauth/client-auth';

@@ -1,3 +1,4 @@
+import { DpopOptions, resolveDpopOptions, ResolvedDpopOptions } from './dpop/dpop.options';
 import { pemCertificates } from './http/keycloak-tls';
 import { CLIENT_AUTH_METHODS, ClientAuthMethod } from './oauth/client-auth';
 import { federatedJwtProblems } from './oauth/federated-jwt.options';
@@ -46,7 +47,7 @@ export interface KeycloakRealmOptions {
 }
 
 /** Options of {@link KeycloakAuthModule}; validated at start by {@link resolveKeycloakAuthOptions}. */
-export interface KeycloakAuthOptions {
+export interface KeycloakAuthOptions extends DpopOptions {
   /** Where this service reaches Keycloak, e.g. `http://keycloak:8080` inside compose. */
   url: string;
   /** Realm name, e.g. `s2s`. */
@@ -143,7 +144,7 @@ export interface ResolvedRealm {
  * {@link KeycloakAuthOptions} with defaults applied and endpoints derived. Its own realm fields are the home
  * realm's; {@link realms} lists every accepted realm, the home realm first.
  */
-export interface ResolvedKeycloakAuthOptions extends ResolvedRealm {
+export interface ResolvedKeycloakAuthOptions extends ResolvedRealm, ResolvedDpopOptions {
   readonly mode: AuthMode;
   readonly audience: readonly string[];
   readonly algorithms: readonly string[];
@@ -256,6 +257,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       'must have the methods authenticated, idpCall and cacheLookup',
     );
   }
+  const dpop = resolveDpopOptions(options, need);
   if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
   const home = resolveRealm(options, options);
@@ -287,6 +289,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     realms,
     ca,
     observer: options.observer ?? noopKeycloakAuthObserver,
+    ...dpop,
   };
 }
 
