@@ -20,6 +20,7 @@ export const KEYCLOAK_AUTH_ERROR_CODES = [
   'caller_not_allowed',
   'idp_unavailable',
   'idp_rejected_client',
+  'introspection_rate_limited',
   'exchange_denied',
   'exchange_subject_rejected',
   'exchange_failed',
@@ -148,6 +149,20 @@ export class InsufficientScopeError extends KeycloakAuthError {
 export class IdentityProviderUnavailableError extends KeycloakAuthError {
   constructor(description: string, code: 'idp_unavailable' | 'idp_rejected_client' = 'idp_unavailable') {
     super(code, HttpStatus.SERVICE_UNAVAILABLE, 'idp_unavailable', description);
+  }
+}
+
+/**
+ * 429: one caller (the `azp` of tokens whose signature already checked) sent more new tokens to introspect than
+ * `introspectionMissesPerMinute` allows; the guard answers with `Retry-After`. Not the token's fault: no challenge.
+ */
+export class IntrospectionRateLimitedError extends KeycloakAuthError {
+  constructor(
+    description: string,
+    /** Whole seconds until the caller's window ends. */
+    readonly retryAfterSec: number,
+  ) {
+    super('introspection_rate_limited', HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', description);
   }
 }
 

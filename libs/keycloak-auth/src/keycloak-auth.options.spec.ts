@@ -71,6 +71,7 @@ describe('resolveKeycloakAuthOptions', () => {
       algorithms: ['RS256', 'ES256'],
       clockToleranceSec: 5,
       introspectionCacheTtlSec: 30,
+      introspectionMissesPerMinute: 600,
       cacheMaxEntries: 10_000,
       refreshMarginSec: 30,
       refreshFraction: 0.1,

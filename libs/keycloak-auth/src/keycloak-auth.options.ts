@@ -83,6 +83,12 @@ export interface KeycloakAuthOptions extends DpopOptions {
   clockToleranceSec?: number;
   /** Longest time an introspection answer is reused, in seconds (never past the token's `exp`). Default 30. */
   introspectionCacheTtlSec?: number;
+  /**
+   * Introspection mode: new tokens (cache misses) one caller — a token's `azp`, authentic since the signature is
+   * checked first — may have introspected per minute; past it, 429 `introspection_rate_limited` with `Retry-After`
+   * and no call to Keycloak. Default 600; 0 turns the limit off.
+   */
+  introspectionMissesPerMinute?: number;
   /** Bound of each token cache (verified tokens, introspection answers, exchanged tokens). Default 10 000. */
   cacheMaxEntries?: number;
   /** Outgoing tokens are renewed this many seconds before they expire... Default 30. */
@@ -150,6 +156,7 @@ export interface ResolvedKeycloakAuthOptions extends ResolvedRealm, ResolvedDpop
   readonly algorithms: readonly string[];
   readonly clockToleranceSec: number;
   readonly introspectionCacheTtlSec: number;
+  readonly introspectionMissesPerMinute: number;
   readonly cacheMaxEntries: number;
   readonly refreshMarginSec: number;
   readonly refreshFraction: number;
@@ -200,6 +207,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   for (const key of [
     'clockToleranceSec',
     'introspectionCacheTtlSec',
+    'introspectionMissesPerMinute',
     'refreshMarginSec',
     'httpTimeoutMs',
     'jwksCooldownMs',
@@ -279,6 +287,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     algorithms,
     clockToleranceSec: options.clockToleranceSec ?? 5,
     introspectionCacheTtlSec: options.introspectionCacheTtlSec ?? 30,
+    introspectionMissesPerMinute: options.introspectionMissesPerMinute ?? 600,
     cacheMaxEntries: options.cacheMaxEntries ?? 10_000,
     refreshMarginSec: options.refreshMarginSec ?? 30,
     refreshFraction: options.refreshFraction ?? 0.1,

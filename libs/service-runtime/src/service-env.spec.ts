@@ -86,6 +86,7 @@ describe('serviceEnvValidator', () => {
       mode: 'introspection',
       audience: 'service-b',
       introspectionCacheTtlSec: 30,
+      introspectionMissesPerMinute: 600,
       jwksCacheMaxAgeMs: 5000,
       ca: undefined,
     });

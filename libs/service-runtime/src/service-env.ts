@@ -28,6 +28,8 @@ export interface ServiceEnv extends ClientAuthEnv {
   PORT: number;
   HOST: string;
   INTROSPECTION_CACHE_TTL: number;
+  /** Introspection mode: new tokens one caller (`azp`) may have introspected per minute; 0: no limit. */
+  INTROSPECTION_MISSES_PER_MINUTE: number;
   /** Seconds the realm's JWKS is used before it is fetched again (jwt mode): how long a removed key still verifies. */
   JWKS_CACHE_MAX_AGE: number;
   DOWNSTREAM_TIMEOUT_MS: number;
@@ -55,6 +57,7 @@ const AUTH_KEYS: Record<string, keyof ServiceEnv> = {
   ...CLIENT_AUTH_KEYS,
   mode: 'AUTH_MODE',
   introspectionCacheTtlSec: 'INTROSPECTION_CACHE_TTL',
+  introspectionMissesPerMinute: 'INTROSPECTION_MISSES_PER_MINUTE',
   jwksCacheMaxAgeMs: 'JWKS_CACHE_MAX_AGE',
   dpopKeycloakHtu: 'KEYCLOAK_DPOP_HTU',
 };
@@ -89,6 +92,7 @@ export function serviceEnvValidator(definition: EnvDefinition) {
       PORT: port,
       HOST: read.value('HOST') ?? '0.0.0.0',
       INTROSPECTION_CACHE_TTL: read.int('INTROSPECTION_CACHE_TTL', 30),
+      INTROSPECTION_MISSES_PER_MINUTE: read.int('INTROSPECTION_MISSES_PER_MINUTE', 600),
       JWKS_CACHE_MAX_AGE: read.int('JWKS_CACHE_MAX_AGE', 600),
       DOWNSTREAM_TIMEOUT_MS: read.int('DOWNSTREAM_TIMEOUT_MS', 5000, 1),
       NEXT_HOP_URL: definition.nextHop ? read.url(definition.nextHop.urlKey, true) : undefined,
@@ -116,6 +120,7 @@ function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthO
     mode: env.AUTH_MODE,
     audience: env.CLIENT_ID,
     introspectionCacheTtlSec: env.INTROSPECTION_CACHE_TTL,
+    introspectionMissesPerMinute: env.INTROSPECTION_MISSES_PER_MINUTE,
     jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE * 1000,
     ca,
     dpopKeycloakHtu: env.KEYCLOAK_DPOP_HTU as KeycloakAuthOptions['dpopKeycloakHtu'],

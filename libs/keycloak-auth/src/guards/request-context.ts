@@ -1,6 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { KeycloakAuthError } from '../errors';
+import { IntrospectionRateLimitedError, KeycloakAuthError } from '../errors';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { offerOf } from './challenge-offer';
 
@@ -70,6 +70,8 @@ export function setChallengeOn(
   if (!(error instanceof KeycloakAuthError)) return;
   const challenge = error.wwwAuthenticate(options.realm, offerOf(request, options));
   if (challenge) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
+  if (error instanceof IntrospectionRateLimitedError)
+    adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfterSec));
 }
 
 function graphQlContext(context: ExecutionContext): GraphQlResolverContext | undefined {

@@ -1,5 +1,9 @@
 import { CryptoKey, decodeJwt, generateKeyPair, SignJWT } from 'jose';
-import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
+import {
+  IdentityProviderUnavailableError,
+  IntrospectionRateLimitedError,
+  InvalidTokenError,
+} from '../errors';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../test/rejection';
@@ -130,6 +134,50 @@ describe('IntrospectionTokenVerifier', () => {
       idp.introspectAnswer = { status: 200, body: { active: false } };
       await refused(verifier.verify(token), 'token_inactive');
       expect(idp.requests.introspect).toBe(1);
+    });
+  });
+
+  describe('introspectionMissesPerMinute', () => {
+    beforeEach(() => {
+      verifier = new IntrospectionTokenVerifier(
+        idp.options({ mode: 'introspection', introspectionMissesPerMinute: 3, httpTimeoutMs: 1000 }),
+        clock,
+        oauth,
+      );
+    });
+    const fresh = (azp: string) => idp.issue({ azp }, { now: clock.now() });
+
+    it('refuses a caller past its new tokens a minute with 429 and Retry-After, without asking Keycloak', async () => {
+      for (let i = 0; i < 3; i++) {
+        const t = await fresh('service-a');
+        idp.introspectAnswer = LocalIdp.activeAnswer(t);
+        await verifier.verify(t);
+      }
+      expect(idp.requests.introspect).toBe(3);
+      clock.advance(20_000);
+      const error = await rejectionOf(verifier.verify(await fresh('service-a')));
+      expect(error).toBeInstanceOf(IntrospectionRateLimitedError);
+      expect(error.getStatus?.()).toBe(429);
+      expect(error.code).toBe('introspection_rate_limited');
+      expect((error as IntrospectionRateLimitedError).retryAfterSec).toBe(40);
+      expect(idp.requests.introspect).toBe(3);
+    });
+
+    it('spends nothing on tokens already introspected, nor on other callers, and starts again each minute', async () => {
+      const tokens = [await fresh('service-a'), await fresh('service-a'), await fresh('service-a')];
+      for (const t of tokens) {
+        idp.introspectAnswer = LocalIdp.activeAnswer(t);
+        await verifier.verify(t);
+      }
+      await verifier.verify(tokens[0]); // cached: free
+      const other = await fresh('partner');
+      idp.introspectAnswer = LocalIdp.activeAnswer(other);
+      await expect(verifier.verify(other)).resolves.toMatchObject({ clientId: 'partner' });
+      clock.advance(60_000);
+      const next = await fresh('service-a');
+      idp.introspectAnswer = LocalIdp.activeAnswer(next);
+      await expect(verifier.verify(next)).resolves.toMatchObject({ clientId: 'service-a' });
+      expect(idp.requests.introspect).toBe(5);
     });
   });
 

@@ -9,6 +9,7 @@ import { compactVerify, decodeProtectedHeader, JWTVerifyGetKey } from 'jose';
 import { assertAccessTokenClaims, claimsNamingIssuer, looksLikeJwt } from './access-token-claims';
 import { fromJoseError } from './jose-errors';
 import { realmJwks } from './realm-jwks';
+import { CallerBudget } from './caller-budget';
 import { TokenVerifier } from './token-verifier';
 
 /** Keycloak's verdict on a token; for an active one its claims and the principal built from them (once). */
@@ -29,6 +30,7 @@ type Introspected =
  */
 export class IntrospectionTokenVerifier implements TokenVerifier {
   private readonly answers: ExpiringCache<Introspected>;
+  private readonly budget: CallerBudget;
 
   constructor(
     private readonly options: ResolvedKeycloakAuthOptions,
@@ -36,6 +38,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     private readonly oauth: KeycloakOAuthClient,
     private readonly keys: JWTVerifyGetKey = realmJwks(options, oauth.dispatcher),
   ) {
+    this.budget = new CallerBudget(options.introspectionMissesPerMinute, clock);
     this.answers = new ExpiringCache(
       options.cacheMaxEntries,
       clock,
@@ -46,7 +49,8 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   async verify(token: string): Promise<Principal> {
     if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
     const answer = await this.answers.getOrLoad(tokenHash(token), async () => {
-      await this.refuseLocally(token);
+      const caller = await this.refuseLocally(token);
+      this.budget.spend(caller);
       return this.introspect(token);
     });
     if (!answer.active) throw new InvalidTokenError('token_inactive', 'token is not active');
@@ -54,8 +58,11 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     return answer.principal;
   }
 
-  /** Throws for a token Keycloak could only call inactive or this service would refuse anyway. */
-  private async refuseLocally(token: string): Promise<void> {
+  /**
+   * Throws for a token Keycloak could only call inactive or this service would refuse anyway; returns its `azp`
+   * (the caller, authentic once the signature checked), whose budget of introspections the call spends.
+   */
+  private async refuseLocally(token: string): Promise<string> {
     // The issuer first, as when several realms are accepted and the issuer picks the one that checks.
     const claims = claimsNamingIssuer(token, this.options.issuer);
     let alg: unknown;
@@ -72,6 +79,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     } catch (error) {
       throw fromJoseError(error);
     }
+    return String(claims.azp);
   }
 
   private async introspect(token: string): Promise<{ value: Introspected; expiresAt: number }> {
