@@ -54,7 +54,10 @@ describe('the chain answer each scenario must give before it is measured', () =>
   });
 
   it('runs seed-style without the introspection cache, and only the no-auth chain on bench entry points', () => {
-    expect(SCENARIOS['seed-style'].env).toEqual({ INTROSPECTION_CACHE_TTL: '0' });
+    expect(SCENARIOS['seed-style'].env).toEqual({
+      INTROSPECTION_CACHE_TTL: '0',
+      INTROSPECTION_MISSES_PER_MINUTE: '0',
+    });
     expect(SCENARIOS['seed-style'].authMode).toBe('introspection');
     expect(SCENARIOS['seed-style'].entry('service-a')).toBe('bench/chain/variants/seed-style.service-a.ts');
     expect(SCENARIOS['seed-style'].entry('service-b')).toBe('apps/service-b/src/main.ts');

@@ -31,7 +31,8 @@ export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
     id: 'seed-style',
     title: 'seed-style (4 Keycloak calls)',
     authMode: 'introspection',
-    env: { INTROSPECTION_CACHE_TTL: '0' },
+    // Every request introspected, with no limit per caller: the point of the scenario is Keycloak's load.
+    env: { INTROSPECTION_CACHE_TTL: '0', INTROSPECTION_MISSES_PER_MINUTE: '0' },
     entry: (service) => (service === 'service-a' ? variant('seed-style')(service) : real(service)),
     authenticated: true,
   },
