@@ -43,7 +43,7 @@ class OrdersController {
   }
 }
 
-async function startApp(idp: LocalIdp, adapter: AdapterName, globalPipe: boolean): Promise<INestApplication> {
+async function startApp(idp: LocalIdp, adapter: AdapterName): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000 }))],
     controllers: [OrdersController],
@@ -54,7 +54,7 @@ async function startApp(idp: LocalIdp, adapter: AdapterName, globalPipe: boolean
       logger: false,
     },
   );
-  if (globalPipe) app.useGlobalPipes(new ValidationPipe({ transform: true }));
+  app.useGlobalPipes(new ValidationPipe({ transform: true }));
   return app;
 }
 
@@ -69,7 +69,7 @@ describe.each(ADAPTERS)('@ExchangeToken validates the request before it exchange
       status: 200,
       body: { access_token: 'token-for-c', token_type: 'Bearer', expires_in: 300 },
     };
-    app = await startApp(idp, adapter, true);
+    app = await startApp(idp, adapter);
     base = await listenOnLoopback(app);
   });
   afterAll(async () => {
