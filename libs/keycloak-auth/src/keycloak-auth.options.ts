@@ -1,4 +1,6 @@
+import { Logger } from '@nestjs/common';
 import { pemCertificates } from './http/keycloak-tls';
+import { ClientKeySet, ClientKeysOptions } from './keys/client-key-set';
 import { CLIENT_AUTH_METHODS, ClientAuthMethod } from './oauth/client-auth';
 import {
   isKeycloakAuthObserver,
@@ -33,13 +35,20 @@ export interface KeycloakAuthOptions {
   issuer?: string;
   /** This service's client id (introspection, client credentials and token exchange authenticate as it). */
   clientId: string;
-  /** This service's client secret; required for introspection, client credentials and token exchange. */
+  /** This service's client secret (`client_secret_basic`); required then for introspection, client credentials and token exchange. */
   clientSecret?: string;
   /**
    * How this service authenticates to Keycloak's token and introspection endpoints, in every realm. Default
-   * `client_secret_basic`: `clientSecret` in HTTP Basic (RFC 6749 §2.3.1).
+   * `client_secret_basic`: `clientSecret` in HTTP Basic (RFC 6749 §2.3.1). `private_key_jwt`: a JWT signed with
+   * a key of `clientKeys` (RFC 7523 §2.2), no shared secret; the client's public keys are what
+   * `nest-keycloak-s2s/client-keys` publishes, read by Keycloak from the client's JWKS URL.
    */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * The key pairs `private_key_jwt` signs with, required with it: a folder of key files ({@link ClientKeysOptions};
+   * every replica reads the same one) or a loaded {@link ClientKeySet}.
+   */
+  clientKeys?: ClientKeysOptions | ClientKeySet;
   /** `jwt` verifies locally against the realm's JWKS; `introspection` asks Keycloak (RFC 7662). */
   mode: AuthMode;
   /** Accepted `aud` values: a token must name at least one. Required: a token meant for another service is refused. */
@@ -101,6 +110,8 @@ export interface ResolvedRealm {
   readonly clientId: string;
   readonly clientSecret?: string;
   readonly clientAuthMethod: ClientAuthMethod;
+  /** The signing keys of `private_key_jwt` (shared by every realm). */
+  readonly clientKeys?: ClientKeySet;
   readonly endpoints: {
     readonly token: string;
     readonly introspection: string;
@@ -149,16 +160,19 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   );
   const audience = [options.audience ?? []].flat().filter(nonEmpty);
   need('audience', audience.length > 0, 'is required: tokens meant for other services must be refused');
+  const secretNeeded = options.mode === 'introspection' && options.clientAuthMethod !== 'private_key_jwt';
   need(
     'clientSecret',
-    options.mode !== 'introspection' || nonEmpty(options.clientSecret),
-    'is required in introspection mode',
+    !secretNeeded || nonEmpty(options.clientSecret),
+    'is required in introspection mode (or clientAuthMethod private_key_jwt)',
   );
   need(
     'clientAuthMethod',
     options.clientAuthMethod === undefined || CLIENT_AUTH_METHODS.includes(options.clientAuthMethod),
     `must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
   );
+  if (options.clientAuthMethod === 'private_key_jwt')
+    problems.push(...clientKeysProblems(options.clientKeys));
   const algorithms = options.algorithms ?? ['RS256', 'ES256'];
   need(
     'algorithms',
@@ -202,7 +216,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       if (entry.clientSecret !== undefined) {
         need(
           `${key}.clientSecret`,
-          options.mode !== 'introspection' || nonEmpty(entry.clientSecret),
+          !secretNeeded || nonEmpty(entry.clientSecret),
           'is required in introspection mode',
         );
       }
@@ -223,10 +237,18 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   }
   if (problems.length > 0) throw invalid(problems);
 
-  const home = resolveRealm(options, options);
+  let clientKeys: ClientKeySet | undefined;
+  if (options.clientAuthMethod === 'private_key_jwt') {
+    try {
+      clientKeys = clientKeySetOf(options.clientKeys!);
+    } catch (error) {
+      throw invalid([`clientKeys.dir: ${(error as Error).message}`]);
+    }
+  }
+  const home = resolveRealm(options, options, clientKeys);
   const realms = [home];
   extra.forEach((entry, i) => {
-    const realm = resolveRealm(entry, options);
+    const realm = resolveRealm(entry, options, clientKeys);
     const same = realms.find((r) => r.issuer === realm.issuer);
     // The issuer picks the realm that checks a token: two realms with one issuer would make that choice ambiguous.
     if (same)
@@ -263,7 +285,11 @@ export function optionsForRealm(
   return { ...options, ...realm };
 }
 
-function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions): ResolvedRealm {
+function resolveRealm(
+  realm: KeycloakRealmOptions,
+  defaults: KeycloakAuthOptions,
+  clientKeys: ClientKeySet | undefined,
+): ResolvedRealm {
   const url = (realm.url ?? defaults.url).replace(/\/+$/, '');
   const realmUrl = `${url}/realms/${encodeURIComponent(realm.realm)}`;
   return {
@@ -273,12 +299,37 @@ function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions
     clientId: realm.clientId ?? defaults.clientId,
     clientSecret: (realm.clientSecret ?? defaults.clientSecret) || undefined,
     clientAuthMethod: defaults.clientAuthMethod ?? 'client_secret_basic',
+    clientKeys,
     endpoints: {
       token: `${realmUrl}/protocol/openid-connect/token`,
       introspection: `${realmUrl}/protocol/openid-connect/token/introspect`,
       jwks: `${realmUrl}/protocol/openid-connect/certs`,
     },
   };
+}
+
+/** What is wrong with option `clientKeys` under `private_key_jwt`, one line per key. */
+function clientKeysProblems(keys: KeycloakAuthOptions['clientKeys']): string[] {
+  if (keys instanceof ClientKeySet) return [];
+  if (typeof keys !== 'object' || keys === null)
+    return ['clientKeys: is required with clientAuthMethod private_key_jwt (a folder of key files)'];
+  const problems: string[] = [];
+  if (!nonEmpty(keys.dir)) problems.push('clientKeys.dir: is required (the folder of key files)');
+  if (keys.generate !== undefined && typeof keys.generate !== 'boolean')
+    problems.push('clientKeys.generate: must be true or false');
+  for (const key of ['activationDelaySec', 'reloadIntervalSec'] as const) {
+    const value = keys[key];
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
+      problems.push(`clientKeys.${key}: must be a number >= 0`);
+  }
+  return problems;
+}
+
+/** The key set of option `clientKeys`, read (and made, with `generate`) now, so a bad folder stops the start. */
+function clientKeySetOf(keys: ClientKeysOptions | ClientKeySet): ClientKeySet {
+  if (keys instanceof ClientKeySet) return keys;
+  const logger = new Logger('KeycloakAuth');
+  return new ClientKeySet(keys, undefined, (message) => logger.log(message));
 }
 
 function invalid(problems: string[]): Error {

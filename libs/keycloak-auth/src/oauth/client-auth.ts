@@ -1,22 +1,28 @@
 import * as oidc from 'openid-client';
 import type { ResolvedRealm } from '../keycloak-auth.options';
+import { privateKeyJwt } from './private-key-jwt';
 
 /**
- * The ways this service can authenticate to a realm's token and introspection endpoints (RFC 6749 §2.3): today
- * `client_secret_basic`; `private_key_jwt` (RFC 7523 §2.2) is the next, one more case in {@link clientAuthOf}.
+ * The ways this service can authenticate to a realm's token and introspection endpoints (RFC 6749 §2.3):
+ * `client_secret_basic`, and `private_key_jwt` (RFC 7523 §2.2: a JWT signed with a key of option `clientKeys`).
  */
-export const CLIENT_AUTH_METHODS = ['client_secret_basic'] as const;
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'private_key_jwt'] as const;
 /** One of {@link CLIENT_AUTH_METHODS} (option `clientAuthMethod`). */
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /**
  * The openid-client ClientAuth of every call this service makes to `realm`. `client_secret_basic` sends the secret
  * in HTTP Basic (RFC 6749 §2.3.1, Keycloak's default client authenticator); a client without a secret is a
- * public client and only names itself (`client_id` in the form).
+ * public client and only names itself (`client_id` in the form). `private_key_jwt` signs a fresh assertion per
+ * request with the realm's current client key ({@link privateKeyJwt}).
  */
 export function clientAuthOf(realm: ResolvedRealm): oidc.ClientAuth {
   switch (realm.clientAuthMethod) {
     case 'client_secret_basic':
       return realm.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(realm.clientSecret);
+    case 'private_key_jwt':
+      // resolveKeycloakAuthOptions refuses private_key_jwt without clientKeys: this is never reached.
+      if (realm.clientKeys === undefined) throw new Error('private_key_jwt needs the option clientKeys');
+      return privateKeyJwt(realm.clientKeys);
   }
 }
