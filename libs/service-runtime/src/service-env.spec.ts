@@ -7,8 +7,10 @@ import { throwawayPki } from '../../keycloak-auth/test/throwaway-ca';
 const base = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s', CLIENT_ID: 'service-b' };
 
 describe('serviceEnvValidator', () => {
-  it('refuses to start without CLIENT_SECRET and names the key', () => {
-    expect(() => serviceEnvValidator({})(base)).toThrow(/CLIENT_SECRET is required/);
+  it('refuses to start with client_secret_basic but without CLIENT_SECRET, and names the key', () => {
+    expect(() => serviceEnvValidator({})({ ...base, CLIENT_AUTH_METHOD: 'client_secret_basic' })).toThrow(
+      /CLIENT_SECRET is required \(CLIENT_AUTH_METHOD=client_secret_basic\)/,
+    );
   });
 
   it('names every bad key at once', () => {

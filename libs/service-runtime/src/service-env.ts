@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { ConfigService } from '@nestjs/config';
 import { KeycloakAuthOptions } from 'nest-keycloak-s2s';
 import { AuthMode, pemCertificates } from 'nest-keycloak-s2s/internal';
+import { clientAuthEnv, ClientAuthEnv, clientAuthOptions } from './client-auth-env';
 
 /** The environment every service reads (docs/operations.md, "Configuration", lists each key). */
-export interface ServiceEnv {
+export interface ServiceEnv extends ClientAuthEnv {
   KEYCLOAK_URL: string;
   KEYCLOAK_REALM: string;
   KEYCLOAK_ISSUER?: string;
@@ -13,7 +14,6 @@ export interface ServiceEnv {
   /** That file's certificates. */
   KEYCLOAK_CA?: string;
   CLIENT_ID: string;
-  CLIENT_SECRET: string;
   AUTH_MODE: AuthMode;
   PORT: number;
   HOST: string;
@@ -85,7 +85,7 @@ export function serviceEnvValidator(
       KEYCLOAK_CA_FILE: value('KEYCLOAK_CA_FILE'),
       KEYCLOAK_CA: caFile(value('KEYCLOAK_CA_FILE'), problems),
       CLIENT_ID: required('CLIENT_ID'),
-      CLIENT_SECRET: required('CLIENT_SECRET'),
+      ...clientAuthEnv(value, problems),
       AUTH_MODE: mode as AuthMode,
       PORT: int('PORT', 3000, 0),
       HOST: value('HOST') ?? '0.0.0.0',
@@ -131,7 +131,12 @@ export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>):
     issuer: config.get('KEYCLOAK_ISSUER', { infer: true }),
     realm: config.get('KEYCLOAK_REALM', { infer: true }),
     clientId,
-    clientSecret: config.get('CLIENT_SECRET', { infer: true }),
+    ...clientAuthOptions({
+      CLIENT_AUTH_METHOD: config.get('CLIENT_AUTH_METHOD', { infer: true }),
+      CLIENT_SECRET: config.get('CLIENT_SECRET', { infer: true }),
+      CLIENT_KEYS_DIR: config.get('CLIENT_KEYS_DIR', { infer: true }),
+      CLIENT_KEYS_GENERATE: config.get('CLIENT_KEYS_GENERATE', { infer: true }),
+    }),
     mode: config.get('AUTH_MODE', { infer: true }),
     audience: clientId,
     introspectionCacheTtlSec: config.get('INTROSPECTION_CACHE_TTL', { infer: true }),
