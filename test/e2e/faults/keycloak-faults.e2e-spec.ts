@@ -4,7 +4,7 @@ import {
   claimsOf,
   exchangeAsServiceB,
   REALM,
-  SECRETS,
+  SIGNED_JWT,
   serviceToken,
   tokenResponse,
   USERS,
@@ -102,7 +102,7 @@ describe('revocation', () => {
     const kc = rig!.keycloak;
     const login = await tokenResponse(
       'service-a',
-      SECRETS['service-a'],
+      SIGNED_JWT['service-a'],
       { grant_type: 'password', username: 'alice', password: USERS.alice },
       REALM,
       kc.url,

@@ -1,6 +1,7 @@
+import { signedJwtEnv } from '../../support/client-keys';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { post } from '../../support/http';
-import { adminClient, REALM, SECRETS } from '../../support/keycloak';
+import { adminClient, REALM } from '../../support/keycloak';
 import { RunningService, startService } from '../../support/service-process';
 import { FaultChain, Mode, MODES, startChain } from './fault-chain';
 import { FaultsKeycloak, prepareFaultsKeycloak } from './faults-keycloak';
@@ -60,7 +61,7 @@ export async function startFaultsRig(
     jwksProbe = await startService('service-b', {
       KEYCLOAK_URL: keycloak.url,
       CLIENT_ID: 'service-b',
-      CLIENT_SECRET: SECRETS['service-b'],
+      ...signedJwtEnv('service-b'),
       AUTH_MODE: 'jwt',
       JWKS_CACHE_MAX_AGE: String(probeJwksMaxAgeSec),
       SERVICE_C_URL: chains.get('jwt')!['service-c'].url,

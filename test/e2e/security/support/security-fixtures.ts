@@ -4,7 +4,7 @@ import { JWTPayload } from 'jose';
 import {
   adminClient,
   exchangeAsServiceB,
-  SECRETS,
+  SIGNED_JWT,
   serviceToken,
   temporaryClient,
   tokenFrom,
@@ -117,7 +117,7 @@ async function temporaryUserTokens(admin: KcAdminClient, cleanups: Array<() => P
     credentials: [{ type: 'password', value: password, temporary: false }],
   });
   cleanups.push(() => admin.users.del({ id }));
-  return tokenResponse('service-a', SECRETS['service-a'], {
+  return tokenResponse('service-a', SIGNED_JWT['service-a'], {
     grant_type: 'password',
     username: TEMP_USER,
     password,
@@ -205,7 +205,7 @@ export async function createSecurityFixtures(): Promise<SecurityFixtures> {
       otherRealm: await otherRealmToken(admin, cleanups),
       userId: user.id_token!,
       userRefresh: user.refresh_token!,
-      bob: await tokenFrom('service-a', SECRETS['service-a'], {
+      bob: await tokenFrom('service-a', SIGNED_JWT['service-a'], {
         grant_type: 'password',
         username: 'bob',
         password: USERS.bob,
