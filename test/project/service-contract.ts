@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { serviceEnvValidator, type ServiceEnv } from '../../libs/service-runtime/src/service-env';
 
 /** The three services and the variable naming each one's next hop (the required URLs of their AppModule). */
@@ -14,5 +17,12 @@ export const SERVICES: Record<string, { nextHop?: { key: keyof ServiceEnv; servi
  */
 export function checkDeployedEnv(service: string, env: Record<string, string>): ServiceEnv {
   const nextHop = SERVICES[service].nextHop;
-  return serviceEnvValidator({}, nextHop ? [nextHop.key] : [])(env);
+  // The key folder exists only in the container (a volume): the check reads a throw-away one in its place.
+  const keys = mkdtempSync(join(tmpdir(), 'deployed-keys-'));
+  try {
+    const local = env.CLIENT_KEYS_DIR ? { ...env, CLIENT_KEYS_DIR: keys, CLIENT_KEYS_GENERATE: 'true' } : env;
+    return serviceEnvValidator({}, nextHop ? [nextHop.key] : [])(local);
+  } finally {
+    rmSync(keys, { recursive: true, force: true });
+  }
 }

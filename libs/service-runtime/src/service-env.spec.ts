@@ -4,11 +4,17 @@ import { join } from 'node:path';
 import { serviceEnvValidator } from './service-env';
 import { throwawayPki } from '../../keycloak-auth/test/throwaway-ca';
 
-const base = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s', CLIENT_ID: 'service-b' };
+// A secret here: these tests are about the other keys (client-auth-env.spec.ts has the signed-JWT ones).
+const base = {
+  KEYCLOAK_URL: 'http://localhost:8080',
+  KEYCLOAK_REALM: 's2s',
+  CLIENT_ID: 'service-b',
+  CLIENT_AUTH_METHOD: 'client_secret_basic',
+};
 
 describe('serviceEnvValidator', () => {
   it('refuses to start with client_secret_basic but without CLIENT_SECRET, and names the key', () => {
-    expect(() => serviceEnvValidator({})({ ...base, CLIENT_AUTH_METHOD: 'client_secret_basic' })).toThrow(
+    expect(() => serviceEnvValidator({})(base)).toThrow(
       /CLIENT_SECRET is required \(CLIENT_AUTH_METHOD=client_secret_basic\)/,
     );
   });

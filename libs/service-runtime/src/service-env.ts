@@ -136,6 +136,7 @@ export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>):
       CLIENT_SECRET: config.get('CLIENT_SECRET', { infer: true }),
       CLIENT_KEYS_DIR: config.get('CLIENT_KEYS_DIR', { infer: true }),
       CLIENT_KEYS_GENERATE: config.get('CLIENT_KEYS_GENERATE', { infer: true }),
+      CLIENT_KEYS: config.get('CLIENT_KEYS', { infer: true }),
     }),
     mode: config.get('AUTH_MODE', { infer: true }),
     audience: clientId,

@@ -32,6 +32,8 @@ export class KeycloakOAuthClient {
     readonly options: ResolvedKeycloakAuthOptions,
     /** The pool of every call to Keycloak, the JWKS fetches included; closed by {@link close}. */
     readonly dispatcher: Dispatcher = keycloakDispatcher(options.ca),
+    /** How each realm's calls authenticate; tests replace it to send what Keycloak must refuse. */
+    private readonly clientAuth: (realm: ResolvedRealm) => oidc.ClientAuth = clientAuthOf,
   ) {}
 
   /** This service's own token at the home realm (RFC 6749 §4.4), with `scope` on top of the client's defaults. */
@@ -105,7 +107,7 @@ export class KeycloakOAuthClient {
       },
       realm.clientId,
       undefined,
-      clientAuthOf(realm),
+      this.clientAuth(realm),
     );
     config[oidc.customFetch] = keycloakFetch({
       dispatcher: this.dispatcher,
