@@ -22,14 +22,16 @@ export function signedJwtEnv(clientId: string): Record<string, string> {
 
 /**
  * The form fields that authenticate `clientId` at `issuer` with a signed JWT (RFC 7523 §2.2), as the services
- * send them: its current key, `aud` = the issuer, a fresh `jti`, one minute of life. `claims` overrides claims.
+ * send them: the current key of `dir` (default: its e2e folder), `aud` = the issuer, a fresh `jti`, one minute of
+ * life. `claims` overrides claims.
  */
 export async function clientAssertionForm(
   clientId: string,
   issuer: string,
   claims: Record<string, unknown> = {},
+  dir = keysDirOf(clientId),
 ): Promise<Record<string, string>> {
-  const { privateKey, kid, alg } = new ClientKeySet({ dir: keysDirOf(clientId) }).signingKey();
+  const { privateKey, kid, alg } = new ClientKeySet({ dir }).signingKey();
   const assertion = await new SignJWT({ jti: randomUUID(), ...claims })
     .setProtectedHeader({ alg, kid })
     .setIssuer(clientId)
