@@ -175,3 +175,17 @@ export async function temporaryClient(
   });
   return { secret, remove: () => admin.clients.del({ id }) };
 }
+
+/**
+ * Points each named client of the demo realm at `<url>/.well-known/jwks.json`, as the e2e setup does for realm s2s:
+ * for a Keycloak of a spec's own, whose imported realm names the dev stack's ports.
+ */
+export async function pointJwksUrls(urls: Record<string, string>, keycloakUrl = KEYCLOAK_URL): Promise<void> {
+  const admin = await adminClient(keycloakUrl);
+  for (const [clientId, url] of Object.entries(urls)) {
+    const [client] = await admin.clients.find({ clientId });
+    if (!client) throw new Error(`realm ${REALM} has no client ${clientId}`);
+    const attributes = { ...client.attributes, 'jwks.url': `${url}/.well-known/jwks.json` };
+    await admin.clients.update({ id: client.id! }, { ...client, attributes });
+  }
+}
