@@ -177,8 +177,13 @@ describe('signed-JWT client authentication (private_key_jwt) against Keycloak', 
       const before = proxy.counts();
       const res = await fetch(`${serviceA.url}/run-service-b`);
       const body = (await res.json()) as Record<string, unknown>;
-      expect([502, 503]).toContain(res.status);
-      expect(JSON.stringify(body)).toContain('invalid_client');
+      // A configuration error of service-a's own client at the token endpoint: 502, never retried.
+      expect(res.status).toBe(502);
+      expect(body).toMatchObject({
+        statusCode: 502,
+        error: 'bad_gateway',
+        message: expect.stringContaining('invalid_client'),
+      });
       expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace
       expect(callsBetween(before, proxy.counts())).toEqual({ ...noCalls(), client_credentials: 1 });
       expect(readdirSync(keys)).toHaveLength(1);
