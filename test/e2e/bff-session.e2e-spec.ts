@@ -1,7 +1,8 @@
-import type { Hop } from '@app/service-runtime';
+import type { Hop } from '@app/chain';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { CookieJar, logIn, request } from './support/bff';
-import { adminClient, KEYCLOAK_URL, stacks } from './support/keycloak';
+import { adminClient, KEYCLOAK_URL, stacks, temporaryUser } from './support/keycloak';
+import { expectOneScopePerHop } from './support/least-privilege';
 import { RunningService, startService } from './support/service-process';
 
 /** Access tokens of the throw-away BFF client live this long, so renewal happens within the test. */
@@ -38,15 +39,7 @@ describe('service-a session: refresh before expiry, and the end of the Keycloak 
       },
       defaultClientScopes: ['basic', 'profile', 'email', 'roles', 'service-b-audience', 'orders.read'],
     }));
-    ({ id: userId } = await admin.users.create({
-      username,
-      enabled: true,
-      email: `${username}@example.test`,
-      emailVerified: true,
-      firstName: 'Carol',
-      lastName: 'Test',
-      credentials: [{ type: 'password', value: password, temporary: false }],
-    }));
+    ({ id: userId } = await temporaryUser(admin, username, password));
     const role = await admin.roles.findOneByName({ name: 'orders-user' });
     await admin.users.addRealmRoleMappings({ id: userId, roles: [{ id: role!.id!, name: role!.name! }] });
     bff = await startService('service-a', {
@@ -78,6 +71,7 @@ describe('service-a session: refresh before expiry, and the end of the Keycloak 
     expect(first.status).toBe(200);
     const firstExp = first.body.hops![0].exp;
     expect(first.body.hops![0].preferred_username).toBe(username);
+    expectOneScopePerHop(first.body.hops!, 'user');
 
     // Calls keep succeeding across the first token's expiry; after it, service-b sees a newer token.
     const deadline = Date.now() + (LIFESPAN_SEC + 2) * 1000;

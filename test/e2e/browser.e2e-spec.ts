@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { KEYCLOAK_URL, stacks, USERS } from './support/keycloak';
+import { type ChainCaller, HOP_SCOPES, scopeWords } from './support/least-privilege';
 
 /** Debian's Chromium (`.ci/run` installs the package); another build can be named by CHROMIUM_PATH. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -10,6 +11,14 @@ const ARTIFACTS = join(__dirname, '..', '..', 'artifacts');
 /** The page's hop table, as the user reads it: claim cells by hop. */
 async function hopCell(page: Page, hop: 'service-b' | 'service-c', claim: string): Promise<string> {
   return (await page.locator(`tr[data-hop="${hop}"] td[data-claim="${claim}"]`).innerText()).trim();
+}
+
+/** Each hop's Audience and Scope cells: exactly the hop itself, and exactly the scopes that hop's token carries. */
+async function expectOneScopePerHopShown(page: Page, caller: ChainCaller): Promise<void> {
+  for (const hop of ['service-b', 'service-c'] as const) {
+    expect(await hopCell(page, hop, 'aud')).toBe(hop);
+    expect(scopeWords(await hopCell(page, hop, 'scope'))).toEqual(HOP_SCOPES[caller][hop]);
+  }
 }
 
 describe("service-a's page in a real browser (Chromium), logging in on Keycloak's real login page", () => {
@@ -62,7 +71,7 @@ describe("service-a's page in a real browser (Chromium), logging in on Keycloak'
     expect(await hopCell(page, 'service-c', 'azp')).toBe('service-b');
     expect(await hopCell(page, 'service-c', 'aud')).toBe('service-c');
     expect(await hopCell(page, 'service-c', 'sub')).toBe(await hopCell(page, 'service-b', 'sub'));
-    expect(await hopCell(page, 'service-c', 'scope')).toContain('analytics.run');
+    await expectOneScopePerHopShown(page, 'service');
     expect(await hopCell(page, 'service-c', 'exp')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
     expect(await page.content()).not.toMatch(/eyJ[\w-]+\./); // never a raw token on the page
     await page.screenshot({ path: join(ARTIFACTS, 'call-service-b.png'), fullPage: true });
@@ -80,6 +89,7 @@ describe("service-a's page in a real browser (Chromium), logging in on Keycloak'
     expect(await hopCell(page, 'service-c', 'azp')).toBe('service-b');
     expect(await hopCell(page, 'service-c', 'aud')).toBe('service-c');
     expect(await hopCell(page, 'service-c', 'sub')).toBe(await hopCell(page, 'service-b', 'sub'));
+    await expectOneScopePerHopShown(page, 'user');
     expect(await page.content()).not.toMatch(/eyJ[\w-]+\./);
     const cookies = await page.context().cookies(serviceA);
     expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toEqual([['s2s_session', true, 'Lax']]);

@@ -1,5 +1,6 @@
 import { claimsOf, serviceToken, stacks } from './support/keycloak';
 import { post } from './support/http';
+import { expectOneScopePerHop } from './support/least-privilege';
 
 interface Hop {
   service: string;
@@ -37,20 +38,20 @@ describe.each(['jwt', 'introspection'] as const)(
       const [atB, atC] = res.body.hops as Hop[];
       const serviceAccountOfA = claimsOf(await serviceToken('service-a')).sub;
 
-      expect(atB.service).toBe('service-b');
       expect(atB.azp).toBe('service-a');
-      expect(atB.aud).toContain('service-b');
-      expect(atB.scope.split(' ')).toContain('orders.read');
       expect(atB.sub).toBe(serviceAccountOfA);
 
-      expect(atC.service).toBe('service-c');
       expect(atC.azp).toBe('service-b');
-      expect(atC.aud).toEqual(['service-c']);
-      expect(atC.scope.split(' ')).toContain('analytics.run');
       // Delegation kept: the exchanged token's subject is still service-a's service account.
       expect(atC.sub).toBe(serviceAccountOfA);
       expect(atC.preferred_username).toBe('service-account-service-a');
       expect(atC.exp).toBeGreaterThan(Date.now() / 1000);
+    });
+
+    it("one scope per hop: service-b sees aud service-b with orders.read, service-c aud service-c with analytics.run and profile, nothing of service-b's own orders.approve / inventory.adjust", async () => {
+      const res = await post(`${stack['service-a']}/api/chain`, { order_id: 9876, amount: 1500 });
+      expect(res.status).toBe(200);
+      expectOneScopePerHop(res.body.hops as Hop[], 'service');
     });
 
     it('never returns a raw token in the chain answer', async () => {

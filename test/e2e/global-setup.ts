@@ -19,6 +19,7 @@ interface Launchers {
     keycloakUrl: string;
     ports: Record<string, 'free'>;
     authModes: Record<string, string>;
+    env?: Record<string, string>;
     onOutput: (name: string, chunk: string) => void;
     keysDir: string;
   }): Promise<Stoppable & { urls: Stack }>;
@@ -71,6 +72,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
         ports: free,
         authModes: { 'service-a': mode, 'service-b': mode, 'service-c': mode },
         keysDir: E2E_KEYS_DIR, // both chains sign with the same keys: Keycloak has one jwks.url per client
+        // Every spec logs in from 127.0.0.1: the login routes' per-address limit is login-limits.e2e-spec.ts's to test.
+        env: { LOGIN_RATE_LIMIT: '100000' },
         onOutput: (name, chunk) => {
           (sinks[`${mode}:${name}`] ??= serviceLogSink(`stack-${mode}-${name}`)).write(chunk);
           if (process.env.E2E_VERBOSE) process.stdout.write(`[${mode}:${name}] ${chunk}`);

@@ -1,13 +1,9 @@
 import { keysDirOf } from './support/client-keys';
 import { InvalidTokenError } from 'nest-keycloak-s2s';
-import {
-  IntrospectionTokenVerifier,
-  KeycloakOAuthClient,
-  resolveKeycloakAuthOptions,
-  systemClock,
-} from 'nest-keycloak-s2s/internal';
+import { KeycloakOAuthClient, resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
 import { UnsecuredJWT } from 'jose';
 import {
+  adminClient,
   claimsOf,
   exchangeAsServiceB,
   KEYCLOAK_URL,
@@ -15,12 +11,14 @@ import {
   SIGNED_JWT,
   clientAuthFields,
   serviceToken,
+  temporaryClient,
+  tokenFrom,
   tokenUrl,
 } from './support/keycloak';
 
-// The Keycloak rules the chain is built on (README, "Token exchange of a service-account token: what Keycloak
-// does", "Security suite"), asked of the server directly, without the services in between: when an upgrade changes
-// one of them, this file says which.
+// The Keycloak rules the chain is built on (docs/library.md, "Token exchange of a service-account token: what
+// Keycloak does"; docs/security.md, "Security suite"), asked of the server directly, without the services in
+// between: when an upgrade changes one of them, this file says which.
 
 const EXCHANGE = {
   grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
@@ -84,23 +82,91 @@ describe('Keycloak rules the chain relies on', () => {
       expect(answer.body).not.toHaveProperty('access_token');
     });
 
-    it("builds the scope from service-b's client scopes: its defaults orders.approve and inventory.adjust come along with analytics.run", async () => {
-      expect(scopesOf(serviceA)).toEqual(['email', 'orders.read', 'profile']);
-      const exchanged = await exchangeAsServiceB(serviceA, FOR_C.scope, FOR_C.audience);
-      expect(scopesOf(exchanged)).toEqual(['analytics.run', 'inventory.adjust', 'orders.approve', 'profile']);
-      // Nothing of the subject's own scope is carried over.
-      expect(scopesOf(exchanged)).not.toContain('orders.read');
-    });
-
-    it('adds an optional scope only when asked: without analytics.run in scope the token for service-c lacks it, the defaults still come', async () => {
-      const exchanged = await exchangeAsServiceB(serviceA, 'service-c-audience', FOR_C.audience);
-      expect(scopesOf(exchanged)).toEqual(['inventory.adjust', 'orders.approve', 'profile']);
-    });
-
     it('refuses an exchange without subject_token instead of issuing a token of the requester (CVE-2026-9704)', async () => {
       const answer = await postAs('service-b', tokenUrl(), { ...EXCHANGE, ...FOR_C });
       expect(answer.status).toBe(400);
       expect(answer.body.error).toBe('invalid_request');
+      expect(answer.body).not.toHaveProperty('access_token');
+    });
+  });
+
+  describe("the scope of an exchanged token: the requester's default client scopes always, its optional ones only when asked", () => {
+    /** service-b's client scopes as the server has them, only those written into `scope` (include.in.token.scope). */
+    let ofB: { defaults: string[]; optionals: string[] };
+    /** A token for service-b without `profile`: it tells service-b's default scopes from the subject's own. */
+    let withoutProfile: string;
+    let removeClient: (() => Promise<void>) | undefined;
+
+    beforeAll(async () => {
+      const admin = await adminClient();
+      const [b] = await admin.clients.find({ clientId: 'service-b' });
+      // The per-client lists name the scopes only; the realm's list has their attributes.
+      const inTokenScope = new Set(
+        (await admin.clientScopes.find())
+          .filter((scope) => scope.attributes?.['include.in.token.scope'] !== 'false')
+          .map((scope) => scope.name),
+      );
+      const written = (scopes: { name?: string }[]) =>
+        scopes
+          .map((scope) => scope.name!)
+          .filter((name) => inTokenScope.has(name))
+          .sort();
+      ofB = {
+        defaults: written(await admin.clients.listDefaultClientScopes({ id: b.id! })),
+        optionals: written(await admin.clients.listOptionalClientScopes({ id: b.id! })),
+      };
+      const clientId = 'e2e-rules-without-profile';
+      const client = await temporaryClient(admin, clientId, ['basic', 'service-b-audience', 'orders.read']);
+      removeClient = client.remove;
+      withoutProfile = await tokenFrom(clientId, client.secret, { grant_type: 'client_credentials' });
+    });
+
+    afterAll(async () => {
+      await removeClient?.();
+    });
+
+    it("the server has service-b's permissions as optional scopes; profile is the one default written into scope", () => {
+      expect(ofB).toEqual({
+        defaults: ['profile'],
+        optionals: ['analytics.run', 'inventory.adjust', 'orders.approve'],
+      });
+    });
+
+    it("what service-b asks for gives exactly analytics.run and profile: nothing of the subject's scope, none of service-b's other optional scopes", async () => {
+      expect(scopesOf(serviceA)).toEqual(['email', 'orders.read', 'profile']);
+      const exchanged = await exchangeAsServiceB(serviceA, FOR_C.scope, FOR_C.audience);
+      expect(scopesOf(exchanged)).toEqual(['analytics.run', 'profile']);
+    });
+
+    it.each([
+      'service-c-audience',
+      'analytics.run service-c-audience',
+      'analytics.run orders.approve service-c-audience',
+      'analytics.run inventory.adjust orders.approve service-c-audience',
+    ])(
+      'asked for "%s": the defaults of service-b plus exactly the optional scopes asked for',
+      async (scope) => {
+        const asked = scope.split(' ').filter((name) => ofB.optionals.includes(name));
+        const exchanged = await exchangeAsServiceB(serviceA, scope, FOR_C.audience);
+        expect(scopesOf(exchanged)).toEqual([...ofB.defaults, ...asked].sort());
+      },
+    );
+
+    it("the defaults come from the requester, not the subject: a subject token without profile comes back with service-b's profile", async () => {
+      expect(scopesOf(withoutProfile)).toEqual(['orders.read']);
+      const exchanged = await exchangeAsServiceB(withoutProfile, FOR_C.scope, FOR_C.audience);
+      expect(scopesOf(exchanged)).toEqual(['analytics.run', 'profile']);
+    });
+
+    it("a scope that is not one of the requester's (service-a's orders.read) is refused: 400 invalid_scope", async () => {
+      const answer = await postAs('service-b', tokenUrl(), {
+        ...EXCHANGE,
+        subject_token: serviceA,
+        audience: FOR_C.audience,
+        scope: `${FOR_C.scope} orders.read`,
+      });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toBe('invalid_scope');
       expect(answer.body).not.toHaveProperty('access_token');
     });
   });
@@ -130,22 +196,25 @@ describe('Keycloak rules the chain relies on', () => {
       expect(answer.body).toMatchObject({ error: 'invalid_request' });
     });
 
-    it("the library reads Keycloak's verdict on an alg: none token as inactive: 401 token_inactive, not an outage", async () => {
-      const resolved = resolveKeycloakAuthOptions({
-        url: KEYCLOAK_URL,
-        realm: REALM,
-        clientId: 'service-b',
-        clientAuthMethod: 'private_key_jwt',
-        clientKeys: { dir: keysDirOf('service-b') },
-        audience: 'service-b',
-        mode: 'introspection',
-      });
-      // The verifier refuses alg none itself before any call; widened here so that Keycloak's answer decides.
-      const widened = { ...resolved, algorithms: ['none'] };
-      const oauth = new KeycloakOAuthClient(widened);
-      const verifier = new IntrospectionTokenVerifier(widened, systemClock, oauth);
+    it("the library reads Keycloak's verdicts on an alg: none and a no-alg token as inactive, not as an outage", async () => {
+      // The verifier refuses both itself before any call; its OAuth client is asked directly, so Keycloak decides.
+      const oauth = new KeycloakOAuthClient(
+        resolveKeycloakAuthOptions({
+          url: KEYCLOAK_URL,
+          realm: REALM,
+          clientId: 'service-b',
+          clientAuthMethod: 'private_key_jwt',
+          clientKeys: { dir: keysDirOf('service-b') },
+          audience: 'service-b',
+          mode: 'introspection',
+        }),
+      );
       try {
-        const error = await verifier.verify(new UnsecuredJWT(claimsOf(serviceA)).encode()).then(
+        const algNone = new UnsecuredJWT(claimsOf(serviceA)).encode();
+        await expect(oauth.introspect(algNone)).resolves.toMatchObject({ active: false });
+        const [, payload, signature] = serviceA.split('.');
+        const noAlg = `${Buffer.from(JSON.stringify({ typ: 'JWT' })).toString('base64url')}.${payload}.${signature}`;
+        const error = await oauth.introspect(noAlg).then(
           () => undefined,
           (e: unknown) => e,
         );

@@ -243,6 +243,38 @@ describe('realm CLI (npm run realm)', () => {
     }
   });
 
+  it('apply --overlay deploy/realm-kubernetes.json adds the Kubernetes provider and moves the clients to federated-jwt; without it, diff shows the move', async () => {
+    const overlay = ['--overlay', 'deploy/realm-kubernetes.json'];
+    const apply = await realmCli(['apply', '--realm', realm, ...overlay]);
+    expect(apply).toMatchObject({ code: 0, stderr: '' });
+    expect(lines(apply.stdout)).toContain('+ identity provider kubernetes (kubernetes)');
+    expect(lines(apply.stdout)).toContain(
+      '~ client service-b: clientAuthenticatorType "client-secret" → "federated-jwt"',
+    );
+    const provider = await admin.identityProviders.findOne({ alias: 'kubernetes' });
+    expect(provider).toMatchObject({
+      providerId: 'kubernetes',
+      config: { issuer: 'https://kubernetes.default.svc.cluster.local' },
+    });
+    expect((await serviceA()).attributes?.['jwt.credential.sub']).toBe(
+      'system:serviceaccount:keycloak-s2s:service-a',
+    );
+    // The secret Keycloak still stores is no credential any more: the federated authenticator refuses it.
+    const stored = (await admin.clients.getClientSecret({ id: (await serviceA()).id! })).value!;
+    expect(stored).toMatch(/^.{16,}$/);
+    const refused = await token(realm, 'service-a', stored, { grant_type: 'client_credentials' });
+    expect(refused).toMatchObject({ status: 401, error: 'invalid_client' });
+
+    expect(await realmCli(['diff', '--realm', realm, ...overlay])).toMatchObject({ code: 0 });
+    const plain = await realmCli(['diff', '--realm', realm]);
+    expect(plain.code).toBe(1);
+    expect(lines(plain.stdout).slice(0, -1)).toEqual(
+      ['service-a', 'service-b', 'service-c'].map(
+        (c) => `~ client ${c}: clientAuthenticatorType "federated-jwt" → "client-secret"`,
+      ),
+    );
+  });
+
   it('errors are one readable line on stderr with exit code 2: unknown client, bad credentials, no Keycloak', async () => {
     const unknown = await realmCli(['rotate-secret', 'no-such-client', '--realm', realm]);
     expect(unknown).toEqual({

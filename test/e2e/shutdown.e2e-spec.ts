@@ -103,10 +103,11 @@ describe('configuration checked before the service starts', () => {
       PORT: 'eighty',
       SERVICE_C_URL: 'http://127.0.0.1:1',
     });
+    // KEYCLOAK_URL is refused by the library's own rule (the resolver's), under the environment's name.
     expect(code).toBe(1);
     expect(output.trim().split('\n')).toEqual([
-      'service-b: cannot start: Invalid configuration: KEYCLOAK_URL must be an http(s) URL, got "keycloak:8080"; ' +
-        'CLIENT_SECRET is required (CLIENT_AUTH_METHOD=client_secret_basic); PORT must be an integer >= 0, got "eighty"',
+      'service-b: cannot start: Invalid configuration: PORT must be an integer >= 0, got "eighty"; ' +
+        'CLIENT_SECRET is required; KEYCLOAK_URL: must be an http(s) URL, got "keycloak:8080"',
     ]);
   });
 

@@ -1,7 +1,8 @@
-import type { Hop } from '@app/service-runtime';
+import type { Hop } from '@app/chain';
 import { CookieJar, location, logIn, loginUntilCallback, request } from './support/bff';
 import { post } from './support/http';
 import { claimsOf, stacks, USERS } from './support/keycloak';
+import { expectOneScopePerHop, HOP_SCOPES, scopeWords } from './support/least-privilege';
 
 const ORDER = { order_id: 9876, amount: 1500 };
 
@@ -21,7 +22,10 @@ describe.each(['jwt', 'introspection'] as const)('user delegation User→A→B�
       expect(login.body).toMatchObject({ token_type: 'Bearer', expires_in: expect.any(Number) });
       const accessToken = login.body.access_token as string;
       const alice = claimsOf(accessToken);
+      // One audience (a string in Keycloak's tokens): the realm's roles scope adds no audience of the clients whose
+      // roles a user holds (no `account`).
       expect(alice).toMatchObject({ azp: 'service-a', aud: 'service-b', preferred_username: 'alice' });
+      expect(scopeWords(String(alice.scope))).toEqual(HOP_SCOPES.user['service-b']);
 
       const res = await post(`${stack['service-b']}/api/process`, ORDER, { token: accessToken });
       expect(res.status).toBe(200);
@@ -38,7 +42,7 @@ describe.each(['jwt', 'introspection'] as const)('user delegation User→A→B�
         azp: 'service-b',
         aud: ['service-c'],
       });
-      expect(atC.scope.split(' ')).toContain('analytics.run');
+      expectOneScopePerHop(res.body.hops as Hop[], 'user');
     });
 
     it('bob (no role) is refused by service-b: 403 insufficient_scope naming the role, service-c never called', async () => {
@@ -104,6 +108,7 @@ describe.each(['jwt', 'introspection'] as const)('user delegation User→A→B�
         azp: 'service-b',
         aud: ['service-c'],
       });
+      expectOneScopePerHop(body.hops, 'user');
     });
 
     it('the browser holds only an httpOnly SameSite=Lax cookie, renewed at login (no session fixation)', async () => {

@@ -2,9 +2,20 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Deployment, IDeployment } from 'kubernetes-models/apps/v1';
 import { INetworkPolicy, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import { ConfigMap, IConfigMap, ISecret, IService, Secret, Service } from 'kubernetes-models/v1';
+import {
+  ConfigMap,
+  IConfigMap,
+  ISecret,
+  IService,
+  IServiceAccount,
+  Namespace,
+  Secret,
+  Service,
+  ServiceAccount,
+} from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { checkDeployedEnv, SERVICES } from './service-contract';
+import { loadRealmOverlay } from '../../tools/realm-cli/src/realm-overlay';
 
 const root = join(__dirname, '..', '..');
 const deploy = join(root, 'deploy');
@@ -15,6 +26,8 @@ const deploy = join(root, 'deploy');
  */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
+  'v1/Namespace': Namespace,
+  'v1/ServiceAccount': ServiceAccount,
   'v1/Secret': Secret,
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
@@ -24,7 +37,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 interface Manifest {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
 }
 
 /** Every document of every deploy/*.yaml; a YAML error fails the whole file's suite. */
@@ -58,6 +71,9 @@ const services = ofKind<IService>('Service');
 const secrets = ofKind<ISecret>('Secret');
 const configMaps = ofKind<IConfigMap>('ConfigMap');
 const policies = ofKind<INetworkPolicy>('NetworkPolicy');
+const serviceAccounts = ofKind<IServiceAccount>('ServiceAccount');
+/** What the realm needs for these manifests: its Kubernetes identity provider and the clients' subjects. */
+const overlay = loadRealmOverlay(join(deploy, 'realm-kubernetes.json'));
 const NAMES = Object.keys(SERVICES);
 
 /** The one container of a service's Deployment. */
@@ -85,10 +101,12 @@ function environmentOf(name: string): Record<string, string> {
 }
 
 describe('deploy/ (Kubernetes manifests), checked against the Kubernetes schema and each other', () => {
-  it('holds ConfigMap, Secrets, and a Deployment and a Service per service (Keycloak is an external dependency)', () => {
+  it('holds a Namespace, a ConfigMap, and a Deployment, a Service and a ServiceAccount per service (Keycloak is an external dependency)', () => {
     expect(documents.length).toBeGreaterThan(0);
+    expect(ofKind('Namespace')).toHaveLength(1);
     expect(deployments.map((d) => d.metadata?.name).sort()).toEqual(NAMES);
     expect(services.map((s) => s.metadata?.name).sort()).toEqual(NAMES);
+    expect(serviceAccounts.map((s) => s.metadata?.name).sort()).toEqual(NAMES);
     expect(documents.map((d) => d.manifest.metadata.name)).not.toContainEqual(
       expect.stringMatching(/keycloak$/i),
     );
@@ -173,17 +191,56 @@ describe('deploy/ (Kubernetes manifests), checked against the Kubernetes schema 
     },
   );
 
-  it('takes each client secret from a Secret defined here, whose value is a placeholder', () => {
-    for (const name of NAMES) {
-      const entry = containerOf(name).env?.find((e) => e.name === 'CLIENT_SECRET');
-      const ref = entry?.valueFrom?.secretKeyRef;
-      expect(ref).toBeDefined();
-      expect(entry?.value).toBeUndefined();
-      expect(Object.keys(byName(secrets, ref!.name!).stringData ?? {})).toContain(ref!.key);
+  it('holds no client secret and no private key: no Secret, no CLIENT_SECRET, no key material in any file', () => {
+    expect(secrets).toEqual([]);
+    for (const file of readdirSync(deploy)) {
+      const text = readFileSync(join(deploy, file), 'utf8');
+      expect(text).not.toMatch(/CLIENT_SECRET|secretKeyRef|PRIVATE KEY|"secret"\s*:/);
     }
-    for (const secret of secrets) {
-      expect(secret.data).toBeUndefined();
-      for (const value of Object.values(secret.stringData ?? {})) expect(value).toMatch(/^replace-me-/);
+  });
+
+  it.each(NAMES)(
+    '%s: authenticates with a projected token of its own service account, for Keycloak alone, at most an hour long',
+    (name) => {
+      const pod = byName(deployments, name).spec!.template.spec!;
+      const env = environmentOf(name);
+      expect(env.CLIENT_AUTH_METHOD).toBe('federated_jwt');
+      expect(pod.serviceAccountName).toBe(name);
+      // The Kubernetes API token is mounted neither by the pod nor by its account: only Keycloak's audience is.
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(byName(serviceAccounts, name).automountServiceAccountToken).toBe(false);
+      const sources = pod.volumes?.flatMap((v) => (v.projected?.sources ?? []).map((s) => ({ v, s })));
+      const tokens = (sources ?? []).filter(({ s }) => s.serviceAccountToken);
+      expect(tokens).toHaveLength(1);
+      const [{ v: volume, s: source }] = tokens;
+      // The realm's issuer: Keycloak refuses a client assertion whose aud is anything else.
+      expect(source.serviceAccountToken?.audience).toBe(env.KEYCLOAK_ISSUER);
+      // Kubernetes' minimum is 600 s; Keycloak's Kubernetes provider refuses a token issued over 3600 s ago.
+      const seconds = source.serviceAccountToken?.expirationSeconds ?? 3600;
+      expect(seconds).toBeGreaterThanOrEqual(600);
+      expect(seconds).toBeLessThanOrEqual(3600);
+      const mount = containerOf(name).volumeMounts?.find((m) => m.name === volume.name);
+      expect(mount?.readOnly).toBe(true);
+      expect(join(mount!.mountPath, source.serviceAccountToken!.path)).toBe(env.CLIENT_ASSERTION_FILE);
+    },
+  );
+
+  it("matches the realm overlay: each client is federated-jwt with the subject of its service account in this folder's namespace", () => {
+    const namespaces = ofKind<Manifest>('Namespace').map((n) => n.metadata.name);
+    expect(namespaces).toHaveLength(1);
+    for (const { manifest } of documents.filter((d) => d.manifest.kind !== 'Namespace'))
+      expect(manifest.metadata.namespace).toBe(namespaces[0]);
+    const [provider] = overlay.identityProviders ?? [];
+    expect(overlay.identityProviders).toHaveLength(1);
+    expect(provider.providerId).toBe('kubernetes');
+    expect(overlay.clients?.map((c) => c.clientId).sort()).toEqual(NAMES);
+    for (const client of overlay.clients ?? []) {
+      const account = byName(deployments, client.clientId).spec?.template.spec?.serviceAccountName;
+      expect(client.clientAuthenticatorType).toBe('federated-jwt');
+      expect(client.attributes).toEqual({
+        'jwt.credential.issuer': provider.alias,
+        'jwt.credential.sub': `system:serviceaccount:${namespaces[0]}:${account}`,
+      });
     }
   });
 

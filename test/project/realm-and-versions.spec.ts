@@ -75,13 +75,32 @@ describe('realm-export.json (docs/realm.md)', () => {
   it("lets only service-b reach service-c's audience and analytics.run, on request, with standard token exchange", () => {
     const b = client('service-b');
     expect(b.optionalClientScopes).toEqual(expect.arrayContaining(['service-c-audience', 'analytics.run']));
-    expect(b.defaultClientScopes).toEqual(expect.arrayContaining(['orders.approve', 'inventory.adjust']));
     expect(b.attributes?.['standard.token.exchange.enabled']).toBe('true');
     for (const other of realm.clients.filter((c) => c.clientId !== 'service-b')) {
       expect([...other.defaultClientScopes, ...other.optionalClientScopes]).not.toContain(
         'service-c-audience',
       );
     }
+  });
+
+  it("keeps service-b's own permissions optional, so that its token for service-c carries them only when asked for", () => {
+    const b = client('service-b');
+    // Keycloak writes every default scope of the requester into an exchanged token: only profile (for the
+    // username) is written into `scope`; basic and roles are not (include.in.token.scope false).
+    expect(b.defaultClientScopes).toEqual(['basic', 'profile', 'roles']);
+    expect(
+      b.defaultClientScopes.filter((name) => scope(name).attributes?.['include.in.token.scope'] === 'true'),
+    ).toEqual(['profile']);
+    expect(b.optionalClientScopes).toEqual(expect.arrayContaining(['orders.approve', 'inventory.adjust']));
+  });
+
+  it('puts a client in aud only through its audience scope: no mapper adds the clients whose roles a user holds (e.g. account)', () => {
+    const mappers = realm.clientScopes.flatMap((s) => s.protocolMappers ?? []).map((m) => m.protocolMapper);
+    expect(mappers).not.toContain('oidc-audience-resolve-mapper');
+    const audienceScopes = realm.clientScopes
+      .filter((s) => s.protocolMappers?.some((m) => m.protocolMapper === 'oidc-audience-mapper'))
+      .map((s) => s.name);
+    expect(audienceScopes).toEqual(['service-b-audience', 'service-c-audience']);
   });
 
   it('has alice with orders-user and bob without it', () => {

@@ -1,10 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceEnvValidator, type ServiceEnv } from '../../libs/service-runtime/src/service-env';
 
+/** Keys naming a file the pod mounts (checked against the manifests' mounts elsewhere): here, a local stand-in. */
+const MOUNTED_FILES = ['CLIENT_ASSERTION_FILE'];
+
 /** The three services and the variable naming each one's next hop (the required URLs of their AppModule). */
-export const SERVICES: Record<string, { nextHop?: { key: keyof ServiceEnv; service: string } }> = {
+export const SERVICES: Record<string, { nextHop?: { key: string; service: string } }> = {
   'service-a': { nextHop: { key: 'SERVICE_B_URL', service: 'service-b' } },
   'service-b': { nextHop: { key: 'SERVICE_C_URL', service: 'service-c' } },
   'service-c': {},
@@ -13,16 +16,24 @@ export const SERVICES: Record<string, { nextHop?: { key: keyof ServiceEnv; servi
 /**
  * Runs a service's own configuration check on `env` with none of the development defaults (localhost Keycloak,
  * localhost next hop): what a container or a pod must set itself. Throws the service's "Invalid configuration"
- * message naming each missing or malformed key.
+ * message naming each missing or malformed key. A file the pod mounts is replaced by a local one, since the check
+ * reads it as the service would at start.
  */
 export function checkDeployedEnv(service: string, env: Record<string, string>): ServiceEnv {
   const nextHop = SERVICES[service].nextHop;
-  // The key folder exists only in the container (a volume): the check reads a throw-away one in its place.
-  const keys = mkdtempSync(join(tmpdir(), 'deployed-keys-'));
-  try {
-    const local = env.CLIENT_KEYS_DIR ? { ...env, CLIENT_KEYS_DIR: keys, CLIENT_KEYS_GENERATE: 'true' } : env;
-    return serviceEnvValidator({}, nextHop ? [nextHop.key] : [])(local);
-  } finally {
-    rmSync(keys, { recursive: true, force: true });
+  const local = { ...env };
+  for (const key of MOUNTED_FILES) {
+    if (local[key] === undefined) continue;
+    local[key] = join(mkdtempSync(join(tmpdir(), 'mounted-')), 'file');
+    writeFileSync(local[key], 'mounted');
   }
+  // The key folder exists only in the container (a volume): the check makes a throw-away one in its place.
+  if (local.CLIENT_KEYS_DIR !== undefined) {
+    local.CLIENT_KEYS_DIR = join(mkdtempSync(join(tmpdir(), 'mounted-keys-')), 'keys');
+    local.CLIENT_KEYS_GENERATE = 'true';
+  }
+  return serviceEnvValidator({
+    defaults: {},
+    nextHop: nextHop && { name: nextHop.service, urlKey: nextHop.key },
+  })(local);
 }

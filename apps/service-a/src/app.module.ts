@@ -1,8 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { downstreamClientProvider, ServiceDefinition, ServiceEnv } from '@app/service-runtime';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { downstreamClientProvider, ServiceDefinition } from '@app/service-runtime';
 import { AuthController } from './bff/auth.controller';
+import { bffEnv, ServiceAEnv } from './bff/bff-env';
+import { LOGIN_THROTTLER, LoginRateLimitGuard } from './bff/login-rate-limit.guard';
+import { PasswordAttemptLimiter } from './bff/password-attempts';
 import { OidcClient } from './bff/oidc.client';
 import { PageController } from './bff/page.controller';
 import { PageRenderer } from './bff/page.renderer';
@@ -15,10 +19,24 @@ import { ChainService, SERVICE_B } from './chain.service';
 
 /** service-a's own part: the chain's entry point, the page and the login. */
 @Module({
+  imports: [
+    // In memory: each replica counts its own callers (a load balancer in front multiplies the limit by replicas).
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<ServiceAEnv, true>) => ({
+        throttlers: [
+          { name: LOGIN_THROTTLER, ttl: 60_000, limit: config.get('LOGIN_RATE_LIMIT', { infer: true }) },
+        ],
+        setHeaders: false,
+      }),
+    }),
+  ],
   controllers: [ChainController, PageController, AuthController],
   providers: [
+    LoginRateLimitGuard,
+    { provide: PasswordAttemptLimiter, useFactory: () => new PasswordAttemptLimiter() },
     ChainService,
-    downstreamClientProvider(SERVICE_B, 'service-b', 'SERVICE_B_URL'),
+    downstreamClientProvider(SERVICE_B),
     OidcClient,
     SessionService,
     PageRenderer,
@@ -27,7 +45,7 @@ import { ChainService, SERVICE_B } from './chain.service';
     {
       provide: SESSION_STORE,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<ServiceEnv, true>) =>
+      useFactory: (config: ConfigService<ServiceAEnv, true>) =>
         new MemorySessionStore(config.get('SESSION_IDLE_TIMEOUT', { infer: true })),
     },
   ],
@@ -41,7 +59,8 @@ export const SERVICE_A: ServiceDefinition = {
     "The chain's entry point: calls service-b as itself (client credentials) or for the user logged in to its page.",
   module: AppModule,
   defaults: { PORT: '3000', SERVICE_B_URL: 'http://localhost:3001' },
-  requiredUrls: ['SERVICE_B_URL'],
+  nextHop: { name: 'service-b', urlKey: 'SERVICE_B_URL' },
+  env: bffEnv,
   // The session cookie is read and written through @fastify/cookie.
   setup: async (app) => {
     await app.register(fastifyCookie);

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Public } from 'nest-keycloak-s2s';
-import { ApiErrorResponses, ChainAnswer, OrderRequestDto } from '@app/service-runtime';
+import { ApiErrorResponses } from '@app/service-runtime';
+import { ChainAnswer, OrderRequestDto } from '@app/chain';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SameOriginGuard } from './bff/same-origin.guard';
 import { SessionService } from './bff/session.service';

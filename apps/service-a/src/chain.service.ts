@@ -6,7 +6,8 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { ClientCredentialsTokenProvider } from 'nest-keycloak-s2s';
-import { ChainAnswer, DownstreamClient, OrderRequestDto } from '@app/service-runtime';
+import { DownstreamClient } from '@app/service-runtime';
+import { ChainAnswer, OrderRequestDto } from '@app/chain';
 
 /** Injection token of the HTTP client towards service-b. */
 export const SERVICE_B = Symbol('SERVICE_B');

@@ -6,7 +6,7 @@ import { ProcessController } from './process.controller';
 /** service-b's own part: processing orders and calling service-c. */
 @Module({
   controllers: [ProcessController],
-  providers: [OrdersService, downstreamClientProvider(SERVICE_C, 'service-c', 'SERVICE_C_URL')],
+  providers: [OrdersService, downstreamClientProvider(SERVICE_C)],
 })
 export class AppModule {}
 
@@ -17,5 +17,5 @@ export const SERVICE_B: ServiceDefinition = {
     "Processes orders for service-a or a user, then asks service-c to compute with the caller's token exchanged (RFC 8693).",
   module: AppModule,
   defaults: { PORT: '3001', SERVICE_C_URL: 'http://localhost:3002' },
-  requiredUrls: ['SERVICE_C_URL'],
+  nextHop: { name: 'service-c', urlKey: 'SERVICE_C_URL' },
 };

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from 'nest-keycloak-s2s';
-import { DownstreamClient, Hop, hopOf, OrderRequestDto } from '@app/service-runtime';
+import { DownstreamClient } from '@app/service-runtime';
+import { Hop, hopOf, OrderRequestDto } from '@app/chain';
 
 /** Injection token of the HTTP client towards service-c. */
 export const SERVICE_C = Symbol('SERVICE_C');

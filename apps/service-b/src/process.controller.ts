@@ -8,13 +8,16 @@ import {
   Roles,
 } from 'nest-keycloak-s2s';
 import { OrdersService } from './orders.service';
-import { ApiErrorResponses, ChainAnswer, OrderRequestDto } from '@app/service-runtime';
+import { ApiErrorResponses } from '@app/service-runtime';
+import { ChainAnswer, OrderRequestDto } from '@app/chain';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 
 /**
- * What service-b asks Keycloak for when it calls service-c: audience service-c, scope analytics.run, plus the
- * optional client scope whose audience mapper puts service-c into `aud` (Keycloak's audience parameter only
- * narrows the audiences the requested scopes produce; it does not add any).
+ * What service-b asks Keycloak for when it calls service-c, and no more (least privilege): scope analytics.run plus
+ * the optional client scope whose audience mapper puts service-c into `aud` (Keycloak's audience parameter only
+ * narrows the audiences the requested scopes produce; it does not add any). Keycloak writes service-b's default
+ * scopes into every exchanged token and its optional ones only when asked, so service-b's own orders.approve and
+ * inventory.adjust are optional in the realm and not asked for here: the token carries `analytics.run profile`.
  */
 export const SERVICE_C_TARGET = { audience: 'service-c', scope: 'analytics.run service-c-audience' };
 

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { AllowedCallers, CurrentPrincipal, Principal, RequireScopes } from 'nest-keycloak-s2s';
-import { ApiErrorResponses, hopOf } from '@app/service-runtime';
+import { ApiErrorResponses } from '@app/service-runtime';
+import { hopOf } from '@app/chain';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ComputeAnswer, ComputeDto } from './compute.dto';
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNumber, Max, Min } from 'class-validator';
-import { ComputeResult, Hop, NUMBER_LIMIT } from '@app/service-runtime';
+import { ComputeResult, Hop, NUMBER_LIMIT } from '@app/chain';
 
 /** Body of `POST /api/compute`. */
 export class ComputeDto {

@@ -6,8 +6,17 @@ export {
   KEYCLOAK_DISPATCHER,
   TOKEN_VERIFIER,
 } from './keycloak-auth.constants';
-export { resolveKeycloakAuthOptions } from './keycloak-auth.options';
-export type { AuthMode, ResolvedKeycloakAuthOptions, ResolvedRealm } from './keycloak-auth.options';
+export {
+  AUTH_MODES,
+  InvalidKeycloakAuthOptionsError,
+  resolveKeycloakAuthOptions,
+} from './keycloak-auth.options';
+export type {
+  AuthMode,
+  OptionProblem,
+  ResolvedKeycloakAuthOptions,
+  ResolvedRealm,
+} from './keycloak-auth.options';
 export type { Clock } from './clock';
 export { systemClock } from './clock';
 export type { TokenVerifier } from './strategies/token-verifier';
@@ -15,6 +24,9 @@ export { IntrospectionTokenVerifier } from './strategies/introspection-token.ver
 export { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
 export { rememberBearerToken } from './guards/bearer-token';
 export { KeycloakOAuthClient } from './oauth/keycloak-oauth.client';
-export { clientAuthOf } from './oauth/client-auth';
+export { CLIENT_AUTH_METHODS, clientAuthOf } from './oauth/client-auth';
+export type { ClientAuthMethod } from './oauth/client-auth';
 export { keycloakDispatcher, pemCertificates } from './http/keycloak-tls';
 export { keycloakFetch, KeycloakUnreachableError } from './http/keycloak-fetch';
+export { KeycloakReadiness } from './health/keycloak-readiness';
+export type { ReadinessVerdict } from './health/keycloak-readiness';

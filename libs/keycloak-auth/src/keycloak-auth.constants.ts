@@ -9,6 +9,8 @@ export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
  * call the library makes goes over it, and so can the app's own (health checks, a login client). Closed on shutdown.
  */
 export const KEYCLOAK_DISPATCHER = Symbol('KEYCLOAK_DISPATCHER');
+/** Injection token of each accepted realm's signing keys (jose's remote JWKS), by issuer: both modes check with them. */
+export const REALM_KEYS = Symbol('REALM_KEYS');
 
 /** Metadata key set by `@Public()`. */
 export const IS_PUBLIC_KEY = 'keycloak-auth:public';

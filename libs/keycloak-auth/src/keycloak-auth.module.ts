@@ -10,8 +10,11 @@ import {
   KEYCLOAK_AUTH_OPTIONS,
   KEYCLOAK_CLOCK,
   KEYCLOAK_DISPATCHER,
+  REALM_KEYS,
   TOKEN_VERIFIER,
 } from './keycloak-auth.constants';
+import { RemoteJWKSet } from 'jose';
+import { KeycloakReadiness } from './health/keycloak-readiness';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import {
   KeycloakAuthOptions,
@@ -45,23 +48,46 @@ const providers: Provider[] = [
       new KeycloakOAuthClient(options, dispatcher),
   },
   {
+    provide: REALM_KEYS,
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_DISPATCHER],
+    // Every call to Keycloak, the JWKS fetches included, goes over the one pool.
+    useFactory: (options: ResolvedKeycloakAuthOptions, dispatcher: Dispatcher) =>
+      new Map(
+        options.realms.map((realm) => [realm.issuer, realmJwks(optionsForRealm(options, realm), dispatcher)]),
+      ),
+  },
+  {
     provide: TOKEN_VERIFIER,
-    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakOAuthClient],
-    // One verifier per accepted realm, each with its own JWKS or introspection endpoint and client; every call to
-    // Keycloak, the JWKS fetches included, goes over the OAuth client's one pool.
-    useFactory: (options: ResolvedKeycloakAuthOptions, clock: Clock, oauth: KeycloakOAuthClient) =>
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakOAuthClient, REALM_KEYS],
+    // One verifier per accepted realm, each with its own keys (and introspection endpoint and client).
+    useFactory: (
+      options: ResolvedKeycloakAuthOptions,
+      clock: Clock,
+      oauth: KeycloakOAuthClient,
+      keys: ReadonlyMap<string, RemoteJWKSet>,
+    ) =>
       new MultiRealmTokenVerifier(
         new Map(
           options.realms.map((realm) => {
             const own = optionsForRealm(options, realm);
+            const realmKeys = keys.get(realm.issuer)!;
             const verifier =
               options.mode === 'jwt'
-                ? new JwtTokenVerifier(own, clock, realmJwks(own, oauth.dispatcher))
-                : new IntrospectionTokenVerifier(own, clock, oauth);
+                ? new JwtTokenVerifier(own, clock, realmKeys)
+                : new IntrospectionTokenVerifier(own, clock, oauth, realmKeys);
             return [realm.issuer, verifier];
           }),
         ),
       ),
+  },
+  {
+    provide: KeycloakReadiness,
+    inject: [KEYCLOAK_AUTH_OPTIONS, REALM_KEYS, KEYCLOAK_DISPATCHER],
+    useFactory: (
+      options: ResolvedKeycloakAuthOptions,
+      keys: ReadonlyMap<string, RemoteJWKSet>,
+      dispatcher: Dispatcher,
+    ) => new KeycloakReadiness(options, keys, dispatcher),
   },
   KeycloakAuthGuard,
   ClientCredentialsTokenProvider,
@@ -87,6 +113,7 @@ const providers: Provider[] = [
     KEYCLOAK_CLOCK,
     KEYCLOAK_DISPATCHER,
     TOKEN_VERIFIER,
+    KeycloakReadiness,
     KeycloakAuthGuard,
     ClientCredentialsTokenProvider,
     TokenExchangeService,

@@ -1,4 +1,8 @@
-import { KeycloakAuthOptions, resolveKeycloakAuthOptions } from './keycloak-auth.options';
+import {
+  InvalidKeycloakAuthOptionsError,
+  KeycloakAuthOptions,
+  resolveKeycloakAuthOptions,
+} from './keycloak-auth.options';
 import { noopKeycloakAuthObserver } from './observer/keycloak-auth.observer';
 
 const valid: KeycloakAuthOptions = {
@@ -125,12 +129,28 @@ describe('resolveKeycloakAuthOptions', () => {
     ['httpTimeoutMs', { httpTimeoutMs: Number.NaN }],
     ['jwksCooldownMs', { jwksCooldownMs: -1 }],
     ['jwksCacheMaxAgeMs', { jwksCacheMaxAgeMs: -1 }],
+    ['jwksCacheMaxAgeMs', { jwksCacheMaxAgeMs: 0 }],
     ['cacheMaxEntries', { cacheMaxEntries: 0 }],
     ['cacheMaxEntries', { cacheMaxEntries: 1.5 }],
     ['refreshFraction', { refreshFraction: 1 }],
     ['observer', { observer: { authenticated: () => undefined } }],
   ])('refuses a bad %s and names it', (key, change) => {
     expect(refusal(change)).toMatch(new RegExp(`^Invalid KeycloakAuthModule options: (.*; )?${key}: `));
+  });
+
+  it('lists each refused option with its reason, for apps that name their own keys', () => {
+    const error = (() => {
+      try {
+        resolveKeycloakAuthOptions({ ...valid, mode: 'magic' as never, url: 'keycloak' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidKeycloakAuthOptionsError);
+    expect((error as InvalidKeycloakAuthOptionsError).problems).toEqual([
+      { option: 'url', reason: 'must be an http(s) URL' },
+      { option: 'mode', reason: 'must be one of jwt, introspection' },
+    ]);
   });
 
   describe('additionalRealms', () => {

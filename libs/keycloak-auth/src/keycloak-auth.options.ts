@@ -2,14 +2,37 @@ import { Logger } from '@nestjs/common';
 import { pemCertificates } from './http/keycloak-tls';
 import { ClientKeySet, ClientKeysOptions } from './keys/client-key-set';
 import { CLIENT_AUTH_METHODS, ClientAuthMethod } from './oauth/client-auth';
+import { federatedJwtProblems } from './oauth/federated-jwt.options';
+import { clientKeysProblems } from './keys/client-keys.options';
 import {
   isKeycloakAuthObserver,
   KeycloakAuthObserver,
   noopKeycloakAuthObserver,
 } from './observer/keycloak-auth.observer';
 
-/** How incoming bearer tokens are validated. */
-export type AuthMode = 'jwt' | 'introspection';
+/** The ways incoming bearer tokens can be validated (option `mode`). */
+export const AUTH_MODES = ['jwt', 'introspection'] as const;
+/** How incoming bearer tokens are validated: `jwt` locally against the JWKS, `introspection` by Keycloak. */
+export type AuthMode = (typeof AUTH_MODES)[number];
+
+/** One refused option: its key (e.g. `additionalRealms[0].url`) and why. */
+export interface OptionProblem {
+  readonly option: string;
+  readonly reason: string;
+}
+
+/**
+ * The error {@link resolveKeycloakAuthOptions} throws: its message names every refused option, and `problems` lists
+ * them one by one, so an app that reads its options from elsewhere (environment keys) can name its own keys.
+ */
+export class InvalidKeycloakAuthOptionsError extends Error {
+  constructor(readonly problems: readonly OptionProblem[]) {
+    super(
+      `Invalid KeycloakAuthModule options: ${problems.map((p) => `${p.option}: ${p.reason}`).join('; ')}`,
+    );
+    this.name = 'InvalidKeycloakAuthOptionsError';
+  }
+}
 
 /** Another realm whose tokens a service accepts besides its home realm (option `additionalRealms`). */
 export interface KeycloakRealmOptions {
@@ -41,7 +64,8 @@ export interface KeycloakAuthOptions {
    * How this service authenticates to Keycloak's token and introspection endpoints, in every realm. Default
    * `client_secret_basic`: `clientSecret` in HTTP Basic (RFC 6749 §2.3.1). `private_key_jwt`: a JWT signed with
    * a key of `clientKeys` (RFC 7523 §2.2), no shared secret; the client's public keys are what
-   * `nest-keycloak-s2s/client-keys` publishes, read by Keycloak from the client's JWKS URL.
+   * `nest-keycloak-s2s/client-keys` publishes, read by Keycloak from the client's JWKS URL. `federated_jwt`: the
+   * token in `clientAssertionFile` as RFC 7523 client assertion (Keycloak's "Signed JWT – Federated"), no secret.
    */
   clientAuthMethod?: ClientAuthMethod;
   /**
@@ -49,6 +73,12 @@ export interface KeycloakAuthOptions {
    * every replica reads the same one) or a loaded {@link ClientKeySet}.
    */
   clientKeys?: ClientKeysOptions | ClientKeySet;
+  /**
+   * With `federated_jwt`: the file holding a token another issuer gave this workload (e.g. a Kubernetes projected
+   * service-account token whose audience is the realm's issuer), read again at every call so a refreshed file is
+   * picked up. Must be readable at start.
+   */
+  clientAssertionFile?: string;
   /** `jwt` verifies locally against the realm's JWKS; `introspection` asks Keycloak (RFC 7662). */
   mode: AuthMode;
   /** Accepted `aud` values: a token must name at least one. Required: a token meant for another service is refused. */
@@ -112,6 +142,8 @@ export interface ResolvedRealm {
   readonly clientAuthMethod: ClientAuthMethod;
   /** The signing keys of `private_key_jwt` (shared by every realm). */
   readonly clientKeys?: ClientKeySet;
+  /** The assertion file of `federated_jwt`. */
+  readonly clientAssertionFile?: string;
   readonly endpoints: {
     readonly token: string;
     readonly introspection: string;
@@ -146,33 +178,29 @@ const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
 
 /** Applies defaults and refuses unsafe or incomplete options with an error naming the bad key. */
 export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): ResolvedKeycloakAuthOptions {
-  const problems: string[] = [];
+  const problems: OptionProblem[] = [];
   const need = (key: string, ok: boolean, why: string) => {
-    if (!ok) problems.push(`${key}: ${why}`);
+    if (!ok) problems.push({ option: key, reason: why });
   };
   need('url', isHttpUrl(options.url), 'must be an http(s) URL');
   need('realm', nonEmpty(options.realm), 'is required');
   need('clientId', nonEmpty(options.clientId), 'is required');
-  need(
-    'mode',
-    options.mode === 'jwt' || options.mode === 'introspection',
-    "must be 'jwt' or 'introspection'",
-  );
+  need('mode', AUTH_MODES.includes(options.mode), `must be one of ${AUTH_MODES.join(', ')}`);
   const audience = [options.audience ?? []].flat().filter(nonEmpty);
   need('audience', audience.length > 0, 'is required: tokens meant for other services must be refused');
-  const secretNeeded = options.mode === 'introspection' && options.clientAuthMethod !== 'private_key_jwt';
-  need(
-    'clientSecret',
-    !secretNeeded || nonEmpty(options.clientSecret),
-    'is required in introspection mode (or clientAuthMethod private_key_jwt)',
-  );
+  // The signed-JWT methods replace the secret.
+  const secretNeeded =
+    options.mode === 'introspection' &&
+    options.clientAuthMethod !== 'private_key_jwt' &&
+    options.clientAuthMethod !== 'federated_jwt';
+  need('clientSecret', !secretNeeded || nonEmpty(options.clientSecret), 'is required in introspection mode');
   need(
     'clientAuthMethod',
     options.clientAuthMethod === undefined || CLIENT_AUTH_METHODS.includes(options.clientAuthMethod),
     `must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
   );
-  if (options.clientAuthMethod === 'private_key_jwt')
-    problems.push(...clientKeysProblems(options.clientKeys));
+  problems.push(...clientKeysProblems(options));
+  problems.push(...federatedJwtProblems(options));
   const algorithms = options.algorithms ?? ['RS256', 'ES256'];
   need(
     'algorithms',
@@ -186,10 +214,14 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     'refreshMarginSec',
     'httpTimeoutMs',
     'jwksCooldownMs',
-    'jwksCacheMaxAgeMs',
   ] as const) {
     const value = options[key];
     if (value !== undefined) need(key, Number.isFinite(value) && value >= 0, 'must be a number >= 0');
+  }
+  // 0 would make jose treat the set as stale at every verification: a JWKS fetch per request.
+  if (options.jwksCacheMaxAgeMs !== undefined) {
+    const value = options.jwksCacheMaxAgeMs;
+    need('jwksCacheMaxAgeMs', Number.isFinite(value) && value > 0, 'must be a number > 0');
   }
   if (options.cacheMaxEntries !== undefined) {
     need(
@@ -224,8 +256,9 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   }
   let ca: string[] | undefined;
   if (options.ca !== undefined) {
-    ca = [options.ca].flat().flatMap((pem) => pemCertificates(pem) ?? []);
-    const valid = [options.ca].flat().every((pem) => pemCertificates(pem) !== undefined);
+    const parsed = [options.ca].flat().map((pem) => pemCertificates(pem));
+    ca = parsed.flatMap((certificates) => certificates ?? []);
+    const valid = parsed.every((certificates) => certificates !== undefined);
     need('ca', valid && ca.length > 0, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)');
   }
   if (options.observer !== undefined) {
@@ -235,14 +268,16 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       'must have the methods authenticated, idpCall and cacheLookup',
     );
   }
-  if (problems.length > 0) throw invalid(problems);
+  if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
   let clientKeys: ClientKeySet | undefined;
   if (options.clientAuthMethod === 'private_key_jwt') {
     try {
       clientKeys = clientKeySetOf(options.clientKeys!);
     } catch (error) {
-      throw invalid([`clientKeys.dir: ${(error as Error).message}`]);
+      throw new InvalidKeycloakAuthOptionsError([
+        { option: 'clientKeys.dir', reason: (error as Error).message },
+      ]);
     }
   }
   const home = resolveRealm(options, options, clientKeys);
@@ -252,10 +287,10 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     const same = realms.find((r) => r.issuer === realm.issuer);
     // The issuer picks the realm that checks a token: two realms with one issuer would make that choice ambiguous.
     if (same)
-      problems.push(`additionalRealms[${i}].issuer: ${realm.issuer} is already realm ${same.realm}'s`);
+      need(`additionalRealms[${i}].issuer`, false, `${realm.issuer} is already realm ${same.realm}'s`);
     realms.push(realm);
   });
-  if (problems.length > 0) throw invalid(problems);
+  if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
   return {
     ...home,
@@ -300,6 +335,7 @@ function resolveRealm(
     clientSecret: (realm.clientSecret ?? defaults.clientSecret) || undefined,
     clientAuthMethod: defaults.clientAuthMethod ?? 'client_secret_basic',
     clientKeys,
+    clientAssertionFile: defaults.clientAssertionFile,
     endpoints: {
       token: `${realmUrl}/protocol/openid-connect/token`,
       introspection: `${realmUrl}/protocol/openid-connect/token/introspect`,
@@ -308,32 +344,11 @@ function resolveRealm(
   };
 }
 
-/** What is wrong with option `clientKeys` under `private_key_jwt`, one line per key. */
-function clientKeysProblems(keys: KeycloakAuthOptions['clientKeys']): string[] {
-  if (keys instanceof ClientKeySet) return [];
-  if (typeof keys !== 'object' || keys === null)
-    return ['clientKeys: is required with clientAuthMethod private_key_jwt (a folder of key files)'];
-  const problems: string[] = [];
-  if (!nonEmpty(keys.dir)) problems.push('clientKeys.dir: is required (the folder of key files)');
-  if (keys.generate !== undefined && typeof keys.generate !== 'boolean')
-    problems.push('clientKeys.generate: must be true or false');
-  for (const key of ['activationDelaySec', 'reloadIntervalSec'] as const) {
-    const value = keys[key];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
-      problems.push(`clientKeys.${key}: must be a number >= 0`);
-  }
-  return problems;
-}
-
 /** The key set of option `clientKeys`, read (and made, with `generate`) now, so a bad folder stops the start. */
 function clientKeySetOf(keys: ClientKeysOptions | ClientKeySet): ClientKeySet {
   if (keys instanceof ClientKeySet) return keys;
   const logger = new Logger('KeycloakAuth');
   return new ClientKeySet(keys, undefined, (message) => logger.log(message));
-}
-
-function invalid(problems: string[]): Error {
-  return new Error(`Invalid KeycloakAuthModule options: ${problems.join('; ')}`);
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -1,12 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientKeySet } from 'nest-keycloak-s2s/client-keys';
-import { clientAuthOptions } from './client-auth-env';
+import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
 import { serviceEnvValidator } from './service-env';
 
 const base = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s', CLIENT_ID: 'service-b' };
-const refusal = (env: Record<string, string>): string => {
+const problemsOf = (env: Record<string, string>) => {
   try {
     serviceEnvValidator({})(env);
   } catch (error) {
@@ -15,50 +14,82 @@ const refusal = (env: Record<string, string>): string => {
   throw new Error('accepted');
 };
 
-describe('the client authentication keys of the environment', () => {
-  let dir: string;
-  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'env-keys-'))));
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+describe('the client-authentication keys of the service environment', () => {
+  it('takes client_secret_basic when CLIENT_SECRET is set without a method, and then needs it', () => {
+    expect(serviceEnvValidator({})({ ...base, CLIENT_SECRET: 's' }).CLIENT_AUTH_METHOD).toBe(
+      'client_secret_basic',
+    );
+    expect(problemsOf({ ...base, CLIENT_AUTH_METHOD: 'client_secret_basic' })).toContain(
+      'CLIENT_SECRET is required',
+    );
+  });
 
-  it('default to a signed JWT with the keys in .keys/<CLIENT_ID>, and refuse to start when it holds none', () => {
-    expect(refusal(base)).toMatch(/^Invalid configuration: CLIENT_KEYS_DIR: ENOENT.*'\.keys\/service-b'$/);
-    expect(refusal({ ...base, CLIENT_KEYS_DIR: dir })).toBe(
+  it('defaults to private_key_jwt with the keys in .keys/<CLIENT_ID>, and refuses to start when it holds none', () => {
+    expect(problemsOf(base)).toMatch(/^Invalid configuration: CLIENT_KEYS_DIR: ENOENT.*'\.keys\/service-b'$/);
+    const dir = mkdtempSync(join(tmpdir(), 'env-keys-'));
+    expect(problemsOf({ ...base, CLIENT_KEYS_DIR: dir })).toBe(
       `Invalid configuration: CLIENT_KEYS_DIR: ${dir} holds no key (*.key.json)`,
     );
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('read the folder while the environment is checked, making a first key with CLIENT_KEYS_GENERATE', () => {
+  it('reads the key folder while the environment is checked, making a first key with CLIENT_KEYS_GENERATE', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'env-keys-')), 'b');
+    const env = serviceEnvValidator({})({ ...base, CLIENT_KEYS_DIR: dir, CLIENT_KEYS_GENERATE: 'TRUE' });
+    expect(env).toMatchObject({
+      CLIENT_AUTH_METHOD: 'private_key_jwt',
+      CLIENT_KEYS_GENERATE: true,
+      CLIENT_SECRET: '',
+    });
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(env.KEYCLOAK_AUTH).toMatchObject({
+      clientAuthMethod: 'private_key_jwt',
+      clientKeys: { dir, generate: true },
+    });
+    expect(problemsOf({ ...base, CLIENT_KEYS_DIR: dir, CLIENT_KEYS_GENERATE: 'yes' })).toContain(
+      'CLIENT_KEYS_GENERATE must be true or false, got "yes"',
+    );
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  });
+
+  it('takes federated_jwt with CLIENT_ASSERTION_FILE and no secret, into the library options', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'client-auth-env-')), 'token');
+    writeFileSync(file, 'a.b.c');
     const env = serviceEnvValidator({})({
       ...base,
-      CLIENT_KEYS_DIR: join(dir, 'b'),
-      CLIENT_KEYS_GENERATE: 'TRUE',
+      CLIENT_AUTH_METHOD: 'federated_jwt',
+      CLIENT_ASSERTION_FILE: ` ${file} `,
     });
-    expect(env).toMatchObject({ CLIENT_AUTH_METHOD: 'private_key_jwt', CLIENT_KEYS_GENERATE: true });
-    expect(readdirSync(join(dir, 'b'))).toHaveLength(1);
-    const options = clientAuthOptions(env);
-    expect(options.clientAuthMethod).toBe('private_key_jwt');
-    expect(options.clientKeys).toBeInstanceOf(ClientKeySet);
-    expect(options.clientKeys).toBe(env.CLIENT_KEYS);
+    expect(env).toMatchObject({
+      CLIENT_AUTH_METHOD: 'federated_jwt',
+      CLIENT_ASSERTION_FILE: file,
+      CLIENT_SECRET: '',
+    });
+    expect(env.KEYCLOAK_AUTH).toMatchObject({ clientAuthMethod: 'federated_jwt', clientAssertionFile: file });
+    expect(resolveKeycloakAuthOptions(env.KEYCLOAK_AUTH)).toMatchObject({
+      clientSecret: undefined,
+      clientAssertionFile: file,
+    });
   });
 
-  it('send a CLIENT_SECRET given without method (client_secret_basic), and ignore it under private_key_jwt', () => {
-    const env = serviceEnvValidator({})({ ...base, CLIENT_SECRET: 's' });
-    expect(env).toMatchObject({ CLIENT_AUTH_METHOD: 'client_secret_basic', CLIENT_KEYS: undefined });
-    expect(clientAuthOptions(env)).toEqual({ clientAuthMethod: 'client_secret_basic', clientSecret: 's' });
-    const signed = serviceEnvValidator({})({
-      ...base,
-      CLIENT_AUTH_METHOD: 'private_key_jwt',
-      CLIENT_SECRET: 's',
-      CLIENT_KEYS_DIR: dir,
-      CLIENT_KEYS_GENERATE: 'true',
-    });
-    expect(signed.CLIENT_SECRET).toBeUndefined();
-    expect(clientAuthOptions(signed).clientAuthMethod).toBe('private_key_jwt');
-  });
-
-  it('name a bad method or flag', () => {
-    expect(refusal({ ...base, CLIENT_AUTH_METHOD: 'client_secret_jwt', CLIENT_KEYS_GENERATE: 'yes' })).toBe(
-      'Invalid configuration: CLIENT_AUTH_METHOD must be private_key_jwt or client_secret_basic, got "client_secret_jwt"; CLIENT_KEYS_GENERATE must be true or false, got "yes"',
-    );
+  it.each([
+    [
+      { CLIENT_AUTH_METHOD: 'private_key' },
+      'CLIENT_AUTH_METHOD: must be one of client_secret_basic, private_key_jwt, federated_jwt, got "private_key"',
+    ],
+    [
+      { CLIENT_AUTH_METHOD: 'federated_jwt' },
+      'CLIENT_ASSERTION_FILE: is required with clientAuthMethod federated_jwt',
+    ],
+    [
+      { CLIENT_AUTH_METHOD: 'federated_jwt', CLIENT_ASSERTION_FILE: '/nonexistent/t' },
+      'CLIENT_ASSERTION_FILE: cannot be read (ENOENT): /nonexistent/t',
+    ],
+    [
+      { CLIENT_AUTH_METHOD: 'federated_jwt', CLIENT_ASSERTION_FILE: '/t', CLIENT_SECRET: 's' },
+      'CLIENT_SECRET: must not be set with clientAuthMethod federated_jwt',
+    ],
+  ])('refuses %j by the library rule: "%s"', (change, message) => {
+    expect(problemsOf({ ...base, ...change })).toContain(message);
   });
 });

@@ -1,65 +1,60 @@
-import { Logger } from '@nestjs/common';
 import type { KeycloakAuthOptions } from 'nest-keycloak-s2s';
-import { ClientKeySet } from 'nest-keycloak-s2s/client-keys';
+import type { ClientAuthMethod } from 'nest-keycloak-s2s/internal';
+import type { EnvReader } from './env-reader';
 
-/** The environment keys of how a service authenticates to Keycloak (docs/operations.md, "Configuration"). */
+/** The keys saying how a service authenticates to Keycloak (docs/operations.md, "Configuration"). */
 export interface ClientAuthEnv {
   /**
-   * `private_key_jwt` (a signed JWT, no shared secret; the default) or `client_secret_basic` (then CLIENT_SECRET;
-   * the default when CLIENT_SECRET is set).
+   * `private_key_jwt` (a JWT signed with the service's own key, CLIENT_KEYS_DIR; the default),
+   * `client_secret_basic` (CLIENT_SECRET; the default when CLIENT_SECRET is set) or `federated_jwt`
+   * (CLIENT_ASSERTION_FILE, no secret).
    */
-  CLIENT_AUTH_METHOD: 'private_key_jwt' | 'client_secret_basic';
-  /** The client secret; required with client_secret_basic only. */
-  CLIENT_SECRET?: string;
-  /** The folder of the service's key files (private_key_jwt); default `.keys/<CLIENT_ID>`. */
+  CLIENT_AUTH_METHOD: ClientAuthMethod;
+  /** With private_key_jwt: the folder of the service's key files; default `.keys/<CLIENT_ID>`. */
   CLIENT_KEYS_DIR: string;
-  /** Make a first key when that folder has none (the dev stack). Default false: refuse to start. */
+  /** With private_key_jwt: make a first key when that folder has none (the dev stack). Default false. */
   CLIENT_KEYS_GENERATE: boolean;
-  /** That folder's keys, read (or made) while the environment is checked: a bad folder stops the start there. */
-  CLIENT_KEYS?: ClientKeySet;
+  /** With federated_jwt: the token file (a projected service-account token), read at every call to Keycloak. */
+  CLIENT_ASSERTION_FILE?: string;
 }
 
-/** Reads the {@link ClientAuthEnv} keys; `value` gives a key's trimmed value, `problems` collects what is wrong. */
-export function clientAuthEnv(
-  value: (key: keyof ClientAuthEnv | 'CLIENT_ID') => string | undefined,
-  problems: string[],
-): ClientAuthEnv {
-  const secret = value('CLIENT_SECRET');
-  // Secretless unless a secret is given: a deployment that still sets CLIENT_SECRET keeps working as it did.
-  const method =
-    value('CLIENT_AUTH_METHOD') ?? (secret === undefined ? 'private_key_jwt' : 'client_secret_basic');
-  if (method !== 'private_key_jwt' && method !== 'client_secret_basic')
-    problems.push(`CLIENT_AUTH_METHOD must be private_key_jwt or client_secret_basic, got "${method}"`);
-  if (method === 'client_secret_basic' && secret === undefined)
-    problems.push('CLIENT_SECRET is required (CLIENT_AUTH_METHOD=client_secret_basic)');
-  const generate = value('CLIENT_KEYS_GENERATE')?.toLowerCase() ?? 'false';
-  if (generate !== 'true' && generate !== 'false')
-    problems.push(`CLIENT_KEYS_GENERATE must be true or false, got "${generate}"`);
-  const dir = value('CLIENT_KEYS_DIR') ?? `.keys/${value('CLIENT_ID') ?? 'service'}`;
-  let keys: ClientKeySet | undefined;
-  if (method === 'private_key_jwt' && (generate === 'true' || generate === 'false')) {
-    const logger = new Logger('KeycloakAuth');
-    try {
-      keys = new ClientKeySet({ dir, generate: generate === 'true' }, undefined, (m) => logger.log(m));
-    } catch (error) {
-      problems.push(`CLIENT_KEYS_DIR: ${(error as Error).message}`);
-    }
-  }
+/** The library option each of these keys becomes (its refusals are reported under the key). */
+export const CLIENT_AUTH_KEYS = {
+  clientAuthMethod: 'CLIENT_AUTH_METHOD',
+  clientAssertionFile: 'CLIENT_ASSERTION_FILE',
+  clientKeys: 'CLIENT_KEYS_DIR',
+  'clientKeys.dir': 'CLIENT_KEYS_DIR',
+  'clientKeys.generate': 'CLIENT_KEYS_GENERATE',
+} as const;
+
+/** Reads the keys as set; whether they fit together is the library resolver's to say. */
+export function clientAuthEnv(read: EnvReader): ClientAuthEnv {
   return {
-    CLIENT_AUTH_METHOD: method as ClientAuthEnv['CLIENT_AUTH_METHOD'],
-    CLIENT_SECRET: method === 'client_secret_basic' ? secret : undefined,
-    CLIENT_KEYS_DIR: dir,
-    CLIENT_KEYS_GENERATE: generate === 'true',
-    CLIENT_KEYS: keys,
+    // Secretless unless a secret is given: a deployment that still sets CLIENT_SECRET keeps working as it did.
+    CLIENT_AUTH_METHOD: (read.value('CLIENT_AUTH_METHOD') ??
+      (read.value('CLIENT_SECRET') === undefined
+        ? 'private_key_jwt'
+        : 'client_secret_basic')) as ClientAuthMethod,
+    CLIENT_ASSERTION_FILE: read.value('CLIENT_ASSERTION_FILE'),
+    CLIENT_KEYS_DIR: read.value('CLIENT_KEYS_DIR') ?? `.keys/${read.value('CLIENT_ID') ?? 'service'}`,
+    CLIENT_KEYS_GENERATE: read.bool('CLIENT_KEYS_GENERATE'),
   };
 }
 
-/** The KeycloakAuthModule options of those keys: a secret, or the key folder. */
-export function clientAuthOptions(env: ClientAuthEnv): Partial<KeycloakAuthOptions> {
-  if (env.CLIENT_AUTH_METHOD === 'client_secret_basic')
-    return { clientAuthMethod: 'client_secret_basic', clientSecret: env.CLIENT_SECRET };
+/** Whether the method authenticates with CLIENT_SECRET (then required). */
+export function secretNeeded(env: ClientAuthEnv): boolean {
+  return env.CLIENT_AUTH_METHOD === 'client_secret_basic';
+}
+
+/** The KeycloakAuthModule options of those keys. */
+export function clientAuthOptions(
+  env: ClientAuthEnv,
+): Pick<KeycloakAuthOptions, 'clientAuthMethod' | 'clientAssertionFile' | 'clientKeys'> {
   return {
-    clientAuthMethod: 'private_key_jwt',
-    clientKeys: env.CLIENT_KEYS ?? { dir: env.CLIENT_KEYS_DIR, generate: env.CLIENT_KEYS_GENERATE },
+    clientAuthMethod: env.CLIENT_AUTH_METHOD,
+    clientAssertionFile: env.CLIENT_ASSERTION_FILE,
+    ...(env.CLIENT_AUTH_METHOD === 'private_key_jwt'
+      ? { clientKeys: { dir: env.CLIENT_KEYS_DIR, generate: env.CLIENT_KEYS_GENERATE } }
+      : {}),
   };
 }

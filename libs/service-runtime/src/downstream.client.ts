@@ -9,7 +9,9 @@ import { ConfigService } from '@nestjs/config';
 import { Agent, request } from 'undici';
 import { randomUUID } from 'node:crypto';
 import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
+import type { ServiceDefinition } from './service-definition';
 import { ServiceEnv } from './service-env';
+import { SERVICE_DEFINITION } from './service-runtime.constants';
 
 /** One downstream service this service calls with a bearer token. */
 export interface DownstreamTarget {
@@ -113,20 +115,19 @@ function failure(name: string, error: unknown, timeoutMs: number): HttpException
   });
 }
 
-/** A provider of the {@link DownstreamClient} for `name`, whose base URL is the environment key `urlKey`. */
-export function downstreamClientProvider(
-  token: symbol,
-  name: string,
-  urlKey: 'SERVICE_B_URL' | 'SERVICE_C_URL',
-): Provider {
+/** A provider, under `token`, of the {@link DownstreamClient} of the service's next hop (its definition's `nextHop`). */
+export function downstreamClientProvider(token: symbol): Provider {
   return {
     provide: token,
-    inject: [ConfigService],
-    useFactory: (config: ConfigService<ServiceEnv, true>) =>
-      new DownstreamClient({
-        name,
-        baseUrl: config.get(urlKey, { infer: true }) as string,
+    inject: [ConfigService, SERVICE_DEFINITION],
+    useFactory: (config: ConfigService<ServiceEnv, true>, definition: ServiceDefinition) => {
+      const url = config.get('NEXT_HOP_URL', { infer: true });
+      if (!definition.nextHop || !url) throw new Error(`${definition.name} has no next hop to call`);
+      return new DownstreamClient({
+        name: definition.nextHop.name,
+        baseUrl: url,
         timeoutMs: config.get('DOWNSTREAM_TIMEOUT_MS', { infer: true }),
-      }),
+      });
+    },
   };
 }

@@ -2,6 +2,7 @@ import { BadRequestException, Controller, Get, INestApplication } from '@nestjs/
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { ErrorBodyFilter } from './error-body.filter';
+import { TooManyRequestsException } from './too-many-requests.exception';
 import { listenOnLoopback } from '../../keycloak-auth/test/loopback-app';
 
 @Controller()
@@ -23,6 +24,11 @@ class FailingController {
   @Get('plain')
   plain() {
     throw new BadRequestException('just a sentence');
+  }
+
+  @Get('busy')
+  busy() {
+    throw new TooManyRequestsException(2.2, 'too many logins');
   }
 }
 
@@ -62,6 +68,20 @@ describe('ErrorBodyFilter', () => {
         request_id: 'req-1',
       },
     });
+  });
+
+  it('answers a 429 with Retry-After in whole seconds, the same value as the body', async () => {
+    const res = await fetch(`${base}/busy`);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('3');
+    expect(await res.json()).toEqual({
+      statusCode: 429,
+      error: 'too_many_requests',
+      message: 'too many logins; retry after 3 s',
+      retry_after: 3,
+      request_id: 'req-1',
+    });
+    expect((await fetch(`${base}/refused`)).headers.get('retry-after')).toBeNull();
   });
 
   it('keeps the status and text of an error built from a sentence', async () => {

@@ -1,24 +1,28 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { Dispatcher, request } from 'undici';
-import { Public } from 'nest-keycloak-s2s';
 import {
-  KEYCLOAK_AUTH_OPTIONS,
-  KEYCLOAK_DISPATCHER,
-  ResolvedKeycloakAuthOptions,
-} from 'nest-keycloak-s2s/internal';
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+} from '@nestjs/terminus';
+import { request } from 'undici';
+import { Public } from 'nest-keycloak-s2s';
+import { KeycloakReadiness } from 'nest-keycloak-s2s/internal';
+import type { ServiceDefinition } from './service-definition';
 import type { ServiceEnv } from './service-env';
+import { SERVICE_DEFINITION } from './service-runtime.constants';
 import { ShutdownState } from './shutdown';
 
-/** How long a readiness check waits for Keycloak or the next hop. */
+/** How long a readiness check waits for the next hop. */
 const CHECK_TIMEOUT_MS = 2000;
 
 /**
  * `GET /health/live`: the process serves HTTP (restart it if not). `GET /health/ready` (@nestjs/terminus): the
- * realm answers (its JWKS endpoint: keys for jwt mode, and Keycloak up for introspection and exchange) and the
- * next hop is live — 200 when both are, 503 with the failing part named otherwise (take it out of rotation).
+ * service can validate tokens — by the library's {@link KeycloakReadiness}, which fits the mode (jwt: its realm keys
+ * are cached and within their max age, so a Keycloak blip does not take it out of rotation; introspection:
+ * Keycloak answers) — and the next hop is live: 200 when both are, 503 with the failing part named otherwise.
  * From SIGTERM on it answers 503 `shutdown: draining` without checking anything else.
  */
 @Public()
@@ -30,16 +34,13 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    private readonly keycloak: KeycloakReadiness,
     private readonly shutdown: ShutdownState,
-    /** Keycloak is reached over the library's own pool (its CA if one is set); the next hop with Node's defaults. */
-    @Inject(KEYCLOAK_DISPATCHER) private readonly keycloak: Dispatcher,
+    @Inject(SERVICE_DEFINITION) definition: ServiceDefinition,
     config: ConfigService<ServiceEnv, true>,
   ) {
-    const b = config.get('SERVICE_B_URL', { infer: true });
-    const c = config.get('SERVICE_C_URL', { infer: true });
-    if (b) this.nextHop = { name: 'service-b', url: b };
-    else if (c) this.nextHop = { name: 'service-c', url: c };
+    const url = config.get('NEXT_HOP_URL', { infer: true });
+    if (definition.nextHop && url) this.nextHop = { name: definition.nextHop.name, url };
   }
 
   @Get('live')
@@ -55,19 +56,22 @@ export class HealthController {
       return this.health.check([
         () => this.indicators.check('shutdown').down({ message: `draining (${signal})` }),
       ]);
-    const checks = [() => this.probe('keycloak', this.options.endpoints.jwks, this.keycloak)];
+    const checks: (() => Promise<HealthIndicatorResult>)[] = [() => this.keycloakReady()];
     const hop = this.nextHop;
     if (hop) checks.push(() => this.probe(hop.name, `${hop.url}/health/live`));
     return this.health.check(checks);
   }
 
-  private async probe<Key extends string>(key: Key, url: string, dispatcher?: Dispatcher) {
+  private async keycloakReady() {
+    const check = this.indicators.check('keycloak');
+    const { ready, detail } = await this.keycloak.check();
+    return ready ? check.up({ message: detail }) : check.down({ message: detail });
+  }
+
+  private async probe<Key extends string>(key: Key, url: string) {
     const check = this.indicators.check(key);
     try {
-      const res = await request(url, {
-        dispatcher,
-        signal: AbortSignal.timeout(CHECK_TIMEOUT_MS),
-      });
+      const res = await request(url, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
       await res.body.dump();
       return res.statusCode === 200 ? check.up() : check.down({ message: `answered ${res.statusCode}` });
     } catch (error) {

@@ -4,75 +4,132 @@ import { join } from 'node:path';
 import { serviceEnvValidator } from './service-env';
 import { throwawayPki } from '../../keycloak-auth/test/throwaway-ca';
 
-// A secret here: these tests are about the other keys (client-auth-env.spec.ts has the signed-JWT ones).
+// client_secret_basic here: these tests are about the other keys (client-auth-env.spec.ts has the signed-JWT ones).
 const base = {
   KEYCLOAK_URL: 'http://localhost:8080',
   KEYCLOAK_REALM: 's2s',
   CLIENT_ID: 'service-b',
   CLIENT_AUTH_METHOD: 'client_secret_basic',
 };
+const withSecret = { ...base, CLIENT_SECRET: 's' };
+const serviceC = { name: 'service-c', urlKey: 'SERVICE_C_URL' };
+
+/** The message a refused environment gets. */
+function refusal(validate: (raw: Record<string, unknown>) => unknown, raw: Record<string, unknown>): string {
+  try {
+    validate(raw);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('the environment was accepted');
+}
 
 describe('serviceEnvValidator', () => {
-  it('refuses to start with client_secret_basic but without CLIENT_SECRET, and names the key', () => {
-    expect(() => serviceEnvValidator({})(base)).toThrow(
-      /CLIENT_SECRET is required \(CLIENT_AUTH_METHOD=client_secret_basic\)/,
-    );
+  it('refuses to start without CLIENT_SECRET and names the key', () => {
+    expect(() => serviceEnvValidator({})(base)).toThrow(/CLIENT_SECRET is required/);
   });
 
-  it('names every bad key at once', () => {
-    const validate = serviceEnvValidator({}, ['SERVICE_C_URL']);
-    const bad = { ...base, CLIENT_SECRET: 's', AUTH_MODE: 'none', PORT: 'abc', KEYCLOAK_URL: 'keycloak' };
-    expect(() => validate(bad)).toThrow(/^Invalid configuration: /);
-    const message = (() => {
-      try {
-        validate(bad);
-        return '';
-      } catch (error) {
-        return (error as Error).message;
-      }
-    })();
-    expect(message).toContain('KEYCLOAK_URL must be an http(s) URL');
-    expect(message).toContain('AUTH_MODE must be jwt or introspection');
-    expect(message).toContain('PORT must be an integer');
+  it("names every bad key at once, the auth keys by the library's own rules", () => {
+    const validate = serviceEnvValidator({ nextHop: serviceC });
+    const message = refusal(validate, {
+      ...withSecret,
+      AUTH_MODE: 'none',
+      PORT: 'abc',
+      KEYCLOAK_URL: 'keycloak',
+    });
+    expect(message).toMatch(/^Invalid configuration: /);
+    expect(message).toContain('KEYCLOAK_URL: must be an http(s) URL, got "keycloak"');
+    expect(message).toContain('AUTH_MODE: must be one of jwt, introspection, got "none"');
+    expect(message).toContain('PORT must be an integer >= 0, got "abc"');
     expect(message).toContain('SERVICE_C_URL is required');
   });
 
-  it('applies the service defaults and lets the environment override them', () => {
-    const validate = serviceEnvValidator({ PORT: '3001', SERVICE_C_URL: 'http://localhost:3002' }, [
-      'SERVICE_C_URL',
-    ]);
-    const env = validate({ ...base, CLIENT_SECRET: 's', SERVICE_C_URL: 'http://service-c:3002/' });
+  it('reports each bad key once, and never prints the client secret', () => {
+    const message = refusal(serviceEnvValidator({}), {
+      ...base,
+      CLIENT_SECRET: ' ',
+      INTROSPECTION_CACHE_TTL: 'ten',
+      AUTH_MODE: 'introspection',
+    });
+    expect(message.match(/INTROSPECTION_CACHE_TTL/g)).toHaveLength(1);
+    expect(message.match(/CLIENT_SECRET/g)).toHaveLength(1);
+    expect(message).toContain('CLIENT_SECRET is required');
+    expect(
+      refusal(serviceEnvValidator({}), { ...base, CLIENT_SECRET: 'hunter2', AUTH_MODE: 'x' }),
+    ).not.toContain('hunter2');
+  });
+
+  it('applies the service defaults, lets the environment override them, and takes the next hop from its key', () => {
+    const validate = serviceEnvValidator({
+      defaults: { PORT: '3001', SERVICE_C_URL: 'http://localhost:3002' },
+      nextHop: serviceC,
+    });
+    const env = validate({ ...withSecret, SERVICE_C_URL: 'http://service-c:3002/' });
     expect(env).toMatchObject({
       PORT: 3001,
       AUTH_MODE: 'jwt',
-      SERVICE_C_URL: 'http://service-c:3002',
+      NEXT_HOP_URL: 'http://service-c:3002',
       HOST: '0.0.0.0',
     });
     expect(env.KEYCLOAK_ISSUER).toBeUndefined();
+    expect(serviceEnvValidator({})(withSecret).NEXT_HOP_URL).toBeUndefined();
+  });
+
+  it('hands the auth keys to the module as its options: audience is the client id, the JWKS age in ms', () => {
+    const env = serviceEnvValidator({})({
+      ...withSecret,
+      AUTH_MODE: 'introspection',
+      JWKS_CACHE_MAX_AGE: '5',
+    });
+    expect(env.KEYCLOAK_AUTH).toEqual({
+      url: 'http://localhost:8080',
+      issuer: undefined,
+      realm: 's2s',
+      clientId: 'service-b',
+      clientSecret: 's',
+      clientAuthMethod: 'client_secret_basic',
+      clientAssertionFile: undefined,
+      mode: 'introspection',
+      audience: 'service-b',
+      introspectionCacheTtlSec: 30,
+      jwksCacheMaxAgeMs: 5000,
+      ca: undefined,
+    });
+  });
+
+  it("adds the service's own keys, their problems in the same message", () => {
+    const validate = serviceEnvValidator({
+      env: (read, common) => ({ GREETING: read.required('GREETING'), DOUBLE_PORT: common.PORT * 2 }),
+    });
+    expect(validate({ ...withSecret, PORT: '21', GREETING: 'hi' })).toMatchObject({
+      GREETING: 'hi',
+      DOUBLE_PORT: 42,
+    });
+    expect(refusal(validate, { ...base, PORT: 'x' })).toBe(
+      'Invalid configuration: PORT must be an integer >= 0, got "x"; CLIENT_SECRET is required; GREETING is required',
+    );
   });
 
   it('drains for SHUTDOWN_DELAY_MS milliseconds before closing, 0 unless set, and names a bad value', () => {
     const validate = serviceEnvValidator({});
-    expect(validate({ ...base, CLIENT_SECRET: 's' }).SHUTDOWN_DELAY_MS).toBe(0);
-    expect(validate({ ...base, CLIENT_SECRET: 's', SHUTDOWN_DELAY_MS: '5000' }).SHUTDOWN_DELAY_MS).toBe(5000);
-    expect(() => validate({ ...base, CLIENT_SECRET: 's', SHUTDOWN_DELAY_MS: '5s' })).toThrow(
+    expect(validate(withSecret).SHUTDOWN_DELAY_MS).toBe(0);
+    expect(validate({ ...withSecret, SHUTDOWN_DELAY_MS: '5000' }).SHUTDOWN_DELAY_MS).toBe(5000);
+    expect(() => validate({ ...withSecret, SHUTDOWN_DELAY_MS: '5s' })).toThrow(
       'SHUTDOWN_DELAY_MS must be an integer >= 0, got "5s"',
     );
   });
 
-  it('takes JWKS_CACHE_MAX_AGE in seconds (default 600) and refuses one below 1', () => {
+  it('takes JWKS_CACHE_MAX_AGE in seconds (default 600) and refuses 0 by the library rule', () => {
     const validate = serviceEnvValidator({});
-    expect(validate({ ...base, CLIENT_SECRET: 's' }).JWKS_CACHE_MAX_AGE).toBe(600);
-    expect(validate({ ...base, CLIENT_SECRET: 's', JWKS_CACHE_MAX_AGE: '5' }).JWKS_CACHE_MAX_AGE).toBe(5);
-    expect(() => validate({ ...base, CLIENT_SECRET: 's', JWKS_CACHE_MAX_AGE: '0' })).toThrow(
-      'JWKS_CACHE_MAX_AGE must be an integer >= 1, got "0"',
+    expect(validate(withSecret).JWKS_CACHE_MAX_AGE).toBe(600);
+    expect(() => validate({ ...withSecret, JWKS_CACHE_MAX_AGE: '0' })).toThrow(
+      'JWKS_CACHE_MAX_AGE: must be a number > 0, got "0"',
     );
   });
 
   it('keeps the issuer separate from the URL services reach Keycloak at', () => {
     const env = serviceEnvValidator({})({
-      ...base,
-      CLIENT_SECRET: 's',
+      ...withSecret,
       KEYCLOAK_URL: 'http://keycloak:8080',
       KEYCLOAK_ISSUER: 'http://localhost:8080/realms/s2s',
     });
@@ -81,64 +138,29 @@ describe('serviceEnvValidator', () => {
   });
 });
 
-describe("serviceEnvValidator: service-a's BFF keys", () => {
-  const env = { ...base, CLIENT_ID: 'service-a', CLIENT_SECRET: 's' };
-
-  it('keeps the password grant off unless ENABLE_PASSWORD_GRANT=true, and derives PUBLIC_URL from PORT', () => {
-    const parsed = serviceEnvValidator({ PORT: '3000' })(env);
-    expect(parsed).toMatchObject({
-      ENABLE_PASSWORD_GRANT: false,
-      PUBLIC_URL: 'http://localhost:3000',
-      SESSION_IDLE_TIMEOUT: 1800,
-    });
-    expect(serviceEnvValidator({})({ ...env, ENABLE_PASSWORD_GRANT: 'TRUE' }).ENABLE_PASSWORD_GRANT).toBe(
-      true,
-    );
-  });
-
-  it('names a malformed ENABLE_PASSWORD_GRANT, PUBLIC_URL or SESSION_IDLE_TIMEOUT', () => {
-    const validate = serviceEnvValidator({});
-    expect(() => validate({ ...env, ENABLE_PASSWORD_GRANT: 'yes' })).toThrow(
-      'ENABLE_PASSWORD_GRANT must be true or false, got "yes"',
-    );
-    expect(() => validate({ ...env, PUBLIC_URL: 'localhost:3000' })).toThrow(
-      'PUBLIC_URL must be an http(s) URL',
-    );
-    expect(() => validate({ ...env, SESSION_IDLE_TIMEOUT: '0' })).toThrow(
-      'SESSION_IDLE_TIMEOUT must be an integer >= 1',
-    );
-  });
-
-  it('takes PUBLIC_URL without its trailing slash', () => {
-    expect(serviceEnvValidator({})({ ...env, PUBLIC_URL: 'https://orders.example.test/' }).PUBLIC_URL).toBe(
-      'https://orders.example.test',
-    );
-  });
-});
-
 describe('serviceEnvValidator: KEYCLOAK_CA_FILE', () => {
-  const env = { ...base, CLIENT_SECRET: 's' };
-
   const fileWith = (text: string) => {
     const file = join(mkdtempSync(join(tmpdir(), 'ca-')), 'ca.pem');
     writeFileSync(file, text);
     return file;
   };
 
-  it('reads the CA certificates at start', () => {
+  it('reads the CA certificates at start and hands them to the library', () => {
     const { ca } = throwawayPki();
-    expect(serviceEnvValidator({})({ ...env, KEYCLOAK_CA_FILE: fileWith(ca) }).KEYCLOAK_CA).toBe(ca);
+    expect(serviceEnvValidator({})({ ...withSecret, KEYCLOAK_CA_FILE: fileWith(ca) }).KEYCLOAK_AUTH.ca).toBe(
+      ca,
+    );
   });
 
-  it('refuses a file that holds no certificate, naming the key', () => {
+  it("refuses a file that holds no certificate by the library's rule, naming the key and the file", () => {
     const file = fileWith('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    expect(() => serviceEnvValidator({})({ ...env, KEYCLOAK_CA_FILE: file })).toThrow(
-      `KEYCLOAK_CA_FILE holds no PEM certificate that parses (-----BEGIN CERTIFICATE-----): ${file}`,
+    expect(() => serviceEnvValidator({})({ ...withSecret, KEYCLOAK_CA_FILE: file })).toThrow(
+      `KEYCLOAK_CA_FILE: must be one or more PEM certificates (-----BEGIN CERTIFICATE-----), got "${file}"`,
     );
   });
 
   it('refuses to start when the file cannot be read, naming the key', () => {
-    expect(() => serviceEnvValidator({})({ ...env, KEYCLOAK_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+    expect(() => serviceEnvValidator({})({ ...withSecret, KEYCLOAK_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
       'KEYCLOAK_CA_FILE cannot be read: ENOENT /nonexistent/ca.pem',
     );
   });

@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { ConfigService } from '@nestjs/config';
 import { KeycloakAuthOptions } from 'nest-keycloak-s2s';
-import { AuthMode, pemCertificates } from 'nest-keycloak-s2s/internal';
-import { clientAuthEnv, ClientAuthEnv, clientAuthOptions } from './client-auth-env';
+import {
+  AuthMode,
+  InvalidKeycloakAuthOptionsError,
+  resolveKeycloakAuthOptions,
+} from 'nest-keycloak-s2s/internal';
+import {
+  ClientAuthEnv,
+  clientAuthEnv,
+  CLIENT_AUTH_KEYS,
+  clientAuthOptions,
+  secretNeeded,
+} from './client-auth-env';
+import { EnvReader, envReader, RawEnv } from './env-reader';
+import type { ServiceDefinition } from './service-definition';
 
 /** The environment every service reads (docs/operations.md, "Configuration", lists each key). */
 export interface ServiceEnv extends ClientAuthEnv {
@@ -11,9 +22,8 @@ export interface ServiceEnv extends ClientAuthEnv {
   KEYCLOAK_ISSUER?: string;
   /** PEM file of the CA that signed Keycloak's certificate, when it is a private one (read at start). */
   KEYCLOAK_CA_FILE?: string;
-  /** That file's certificates. */
-  KEYCLOAK_CA?: string;
   CLIENT_ID: string;
+  CLIENT_SECRET: string;
   AUTH_MODE: AuthMode;
   PORT: number;
   HOST: string;
@@ -21,127 +31,122 @@ export interface ServiceEnv extends ClientAuthEnv {
   /** Seconds the realm's JWKS is used before it is fetched again (jwt mode): how long a removed key still verifies. */
   JWKS_CACHE_MAX_AGE: number;
   DOWNSTREAM_TIMEOUT_MS: number;
-  SERVICE_B_URL?: string;
-  SERVICE_C_URL?: string;
-  /** service-a: the address browsers use for it (login redirects, cookies); default http://localhost:PORT. */
-  PUBLIC_URL: string;
-  /** service-a: the internal password-grant endpoints (`/auth/token`, `/auth/refresh`) exist only when true. Default false. */
-  ENABLE_PASSWORD_GRANT: boolean;
-  /** service-a: a login session ends after this many seconds without a request. Default 1800. */
-  SESSION_IDLE_TIMEOUT: number;
+  /** The next hop's base URL, from the key the service's definition names (`SERVICE_B_URL`, …); none for the last. */
+  NEXT_HOP_URL?: string;
   /** Milliseconds between SIGTERM and closing the listener, while readiness answers 503. Default 0. */
   SHUTDOWN_DELAY_MS: number;
+  /**
+   * The KeycloakAuthModule options the auth keys above make, already checked by the library's own resolver: a bad
+   * auth key is refused at start under its environment name, by the same rules the module applies.
+   */
+  KEYCLOAK_AUTH: KeycloakAuthOptions;
 }
 
-type Raw = Record<string, unknown>;
+/** The library's option each auth key becomes: a refusal of the option is reported under the key. */
+const AUTH_KEYS: Record<string, keyof ServiceEnv> = {
+  url: 'KEYCLOAK_URL',
+  realm: 'KEYCLOAK_REALM',
+  issuer: 'KEYCLOAK_ISSUER',
+  ca: 'KEYCLOAK_CA_FILE',
+  clientId: 'CLIENT_ID',
+  clientSecret: 'CLIENT_SECRET',
+  ...CLIENT_AUTH_KEYS,
+  mode: 'AUTH_MODE',
+  introspectionCacheTtlSec: 'INTROSPECTION_CACHE_TTL',
+  jwksCacheMaxAgeMs: 'JWKS_CACHE_MAX_AGE',
+};
+
+/** What the environment check needs of a service's definition. */
+export type EnvDefinition = Partial<Pick<ServiceDefinition, 'defaults' | 'nextHop' | 'env'>>;
 
 /**
- * Builds the validate function for ConfigModule.forRoot: applies defaults and refuses to start with a message
- * that names every missing or malformed key.
+ * Builds the validate function for ConfigModule.forRoot: applies the definition's defaults, reads the keys every
+ * service has, hands the auth keys to the library's resolver and the service's own keys to its definition, and
+ * refuses to start with one message that names every missing or malformed key.
  */
-export function serviceEnvValidator(
-  defaults: Partial<Record<keyof ServiceEnv, string>>,
-  urls: (keyof ServiceEnv)[] = [],
-) {
-  return (raw: Raw): ServiceEnv => {
-    const value = (key: keyof ServiceEnv) => {
-      const v = raw[key] ?? defaults[key];
-      return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
-    };
-    const problems: string[] = [];
-    const url = (key: keyof ServiceEnv, required: boolean) => {
-      const v = value(key);
-      if (v === undefined) {
-        if (required) problems.push(`${key} is required (an http(s) URL)`);
-        return undefined;
-      }
-      if (!/^https?:\/\/[^\s/]+/.test(v)) problems.push(`${key} must be an http(s) URL, got "${v}"`);
-      return v.replace(/\/+$/, '');
-    };
-    const int = (key: keyof ServiceEnv, fallback: number, min: number) => {
-      const v = value(key);
-      if (v === undefined) return fallback;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) problems.push(`${key} must be an integer >= ${min}, got "${v}"`);
-      return n;
-    };
-    const required = (key: keyof ServiceEnv) => {
-      const v = value(key);
-      if (v === undefined) problems.push(`${key} is required`);
-      return v ?? '';
-    };
-    const bool = (key: keyof ServiceEnv) => {
-      const v = value(key)?.toLowerCase() ?? 'false';
-      if (v !== 'true' && v !== 'false') problems.push(`${key} must be true or false, got "${v}"`);
-      return v === 'true';
-    };
-    const mode = value('AUTH_MODE') ?? 'jwt';
-    if (mode !== 'jwt' && mode !== 'introspection')
-      problems.push(`AUTH_MODE must be jwt or introspection, got "${mode}"`);
+export function serviceEnvValidator(definition: EnvDefinition) {
+  return (raw: RawEnv): ServiceEnv => {
+    const read = envReader(raw, definition.defaults);
+    const port = read.int('PORT', 3000, 0);
+    const caFile = read.value('KEYCLOAK_CA_FILE');
+    const mode = read.value('AUTH_MODE') ?? 'jwt';
+    const clientAuth = clientAuthEnv(read);
     const env: ServiceEnv = {
-      KEYCLOAK_URL: url('KEYCLOAK_URL', true) ?? '',
-      KEYCLOAK_ISSUER: url('KEYCLOAK_ISSUER', false),
-      KEYCLOAK_REALM: required('KEYCLOAK_REALM'),
-      KEYCLOAK_CA_FILE: value('KEYCLOAK_CA_FILE'),
-      KEYCLOAK_CA: caFile(value('KEYCLOAK_CA_FILE'), problems),
-      CLIENT_ID: required('CLIENT_ID'),
-      ...clientAuthEnv(value, problems),
+      ...clientAuth,
+      KEYCLOAK_URL: read.value('KEYCLOAK_URL') ?? '',
+      KEYCLOAK_ISSUER: read.value('KEYCLOAK_ISSUER'),
+      KEYCLOAK_REALM: read.value('KEYCLOAK_REALM') ?? '',
+      KEYCLOAK_CA_FILE: caFile,
+      CLIENT_ID: read.value('CLIENT_ID') ?? '',
+      // Required only by the method that uses it; with another, one set anyway is the resolver's to refuse.
+      CLIENT_SECRET: secretNeeded(clientAuth)
+        ? read.required('CLIENT_SECRET')
+        : (read.value('CLIENT_SECRET') ?? ''),
       AUTH_MODE: mode as AuthMode,
-      PORT: int('PORT', 3000, 0),
-      HOST: value('HOST') ?? '0.0.0.0',
-      INTROSPECTION_CACHE_TTL: int('INTROSPECTION_CACHE_TTL', 30, 0),
-      JWKS_CACHE_MAX_AGE: int('JWKS_CACHE_MAX_AGE', 600, 1),
-      DOWNSTREAM_TIMEOUT_MS: int('DOWNSTREAM_TIMEOUT_MS', 5000, 1),
-      PUBLIC_URL: '',
-      ENABLE_PASSWORD_GRANT: bool('ENABLE_PASSWORD_GRANT'),
-      SESSION_IDLE_TIMEOUT: int('SESSION_IDLE_TIMEOUT', 1800, 1),
-      SHUTDOWN_DELAY_MS: int('SHUTDOWN_DELAY_MS', 0, 0),
+      PORT: port,
+      HOST: read.value('HOST') ?? '0.0.0.0',
+      INTROSPECTION_CACHE_TTL: read.int('INTROSPECTION_CACHE_TTL', 30),
+      JWKS_CACHE_MAX_AGE: read.int('JWKS_CACHE_MAX_AGE', 600),
+      DOWNSTREAM_TIMEOUT_MS: read.int('DOWNSTREAM_TIMEOUT_MS', 5000, 1),
+      NEXT_HOP_URL: definition.nextHop ? read.url(definition.nextHop.urlKey, true) : undefined,
+      SHUTDOWN_DELAY_MS: read.int('SHUTDOWN_DELAY_MS', 0, 0),
+      KEYCLOAK_AUTH: undefined as unknown as KeycloakAuthOptions,
     };
-    env.PUBLIC_URL = url('PUBLIC_URL', false) ?? `http://localhost:${env.PORT}`;
-    for (const key of urls) (env as unknown as Raw)[key] = url(key, true);
-    if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join('; ')}`);
-    return env;
+    env.KEYCLOAK_AUTH = keycloakOptions(env, caFile === undefined ? undefined : readCa(caFile, read));
+    checkAuthOptions(env.KEYCLOAK_AUTH, read);
+    const own = definition.env?.(read, env) ?? {};
+    read.done();
+    return { ...env, ...own };
   };
 }
 
-function caFile(path: string | undefined, problems: string[]): string | undefined {
-  if (path === undefined) return undefined;
-  let pem: string;
+/** KeycloakAuthModule options from the environment's auth keys; `audience` is this service's client id. */
+function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthOptions {
+  return {
+    url: env.KEYCLOAK_URL,
+    issuer: env.KEYCLOAK_ISSUER,
+    realm: env.KEYCLOAK_REALM,
+    clientId: env.CLIENT_ID,
+    clientSecret: env.CLIENT_SECRET,
+    ...clientAuthOptions(env),
+    mode: env.AUTH_MODE,
+    audience: env.CLIENT_ID,
+    introspectionCacheTtlSec: env.INTROSPECTION_CACHE_TTL,
+    jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE * 1000,
+    ca,
+  };
+}
+
+/** Runs the library's resolver on the options and reports each refusal under the key it came from. */
+function checkAuthOptions(options: KeycloakAuthOptions, read: EnvReader): void {
   try {
-    pem = readFileSync(path, 'utf8');
+    resolveKeycloakAuthOptions(options);
   } catch (error) {
-    problems.push(
+    if (!(error instanceof InvalidKeycloakAuthOptionsError)) throw error;
+    for (const { option, reason } of error.problems) {
+      const key = AUTH_KEYS[option];
+      if (key && read.reported(key)) continue;
+      read.problem(key ? `${key}: ${reason}${shown(read, key, reason)}` : `${option}: ${reason}`);
+    }
+  }
+}
+
+/** `, got "…"`: the refused key's value as set, unless it is the secret or a file the reason already names. */
+function shown(read: EnvReader, key: keyof ServiceEnv, reason: string): string {
+  const value = key === 'CLIENT_SECRET' ? undefined : read.value(key);
+  if (value === undefined || ((key.endsWith('_FILE') || key.endsWith('_DIR')) && reason.includes(value)))
+    return '';
+  return `, got "${value}"`;
+}
+
+/** The CA file's text (its certificates are the resolver's to check); a file that cannot be read is a problem. */
+function readCa(path: string, read: EnvReader): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    read.problem(
       `KEYCLOAK_CA_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'} ${path}`,
     );
     return undefined;
   }
-  // Checked here as the library checks its `ca` option, so a wrong file is named before anything starts.
-  if (pemCertificates(pem) === undefined)
-    problems.push(
-      `KEYCLOAK_CA_FILE holds no PEM certificate that parses (-----BEGIN CERTIFICATE-----): ${path}`,
-    );
-  return pem;
-}
-
-/** KeycloakAuthModule options from the validated environment; `audience` is this service's client id. */
-export function keycloakOptionsFromEnv(config: ConfigService<ServiceEnv, true>): KeycloakAuthOptions {
-  const clientId = config.get('CLIENT_ID', { infer: true });
-  return {
-    url: config.get('KEYCLOAK_URL', { infer: true }),
-    issuer: config.get('KEYCLOAK_ISSUER', { infer: true }),
-    realm: config.get('KEYCLOAK_REALM', { infer: true }),
-    clientId,
-    ...clientAuthOptions({
-      CLIENT_AUTH_METHOD: config.get('CLIENT_AUTH_METHOD', { infer: true }),
-      CLIENT_SECRET: config.get('CLIENT_SECRET', { infer: true }),
-      CLIENT_KEYS_DIR: config.get('CLIENT_KEYS_DIR', { infer: true }),
-      CLIENT_KEYS_GENERATE: config.get('CLIENT_KEYS_GENERATE', { infer: true }),
-      CLIENT_KEYS: config.get('CLIENT_KEYS', { infer: true }),
-    }),
-    mode: config.get('AUTH_MODE', { infer: true }),
-    audience: clientId,
-    introspectionCacheTtlSec: config.get('INTROSPECTION_CACHE_TTL', { infer: true }),
-    jwksCacheMaxAgeMs: config.get('JWKS_CACHE_MAX_AGE', { infer: true }) * 1000,
-    ca: config.get('KEYCLOAK_CA', { infer: true }),
-  };
 }

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { KeycloakAuthModule } from 'nest-keycloak-s2s';
 import { ClientJwksController } from 'nest-keycloak-s2s/client-keys';
@@ -10,7 +10,8 @@ import { MetricsController } from './metrics/metrics.controller';
 import { MetricsModule } from './metrics/metrics.module';
 import { PrometheusAuthObserver } from './metrics/prometheus-auth.observer';
 import { ServiceDefinition } from './service-definition';
-import { keycloakOptionsFromEnv, ServiceEnv, serviceEnvValidator } from './service-env';
+import { ServiceEnv, serviceEnvValidator } from './service-env';
+import { SERVICE_DEFINITION } from './service-runtime.constants';
 import { ShutdownState } from './shutdown';
 
 /** Local development defaults; every one can be overridden by the environment. */
@@ -24,16 +25,21 @@ export function loadServiceConfig(definition: ServiceDefinition): Promise<Dynami
   return ConfigModule.forRoot({
     isGlobal: true,
     ignoreEnvFile: true,
-    validate: serviceEnvValidator(
-      { ...DEV_DEFAULTS, CLIENT_ID: definition.name, ...definition.defaults },
-      definition.requiredUrls,
-    ),
+    validate: serviceEnvValidator({
+      ...definition,
+      defaults: { ...DEV_DEFAULTS, CLIENT_ID: definition.name, ...definition.defaults },
+    }),
   });
 }
 
 /** The root module of a service: its own module inside what every service has. */
 @Module({})
 class ServiceModule {}
+
+/** The service's definition, for every module of the app (its own module's next-hop client included). */
+@Global()
+@Module({})
+class ServiceDefinitionModule {}
 
 /**
  * What every service starts with around its own module: JSON request logs, the validated configuration,
@@ -44,6 +50,11 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
   return {
     module: ServiceModule,
     imports: [
+      {
+        module: ServiceDefinitionModule,
+        providers: [{ provide: SERVICE_DEFINITION, useValue: definition }],
+        exports: [SERVICE_DEFINITION],
+      },
       LoggerModule.forRoot(loggerParams(definition.name)),
       config,
       MetricsModule,
@@ -51,7 +62,7 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
         imports: [MetricsModule],
         inject: [ConfigService, PrometheusAuthObserver],
         useFactory: (env: ConfigService<ServiceEnv, true>, observer: PrometheusAuthObserver) => ({
-          ...keycloakOptionsFromEnv(env),
+          ...env.get('KEYCLOAK_AUTH', { infer: true }),
           observer,
           ...definition.auth,
         }),

@@ -1,6 +1,19 @@
 import { ArgumentMetadata, BadRequestException } from '@nestjs/common';
-import { OrderRequestDto } from './order-request.dto';
+import { IsInt, IsNumber, IsOptional } from 'class-validator';
 import { MAX_BODY_DEPTH, strictValidationPipe } from './validation.pipe';
+
+/** A body as a service declares one: class-validator decorators on a class. */
+class OrderRequestDto {
+  @IsInt({ message: 'order_id must be an integer' })
+  order_id!: number;
+
+  @IsNumber({}, { message: 'amount must be a number' })
+  amount!: number;
+
+  @IsNumber({}, { message: 'value must be a number' })
+  @IsOptional()
+  value?: number;
+}
 
 const asBody: ArgumentMetadata = { type: 'body', metatype: OrderRequestDto };
 

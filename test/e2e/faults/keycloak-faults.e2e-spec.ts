@@ -287,7 +287,7 @@ describe('under load', () => {
     expect(probe.refusedAfterMs).toBeLessThanOrEqual(PROBE_JWKS_MAX_AGE_SEC * 1000 + SLACK_MS);
   }, 60_000);
 
-  it('Keycloak stopped and restarted during the load: jwt keeps serving, introspection answers 503 and recovers by itself', async () => {
+  it('Keycloak stopped and restarted during the load: jwt keeps serving (and stays ready), introspection answers 503 and recovers by itself', async () => {
     const kc = rig!.keycloak;
     const token = await serviceToken('service-a', kc.url);
     const fixed = () => ({ token, label: 'service-a' });
@@ -300,6 +300,14 @@ describe('under load', () => {
     await kc.stop();
     const stoppedAt = Date.now();
     const whileStopping = await during;
+    // Readiness fits the mode: jwt-mode pods with warm keys stay in their Service; introspection ones leave it.
+    const ready = await Promise.all(
+      MODES.map(async (mode) => {
+        const res = await fetch(rig!.url(mode, 'service-b', '/health/ready'));
+        const body = (await res.json()) as { details: { keycloak: { status: string; message: string } } };
+        return { status: res.status, keycloak: body.details.keycloak };
+      }),
+    );
 
     const watcher = watchKeycloakReturn(kc.url, REALM);
     let loadEnds = false;
@@ -351,6 +359,22 @@ describe('under load', () => {
       }),
     );
 
+    MODES.forEach((mode, i) =>
+      report.add({
+        case: 'readiness of service-b while Keycloak is stopped',
+        mode,
+        expected: mode === 'jwt' ? '200, keys cached' : '503, Keycloak down',
+        observed: `${ready[i].status}, keycloak ${ready[i].keycloak.status}: ${ready[i].keycloak.message}`,
+      }),
+    );
+    expect(ready[MODES.indexOf('jwt')]).toEqual({
+      status: 200,
+      keycloak: { status: 'up', message: 'signing keys cached' },
+    });
+    expect(ready[MODES.indexOf('introspection')]).toMatchObject({
+      status: 503,
+      keycloak: { status: 'down' },
+    });
     expect(back.listeningAt).toBeDefined();
     expect(samples('jwt').filter((s) => s.outcome !== 200)).toEqual([]);
     expect(outage.failures.length).toBeGreaterThan(0);

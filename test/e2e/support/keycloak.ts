@@ -152,6 +152,28 @@ export async function adminClient(baseUrl = KEYCLOAK_URL): Promise<KcAdminClient
 }
 
 /**
+ * Creates a throw-away user of the demo realm (any earlier one of that name is removed first) with `password`,
+ * e-mail verified, for tests that must never put alice or bob at risk of the realm's brute-force lockout.
+ */
+export async function temporaryUser(
+  admin: KcAdminClient,
+  username: string,
+  password: string,
+): Promise<{ id: string; remove: () => Promise<void> }> {
+  for (const u of await admin.users.find({ username, exact: true })) await admin.users.del({ id: u.id! });
+  const { id } = await admin.users.create({
+    username,
+    enabled: true,
+    email: `${username}@example.invalid`,
+    emailVerified: true,
+    firstName: 'Throw',
+    lastName: 'Away',
+    credentials: [{ type: 'password', value: password, temporary: false }],
+  });
+  return { id, remove: () => admin.users.del({ id }) };
+}
+
+/**
  * Creates a throw-away confidential client with a service account and the given default client scopes (and
  * attributes), for tokens the realm's own clients cannot produce; returns its secret and a cleanup function.
  */

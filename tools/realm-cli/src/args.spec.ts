@@ -5,11 +5,21 @@ describe('parseArgs', () => {
   it('reads apply and diff with their options, in either flag form', () => {
     expect(parseArgs(['diff'])).toEqual({ name: 'diff', resetPasswords: false, resetSecrets: false });
     expect(
-      parseArgs(['apply', '--realm', 'tmp', '--file=other.json', '--reset-passwords', '--reset-secrets']),
+      parseArgs([
+        'apply',
+        '--realm',
+        'tmp',
+        '--file=other.json',
+        '--overlay',
+        'k8s.json',
+        '--reset-passwords',
+        '--reset-secrets',
+      ]),
     ).toEqual({
       name: 'apply',
       realm: 'tmp',
       file: 'other.json',
+      overlay: 'k8s.json',
       resetPasswords: true,
       resetSecrets: true,
     });
@@ -35,7 +45,11 @@ describe('parseArgs', () => {
     [['rotate-secret'], 'rotate-secret needs a client id: npm run realm -- rotate-secret <client>'],
     [
       ['rotate-secret', 'a', '--reset-secrets'],
-      '--reset-passwords and --reset-secrets belong to apply and diff',
+      '--reset-passwords, --reset-secrets and --overlay belong to apply and diff',
+    ],
+    [
+      ['rotate-secret', 'a', '--overlay=k.json'],
+      '--reset-passwords, --reset-secrets and --overlay belong to apply and diff',
     ],
   ])('refuses %j: %s', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(new CliError(message));

@@ -2,7 +2,14 @@ import { CliError } from './cli-error';
 
 /** A parsed command line. */
 export type Command =
-  | { name: 'apply' | 'diff'; realm?: string; file?: string; resetPasswords: boolean; resetSecrets: boolean }
+  | {
+      name: 'apply' | 'diff';
+      realm?: string;
+      file?: string;
+      overlay?: string;
+      resetPasswords: boolean;
+      resetSecrets: boolean;
+    }
   | { name: 'rotate-secret'; clientId: string; realm?: string; file?: string }
   | { name: 'help' };
 
@@ -14,6 +21,7 @@ export const USAGE = `usage: npm run realm -- <command> [options]
 options:
   --realm <name>           the realm to work on instead of the file's (apply/diff: the file's content under that name)
   --file <path>            the realm file (default $REALM_FILE or realm-export.json)
+  --overlay <path>         apply/diff: the file with a realm overlay on top (deploy/realm-kubernetes.json)
   --reset-passwords        apply/diff: also set existing users' passwords to the file's
   --reset-secrets          apply/diff: also compare existing clients' secrets and reset them to the file's
 environment: KEYCLOAK_URL, KEYCLOAK_ADMIN_USER, KEYCLOAK_ADMIN_PASSWORD, REALM_FILE`;
@@ -21,14 +29,14 @@ environment: KEYCLOAK_URL, KEYCLOAK_ADMIN_USER, KEYCLOAK_ADMIN_PASSWORD, REALM_F
 /** Parses `argv` (without node and the script); unknown commands or flags are a CliError. */
 export function parseArgs(argv: string[]): Command {
   const positional: string[] = [];
-  const values: { realm?: string; file?: string } = {};
+  const values: { realm?: string; file?: string; overlay?: string } = {};
   const flags = { resetPasswords: false, resetSecrets: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].startsWith('--') ? argv[i].split(/=(.*)/s, 2) : [argv[i]];
-    if (flag === '--realm' || flag === '--file') {
+    if (flag === '--realm' || flag === '--file' || flag === '--overlay') {
       const value = inline ?? argv[++i];
       if (!value) throw new CliError(`${flag} needs a value`);
-      values[flag === '--realm' ? 'realm' : 'file'] = value;
+      values[flag.slice(2) as 'realm' | 'file' | 'overlay'] = value;
     } else if (flag === '--reset-passwords' && inline === undefined) flags.resetPasswords = true;
     else if (flag === '--reset-secrets' && inline === undefined) flags.resetSecrets = true;
     else if (flag === '--help' || flag === '-h') return { name: 'help' };
@@ -48,9 +56,9 @@ export function parseArgs(argv: string[]): Command {
     if (!rest[0])
       throw new CliError('rotate-secret needs a client id: npm run realm -- rotate-secret <client>');
     extra(1);
-    if (flags.resetPasswords || flags.resetSecrets)
-      throw new CliError('--reset-passwords and --reset-secrets belong to apply and diff');
-    return { name, clientId: rest[0], ...values };
+    if (flags.resetPasswords || flags.resetSecrets || values.overlay)
+      throw new CliError('--reset-passwords, --reset-secrets and --overlay belong to apply and diff');
+    return { name, clientId: rest[0], realm: values.realm, file: values.file };
   }
   throw new CliError(`unknown command ${name} (apply, diff, rotate-secret, help)`);
 }

@@ -83,7 +83,12 @@ export async function readLiveRealm(
     clients: {},
     users: {},
     serviceAccounts: {},
+    identityProviders: {},
   };
+  for (const { alias } of file.identityProviders ?? []) {
+    const rep = await admin.identityProviders.findOne({ alias });
+    live.identityProviders[alias] = rep ? without(rep, 'internalId') : undefined;
+  }
   const clientIds = new Set([
     ...(file.clients ?? []).map((c) => c.clientId),
     ...Object.keys(file.roles?.client ?? {}),

@@ -127,6 +127,14 @@ export class KeycloakWriter {
         if (action.exists) return admin.clients.updateRole({ id, roleName: role.name }, role);
         return void (await admin.clients.createRole({ id, ...role }));
       }
+      case 'createIdentityProvider':
+        return void (await admin.identityProviders.create(action.provider));
+      case 'updateIdentityProvider': {
+        const { alias } = action;
+        const live =
+          (await admin.identityProviders.findOne({ alias })) ?? this.notFound(`identity provider ${alias}`);
+        return admin.identityProviders.update({ alias }, merged(live, action.patch));
+      }
       case 'createClient': {
         const { defaultClientScopes, optionalClientScopes, ...client } = action.client;
         const { id } = await admin.clients.create(client);

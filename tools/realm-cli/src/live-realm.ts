@@ -1,3 +1,4 @@
+import type { LiveIdentityProviders } from './plan-identity-providers';
 import type { RoleSpec } from './realm-file';
 
 /** A protocol mapper as Keycloak has it. */
@@ -45,4 +46,6 @@ export interface LiveRealm {
   users: Record<string, LiveUser | undefined>;
   /** The service-account users, by their client's clientId. */
   serviceAccounts: Record<string, LiveUser | undefined>;
+  /** The identity providers the file names, by alias. */
+  identityProviders: LiveIdentityProviders;
 }

@@ -5,6 +5,7 @@ import { describeFailure, EXIT_ERROR } from './cli-error';
 import { runApply, runDiff, runRotateSecret, type Output } from './commands';
 import { readConfig } from './config';
 import { loadRealmFile } from './realm-file';
+import { loadRealmOverlay, withOverlay } from './realm-overlay';
 
 /** Runs one command line; resolves to the exit code (0 ok, 1 drift, 2 error) and never throws. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
@@ -22,8 +23,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, output: Outpu
       const realm = command.realm ?? loadRealmFile(filePath).realm;
       return await runRotateSecret(await connectAdmin(config, realm), realm, command.clientId, output);
     }
-    const file = loadRealmFile(filePath, command.realm);
-    const target = { admin: await connectAdmin(config, file.realm), file, filePath, keycloakUrl };
+    const plain = loadRealmFile(filePath, command.realm);
+    const file = command.overlay ? withOverlay(plain, loadRealmOverlay(command.overlay)) : plain;
+    const label = command.overlay ? `${filePath} + ${command.overlay}` : filePath;
+    const target = { admin: await connectAdmin(config, file.realm), file, filePath: label, keycloakUrl };
     const options = { resetPasswords: command.resetPasswords, resetSecrets: command.resetSecrets };
     return await (command.name === 'apply' ? runApply : runDiff)(target, options, output);
   } catch (error) {

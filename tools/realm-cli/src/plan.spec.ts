@@ -58,6 +58,9 @@ function imported(f: RealmFile): LiveRealm {
     serviceAccounts: Object.fromEntries(
       (f.users ?? []).filter((u) => u.serviceAccountClientId).map((u) => [u.serviceAccountClientId, user(u)]),
     ),
+    identityProviders: Object.fromEntries(
+      (f.identityProviders ?? []).map((p) => [p.alias, { ...p, types: ['CLIENT_ASSERTION'] }]),
+    ),
   };
 }
 
@@ -99,7 +102,7 @@ describe('planChanges (what apply would change)', () => {
     expect(lines(file(), live)).toEqual([
       '~ realm: accessTokenLifespan 600 → 300',
       '+ client scope basic: mapper "auth_time"',
-      '~ client scope service-b-audience: description "changed" → "Puts service-b in aud: service-b accepts only tokens meant for it (seed 002)."',
+      '~ client scope service-b-audience: description "changed" → "Puts service-b in aud: service-b accepts only tokens meant for it."',
       '~ client scope service-b-audience: mapper "audience service-b": config.included.client.audience "service-c" → "service-b"',
       '- client scope service-b-audience: mapper "extra"',
       '+ client scope analytics.run',
@@ -114,7 +117,9 @@ describe('planChanges (what apply would change)', () => {
     a.fields.attributes = { 'pkce.code.challenge.method': 'plain' };
     a.defaultClientScopes = a.defaultClientScopes.filter((s) => s !== 'orders.read');
     const b = live.clients['service-b']!;
-    b.defaultClientScopes.push('analytics.run'); // moved from optional to default
+    // analytics.run moved from optional to default by hand, and service-b's own permissions still default, as
+    // realms made before they became optional have them.
+    b.defaultClientScopes.push('analytics.run', 'orders.approve', 'inventory.adjust');
     b.optionalClientScopes = ['service-c-audience'];
 
     const changes = planChanges(file(), live);
@@ -129,7 +134,11 @@ describe('planChanges (what apply would change)', () => {
       '+ client service-a: attributes.token.endpoint.auth.signing.alg = "ES256"',
       '+ client service-a: default client scope orders.read',
       '- client service-b: default client scope analytics.run',
+      '- client service-b: default client scope orders.approve',
+      '- client service-b: default client scope inventory.adjust',
       '+ client service-b: optional client scope analytics.run',
+      '+ client service-b: optional client scope orders.approve',
+      '+ client service-b: optional client scope inventory.adjust',
     ]);
     const update = actionsOf(changes)[0];
     expect(update).toEqual({
@@ -147,7 +156,7 @@ describe('planChanges (what apply would change)', () => {
         },
       },
     });
-    expect(actionsOf(changes)).toHaveLength(4); // the update of service-a, then one per scope link
+    expect(actionsOf(changes)).toHaveLength(8); // the update of service-a, then one per scope link
   });
 
   it('creates missing clients, roles and users, and fixes users, role mappings and service-account roles', () => {

@@ -1,6 +1,8 @@
 import { diffFields, setDifference, show } from './field-diff';
 import type { LiveClient, LiveMapper, LiveRealm, LiveUser } from './live-realm';
+import { planIdentityProviders } from './plan-identity-providers';
 import type { ClientScopeSpec, ClientSpec, MapperSpec, RealmFile, RoleSpec, UserSpec } from './realm-file';
+import type { IdentityProviderSpec } from './realm-overlay';
 
 /** Default (always in tokens) or optional (on request) client scope. */
 export type ScopeType = 'default' | 'optional';
@@ -21,6 +23,8 @@ export type Action =
   | { kind: 'putMapper'; scope: string; mapper: MapperSpec; exists: boolean }
   | { kind: 'deleteMapper'; scope: string; mapper: string }
   | { kind: 'putRole'; clientId?: string; role: RoleSpec; exists: boolean }
+  | { kind: 'createIdentityProvider'; provider: IdentityProviderSpec }
+  | { kind: 'updateIdentityProvider'; alias: string; patch: Record<string, unknown> }
   | { kind: 'createClient'; client: ClientSpec }
   | { kind: 'updateClient'; clientId: string; patch: Record<string, unknown> }
   | { kind: 'clientScope'; clientId: string; scope: string; type: ScopeType; add: boolean }
@@ -271,6 +275,7 @@ export function planChanges(file: RealmFile, live: LiveRealm | null, options: Pl
     ),
   );
   changes.push(...planRoles('realm role ', file.roles?.realm, live.realmRoles));
+  changes.push(...planIdentityProviders(file.identityProviders, live.identityProviders));
   for (const client of file.clients ?? [])
     changes.push(...planClient(client, live.clients[client.clientId], options));
   for (const [clientId, roles] of Object.entries(file.roles?.client ?? {}))

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error';
 import { resolvePlaceholders } from './placeholders';
+import type { IdentityProviderSpec } from './realm-overlay';
 
 /** A protocol mapper of a client scope, as realm-export.json writes it. */
 export interface MapperSpec {
@@ -56,6 +57,8 @@ export interface RealmFile {
   clientScopes?: ClientScopeSpec[];
   clients?: ClientSpec[];
   users?: UserSpec[];
+  /** Identity providers, by alias: in realm-export.json none; a realm overlay adds them. */
+  identityProviders?: IdentityProviderSpec[];
   [field: string]: unknown;
 }
 

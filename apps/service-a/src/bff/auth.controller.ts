@@ -15,10 +15,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from 'nest-keycloak-s2s';
 import { ApiErrorResponses } from '@app/service-runtime';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { ServiceEnv } from '@app/service-runtime';
+import type { ServiceAEnv } from './bff-env';
 import { OidcClient } from './oidc.client';
 import { PageRenderer } from './page.renderer';
 import { PasswordGrantEnabledGuard, PasswordLoginDto, RefreshDto } from './password-grant';
+import { LoginRateLimitGuard } from './login-rate-limit.guard';
+import { PasswordAttemptLimiter } from './password-attempts';
 import { SameOriginGuard } from './same-origin.guard';
 import { SessionService } from './session.service';
 import { SESSION_STORE, SessionStore } from './session.store';
@@ -43,7 +45,8 @@ export class AuthController {
     private readonly sessions: SessionService,
     private readonly page: PageRenderer,
     @Inject(SESSION_STORE) private readonly store: SessionStore,
-    config: ConfigService<ServiceEnv, true>,
+    private readonly attempts: PasswordAttemptLimiter,
+    config: ConfigService<ServiceAEnv, true>,
   ) {
     const publicUrl = config.get('PUBLIC_URL', { infer: true });
     this.redirectUri = `${publicUrl}/auth/callback`;
@@ -51,6 +54,7 @@ export class AuthController {
   }
 
   @Get('login')
+  @UseGuards(LoginRateLimitGuard)
   @ApiOperation({ summary: "Redirects to Keycloak's login page (authorization code + PKCE)" })
   @ApiResponse({ status: 302, description: "To Keycloak's login page" })
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
@@ -62,6 +66,7 @@ export class AuthController {
   }
 
   @Get('callback')
+  @UseGuards(LoginRateLimitGuard)
   @ApiOperation({ summary: "Keycloak's redirect back: redeems the code, starts the session, redirects to /" })
   @ApiResponse({ status: 303, description: 'Logged in: to the page, with the session cookie' })
   @ApiResponse({ status: 400, description: 'A login not started here, expired or replayed (HTML)' })
@@ -105,27 +110,36 @@ export class AuthController {
   /** The internal login (password grant). Trusted internal apps only; off unless ENABLE_PASSWORD_GRANT. */
   @Post('token')
   @HttpCode(200)
-  @UseGuards(PasswordGrantEnabledGuard)
+  @UseGuards(PasswordGrantEnabledGuard, LoginRateLimitGuard)
   @ApiOperation({
     summary: "Internal login (password grant): Keycloak's token response",
-    description: 'Trusted internal apps only; 404 unless ENABLE_PASSWORD_GRANT=true.',
+    description:
+      'Trusted internal apps only; 404 unless ENABLE_PASSWORD_GRANT=true. 429 (Retry-After) past the limits per ' +
+      'client address and per username, which stop before the realm locks the user out.',
   })
   @ApiOkResponse({ description: TOKEN_RESPONSE })
-  @ApiErrorResponses(400, 503)
+  @ApiErrorResponses(400, 429, 503)
   async token(@Body() body: PasswordLoginDto) {
-    return tokenResponse(await this.oidc.passwordLogin(body.username, body.password));
+    const login = await this.attempts.run(
+      body.username,
+      () => this.oidc.passwordLogin(body.username, body.password),
+      // Keycloak's answer to a wrong password (or an unknown user): what its brute-force protection counts.
+      (error) => error instanceof HttpException && error.getStatus() === 400,
+    );
+    return tokenResponse(login);
   }
 
   /** Refresh of the internal login's tokens. Off unless ENABLE_PASSWORD_GRANT. */
   @Post('refresh')
   @HttpCode(200)
-  @UseGuards(PasswordGrantEnabledGuard)
+  @UseGuards(PasswordGrantEnabledGuard, LoginRateLimitGuard)
   @ApiOperation({
     summary: "Refreshes the internal login's tokens",
-    description: '404 unless ENABLE_PASSWORD_GRANT=true.',
+    description:
+      '404 unless ENABLE_PASSWORD_GRANT=true. 429 (Retry-After) past the limit per client address.',
   })
   @ApiOkResponse({ description: TOKEN_RESPONSE })
-  @ApiErrorResponses(400, 503)
+  @ApiErrorResponses(400, 429, 503)
   async refresh(@Body() body: RefreshDto) {
     return tokenResponse(await this.oidc.refresh(body.refresh_token));
   }

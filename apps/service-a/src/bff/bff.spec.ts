@@ -232,7 +232,7 @@ describe('the page', () => {
     expect(escapeHtml(hostile)).toBe('&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;');
   });
 
-  it('shows the hops as rows with their claims and the expiry as a UTC time', () => {
+  it("shows the hops as rows with their claims (each hop's aud and scope) and the expiry as a UTC time", () => {
     const html = renderPage({
       result: {
         heading: 'Called as alice',
@@ -246,7 +246,7 @@ describe('the page', () => {
               preferred_username: 'alice',
               azp: 'service-b',
               aud: ['service-c'],
-              scope: 'analytics.run',
+              scope: 'analytics.run profile',
               exp: 1_800_000_000,
             },
           ],
@@ -255,6 +255,8 @@ describe('the page', () => {
     });
     expect(html).toContain('<tr data-hop="service-c">');
     expect(html).toContain('<td data-claim="azp">service-b</td>');
+    expect(html).toContain('<td data-claim="aud">service-c</td>');
+    expect(html).toContain('<td data-claim="scope">analytics.run profile</td>');
     expect(html).toContain('<td data-claim="exp">2027-01-15 08:00:00 UTC</td>');
   });
 });

@@ -1,4 +1,4 @@
-import type { Hop } from '@app/service-runtime';
+import type { Hop } from '@app/chain';
 import type { ChainResult } from '../chain.service';
 import type { SessionUser } from './session.store';
 

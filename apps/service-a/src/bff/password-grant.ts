@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, NotFoundException } from '@n
 import { ConfigService } from '@nestjs/config';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import type { ServiceEnv } from '@app/service-runtime';
+import type { ServiceAEnv } from './bff-env';
 
 /** `POST /auth/token`: a username and password (the internal login, password grant). */
 export class PasswordLoginDto {
@@ -36,7 +36,7 @@ export class RefreshDto {
 export class PasswordGrantEnabledGuard implements CanActivate {
   private readonly enabled: boolean;
 
-  constructor(config: ConfigService<ServiceEnv, true>) {
+  constructor(config: ConfigService<ServiceAEnv, true>) {
     this.enabled = config.get('ENABLE_PASSWORD_GRANT', { infer: true });
   }
 

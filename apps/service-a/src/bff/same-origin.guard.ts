@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
-import type { ServiceEnv } from '@app/service-runtime';
+import type { ServiceAEnv } from './bff-env';
 
 /**
  * Cross-site request forgery defence for the routes a session cookie authorizes (besides SameSite=Lax): a
@@ -13,7 +13,7 @@ import type { ServiceEnv } from '@app/service-runtime';
 export class SameOriginGuard implements CanActivate {
   private readonly origin: string;
 
-  constructor(config: ConfigService<ServiceEnv, true>) {
+  constructor(config: ConfigService<ServiceAEnv, true>) {
     this.origin = new URL(config.get('PUBLIC_URL', { infer: true })).origin;
   }
 

@@ -1,7 +1,7 @@
 import { BadRequestException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServiceEnv } from '@app/service-runtime';
+import type { ServiceAEnv } from './bff-env';
 import { OidcClient, UserLogin } from './oidc.client';
 import { newSessionId, Session, SESSION_STORE, SessionStore } from './session.store';
 
@@ -20,7 +20,7 @@ export class SessionService {
   constructor(
     @Inject(SESSION_STORE) private readonly store: SessionStore,
     private readonly oidc: OidcClient,
-    config: ConfigService<ServiceEnv, true>,
+    config: ConfigService<ServiceAEnv, true>,
   ) {
     this.secure = config.get('PUBLIC_URL', { infer: true }).startsWith('https:');
     this.cookieName = this.secure ? '__Host-s2s_session' : 's2s_session';

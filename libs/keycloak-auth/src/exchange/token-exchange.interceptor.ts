@@ -1,5 +1,5 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { ApplicationConfig, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { catchError, from, Observable, switchMap, throwError } from 'rxjs';
 import { InvalidTokenError } from '../errors';
 import { verifiedBearerToken } from '../guards/bearer-token';
@@ -7,11 +7,13 @@ import { requestOf, setChallenge } from '../guards/request-context';
 import { EXCHANGE_TOKEN_KEY, KEYCLOAK_AUTH_OPTIONS } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { rememberExchangedToken } from './exchanged-tokens';
+import { validateRouteInput } from './route-input';
 import { ExchangeTarget, TokenExchangeService } from './token-exchange.service';
 
 /**
  * For handlers marked `@ExchangeToken(target)`: exchanges the verified incoming token (RFC 8693 subject_token =
- * the access token itself) and hands the result to the handler through `@ExchangedToken()`. When Keycloak refuses
+ * the access token itself) and hands the result to the handler through `@ExchangedToken()`. The request's body,
+ * query and path are validated first ({@link validateRouteInput}): a 400 costs no exchange. When Keycloak refuses
  * the subject (e.g. its session ended after the guard accepted it), the answer carries the challenge as the
  * guard's would.
  */
@@ -22,6 +24,7 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     private readonly exchange: TokenExchangeService,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    private readonly config: ApplicationConfig,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -33,7 +36,11 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     const request = requestOf(context);
     const subject = verifiedBearerToken(request);
     if (!subject) throw new InvalidTokenError('token_missing', 'no verified bearer token to exchange');
-    return from(this.exchange.exchange(subject, target)).pipe(
+    const exchanged = validateRouteInput(context, this.config).then(() =>
+      this.exchange.exchange(subject, target),
+    );
+    return from(exchanged).pipe(
+      // Only the library's errors carry a challenge: a refused body passes through as it is.
       catchError((error: unknown) => {
         setChallenge(this.adapterHost, context, this.options.realm, error);
         return throwError(() => error);

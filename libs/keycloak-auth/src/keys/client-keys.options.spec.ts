@@ -74,7 +74,7 @@ describe('option clientKeys of private_key_jwt', () => {
 
   it('still asks client_secret_basic for a secret in introspection mode', () => {
     expect(refusal({ clientAuthMethod: 'client_secret_basic' })).toContain(
-      'clientSecret: is required in introspection mode (or clientAuthMethod private_key_jwt)',
+      'clientSecret: is required in introspection mode',
     );
   });
 });

@@ -39,6 +39,8 @@ const TOKEN_ENDPOINT_ERRORS: Record<string, { code: KeycloakAuthErrorCode; statu
  */
 export function keycloakAuthErrorOf(error: unknown, call: OAuthCall): KeycloakAuthError {
   if (error instanceof KeycloakAuthError) return error;
+  // A ClientAuth's own refusal (federated_jwt's unusable assertion file), wrapped by openid-client.
+  if (error instanceof oidc.ClientError && error.cause instanceof KeycloakAuthError) return error.cause;
   if (error instanceof KeycloakUnreachableError) return new IdentityProviderUnavailableError(error.message);
   const answer = oauthErrorAnswer(error);
   const status = answer?.status ?? answeredStatus(error);

@@ -163,7 +163,9 @@ describe('KeycloakAuthObserver: the guard reports each verdict with its reason',
       { mode: 'introspection', outcome: 'token_inactive' },
       { mode: 'introspection', outcome: 'idp_unavailable' },
     ]);
+    // The realm's keys are fetched once (the local signature check before each first introspection).
     expect(observer.callNames()).toEqual([
+      'jwks ok',
       'introspection ok',
       'introspection ok',
       'introspection unavailable',
@@ -249,6 +251,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
     idp.introspectAnswer = { status: 503, body: { error: 'unavailable' } };
     await rejectionOf(verifier.verify(await idp.issue({ sub: 'three' }, { now: clock.now() })));
     expect(observer.callNames()).toEqual([
+      'jwks ok',
       'introspection ok',
       'introspection error',
       'introspection unavailable',

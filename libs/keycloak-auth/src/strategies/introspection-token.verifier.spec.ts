@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose';
+import { CryptoKey, decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
@@ -105,6 +105,34 @@ describe('IntrospectionTokenVerifier', () => {
     expect(idp.requests.introspect).toBe(0);
   });
 
+  describe('a forged token (plausible claims, a key the realm never published)', () => {
+    let attackerKey: CryptoKey;
+    beforeAll(async () => {
+      ({ privateKey: attackerKey } = await generateKeyPair('RS256'));
+    });
+    const forge = (kid: string) =>
+      new SignJWT(decodeJwt(token)).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(attackerKey);
+
+    it("under the realm's kid: 401 token_signature_invalid, and no introspection", async () => {
+      await refused(verifier.verify(await forge(idp.signingKey.kid)), 'token_signature_invalid');
+      expect(idp.requests.introspect).toBe(0);
+    });
+
+    it('30 of them under random kids: 0 introspections, the JWKS fetched at most twice (the cooldown)', async () => {
+      for (let i = 0; i < 30; i++)
+        await refused(verifier.verify(await forge(`kid-${i}`)), 'token_key_unknown');
+      expect(idp.requests.introspect).toBe(0);
+      expect(idp.requests.jwks).toBeGreaterThanOrEqual(1);
+      expect(idp.requests.jwks).toBeLessThanOrEqual(2);
+    });
+
+    it('while a validly signed token is still introspected: revocation keeps working', async () => {
+      idp.introspectAnswer = { status: 200, body: { active: false } };
+      await refused(verifier.verify(token), 'token_inactive');
+      expect(idp.requests.introspect).toBe(1);
+    });
+  });
+
   it('refuses a JWT-shaped token whose parts are not JSON without asking Keycloak', async () => {
     await refused(verifier.verify('bm90IGpzb24.bm90IGpzb24.c2ln'), 'token_malformed');
     expect(idp.requests.introspect).toBe(0);
@@ -176,7 +204,10 @@ describe('IntrospectionTokenVerifier', () => {
     it('is down (server stopped), and recovers by itself when it is back', async () => {
       await idp.stop();
       const error = await unavailable(verifier.verify(token));
-      expect(error.message).toMatch(/^Keycloak unreachable at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/);
+      // The realm's keys are what it reaches first (the signature check before introspection).
+      expect(error.message).toMatch(
+        /^signing keys unavailable: Keycloak unreachable at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/,
+      );
       await idp.restart();
       await expect(verifier.verify(token)).resolves.toMatchObject({ subject: 'user-1' });
     });

@@ -5,8 +5,10 @@ import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { reportLookups } from '../observer/keycloak-auth.observer';
 import { Principal, principalFromClaims } from '../principal';
-import { decodeProtectedHeader } from 'jose';
+import { compactVerify, decodeProtectedHeader, JWTVerifyGetKey } from 'jose';
 import { assertAccessTokenClaims, claimsNamingIssuer, looksLikeJwt } from './access-token-claims';
+import { fromJoseError } from './jose-errors';
+import { realmJwks } from './realm-jwks';
 import { TokenVerifier } from './token-verifier';
 
 /** Keycloak's verdict on a token; for an active one its claims and the principal built from them (once). */
@@ -18,10 +20,12 @@ type Introspected =
  * Answers are cached by token hash for at most `introspectionCacheTtlSec` and never past the token's `exp`, so
  * a revoked token is refused within that TTL; concurrent requests for one token share one call. When Keycloak
  * is down or failing the request is refused with 503: fail closed.
- * Before spending a call, the token's own (unverified) header and claims are checked with the same rules applied
- * to Keycloak's answer: junk, another issuer, another audience, an expired token or a disallowed algorithm is
- * refused here, so a flood of such tokens never reaches Keycloak. Only Keycloak's answer can make a token valid.
- * A token found in the cache passed those checks when it was first seen: it is not decoded again.
+ * Before spending a call, the token's header and claims are checked with the same rules applied to Keycloak's
+ * answer (junk, another issuer, another audience, an expired token or a disallowed algorithm is refused), and then
+ * its signature against the realm's JWKS, as jwt mode checks it: a forged token — a random key, plausible claims —
+ * is refused here too, so a flood of such tokens never reaches the introspection endpoint (an unknown `kid` may
+ * refetch the JWKS, at most once per `jwksCooldownMs`). Only Keycloak's answer can make a validly signed token
+ * valid: revocation keeps working. A token found in the cache passed those checks when it was first seen.
  */
 export class IntrospectionTokenVerifier implements TokenVerifier {
   private readonly answers: ExpiringCache<Introspected>;
@@ -30,6 +34,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     private readonly options: ResolvedKeycloakAuthOptions,
     private readonly clock: Clock,
     private readonly oauth: KeycloakOAuthClient,
+    private readonly keys: JWTVerifyGetKey = realmJwks(options, oauth.dispatcher),
   ) {
     this.answers = new ExpiringCache(
       options.cacheMaxEntries,
@@ -41,7 +46,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   async verify(token: string): Promise<Principal> {
     if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
     const answer = await this.answers.getOrLoad(tokenHash(token), async () => {
-      this.refuseLocally(token);
+      await this.refuseLocally(token);
       return this.introspect(token);
     });
     if (!answer.active) throw new InvalidTokenError('token_inactive', 'token is not active');
@@ -50,7 +55,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   }
 
   /** Throws for a token Keycloak could only call inactive or this service would refuse anyway. */
-  private refuseLocally(token: string): void {
+  private async refuseLocally(token: string): Promise<void> {
     // The issuer first, as when several realms are accepted and the issuer picks the one that checks.
     const claims = claimsNamingIssuer(token, this.options.issuer);
     let alg: unknown;
@@ -62,6 +67,11 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     if (typeof alg !== 'string' || !this.options.algorithms.includes(alg))
       throw new InvalidTokenError('token_algorithm_not_allowed', 'token algorithm not allowed');
     assertAccessTokenClaims(claims, { ...this.options, now: this.clock.now() });
+    try {
+      await compactVerify(token, this.keys, { algorithms: [...this.options.algorithms] });
+    } catch (error) {
+      throw fromJoseError(error);
+    }
   }
 
   private async introspect(token: string): Promise<{ value: Introspected; expiresAt: number }> {

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, customFetch, JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, RemoteJWKSet } from 'jose';
 import { Dispatcher } from 'undici';
 import { keycloakFetch } from '../http/keycloak-fetch';
 import { keycloakDispatcher } from '../http/keycloak-tls';
@@ -12,7 +12,7 @@ import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 export function realmJwks(
   options: ResolvedKeycloakAuthOptions,
   dispatcher: Dispatcher = keycloakDispatcher(options.ca),
-): JWTVerifyGetKey {
+): RemoteJWKSet {
   const timeoutMs = Math.ceil(options.httpTimeoutMs);
   return createRemoteJWKSet(new URL(options.endpoints.jwks), {
     cooldownDuration: options.jwksCooldownMs,

@@ -44,6 +44,9 @@ export class ErrorBody {
   @ApiPropertyOptional({ type: [String], description: '400: the refused fields', example: ['order_id'] })
   fields?: string[];
 
+  @ApiPropertyOptional({ description: '429: seconds to wait, as in the Retry-After header', example: 1 })
+  retry_after?: number;
+
   @ApiPropertyOptional({ type: UpstreamError, description: '502: what the next hop answered' })
   upstream?: UpstreamError;
 }
@@ -53,6 +56,7 @@ export const ERROR_MEANINGS = {
   400: 'The body failed validation (`fields` names what was refused), or Keycloak refused the credentials',
   401: 'No bearer token, or one that is malformed, expired, forged or meant for another service (RFC 6750 invalid_token)',
   403: 'A valid token without the scope, role or caller this operation requires (RFC 6750 insufficient_scope)',
+  429: 'Too many requests from this address or for this username: wait `Retry-After` seconds (also `retry_after`)',
   502: 'The next hop refused or failed, or Keycloak refused this service (`upstream` says what the hop answered)',
   503: 'Keycloak is unreachable: fail closed',
   504: 'The next hop did not answer in time (DOWNSTREAM_TIMEOUT_MS)',

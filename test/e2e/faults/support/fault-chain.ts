@@ -43,7 +43,11 @@ export async function startChain(
   try {
     const serviceC = await start('service-c', {});
     const serviceB = await start('service-b', { SERVICE_C_URL: serviceC.url });
-    const serviceA = await start('service-a', { SERVICE_B_URL: serviceB.url, ENABLE_PASSWORD_GRANT: 'true' });
+    const serviceA = await start('service-a', {
+      SERVICE_B_URL: serviceB.url,
+      ENABLE_PASSWORD_GRANT: 'true',
+      LOGIN_RATE_LIMIT: '100000', // the load logs users in from one address
+    });
     return { mode, 'service-a': serviceA, 'service-b': serviceB, 'service-c': serviceC, stop };
   } catch (error) {
     await stop();

@@ -41,11 +41,6 @@ export const invalid = (code: string | Record<Mode, string>): Expected => ({
   challenge: 'invalid_token',
   code,
 });
-/**
- * jwt mode names the reason; for a token that passes the local checks, Keycloak's introspection says only
- * `active: false`.
- */
-export const invalidOr = (jwt: string): Expected => invalid({ jwt, introspection: 'token_inactive' });
 /** 403 insufficient_scope with the library's code and, for a missing scope, the scope the challenge names. */
 export const forbidden = (code: string, scope?: string): Expected => ({
   status: 403,

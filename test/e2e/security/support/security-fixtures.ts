@@ -7,6 +7,7 @@ import {
   SIGNED_JWT,
   serviceToken,
   temporaryClient,
+  temporaryUser,
   tokenFrom,
   tokenResponse,
   USERS,
@@ -104,19 +105,8 @@ async function otherRealmToken(admin: KcAdminClient, cleanups: Array<() => Promi
 
 /** A throw-away user of the demo realm (never alice or bob, whom a wrong password would lock out). */
 async function temporaryUserTokens(admin: KcAdminClient, cleanups: Array<() => Promise<void>>) {
-  for (const u of await admin.users.find({ username: TEMP_USER, exact: true }))
-    await admin.users.del({ id: u.id! });
   const password = randomBytes(16).toString('hex');
-  const { id } = await admin.users.create({
-    username: TEMP_USER,
-    enabled: true,
-    email: `${TEMP_USER}@example.invalid`,
-    emailVerified: true,
-    firstName: 'Throw',
-    lastName: 'Away',
-    credentials: [{ type: 'password', value: password, temporary: false }],
-  });
-  cleanups.push(() => admin.users.del({ id }));
+  cleanups.push((await temporaryUser(admin, TEMP_USER, password)).remove);
   return tokenResponse('service-a', SIGNED_JWT['service-a'], {
     grant_type: 'password',
     username: TEMP_USER,

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { Principal } from 'nest-keycloak-s2s';
-import { currentRequestId } from './request-context';
+import { currentRequestId } from '@app/service-runtime';
 
 /** What one service saw of its caller's token: claims only, never the token. */
 export class Hop {
