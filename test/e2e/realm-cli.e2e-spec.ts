@@ -249,7 +249,7 @@ describe('realm CLI (npm run realm)', () => {
     expect(apply).toMatchObject({ code: 0, stderr: '' });
     expect(lines(apply.stdout)).toContain('+ identity provider kubernetes (kubernetes)');
     expect(lines(apply.stdout)).toContain(
-      '~ client service-b: clientAuthenticatorType "client-secret" → "federated-jwt"',
+      '~ client service-b: clientAuthenticatorType "client-jwt" → "federated-jwt"',
     );
     const provider = await admin.identityProviders.findOne({ alias: 'kubernetes' });
     expect(provider).toMatchObject({
@@ -270,7 +270,7 @@ describe('realm CLI (npm run realm)', () => {
     expect(plain.code).toBe(1);
     expect(lines(plain.stdout).slice(0, -1)).toEqual(
       ['service-a', 'service-b', 'service-c'].map(
-        (c) => `~ client ${c}: clientAuthenticatorType "federated-jwt" → "client-secret"`,
+        (c) => `~ client ${c}: clientAuthenticatorType "federated-jwt" → "client-jwt"`,
       ),
     );
   });
