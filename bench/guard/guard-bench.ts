@@ -3,7 +3,13 @@ import { CanActivate, INestApplicationContext, Module } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory, Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import { KeycloakAuthModule, Principal, RequireScopes, Roles } from 'nest-keycloak-s2s';
-import { AuthMode, KeycloakAuthGuard, resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import {
+  AuthMode,
+  DpopProofVerifier,
+  KeycloakAuthGuard,
+  resolveKeycloakAuthOptions,
+  systemClock,
+} from 'nest-keycloak-s2s/internal';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { GuardCaseResult, GuardReport } from '../report/guard-report';
 import { thisMachine } from '../report/machine';
@@ -160,11 +166,13 @@ export async function runGuardBenchmark(
       realmRoles: ['orders-user'],
       clientRoles: {},
     } as unknown as Principal;
+    const resolved = resolveKeycloakAuthOptions(idp.moduleOptions());
     const baseline = new KeycloakAuthGuard(
       new Reflector(),
       new HttpAdapterHost(),
       { verify: () => Promise.resolve(principal) },
-      resolveKeycloakAuthOptions(idp.moduleOptions()),
+      resolved,
+      DpopProofVerifier.fromOptions(resolved, systemClock),
     );
     await run('guard-only', 'guard only (a verifier that answers at once)', baseline, always(token));
     const jwt = await guardOf(idp, 'jwt');

@@ -54,6 +54,23 @@ describe.each(['jwt', 'introspection'] as const)(
       expectOneScopePerHop(res.body.hops as Hop[], 'service');
     });
 
+    it("POST /api/quote: service-a calls service-b's DPoP-only route with a DPoP-bound client-credentials token", async () => {
+      const res = await post(`${stack['service-a']}/api/quote`, { order_id: 7, amount: 99 });
+      expect(res.status).toBe(200);
+      expect(res.body.service_b).toBe('Order 7 quoted by Service B: 99');
+      expect(res.body.hop).toMatchObject({ service: 'service-b', azp: 'service-a', aud: ['service-b'] });
+    });
+
+    it("service-b's quote route refuses service-a's token sent as a bearer token: it requires DPoP", async () => {
+      const res = await post(
+        `${stack['service-b']}/api/quote`,
+        { order_id: 7, amount: 99 },
+        { token: await serviceToken('service-a') },
+      );
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('dpop_required');
+    });
+
     it('never returns a raw token in the chain answer', async () => {
       const res = await post(`${stack['service-a']}/api/chain`, { order_id: 1, amount: 1 });
       expect(JSON.stringify(res.body)).not.toMatch(/eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\./);

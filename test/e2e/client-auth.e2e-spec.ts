@@ -37,7 +37,7 @@ async function clientCredentialsAs(
     mode: 'jwt',
     audience: 'service-b',
   });
-  const oauth = new KeycloakOAuthClient(options, undefined, clientAuth);
+  const oauth = new KeycloakOAuthClient(options, undefined, undefined, clientAuth);
   const before = proxy.counts();
   try {
     await oauth.clientCredentials();

@@ -102,6 +102,8 @@ describe('federated client authentication: workload tokens instead of client sec
       ...env('service-b'),
       KEYCLOAK_URL: keycloakOfB.url,
       KEYCLOAK_ISSUER: realm.issuer,
+      // The proxy presents Keycloak its own host: the exchange's DPoP proof names the endpoint as Keycloak sees it.
+      KEYCLOAK_DPOP_HTU: 'issuer',
       AUTH_MODE: 'introspection',
       SERVICE_C_URL: services['service-c'].url,
     });

@@ -136,10 +136,13 @@ describe.each(FLAVOURS)('the packed library in a fresh $name app', (flavour) => 
     expect(await res.json()).toEqual({ orders: [] });
   });
 
-  it('refuses a request without a token with 401 invalid_token', async () => {
+  it('refuses a request without a token with 401 token_missing and a challenge without an error code (RFC 6750 §3.1)', async () => {
     const res = await fetch(url('/orders'));
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="s2s", error="invalid_token"/);
+    expect(res.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="s2s", DPoP realm="s2s", algs="[^"]+"$/,
+    );
+    expect(await res.json()).toMatchObject({ code: 'token_missing' });
   });
 
   it('refuses a token with a changed signature with 401 invalid_token', async () => {

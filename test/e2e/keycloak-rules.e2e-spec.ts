@@ -15,6 +15,7 @@ import {
   tokenFrom,
   tokenUrl,
 } from './support/keycloak';
+import { boundServiceToken, dpopKey, exchangeForm, tokenRequest } from './support/dpop';
 
 // The Keycloak rules the chain is built on (docs/library.md, "Token exchange of a service-account token: what
 // Keycloak does"; docs/security.md, "Security suite"), asked of the server directly, without the services in
@@ -224,6 +225,55 @@ describe('Keycloak rules the chain relies on', () => {
       } finally {
         await oauth.close();
       }
+    });
+  });
+
+  describe('DPoP (RFC 9449)', () => {
+    it('binds a client-credentials token to the proof key: token_type DPoP, typ DPoP, cnf.jkt its thumbprint (and an extra kc-jkt-type)', async () => {
+      const key = await dpopKey();
+      const answer = await tokenRequest('service-a', { grant_type: 'client_credentials' }, key);
+      expect(answer.status).toBe(200);
+      expect(answer.body.token_type).toBe('DPoP');
+      const claims = claimsOf(String(answer.body.access_token));
+      expect(claims.typ).toBe('DPoP');
+      expect(claims.cnf).toEqual({ jkt: await key.thumbprint(), 'kc-jkt-type': 'DPoP' });
+    });
+
+    it('introspection answers token_type DPoP and the same cnf', async () => {
+      const key = await dpopKey();
+      const bound = await boundServiceToken('service-a', key);
+      const answer = await postAs('service-b', introspectionUrl, { token: bound });
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ active: true, token_type: 'DPoP', cnf: claimsOf(bound).cnf });
+    });
+
+    // While this holds, a hop that exchanges its caller's token (service-b's /api/process) cannot require DPoP of
+    // that caller; when it fails, Keycloak exchanges bound tokens and the service-a → service-b hop can be bound too.
+    it.each([
+      ['without a proof of the requester', false],
+      ["with the requester's own proof", true],
+    ])('refuses to exchange a DPoP-bound subject token, %s', async (_name, withProof) => {
+      const subject = await boundServiceToken('service-a', await dpopKey());
+      const answer = await tokenRequest(
+        'service-b',
+        exchangeForm(subject),
+        withProof ? await dpopKey() : undefined,
+      );
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({
+        error: 'invalid_request',
+        error_description:
+          'Sender-constrained token exchange rejected as the token was not issued for the requesting client',
+      });
+    });
+
+    it("exchanges a bearer subject token sent with the requester's proof into a token bound to the requester's key", async () => {
+      const key = await dpopKey();
+      const answer = await tokenRequest('service-b', exchangeForm(serviceA), key);
+      expect(answer.status).toBe(200);
+      expect(answer.body.token_type).toBe('DPoP');
+      const claims = claimsOf(String(answer.body.access_token));
+      expect(claims).toMatchObject({ typ: 'DPoP', azp: 'service-b', cnf: { jkt: await key.thumbprint() } });
     });
   });
 });

@@ -54,6 +54,10 @@ describe('OpenAPI documents (/docs-json) and the Swagger UI (/docs)', () => {
     expect(process.security).toEqual([{ bearer: [] }]);
     expect(process.description).toContain('scope orders.read');
     expect(process.description).toContain('role orders-user or service-b:process-orders');
+    expect(process.description).toContain('**Requires** a bearer access token');
+    const quote = doc.paths['/api/quote'].post;
+    expect(bodySchemaOf(quote)).toBe('#/components/schemas/OrderRequestDto');
+    expect(quote.description).toContain('**Requires** a DPoP-bound access token (with its DPoP proof)');
     for (const status of ['400', '401', '403', '502', '503', '504'])
       expect(process.responses[status].content?.['application/json'].schema.$ref).toBe(
         '#/components/schemas/ErrorBody',
@@ -71,6 +75,7 @@ describe('OpenAPI documents (/docs-json) and the Swagger UI (/docs)', () => {
     expect(compute.security).toEqual([{ bearer: [] }]);
     expect(compute.description).toContain('scope analytics.run');
     expect(compute.description).toContain('caller (azp) service-b');
+    expect(compute.description).toContain('a DPoP-bound access token (with its DPoP proof)');
   });
 
   it('service-a: the chain and login routes, none of them needing a bearer token', async () => {

@@ -1,4 +1,5 @@
-import { exchangeAsServiceB, serviceToken, stacks } from './support/keycloak';
+import { boundExchangeAsServiceB, dpopKey } from './support/dpop';
+import { serviceToken, stacks } from './support/keycloak';
 import { post } from './support/http';
 
 describe('request bodies the services refuse, naming the field', () => {
@@ -44,11 +45,9 @@ describe('request bodies the services refuse, naming the field', () => {
   });
 
   it('service-c: a non-numeric value → 400 naming value', async () => {
-    const token = await exchangeAsServiceB(
-      await serviceToken('service-a'),
-      'analytics.run service-c-audience',
-    );
-    const res = await post(`${stack['service-c']}/api/compute`, { value: '10' }, { token });
+    const key = await dpopKey();
+    const token = await boundExchangeAsServiceB(await serviceToken('service-a'), key);
+    const res = await post(`${stack['service-c']}/api/compute`, { value: '10' }, { token, dpop: key });
     expect(res.status).toBe(400);
     expect(res.body.fields).toEqual(['value']);
   });

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bffEnv } from '../../apps/service-a/src/bff/bff-env';
 import { serviceEnvValidator, type ServiceEnv } from '../../libs/service-runtime/src/service-env';
 
 /** Keys naming a file the pod mounts (checked against the manifests' mounts elsewhere): here, a local stand-in. */
@@ -35,5 +36,7 @@ export function checkDeployedEnv(service: string, env: Record<string, string>): 
   return serviceEnvValidator({
     defaults: {},
     nextHop: nextHop && { name: nextHop.service, urlKey: nextHop.key },
+    // service-a's own keys (its sessions, its login limits) are checked too.
+    env: service === 'service-a' ? bffEnv : undefined,
   })(local);
 }

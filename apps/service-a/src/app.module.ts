@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { downstreamClientProvider, ServiceDefinition } from '@app/service-runtime';
 import { AuthController } from './bff/auth.controller';
+import { BackchannelLogout } from './bff/backchannel-logout';
 import { bffEnv, ServiceAEnv } from './bff/bff-env';
 import { LOGIN_THROTTLER, LoginRateLimitGuard } from './bff/login-rate-limit.guard';
 import { PasswordAttemptLimiter } from './bff/password-attempts';
@@ -13,6 +14,8 @@ import { PageRenderer } from './bff/page.renderer';
 import { PasswordGrantEnabledGuard } from './bff/password-grant';
 import { SameOriginGuard } from './bff/same-origin.guard';
 import { SessionService } from './bff/session.service';
+import { RedisSessionStore } from './bff/redis-session.store';
+import { SessionCipher } from './bff/session-cipher';
 import { MemorySessionStore, SESSION_STORE } from './bff/session.store';
 import { ChainController } from './chain.controller';
 import { ChainService, SERVICE_B } from './chain.service';
@@ -34,6 +37,7 @@ import { ChainService, SERVICE_B } from './chain.service';
   controllers: [ChainController, PageController, AuthController],
   providers: [
     LoginRateLimitGuard,
+    BackchannelLogout,
     { provide: PasswordAttemptLimiter, useFactory: () => new PasswordAttemptLimiter() },
     ChainService,
     downstreamClientProvider(SERVICE_B),
@@ -45,8 +49,12 @@ import { ChainService, SERVICE_B } from './chain.service';
     {
       provide: SESSION_STORE,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<ServiceAEnv, true>) =>
-        new MemorySessionStore(config.get('SESSION_IDLE_TIMEOUT', { infer: true })),
+      useFactory: (config: ConfigService<ServiceAEnv, true>) => {
+        const idle = config.get('SESSION_IDLE_TIMEOUT', { infer: true });
+        if (config.get('SESSION_STORE', { infer: true }) === 'memory') return new MemorySessionStore(idle);
+        const cipher = SessionCipher.fromConfig(config.get('SESSION_ENCRYPTION_KEYS', { infer: true }) ?? '');
+        return new RedisSessionStore(config.get('REDIS_URL', { infer: true }) ?? '', cipher, idle);
+      },
     },
   ],
 })

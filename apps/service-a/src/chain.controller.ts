@@ -6,7 +6,7 @@ import { ChainAnswer, OrderRequestDto } from '@app/chain';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SameOriginGuard } from './bff/same-origin.guard';
 import { SessionService } from './bff/session.service';
-import { ChainService, SEED_ORDER } from './chain.service';
+import { ChainService, DEMO_ORDER } from './chain.service';
 
 /**
  * service-a: the chain's entry point. These routes are public because what service-b checks is the token
@@ -26,8 +26,8 @@ export class ChainController {
   @Get('run-service-b')
   @ApiOperation({ summary: 'Runs the chain as service-a with a fixed order (9876, 1500)' })
   @ApiErrorResponses(502, 503, 504)
-  runSeedOrder() {
-    return this.chain.runAsService(SEED_ORDER);
+  runDemoOrder() {
+    return this.chain.runAsService(DEMO_ORDER);
   }
 
   @Post('api/chain')
@@ -36,6 +36,19 @@ export class ChainController {
   @ApiErrorResponses(400, 502, 503, 504)
   run(@Body() order: OrderRequestDto) {
     return this.chain.runAsService(order);
+  }
+
+  /** service-b's quote, with a DPoP-bound token of service-a's (no exchange, so service-b can require DPoP). */
+  @Post('api/quote')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Asks service-b for a quote with service-a's DPoP-bound client-credentials token",
+    description: "service-b requires DPoP on this route: the token is bound to service-a's key (RFC 9449).",
+  })
+  @ApiOkResponse({ description: "service-b's quote and what it saw of service-a's token" })
+  @ApiErrorResponses(400, 502, 503, 504)
+  quote(@Body() order: OrderRequestDto) {
+    return this.chain.quoteAsService(order);
   }
 
   /** The chain on behalf of the user logged in to this browser session (401 login_required otherwise). */
@@ -49,7 +62,7 @@ export class ChainController {
   })
   @ApiErrorResponses(400, 401, 403, 502, 503, 504)
   async runAsUser(@Body() order: OrderRequestDto, @Req() request: FastifyRequest) {
-    const token = await this.sessions.accessToken(this.sessions.current(request));
+    const token = await this.sessions.accessToken(await this.sessions.current(request));
     return this.chain.runAsUser(order, token);
   }
 }

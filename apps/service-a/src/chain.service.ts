@@ -6,17 +6,24 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { ClientCredentialsTokenProvider } from 'nest-keycloak-s2s';
+import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { DownstreamClient } from '@app/service-runtime';
-import { ChainAnswer, OrderRequestDto } from '@app/chain';
+import { ChainAnswer, Hop, OrderRequestDto } from '@app/chain';
 
 /** Injection token of the HTTP client towards service-b. */
 export const SERVICE_B = Symbol('SERVICE_B');
 
 /** The fixed order of `GET /run-service-b` and the page's buttons. */
-export const SEED_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
+export const DEMO_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
 
 /** What the chain answers: each service's result and the claims each hop saw (service-b's answer, passed on). */
 export type ChainResult = ChainAnswer;
+
+/** What service-b's quote answers. */
+export interface QuoteResult {
+  service_b: string;
+  hop: Hop;
+}
 
 /**
  * Runs the chain: as service-a itself (its own client-credentials token, cached) or on behalf of a user (the
@@ -27,11 +34,21 @@ export class ChainService {
   constructor(
     private readonly tokens: ClientCredentialsTokenProvider,
     @Inject(SERVICE_B) private readonly serviceB: DownstreamClient,
+    private readonly proofs: DpopProofMaker,
   ) {}
 
   async runAsService(order: OrderRequestDto): Promise<ChainResult> {
     const token = await this.tokens.getToken();
     return this.serviceB.postJson<ChainResult>('/api/process', order, token);
+  }
+
+  /**
+   * Asks service-b for a quote with a DPoP-bound client-credentials token (RFC 9449): a route that does not
+   * exchange can require one. The chain itself sends a bearer token, as Keycloak exchanges no bound token.
+   */
+  async quoteAsService(order: OrderRequestDto): Promise<QuoteResult> {
+    const token = await this.tokens.getToken({ dpop: true });
+    return this.serviceB.postJson<QuoteResult>('/api/quote', order, token, this.proofs);
   }
 
   /**

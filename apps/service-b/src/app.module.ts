@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { downstreamClientProvider, ServiceDefinition } from '@app/service-runtime';
 import { OrdersService, SERVICE_C } from './orders.service';
 import { ProcessController } from './process.controller';
+import { QuoteController } from './quote.controller';
 
-/** service-b's own part: processing orders and calling service-c. */
+/** service-b's own part: processing orders and calling service-c, and quoting them (DPoP only). */
 @Module({
-  controllers: [ProcessController],
+  controllers: [ProcessController, QuoteController],
   providers: [OrdersService, downstreamClientProvider(SERVICE_C)],
 })
 export class AppModule {}

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from 'nest-keycloak-s2s';
+import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { DownstreamClient } from '@app/service-runtime';
 import { Hop, hopOf, OrderRequestDto } from '@app/chain';
 
@@ -15,16 +16,20 @@ interface ComputeAnswer {
   hop: Hop;
 }
 
-/** Processes an order and asks service-c to compute, with the token exchanged for service-c. */
+/** Processes an order and asks service-c to compute, with the DPoP-bound token exchanged for service-c. */
 @Injectable()
 export class OrdersService {
-  constructor(@Inject(SERVICE_C) private readonly serviceC: DownstreamClient) {}
+  constructor(
+    @Inject(SERVICE_C) private readonly serviceC: DownstreamClient,
+    private readonly proofs: DpopProofMaker,
+  ) {}
 
   async process(order: OrderRequestDto, caller: Principal, serviceCToken: string) {
     const answer = await this.serviceC.postJson<ComputeAnswer>(
       '/api/compute',
       { value: order.value ?? DEFAULT_VALUE },
       serviceCToken,
+      this.proofs, // the token is DPoP-bound (SERVICE_C_TARGET): each call carries a proof of service-b's key
     );
     return {
       service_b: `Order ${order.order_id} processed by Service B`,

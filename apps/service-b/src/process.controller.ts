@@ -18,8 +18,13 @@ import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
  * narrows the audiences the requested scopes produce; it does not add any). Keycloak writes service-b's default
  * scopes into every exchanged token and its optional ones only when asked, so service-b's own orders.approve and
  * inventory.adjust are optional in the realm and not asked for here: the token carries `analytics.run profile`.
+ * The token is bound to service-b's DPoP key (RFC 9449): a copy of it is useless to anyone without that key.
  */
-export const SERVICE_C_TARGET = { audience: 'service-c', scope: 'analytics.run service-c-audience' };
+export const SERVICE_C_TARGET = {
+  audience: 'service-c',
+  scope: 'analytics.run service-c-audience',
+  dpop: true,
+};
 
 /**
  * Who may have orders processed: a user holding the realm role `orders-user`, or a service whose service account
@@ -39,7 +44,8 @@ export class ProcessController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Processes an order, then asks service-c to compute',
-    description: "The caller's token is exchanged (RFC 8693) for one meant for service-c.",
+    description:
+      "The caller's token is exchanged (RFC 8693) for one meant for service-c, bound to service-b's DPoP key. A bearer token only: Keycloak does not exchange a DPoP-bound one.",
   })
   @ApiOkResponse({ type: ChainAnswer })
   @ApiErrorResponses(400, 502, 504)

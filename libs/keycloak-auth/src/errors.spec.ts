@@ -1,9 +1,61 @@
 import {
   IdentityProviderUnavailableError,
   InsufficientScopeError,
+  InvalidDpopProofError,
   InvalidTokenError,
   TokenEndpointError,
 } from './errors';
+
+describe('challenges with DPoP (RFC 9449 §7.1) and without credentials (RFC 6750 §3.1)', () => {
+  const allowed = { bearer: true, dpopAlgs: ['ES256', 'PS256'] };
+  const required = { bearer: false, dpopAlgs: ['ES256'] };
+  const missing = new InvalidTokenError('token_missing', 'access token missing');
+
+  it('answers a request without credentials with every accepted scheme and no error code', () => {
+    expect(missing.wwwAuthenticate('s2s')).toBe('Bearer realm="s2s"');
+    expect(missing.wwwAuthenticate('s2s', allowed)).toBe(
+      'Bearer realm="s2s", DPoP realm="s2s", algs="ES256 PS256"',
+    );
+    expect(missing.wwwAuthenticate('s2s', required)).toBe('DPoP realm="s2s", algs="ES256"');
+  });
+
+  it('names the error on the scheme the request used, when the route takes it', () => {
+    const expired = new InvalidTokenError('token_expired', 'token expired');
+    expect(expired.wwwAuthenticate('s2s', { ...allowed, presented: 'Bearer' })).toBe(
+      'Bearer realm="s2s", error="invalid_token", error_description="token expired"',
+    );
+    expect(expired.wwwAuthenticate('s2s', { ...allowed, presented: 'DPoP' })).toBe(
+      'DPoP realm="s2s", error="invalid_token", error_description="token expired", algs="ES256 PS256"',
+    );
+    // A bearer request where only DPoP is taken: the challenge tells the client what would be.
+    expect(expired.wwwAuthenticate('s2s', { ...required, presented: 'Bearer' })).toMatch(
+      /^DPoP realm="s2s", error=/,
+    );
+  });
+
+  it('names a proof error on the DPoP scheme whatever the request used, and on Bearer when DPoP is off', () => {
+    const replayed = new InvalidDpopProofError('dpop_proof_replayed', 'DPoP proof jti was already used');
+    expect(replayed.getStatus()).toBe(401);
+    expect(replayed.wwwAuthenticate('s2s', { ...allowed, presented: 'Bearer' })).toBe(
+      'DPoP realm="s2s", error="invalid_dpop_proof", error_description="DPoP proof jti was already used", algs="ES256 PS256"',
+    );
+    const bound = new InvalidTokenError(
+      'dpop_bound_token_as_bearer',
+      'DPoP-bound token sent as a bearer token',
+      'DPoP',
+    );
+    expect(bound.wwwAuthenticate('s2s', { bearer: true, presented: 'Bearer' })).toMatch(
+      /^Bearer realm="s2s", error="invalid_token", /,
+    );
+  });
+
+  it('puts the scope before algs in a DPoP insufficient_scope challenge', () => {
+    const lacks = new InsufficientScopeError('insufficient_scope', 'lacks', ['analytics.run']);
+    expect(lacks.wwwAuthenticate('s2s', { ...required, presented: 'DPoP' })).toBe(
+      'DPoP realm="s2s", error="insufficient_scope", error_description="lacks", scope="analytics.run", algs="ES256"',
+    );
+  });
+});
 
 describe('RFC 6750 challenges (wwwAuthenticate)', () => {
   it('states realm, error and description of an invalid token', () => {

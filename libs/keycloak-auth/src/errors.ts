@@ -23,13 +23,46 @@ export const KEYCLOAK_AUTH_ERROR_CODES = [
   'exchange_denied',
   'exchange_subject_rejected',
   'exchange_failed',
+  'dpop_proof_missing',
+  'dpop_proof_malformed',
+  'dpop_proof_algorithm_not_allowed',
+  'dpop_proof_signature_invalid',
+  'dpop_proof_method_mismatch',
+  'dpop_proof_uri_mismatch',
+  'dpop_proof_stale',
+  'dpop_proof_ath_mismatch',
+  'dpop_proof_replayed',
+  'dpop_key_mismatch',
+  'dpop_required',
+  'dpop_bound_token_as_bearer',
+  'dpop_token_not_bound',
+  'dpop_not_accepted',
 ] as const;
 
 /** One of {@link KEYCLOAK_AUTH_ERROR_CODES}. */
 export type KeycloakAuthErrorCode = (typeof KEYCLOAK_AUTH_ERROR_CODES)[number];
 
-/** The RFC 6750 §3.1 error a code is reported as, when it is reported in `WWW-Authenticate` at all. */
-type BearerError = 'invalid_token' | 'insufficient_scope';
+/**
+ * The error a code is reported as in `WWW-Authenticate`, when it is reported there at all: RFC 6750 §3.1's, or
+ * RFC 9449 §7.1's `invalid_dpop_proof`.
+ */
+type ChallengeError = 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof';
+
+/** An HTTP authentication scheme the library accepts access tokens under. */
+export type AuthScheme = 'Bearer' | 'DPoP';
+
+/**
+ * What a route offers a caller, for its challenge: whether a bearer token is accepted, the DPoP proof algorithms
+ * when DPoP is (RFC 9449 §7.1 `algs`), and the scheme the request's Authorization header used, if any.
+ */
+export interface ChallengeOffer {
+  readonly bearer: boolean;
+  readonly dpopAlgs?: readonly string[];
+  readonly presented?: AuthScheme;
+}
+
+/** What a route without DPoP offers: bearer tokens only. */
+const BEARER_ONLY: ChallengeOffer = { bearer: true };
 
 /** Base of the library's typed errors: an HttpException whose body is `{statusCode, error, message, code}`. */
 export abstract class KeycloakAuthError extends HttpException {
@@ -38,8 +71,10 @@ export abstract class KeycloakAuthError extends HttpException {
     status: number,
     error: string,
     readonly description: string,
-    readonly bearerError?: BearerError,
+    readonly bearerError?: ChallengeError,
     readonly requiredScopes: readonly string[] = [],
+    /** The scheme this error is about whatever the request used (a DPoP proof's errors are DPoP's). */
+    readonly scheme?: AuthScheme,
   ) {
     super({ statusCode: status, error, message: description, code }, status);
     this.extensions = { code, statusCode: status, error };
@@ -52,22 +87,43 @@ export abstract class KeycloakAuthError extends HttpException {
   readonly extensions: Readonly<{ code: KeycloakAuthErrorCode; statusCode: number; error: string }>;
 
   /**
-   * The RFC 6750 §3 challenge for this error, or undefined when the error is not about the bearer token
-   * (an unreachable IdP is not the caller's fault and gets no challenge).
+   * The RFC 6750 §3 (and RFC 9449 §7.1) challenge for this error on a route that offers `offer`, or undefined when
+   * the error is not about the access token (an unreachable IdP is not the caller's fault and gets no challenge).
+   * A request without any credentials gets one challenge per accepted scheme and no error code (RFC 6750 §3.1);
+   * any other error is reported on one scheme: the error's own, else the one the request used, if offered.
    */
-  wwwAuthenticate(realm: string): string | undefined {
+  wwwAuthenticate(realm: string, offer: ChallengeOffer = BEARER_ONLY): string | undefined {
     if (!this.bearerError) return undefined;
-    const parts = [`realm="${quote(realm)}"`, `error="${this.bearerError}"`];
+    const realmPart = `realm="${quote(realm)}"`;
+    const algs = offer.dpopAlgs?.length ? `algs="${quote(offer.dpopAlgs.join(' '))}"` : undefined;
+    const offered = (scheme: AuthScheme | undefined) =>
+      scheme === 'Bearer' ? offer.bearer : scheme === 'DPoP' && algs !== undefined;
+    if (this.code === 'token_missing') {
+      const challenges = offer.bearer ? [`Bearer ${realmPart}`] : [];
+      if (algs) challenges.push(`DPoP ${realmPart}, ${algs}`);
+      return challenges.join(', ');
+    }
+    const scheme = [this.scheme, offer.presented, 'Bearer' as const].find(offered) ?? 'DPoP';
+    const parts = [realmPart, `error="${this.bearerError}"`];
     parts.push(`error_description="${quote(this.description)}"`);
     if (this.requiredScopes.length > 0) parts.push(`scope="${quote(this.requiredScopes.join(' '))}"`);
-    return `Bearer ${parts.join(', ')}`;
+    if (scheme === 'DPoP' && algs) parts.push(algs);
+    return `${scheme} ${parts.join(', ')}`;
   }
 }
 
 /** 401: the token is missing, malformed, expired, forged or meant for someone else (RFC 6750 invalid_token). */
 export class InvalidTokenError extends KeycloakAuthError {
+  /** `scheme`: report it on that scheme's challenge when the route offers it (a DPoP key binding's errors). */
+  constructor(code: KeycloakAuthErrorCode, description: string, scheme?: AuthScheme) {
+    super(code, HttpStatus.UNAUTHORIZED, 'invalid_token', description, 'invalid_token', [], scheme);
+  }
+}
+
+/** 401: the request's DPoP proof is missing, malformed, replayed or not for this request (RFC 9449 §7.1). */
+export class InvalidDpopProofError extends KeycloakAuthError {
   constructor(code: KeycloakAuthErrorCode, description: string) {
-    super(code, HttpStatus.UNAUTHORIZED, 'invalid_token', description, 'invalid_token');
+    super(code, HttpStatus.UNAUTHORIZED, 'invalid_dpop_proof', description, 'invalid_dpop_proof', [], 'DPoP');
   }
 }
 

@@ -4,6 +4,7 @@ export {
   KEYCLOAK_AUTH_OPTIONS,
   KEYCLOAK_CLOCK,
   KEYCLOAK_DISPATCHER,
+  REALM_KEYS,
   TOKEN_VERIFIER,
 } from './keycloak-auth.constants';
 export {
@@ -22,6 +23,7 @@ export { systemClock } from './clock';
 export type { TokenVerifier } from './strategies/token-verifier';
 export { IntrospectionTokenVerifier } from './strategies/introspection-token.verifier';
 export { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
+export { DpopProofVerifier } from './dpop/dpop-proof.verifier';
 export { rememberBearerToken } from './guards/bearer-token';
 export { KeycloakOAuthClient } from './oauth/keycloak-oauth.client';
 export { CLIENT_AUTH_METHODS, clientAuthOf } from './oauth/client-auth';

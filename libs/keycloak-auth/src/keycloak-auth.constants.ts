@@ -12,6 +12,12 @@ export const KEYCLOAK_DISPATCHER = Symbol('KEYCLOAK_DISPATCHER');
 /** Injection token of each accepted realm's signing keys (jose's remote JWKS), by issuer: both modes check with them. */
 export const REALM_KEYS = Symbol('REALM_KEYS');
 
+/**
+ * Injection token of this process's DPoP key pair (ES256, generated at start, never leaves the process): every
+ * DPoP proof this service makes is signed with it, so tokens bound at Keycloak and proofs to resource servers match.
+ */
+export const DPOP_KEY = Symbol('DPOP_KEY');
+
 /** Metadata key set by `@Public()`. */
 export const IS_PUBLIC_KEY = 'keycloak-auth:public';
 /** Metadata key set by `@RequireScopes()`. */
@@ -20,6 +26,8 @@ export const REQUIRED_SCOPES_KEY = 'keycloak-auth:scopes';
 export const REQUIRED_ROLES_KEY = 'keycloak-auth:roles';
 /** Metadata key set by `@AllowedCallers()`. */
 export const ALLOWED_CALLERS_KEY = 'keycloak-auth:callers';
+/** Metadata key set by `@Dpop()`. */
+export const DPOP_POLICY_KEY = 'keycloak-auth:dpop';
 /** Metadata key set by `@ExchangeToken()`. */
 export const EXCHANGE_TOKEN_KEY = 'keycloak-auth:exchange';
 

@@ -1,12 +1,16 @@
 import { Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { generateKeyPair } from 'jose';
 import { Clock, systemClock } from './clock';
+import { DpopKeyPair, DpopProofMaker } from './dpop/dpop-proof.maker';
+import { DpopProofVerifier } from './dpop/dpop-proof.verifier';
 import { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor';
 import { TokenExchangeService } from './exchange/token-exchange.service';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
 import { Dispatcher } from 'undici';
 import { keycloakDispatcher } from './http/keycloak-tls';
 import {
+  DPOP_KEY,
   KEYCLOAK_AUTH_OPTIONS,
   KEYCLOAK_CLOCK,
   KEYCLOAK_DISPATCHER,
@@ -41,11 +45,24 @@ const providers: Provider[] = [
     inject: [KEYCLOAK_AUTH_OPTIONS],
     useFactory: (options: ResolvedKeycloakAuthOptions) => keycloakDispatcher(options.ca),
   },
+  // RFC 9449 §2: the proof key is the client's own; ES256, made at start, kept in memory only.
+  { provide: DPOP_KEY, useFactory: () => generateKeyPair('ES256') },
+  {
+    provide: DpopProofMaker,
+    inject: [DPOP_KEY, KEYCLOAK_CLOCK],
+    useFactory: (key: DpopKeyPair, clock: Clock) => new DpopProofMaker(key, clock),
+  },
+  {
+    provide: DpopProofVerifier,
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK],
+    useFactory: (options: ResolvedKeycloakAuthOptions, clock: Clock) =>
+      DpopProofVerifier.fromOptions(options, clock),
+  },
   {
     provide: KeycloakOAuthClient,
-    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_DISPATCHER],
-    useFactory: (options: ResolvedKeycloakAuthOptions, dispatcher: Dispatcher) =>
-      new KeycloakOAuthClient(options, dispatcher),
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_DISPATCHER, DPOP_KEY],
+    useFactory: (options: ResolvedKeycloakAuthOptions, dispatcher: Dispatcher, key: DpopKeyPair) =>
+      new KeycloakOAuthClient(options, dispatcher, key),
   },
   {
     provide: REALM_KEYS,
@@ -112,7 +129,11 @@ const providers: Provider[] = [
     KEYCLOAK_AUTH_OPTIONS,
     KEYCLOAK_CLOCK,
     KEYCLOAK_DISPATCHER,
+    REALM_KEYS,
     TOKEN_VERIFIER,
+    DPOP_KEY,
+    DpopProofMaker,
+    DpopProofVerifier,
     KeycloakReadiness,
     KeycloakAuthGuard,
     ClientCredentialsTokenProvider,

@@ -92,6 +92,11 @@ describe('resolveKeycloakAuthOptions', () => {
       ],
       ca: undefined,
       observer: noopKeycloakAuthObserver,
+      dpop: 'allowed',
+      dpopAlgorithms: ['ES256', 'PS256', 'RS256', 'EdDSA'],
+      dpopProofMaxAgeSec: 60,
+      dpopOrigin: undefined,
+      dpopKeycloakHtu: 'url',
     });
   });
 

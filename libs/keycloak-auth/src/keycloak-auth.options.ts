@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { DpopOptions, resolveDpopOptions, ResolvedDpopOptions } from './dpop/dpop.options';
 import { pemCertificates } from './http/keycloak-tls';
 import { ClientKeySet, ClientKeysOptions } from './keys/client-key-set';
 import { CLIENT_AUTH_METHODS, ClientAuthMethod } from './oauth/client-auth';
@@ -49,7 +50,7 @@ export interface KeycloakRealmOptions {
 }
 
 /** Options of {@link KeycloakAuthModule}; validated at start by {@link resolveKeycloakAuthOptions}. */
-export interface KeycloakAuthOptions {
+export interface KeycloakAuthOptions extends DpopOptions {
   /** Where this service reaches Keycloak, e.g. `http://keycloak:8080` inside compose. */
   url: string;
   /** Realm name, e.g. `s2s`. */
@@ -155,7 +156,7 @@ export interface ResolvedRealm {
  * {@link KeycloakAuthOptions} with defaults applied and endpoints derived. Its own realm fields are the home
  * realm's; {@link realms} lists every accepted realm, the home realm first.
  */
-export interface ResolvedKeycloakAuthOptions extends ResolvedRealm {
+export interface ResolvedKeycloakAuthOptions extends ResolvedRealm, ResolvedDpopOptions {
   readonly mode: AuthMode;
   readonly audience: readonly string[];
   readonly algorithms: readonly string[];
@@ -268,6 +269,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       'must have the methods authenticated, idpCall and cacheLookup',
     );
   }
+  const dpop = resolveDpopOptions(options, need);
   if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
   let clientKeys: ClientKeySet | undefined;
@@ -309,6 +311,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     realms,
     ca,
     observer: options.observer ?? noopKeycloakAuthObserver,
+    ...dpop,
   };
 }
 

@@ -1,6 +1,7 @@
 // nest-keycloak-s2s/metadata: the route metadata the guard reads, for tools that describe routes (OpenAPI).
 export {
   ALLOWED_CALLERS_KEY,
+  DPOP_POLICY_KEY,
   IS_PUBLIC_KEY,
   REQUIRED_ROLES_KEY,
   REQUIRED_SCOPES_KEY,

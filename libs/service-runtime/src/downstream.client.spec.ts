@@ -1,6 +1,9 @@
 import { HttpException } from '@nestjs/common';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { decodeJwt, generateKeyPair } from 'jose';
+import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
+import { systemClock } from 'nest-keycloak-s2s/internal';
 import { DownstreamClient } from './downstream.client';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -36,6 +39,61 @@ describe('DownstreamClient', () => {
     }
     throw new Error('expected a failure');
   };
+
+  describe('with a DPoP-bound token', () => {
+    let maker: DpopProofMaker;
+    beforeAll(async () => {
+      maker = new DpopProofMaker(await generateKeyPair('ES256'), systemClock);
+    });
+
+    it('sends Authorization: DPoP and a proof for this request (htm, htu, ath)', async () => {
+      let seen: IncomingMessage['headers'] = {};
+      handler = (req, res) => {
+        seen = req.headers;
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      };
+      await expect(client.postJson('/api/compute', { value: 1 }, 'the-token', maker)).resolves.toEqual({
+        ok: true,
+      });
+      expect(seen.authorization).toBe('DPoP the-token');
+      expect(decodeJwt(String(seen.dpop))).toMatchObject({ htm: 'POST', htu: `${baseUrl}/api/compute` });
+    });
+
+    it('sends once more with the nonce the next hop asks for (use_dpop_nonce), with a fresh proof', async () => {
+      const proofs: string[] = [];
+      handler = (req, res) => {
+        proofs.push(String(req.headers.dpop));
+        if (decodeJwt(String(req.headers.dpop)).nonce === 'rs-nonce')
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+        res
+          .writeHead(401, {
+            'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="nonce required"',
+            'dpop-nonce': 'rs-nonce',
+            'content-type': 'application/json',
+          })
+          .end('{"statusCode":401}');
+      };
+      await expect(client.postJson('/api/compute', {}, 'the-token', maker)).resolves.toEqual({ ok: true });
+      expect(proofs).toHaveLength(2);
+      expect(decodeJwt(proofs[0]).jti).not.toBe(decodeJwt(proofs[1]).jti);
+    });
+
+    it('does not loop: a second use_dpop_nonce answer is the next hop’s 401, as a 502', async () => {
+      let calls = 0;
+      handler = (_req, res) => {
+        calls++;
+        res
+          .writeHead(401, {
+            'www-authenticate': 'DPoP error="use_dpop_nonce"',
+            'dpop-nonce': `n-${calls}`,
+            'content-type': 'application/json',
+          })
+          .end('{"statusCode":401,"message":"nonce"}');
+      };
+      expect((await failure(client.postJson('/api/compute', {}, 'the-token', maker))).status).toBe(502);
+      expect(calls).toBe(2);
+    });
+  });
 
   it('sends the JSON body with the bearer token and returns the JSON answer', async () => {
     handler = (req, res, body) => {

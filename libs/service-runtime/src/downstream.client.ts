@@ -8,6 +8,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { Agent, request } from 'undici';
 import { randomUUID } from 'node:crypto';
+import type { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 import type { ServiceDefinition } from './service-definition';
 import { ServiceEnv } from './service-env';
@@ -33,21 +34,28 @@ export class DownstreamClient {
 
   constructor(private readonly target: DownstreamTarget) {}
 
-  async postJson<T>(path: string, body: unknown, bearerToken: string): Promise<T> {
+  /**
+   * POSTs `body` with `token`: as a bearer token, or with `dpop` as a DPoP-bound one (`Authorization: DPoP` and a
+   * fresh proof per attempt), sent once more when the next hop asks for its nonce (RFC 9449 §9).
+   */
+  async postJson<T>(path: string, body: unknown, token: string, dpop?: DpopProofMaker): Promise<T> {
     const { name, baseUrl, timeoutMs } = this.target;
+    const url = `${baseUrl}${path}`;
+    const requestId = currentRequestId() ?? randomUUID();
     let res;
     try {
-      res = await request(`${baseUrl}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${bearerToken}`,
-          [REQUEST_ID_HEADER]: currentRequestId() ?? randomUUID(),
-        },
-        body: JSON.stringify(body),
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      for (let attempt = 0; ; attempt++) {
+        const auth = dpop ? await dpop.headers('POST', url, token) : { authorization: `Bearer ${token}` };
+        res = await request(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...auth, [REQUEST_ID_HEADER]: requestId },
+          body: JSON.stringify(body),
+          dispatcher: this.agent,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        if (attempt > 0 || !dpop?.nonceRequired(url, res.statusCode, res.headers)) break;
+        await res.body.dump();
+      }
     } catch (error) {
       throw failure(name, error, timeoutMs);
     }

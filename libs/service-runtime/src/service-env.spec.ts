@@ -119,6 +119,17 @@ describe('serviceEnvValidator', () => {
     );
   });
 
+  it('hands KEYCLOAK_DPOP_HTU to the library (url unless set) and names a bad value under its key', () => {
+    const validate = serviceEnvValidator({});
+    expect(validate(withSecret).KEYCLOAK_AUTH.dpopKeycloakHtu).toBeUndefined();
+    expect(validate({ ...withSecret, KEYCLOAK_DPOP_HTU: 'issuer' }).KEYCLOAK_AUTH.dpopKeycloakHtu).toBe(
+      'issuer',
+    );
+    expect(() => validate({ ...withSecret, KEYCLOAK_DPOP_HTU: 'proxy' })).toThrow(
+      `KEYCLOAK_DPOP_HTU: must be 'url' or 'issuer', got "proxy"`,
+    );
+  });
+
   it('takes JWKS_CACHE_MAX_AGE in seconds (default 600) and refuses 0 by the library rule', () => {
     const validate = serviceEnvValidator({});
     expect(validate(withSecret).JWKS_CACHE_MAX_AGE).toBe(600);

@@ -35,6 +35,8 @@ export interface ServiceEnv extends ClientAuthEnv {
   NEXT_HOP_URL?: string;
   /** Milliseconds between SIGTERM and closing the listener, while readiness answers 503. Default 0. */
   SHUTDOWN_DELAY_MS: number;
+  /** Which URL DPoP proofs to Keycloak name (option `dpopKeycloakHtu`): `issuer` behind a proxy that presents Keycloak the issuer's host. */
+  KEYCLOAK_DPOP_HTU?: string;
   /**
    * The KeycloakAuthModule options the auth keys above make, already checked by the library's own resolver: a bad
    * auth key is refused at start under its environment name, by the same rules the module applies.
@@ -54,6 +56,7 @@ const AUTH_KEYS: Record<string, keyof ServiceEnv> = {
   mode: 'AUTH_MODE',
   introspectionCacheTtlSec: 'INTROSPECTION_CACHE_TTL',
   jwksCacheMaxAgeMs: 'JWKS_CACHE_MAX_AGE',
+  dpopKeycloakHtu: 'KEYCLOAK_DPOP_HTU',
 };
 
 /** What the environment check needs of a service's definition. */
@@ -90,6 +93,7 @@ export function serviceEnvValidator(definition: EnvDefinition) {
       DOWNSTREAM_TIMEOUT_MS: read.int('DOWNSTREAM_TIMEOUT_MS', 5000, 1),
       NEXT_HOP_URL: definition.nextHop ? read.url(definition.nextHop.urlKey, true) : undefined,
       SHUTDOWN_DELAY_MS: read.int('SHUTDOWN_DELAY_MS', 0, 0),
+      KEYCLOAK_DPOP_HTU: read.value('KEYCLOAK_DPOP_HTU'),
       KEYCLOAK_AUTH: undefined as unknown as KeycloakAuthOptions,
     };
     env.KEYCLOAK_AUTH = keycloakOptions(env, caFile === undefined ? undefined : readCa(caFile, read));
@@ -114,6 +118,7 @@ function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthO
     introspectionCacheTtlSec: env.INTROSPECTION_CACHE_TTL,
     jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE * 1000,
     ca,
+    dpopKeycloakHtu: env.KEYCLOAK_DPOP_HTU as KeycloakAuthOptions['dpopKeycloakHtu'],
   };
 }
 

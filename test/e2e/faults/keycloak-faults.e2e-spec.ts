@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { post } from '../support/http';
 import {
   claimsOf,
-  exchangeAsServiceB,
   REALM,
   SIGNED_JWT,
   serviceToken,
   tokenResponse,
+  tokenUrl,
   USERS,
 } from '../support/keycloak';
+import { boundExchangeAsServiceB, dpopKey } from '../support/dpop';
 import { SecurityReport } from '../security/support/security-report';
 import { Mode, MODES } from './support/fault-chain';
 import { keyRotation, outageFindings, watchKeycloakReturn } from './support/faults-keycloak';
@@ -108,7 +109,9 @@ describe('revocation', () => {
       kc.url,
     );
     const alice = login.access_token;
-    const forC = await exchangeAsServiceB(alice, FOR_C_SCOPE, 'service-c', kc.url);
+    // service-c takes DPoP-bound tokens only: exchanged with a proof of the test's key, as service-b does.
+    const key = await dpopKey();
+    const forC = await boundExchangeAsServiceB(alice, key, FOR_C_SCOPE, tokenUrl(REALM, kc.url));
     const targets: WatchTarget[] = MODES.flatMap((mode) => [
       {
         name: `service-b ${mode}`,
@@ -121,6 +124,7 @@ describe('revocation', () => {
         url: rig!.url(mode, 'service-c', '/api/compute'),
         token: forC,
         body: COMPUTE,
+        dpop: key,
       },
     ]);
     const kcAdmin = await rig!.admin();

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { claimsOf, KEYCLOAK_URL, serviceToken, stacks } from '../support/keycloak';
-import { AttackCase, AttackGroup, Expected } from './support/attack-case';
+import { calculateJwkThumbprint, decodeProtectedHeader } from 'jose';
+import { AttackCase, AttackGroup, Expected, validProof } from './support/attack-case';
 import { Observed, send, sendRaw } from './support/attack-http';
+import { DPOP_ATTACKS } from './support/dpop-attacks';
 import { BODY_ATTACKS, HEADER_ATTACKS } from './support/request-attacks';
 import { createSecurityFixtures, KID_FLOOD, SecurityFixtures } from './support/security-fixtures';
 import { challengeSummary, observedCell, SecurityReport } from './support/security-report';
@@ -18,6 +20,11 @@ const ORDER = JSON.stringify({ order_id: 9876, amount: 1500, value: 21 });
 const INVALID_TOKEN = /^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/;
 const INSUFFICIENT_SCOPE =
   /^Bearer realm="s2s", error="insufficient_scope", error_description="[^"]+"(, scope="[^"]+")?$/;
+/** The challenge of an error on the DPoP scheme (RFC 9449 §7.1): always with the accepted `algs`. */
+const dpopChallenge = (error: string) =>
+  new RegExp(
+    `^DPoP realm="s2s", error="${error}", error_description="[^"]+"(, scope="[^"]+")?, algs="[^"]+"$`,
+  );
 /** The table-driven cases, one `describe` per group; the flood, the oversized header and the controls follow below. */
 const ATTACK_GROUPS: AttackGroup[] = [
   HEADER_ATTACKS,
@@ -26,6 +33,7 @@ const ATTACK_GROUPS: AttackGroup[] = [
   tokenAttacks.ISSUER_AUDIENCE_TYPE_ATTACKS,
   tokenAttacks.CONFUSED_DEPUTY_ATTACKS,
   tokenAttacks.SCOPE_AND_ROLE_ATTACKS,
+  DPOP_ATTACKS,
   BODY_ATTACKS,
 ];
 /** JWKS fetches a flood of unknown kids may cause: the first load, and one refetch once the cooldown is over. */
@@ -71,7 +79,16 @@ function codeFor(e: Expected, mode: Mode): string | undefined {
 }
 
 function expectedCell(e: Expected, mode: Mode, atServiceB: boolean): string {
-  const parts = [String(e.status), e.challenge ?? 'no challenge'];
+  const challenge =
+    e.challenge === 'no_error'
+      ? `no error code (${e.exactChallenge
+          ?.match(/\b(Bearer|DPoP) realm/g)
+          ?.map((m) => m.split(' ')[0])
+          .join(', ')})`
+      : e.scheme === 'DPoP'
+        ? `DPoP ${e.challenge}`
+        : (e.challenge ?? 'no challenge');
+  const parts = [String(e.status), challenge];
   if (e.scope) parts[1] += ` scope="${e.scope}"`;
   const code = codeFor(e, mode);
   if (code) parts.push(`code ${code}`);
@@ -95,8 +112,18 @@ function expectAnswer(res: Observed, e: Expected, mode: Mode) {
   expect(res.status).toBe(e.status);
   expectCleanRefusal(res);
   if (e.challenge === null) expect(res.wwwAuthenticate).toBeNull();
-  else {
-    expect(res.wwwAuthenticate).toMatch(e.challenge === 'invalid_token' ? INVALID_TOKEN : INSUFFICIENT_SCOPE);
+  else if (e.challenge === 'no_error') {
+    // RFC 6750 §3.1: no credentials at all, no error code in the challenge (the body still says why).
+    expect(res.wwwAuthenticate).toBe(e.exactChallenge);
+    expect(res.body).toMatchObject({ statusCode: e.status, error: 'invalid_token' });
+  } else {
+    const pattern =
+      e.scheme === 'DPoP'
+        ? dpopChallenge(e.challenge)
+        : e.challenge === 'invalid_token'
+          ? INVALID_TOKEN
+          : INSUFFICIENT_SCOPE;
+    expect(res.wwwAuthenticate).toMatch(pattern);
     expect(res.body).toMatchObject({ statusCode: e.status, error: e.challenge });
   }
   if (e.scope) expect(res.wwwAuthenticate).toContain(`scope="${e.scope}"`);
@@ -180,11 +207,14 @@ describe.each(MODES)('attacks on the chain (%s mode)', (mode) => {
     expect(res.status).toBe(200);
     expect(res.body.service_c).toEqual({ result: 42, msg: 'Service C successfully processed request' });
     expect(calls).toBe(1);
-    const forwarded =
-      rig()
-        .serviceC.lastAuthorization()
-        ?.replace(/^Bearer /, '') ?? '';
-    expect(claimsOf(forwarded)).toMatchObject({ azp: 'service-b', aud: 'service-c' });
+    // service-b sent the exchanged token under the DPoP scheme, with a proof of the key the token is bound to.
+    const authorization = rig().serviceC.lastAuthorization() ?? '';
+    expect(authorization).toMatch(/^DPoP /);
+    const forwarded = claimsOf(authorization.replace(/^DPoP /, ''));
+    expect(forwarded).toMatchObject({ azp: 'service-b', aud: 'service-c', typ: 'DPoP' });
+    const proof = rig().serviceC.lastDpop() ?? '';
+    const jkt = await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk!);
+    expect(forwarded.cnf).toMatchObject({ jkt });
   });
 
   it('a good token with a bad body: 400 before the token exchange — 0 exchanges at Keycloak, then 1 for a good body', async () => {
@@ -213,8 +243,13 @@ describe.each(MODES)('attacks on the chain (%s mode)', (mode) => {
     expect(counted.calls() - before.c).toBe(1);
   });
 
-  it('positive control: the real service-c lets an exchanged token with analytics.run through', async () => {
-    const res = await send(serviceC(), { authorization: `Bearer ${tokens().forC}`, body: '{"value": 21}' });
+  it('positive control: the real service-c lets a DPoP-bound exchanged token with a valid proof through', async () => {
+    const { proof } = await validProof(tokens().dpopKey, serviceC(), tokens().forCBound);
+    const res = await send(serviceC(), {
+      authorization: `DPoP ${tokens().forCBound}`,
+      dpop: proof,
+      body: '{"value": 21}',
+    });
     report.add({
       case: "positive control: service-b's exchanged token → service-c",
       mode,
@@ -223,6 +258,27 @@ describe.each(MODES)('attacks on the chain (%s mode)', (mode) => {
     });
     expect(res.status).toBe(200);
     expect(res.body.result).toBe(42);
+  });
+
+  it("positive control: service-b's quote route lets service-a's DPoP-bound token with a valid proof through", async () => {
+    const url = rig().processUrl.replace(/\/api\/process$/, '/api/quote');
+    const before = rig().serviceC.calls();
+    const { proof } = await validProof(tokens().dpopKey, url, tokens().serviceABound);
+    const res = await send(url, {
+      authorization: `DPoP ${tokens().serviceABound}`,
+      dpop: proof,
+      body: ORDER,
+    });
+    const calls = rig().serviceC.calls() - before;
+    report.add({
+      case: "positive control: service-a's DPoP-bound token and proof → service-b's quote route",
+      mode,
+      expected: '200; no challenge; service-c calls +0',
+      observed: observedCell(res, calls),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.hop).toMatchObject({ azp: 'service-a' });
+    expect(calls).toBe(0);
   });
 
   describe.each(ATTACK_GROUPS.map((g) => [g.title, g.cases] as const))('%s', (_title, cases) => {

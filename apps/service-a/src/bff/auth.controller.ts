@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpException,
-  Inject,
-  Post,
-  Req,
-  Res,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpException, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from 'nest-keycloak-s2s';
@@ -19,11 +8,11 @@ import type { ServiceAEnv } from './bff-env';
 import { OidcClient } from './oidc.client';
 import { PageRenderer } from './page.renderer';
 import { PasswordGrantEnabledGuard, PasswordLoginDto, RefreshDto } from './password-grant';
+import { BackchannelLogout, BackchannelLogoutDto } from './backchannel-logout';
 import { LoginRateLimitGuard } from './login-rate-limit.guard';
 import { PasswordAttemptLimiter } from './password-attempts';
 import { SameOriginGuard } from './same-origin.guard';
 import { SessionService } from './session.service';
-import { SESSION_STORE, SessionStore } from './session.store';
 
 /** What POST /auth/token and /auth/refresh answer. */
 const TOKEN_RESPONSE =
@@ -44,8 +33,8 @@ export class AuthController {
     private readonly oidc: OidcClient,
     private readonly sessions: SessionService,
     private readonly page: PageRenderer,
-    @Inject(SESSION_STORE) private readonly store: SessionStore,
     private readonly attempts: PasswordAttemptLimiter,
+    private readonly backchannel: BackchannelLogout,
     config: ConfigService<ServiceAEnv, true>,
   ) {
     const publicUrl = config.get('PUBLIC_URL', { infer: true });
@@ -58,10 +47,10 @@ export class AuthController {
   @ApiOperation({ summary: "Redirects to Keycloak's login page (authorization code + PKCE)" })
   @ApiResponse({ status: 302, description: "To Keycloak's login page" })
   async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const session = this.sessions.ensure(request, reply);
+    const session = await this.sessions.ensure(request, reply);
     const { url, pending } = await this.oidc.startLogin(this.redirectUri);
     session.login = pending;
-    this.store.set(session);
+    await this.sessions.save(session);
     return reply.redirect(url, 302);
   }
 
@@ -71,7 +60,7 @@ export class AuthController {
   @ApiResponse({ status: 303, description: 'Logged in: to the page, with the session cookie' })
   @ApiResponse({ status: 400, description: 'A login not started here, expired or replayed (HTML)' })
   async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const session = this.sessions.current(request);
+    const session = await this.sessions.current(request);
     const pending = session?.login;
     if (!session || !pending)
       return this.page.send(reply, 400, {
@@ -81,10 +70,10 @@ export class AuthController {
         },
       });
     session.login = undefined; // one use only, whatever happens next
-    this.store.set(session);
+    await this.sessions.save(session);
     try {
       const login = await this.oidc.finishLogin(new URL(request.url, this.home), pending);
-      this.sessions.establish(reply, login, session);
+      await this.sessions.establish(reply, login, session);
       return reply.redirect('/', 303);
     } catch (error) {
       if (!(error instanceof HttpException)) throw error;
@@ -101,10 +90,29 @@ export class AuthController {
     status: 303,
     description: "To Keycloak's end-session endpoint, which comes back to the page",
   })
-  logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const session = this.sessions.end(request, reply);
+  async logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const session = await this.sessions.end(request, reply);
     if (!session?.tokens) return reply.redirect('/', 303);
     return reply.redirect(this.oidc.logoutUrl(session.tokens.idToken, this.home), 303);
+  }
+
+  /** OIDC Back-Channel Logout: Keycloak posts a logout token when the user's Keycloak session ends. */
+  @Post('backchannel-logout')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Keycloak's back-channel logout (OIDC Back-Channel Logout 1.0): ends the sessions the token names",
+    description: 'Form body `logout_token`. 400 when the token does not validate; nothing ends then.',
+  })
+  @ApiOkResponse({ description: 'The sessions of that Keycloak session (or user) ended, on every replica' })
+  @ApiErrorResponses(400, 503)
+  async backchannelLogout(
+    @Body() body: BackchannelLogoutDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const ended = await this.backchannel.logOut(body.logout_token);
+    void reply.header('cache-control', 'no-store');
+    return { ended };
   }
 
   /** The internal login (password grant). Trusted internal apps only; off unless ENABLE_PASSWORD_GRANT. */

@@ -37,4 +37,33 @@ describe("service-a's own keys", () => {
       'https://orders.example.test',
     );
   });
+
+  it('keeps sessions in memory unless SESSION_STORE=redis, which needs REDIS_URL and valid keys', () => {
+    expect(validate(env).SESSION_STORE).toBe('memory');
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(
+      validate({
+        ...env,
+        SESSION_STORE: 'redis',
+        REDIS_URL: 'redis://redis:6379',
+        SESSION_ENCRYPTION_KEYS: key,
+      }),
+    ).toMatchObject({ SESSION_STORE: 'redis', REDIS_URL: 'redis://redis:6379' });
+    expect(() => validate({ ...env, SESSION_STORE: 'redis' })).toThrow(
+      /REDIS_URL is required; SESSION_ENCRYPTION_KEYS is required/,
+    );
+    expect(() =>
+      validate({
+        ...env,
+        SESSION_STORE: 'redis',
+        REDIS_URL: 'http://x',
+        SESSION_ENCRYPTION_KEYS: 'c2hvcnQ=',
+      }),
+    ).toThrow(
+      /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL; SESSION_ENCRYPTION_KEYS: each key must be 32 bytes/,
+    );
+    expect(() => validate({ ...env, SESSION_STORE: 'disk' })).toThrow(
+      'SESSION_STORE must be memory or redis',
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import type { EnvReader, ServiceEnv } from '@app/service-runtime';
+import { SessionCipher, SessionKeysError } from './session-cipher';
 
 /** service-a's own environment keys, on top of every service's (docs/operations.md, "Configuration"). */
 export interface BffEnv {
@@ -10,6 +11,12 @@ export interface BffEnv {
   SESSION_IDLE_TIMEOUT: number;
   /** Requests per minute one client address may send to the login routes (`/auth/*` but logout). Default 60. */
   LOGIN_RATE_LIMIT: number;
+  /** `memory` (this process only, the default) or `redis` (shared by replicas, kept across restarts). */
+  SESSION_STORE: 'memory' | 'redis';
+  /** With `redis`: its URL, `redis://host:port` (or `rediss://` for TLS). */
+  REDIS_URL?: string;
+  /** With `redis`: the session encryption keys, comma-separated base64 32-byte values; the first encrypts. */
+  SESSION_ENCRYPTION_KEYS?: string;
 }
 
 /** service-a's validated configuration: every service's keys and its own. */
@@ -22,5 +29,31 @@ export function bffEnv(read: EnvReader, common: ServiceEnv): BffEnv {
     ENABLE_PASSWORD_GRANT: read.bool('ENABLE_PASSWORD_GRANT'),
     SESSION_IDLE_TIMEOUT: read.int('SESSION_IDLE_TIMEOUT', 1800, 1),
     LOGIN_RATE_LIMIT: read.int('LOGIN_RATE_LIMIT', 60, 1),
+    ...sessionStoreEnv(read),
   };
+}
+
+function sessionStoreEnv(
+  read: EnvReader,
+): Pick<BffEnv, 'SESSION_STORE' | 'REDIS_URL' | 'SESSION_ENCRYPTION_KEYS'> {
+  const store = read.value('SESSION_STORE') ?? 'memory';
+  if (store !== 'memory' && store !== 'redis') {
+    read.problem(`SESSION_STORE must be memory or redis, got "${store}"`);
+    return { SESSION_STORE: 'memory' };
+  }
+  if (store === 'memory') return { SESSION_STORE: store };
+  const url = read.required('REDIS_URL');
+  if (url !== '' && !/^rediss?:\/\/[^\s/]+/.test(url))
+    read.problem('REDIS_URL must be a redis:// or rediss:// URL');
+  const keys = read.required('SESSION_ENCRYPTION_KEYS');
+  if (keys !== '') {
+    try {
+      SessionCipher.fromConfig(keys);
+    } catch (error) {
+      if (!(error instanceof SessionKeysError)) throw error;
+      // The keys themselves are never printed.
+      read.problem(`SESSION_ENCRYPTION_KEYS: ${error.message}`);
+    }
+  }
+  return { SESSION_STORE: store, REDIS_URL: url, SESSION_ENCRYPTION_KEYS: keys };
 }

@@ -156,6 +156,7 @@ export class OidcClient {
             sub: claims.sub,
             username: typeof claims.preferred_username === 'string' ? claims.preferred_username : claims.sub,
             name: typeof claims.name === 'string' ? claims.name : undefined,
+            sid: typeof claims.sid === 'string' ? claims.sid : undefined,
           }
         : undefined,
     };

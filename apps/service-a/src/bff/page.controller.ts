@@ -2,7 +2,7 @@ import { Controller, Get, HttpException, Logger, Post, Req, Res, UseGuards } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from 'nest-keycloak-s2s';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ChainResult, ChainService, SEED_ORDER } from '../chain.service';
+import { ChainResult, ChainService, DEMO_ORDER } from '../chain.service';
 import { PageRenderer } from './page.renderer';
 import { PAGE_CSS } from './page.view';
 import { SameOriginGuard } from './same-origin.guard';
@@ -30,8 +30,8 @@ export class PageController {
   @ApiOperation({
     summary: 'The page (HTML): call the chain as service-a, or log in and call it as the user',
   })
-  home(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.page.send(reply, 200, { user: this.sessions.current(request)?.user });
+  async home(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.page.send(reply, 200, { user: await this.sessions.userIfAvailable(request) });
   }
 
   @Get('assets/page.css')
@@ -48,17 +48,22 @@ export class PageController {
   @ApiOperation({ summary: "The page's button: the chain as service-a, answered as the page" })
   callAsService(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.show(request, reply, 'service-a (client credentials)', () =>
-      this.chain.runAsService(SEED_ORDER),
+      this.chain.runAsService(DEMO_ORDER),
     );
   }
 
   @Post('ui/call-service-b-as-user')
   @UseGuards(SameOriginGuard)
   @ApiOperation({ summary: "The page's button: the chain as the logged-in user, answered as the page" })
-  callAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    const session = this.sessions.current(request);
+  async callAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    let session;
+    try {
+      session = await this.sessions.current(request);
+    } catch (error) {
+      return this.show(request, reply, 'the user', () => Promise.reject(error));
+    }
     return this.show(request, reply, session?.user?.username ?? 'the user', async () =>
-      this.chain.runAsUser(SEED_ORDER, await this.sessions.accessToken(session)),
+      this.chain.runAsUser(DEMO_ORDER, await this.sessions.accessToken(session)),
     );
   }
 
@@ -70,10 +75,10 @@ export class PageController {
   ) {
     try {
       const chain = await run();
-      const user = this.sessions.current(request)?.user;
+      const user = await this.sessions.userIfAvailable(request);
       return this.page.send(reply, 200, { user, result: { heading: `Called as ${caller}`, chain } });
     } catch (error) {
-      const user = this.sessions.current(request)?.user;
+      const user = await this.sessions.userIfAvailable(request);
       if (error instanceof HttpException)
         return this.page.send(reply, error.getStatus(), {
           user,

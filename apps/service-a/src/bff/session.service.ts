@@ -27,17 +27,31 @@ export class SessionService {
   }
 
   /** The request's session, if its cookie names a live one. */
-  current(request: FastifyRequest): Session | undefined {
+  async current(request: FastifyRequest): Promise<Session | undefined> {
     const id = request.cookies?.[this.cookieName];
     return id ? this.store.get(id) : undefined;
   }
 
+  /** The logged-in user for display, or none — also when the store cannot be reached (the page still renders). */
+  async userIfAvailable(request: FastifyRequest): Promise<Session['user']> {
+    try {
+      return (await this.current(request))?.user;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores the session as it is now. */
+  save(session: Session): Promise<void> {
+    return this.store.set(session);
+  }
+
   /** The request's session, or a new one whose cookie is set on the reply. */
-  ensure(request: FastifyRequest, reply: FastifyReply): Session {
-    const existing = this.current(request);
+  async ensure(request: FastifyRequest, reply: FastifyReply): Promise<Session> {
+    const existing = await this.current(request);
     if (existing) return existing;
     const session: Session = { id: newSessionId() };
-    this.store.set(session);
+    await this.store.set(session);
     this.setCookie(reply, session.id);
     return session;
   }
@@ -46,18 +60,18 @@ export class SessionService {
    * Stores a completed login under a NEW session id (the pre-login id is dropped: no session fixation) and sets
    * its cookie.
    */
-  establish(reply: FastifyReply, login: UserLogin, previous?: Session): Session {
-    if (previous) this.store.delete(previous.id);
+  async establish(reply: FastifyReply, login: UserLogin, previous?: Session): Promise<Session> {
+    if (previous) await this.store.delete(previous.id);
     const session: Session = { id: newSessionId(), user: login.user, tokens: login.tokens };
-    this.store.set(session);
+    await this.store.set(session);
     this.setCookie(reply, session.id);
     return session;
   }
 
   /** Forgets the request's session and clears its cookie; returns it (logout needs its ID token). */
-  end(request: FastifyRequest, reply: FastifyReply): Session | undefined {
-    const session = this.current(request);
-    if (session) this.store.delete(session.id);
+  async end(request: FastifyRequest, reply: FastifyReply): Promise<Session | undefined> {
+    const session = await this.current(request);
+    if (session) await this.store.delete(session.id);
     reply.clearCookie(this.cookieName, { path: '/' });
     return session;
   }
@@ -99,10 +113,10 @@ export class SessionService {
         refreshToken: renewed.tokens.refreshToken ?? refreshToken,
         idToken: renewed.tokens.idToken ?? session.tokens?.idToken,
       };
-      this.store.set(session);
+      await this.store.set(session);
       return session.tokens.accessToken;
     } catch (error) {
-      if (error instanceof UnauthorizedException) this.store.delete(session.id);
+      if (error instanceof UnauthorizedException) await this.store.delete(session.id);
       throw error;
     }
   }

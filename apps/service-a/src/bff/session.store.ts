@@ -24,6 +24,8 @@ export interface SessionUser {
   readonly sub: string;
   readonly username: string;
   readonly name?: string;
+  /** Keycloak's session id (the ID token's `sid`): what a back-channel logout names. */
+  readonly sid?: string;
 }
 
 /** One browser's server-side session; the browser holds only its random id in an httpOnly cookie. */
@@ -35,13 +37,18 @@ export interface Session {
 }
 
 /**
- * Where sessions live. In memory here (one service-a process); a shared store such as Redis implements the same
- * three calls when service-a runs as several replicas.
+ * Where sessions live: in this process ({@link MemorySessionStore}, the default for one service-a) or in Redis
+ * (RedisSessionStore, for several replicas and restarts). A store that cannot be reached throws 503
+ * `session_store_unavailable`; an entry not used for the idle timeout is gone.
  */
 export interface SessionStore {
-  get(id: string): Session | undefined;
-  set(session: Session): void;
-  delete(id: string): void;
+  get(id: string): Promise<Session | undefined>;
+  set(session: Session): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Ends every session of Keycloak session `sid` (OIDC Back-Channel Logout); how many there were. */
+  deleteByKeycloakSession(sid: string): Promise<number>;
+  /** Ends every session of user `sub` (a logout token without `sid`); how many there were. */
+  deleteBySubject(sub: string): Promise<number>;
 }
 
 /** Injection token of the {@link SessionStore}. */
@@ -67,16 +74,32 @@ export class MemorySessionStore implements SessionStore {
     });
   }
 
-  get(id: string): Session | undefined {
-    return this.sessions.get(id);
+  get(id: string): Promise<Session | undefined> {
+    return Promise.resolve(this.sessions.get(id));
   }
 
-  set(session: Session): void {
+  set(session: Session): Promise<void> {
     this.sessions.set(session.id, session);
+    return Promise.resolve();
   }
 
-  delete(id: string): void {
+  delete(id: string): Promise<void> {
     this.sessions.delete(id);
+    return Promise.resolve();
+  }
+
+  deleteByKeycloakSession(sid: string): Promise<number> {
+    return Promise.resolve(this.deleteWhere((s) => s.user?.sid === sid));
+  }
+
+  deleteBySubject(sub: string): Promise<number> {
+    return Promise.resolve(this.deleteWhere((s) => s.user?.sub === sub));
+  }
+
+  private deleteWhere(matches: (session: Session) => boolean): number {
+    const ids = [...this.sessions.entries()].filter(([, s]) => matches(s)).map(([id]) => id);
+    for (const id of ids) this.sessions.delete(id);
+    return ids.length;
   }
 
   get size(): number {

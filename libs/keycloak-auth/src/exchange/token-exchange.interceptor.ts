@@ -42,7 +42,7 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     return from(exchanged).pipe(
       // Only the library's errors carry a challenge: a refused body passes through as it is.
       catchError((error: unknown) => {
-        setChallenge(this.adapterHost, context, this.options.realm, error);
+        setChallenge(this.adapterHost, context, this.options, error);
         return throwError(() => error);
       }),
       switchMap((token) => {

@@ -1,3 +1,4 @@
+import { decodeJwt, generateKeyPair } from 'jose';
 import { IdentityProviderUnavailableError, TokenEndpointError } from '../errors';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
@@ -17,7 +18,7 @@ describe('TokenExchangeService', () => {
     idp = await LocalIdp.start();
     clock = new TestClock();
     const options = idp.options({ httpTimeoutMs: 1000 });
-    oauth = new KeycloakOAuthClient(options);
+    oauth = new KeycloakOAuthClient(options, undefined, await generateKeyPair('ES256'));
     service = new TokenExchangeService(options, clock, oauth);
     issued = 0;
     idp.tokenAnswer = () => ({
@@ -42,6 +43,15 @@ describe('TokenExchangeService', () => {
       scope: 'analytics.run service-c-audience',
     });
     expect(idp.authorizations[0]).toBe(`Basic ${Buffer.from('service%2Db:b%2Dsecret').toString('base64')}`);
+  });
+
+  it('sends a DPoP proof with the exchange when the target asks for a bound token, none otherwise', async () => {
+    await service.exchange(subject, { ...target, dpop: true });
+    expect(decodeJwt(idp.dpopProofs[0])).toMatchObject({ htm: 'POST', htu: oauth.options.endpoints.token });
+    await service.exchange(subject, target);
+    // A bound and a bearer exchange of one subject are cached apart.
+    expect(idp.requests.token).toBe(2);
+    expect(idp.dpopProofs[1]).toBe('');
   });
 
   it('sends no scope when the target names none', async () => {
@@ -106,6 +116,12 @@ describe('TokenExchangeService', () => {
 
   it.each([
     ['its subject token (Keycloak: "Invalid token")', 'Invalid token', 401, 'exchange_subject_rejected'],
+    [
+      'a DPoP-bound subject token (Keycloak 26.7 exchanges none)',
+      'Sender-constrained token exchange rejected as the token was not issued for the requesting client',
+      401,
+      'exchange_subject_rejected',
+    ],
     ['the requested audience', 'Requested audience not available: service-c', 502, 'exchange_failed'],
   ])(
     'maps invalid_request about %s to %s %s (RFC 8693 §2.2.2 reports an invalid subject_token so)',

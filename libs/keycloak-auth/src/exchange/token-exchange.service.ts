@@ -17,6 +17,12 @@ export interface ExchangeTarget {
    * mapper must be requested here too (e.g. `analytics.run service-c-audience`).
    */
   scope?: string;
+  /**
+   * Send this service's DPoP proof with the exchange, so the new token is bound to its key (RFC 9449); call the
+   * target with `DpopProofMaker`'s headers (nest-keycloak-s2s/dpop). Default false. The subject token itself must
+   * be a bearer token: Keycloak refuses to exchange a DPoP-bound one.
+   */
+  dpop?: boolean;
 }
 
 /**
@@ -53,7 +59,9 @@ export class TokenExchangeService {
       };
       if (scope) parameters.scope = scope;
       const issuer = unverifiedIssuer(subjectToken);
-      return renewableToken(this.clock, this.options, () => this.oauth.exchange(parameters, issuer));
+      return renewableToken(this.clock, this.options, () =>
+        this.oauth.exchange(parameters, issuer, target.dpop ?? false),
+      );
     });
   }
 
@@ -67,5 +75,6 @@ export class TokenExchangeService {
 }
 
 function cacheKey(subjectToken: string, target: ExchangeTarget): string {
-  return `${tokenHash(subjectToken)}|${target.audience}|${target.scope?.trim() ?? ''}`;
+  const binding = target.dpop ? 'dpop' : 'bearer';
+  return `${tokenHash(subjectToken)}|${target.audience}|${target.scope?.trim() ?? ''}|${binding}`;
 }

@@ -1,11 +1,12 @@
-import { InvalidTokenError } from '../errors';
+import { AuthScheme, InvalidTokenError } from '../errors';
+import { HtuRequest } from '../dpop/htu';
 import { Principal } from '../principal';
 
 /** What the guard leaves on the request: the principal in the open, the raw token out of reach of loggers. */
 const tokens = new WeakMap<object, string>();
 
 /** The request shape the library reads; Express and Fastify requests both fit it. */
-export interface AuthenticatedRequest {
+export interface AuthenticatedRequest extends HtuRequest {
   headers: Record<string, string | string[] | undefined>;
   /** The header lines as received, name then value (Node's request; Express' request is one). */
   rawHeaders?: string[];
@@ -15,30 +16,46 @@ export interface AuthenticatedRequest {
 }
 
 /**
- * How many Authorization header lines the request arrived with. Node keeps only the first one in `headers` and
+ * How many `name` header lines (default Authorization) the request arrived with. Node keeps only the first one in `headers` and
  * drops the rest, so a second token is invisible there; a proxy in front that reads the last one would then
  * have checked another token than the one this service authenticates.
  */
-function authorizationLines(request: AuthenticatedRequest): number {
+export function headerLines(request: AuthenticatedRequest, name = 'authorization'): number {
   const raw = request.raw?.rawHeaders ?? request.rawHeaders ?? [];
   let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'authorization') count++;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === name) count++;
   return count;
 }
 
-/**
- * Reads the RFC 6750 §2.1 `Authorization: Bearer <token68>` header. Anything else — no header, another scheme,
- * an empty or malformed credential — is an invalid_token answer, never a pass.
- */
-export function extractBearerToken(request: AuthenticatedRequest): string {
+/** An access token as the Authorization header carried it, and under which scheme. */
+export interface Credential {
+  scheme: AuthScheme;
+  token: string;
+}
+
+/** The scheme an Authorization header names, when it is one the library takes (for the challenge). */
+export function presentedScheme(request: AuthenticatedRequest): AuthScheme | undefined {
   const header = request.headers.authorization;
-  if (Array.isArray(header) || authorizationLines(request) > 1)
+  if (typeof header !== 'string') return undefined;
+  const scheme = /^(Bearer|DPoP) /i.exec(header)?.[1].toLowerCase();
+  return scheme === 'bearer' ? 'Bearer' : scheme === 'dpop' ? 'DPoP' : undefined;
+}
+
+/**
+ * Reads the RFC 6750 §2.1 `Authorization: Bearer <token68>` or the RFC 9449 §7.1 `Authorization: DPoP <token68>`
+ * header. Anything else — no header, another scheme, an empty or malformed credential — is an invalid_token
+ * answer, never a pass.
+ */
+export function extractCredential(request: AuthenticatedRequest): Credential {
+  const header = request.headers.authorization;
+  if (Array.isArray(header) || headerLines(request) > 1)
     throw new InvalidTokenError('token_malformed', 'more than one Authorization header');
   if (header === undefined || header === '')
-    throw new InvalidTokenError('token_missing', 'bearer token missing');
-  const match = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-  if (!match) throw new InvalidTokenError('token_malformed', 'Authorization header is not a Bearer token');
-  return match[1];
+    throw new InvalidTokenError('token_missing', 'access token missing');
+  const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
+  if (!match)
+    throw new InvalidTokenError('token_malformed', 'Authorization header is not a Bearer or DPoP token');
+  return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
 }
 
 /** Remembers the verified token of a request, for token exchange later in the same request. */

@@ -161,8 +161,14 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
       expect(res.challenge).toContain(`error_description="${res.body.message}"`);
     };
 
+    it('for no Authorization header: one challenge per accepted scheme and no error code (RFC 6750 §3.1)', async () => {
+      const res = await call('/me');
+      expect(res.status).toBe(401);
+      expect(res.challenge).toBe('Bearer realm="s2s", DPoP realm="s2s", algs="ES256 PS256 RS256 EdDSA"');
+      expect(res.body).toMatchObject({ statusCode: 401, error: 'invalid_token', code: 'token_missing' });
+    });
+
     it.each([
-      ['no Authorization header', undefined, 'token_missing'],
       ['another scheme (Basic)', 'Basic c2VydmljZS1hOnNlY3JldA==', 'token_malformed'],
       ['Bearer with an empty token', 'Bearer ', 'token_malformed'],
       ['a bearer token that is not a JWT', 'Bearer abc', 'token_malformed'],

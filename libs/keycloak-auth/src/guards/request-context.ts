@@ -1,6 +1,8 @@
 import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { KeycloakAuthError } from '../errors';
+import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { offerOf } from './challenge-offer';
 
 /** The part of a GraphQL resolver context (args[2]) where the drivers put the HTTP request and response. */
 interface GraphQlResolverContext {
@@ -43,28 +45,30 @@ export function responseOf(context: ExecutionContext): object | undefined {
 }
 
 /**
- * Puts the RFC 6750 §3 challenge of a library error on the context's response (RFC 6750: a 401 carries one), for
- * the guard's refusals and the exchange interceptor's alike. Other errors have none.
+ * Puts the RFC 6750 §3 (and RFC 9449 §7.1) challenge of a library error on the context's response (a 401 carries
+ * one), for the guard's refusals and the exchange interceptor's alike, with the schemes the request's route
+ * offers. Other errors have none.
  */
 export function setChallenge(
   adapterHost: HttpAdapterHost,
   context: ExecutionContext,
-  realm: string,
+  options: ResolvedKeycloakAuthOptions,
   error: unknown,
 ): void {
   const response = responseOf(context);
-  if (response) setChallengeOn(adapterHost, response, realm, error);
+  if (response) setChallengeOn(adapterHost, response, options, error, requestOf(context));
 }
 
 /** {@link setChallenge} on a response at hand, for code that sees the response but no execution context. */
 export function setChallengeOn(
   adapterHost: HttpAdapterHost,
   response: object,
-  realm: string,
+  options: ResolvedKeycloakAuthOptions,
   error: unknown,
+  request?: object,
 ): void {
   if (!(error instanceof KeycloakAuthError)) return;
-  const challenge = error.wwwAuthenticate(realm);
+  const challenge = error.wwwAuthenticate(options.realm, offerOf(request, options));
   if (challenge) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
 }
 

@@ -5,6 +5,7 @@ import { keycloakDispatcher } from '../http/keycloak-tls';
 import { TOKEN_EXCHANGE_GRANT } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions, ResolvedRealm } from '../keycloak-auth.options';
 import { clientAuthOf } from './client-auth';
+import { DpopKeyPair } from '../dpop/dpop-proof.maker';
 import { keycloakAuthErrorOf, OAuthCall } from './oauth-errors';
 
 /** A successful token endpoint answer (RFC 6749 §5.1), reduced to what callers use. */
@@ -27,27 +28,64 @@ const DEFAULT_EXPIRES_IN_SEC = 60;
  */
 export class KeycloakOAuthClient {
   private readonly configurations = new Map<string, oidc.Configuration>();
+  private readonly dpopHandles = new Map<oidc.Configuration, oidc.DPoPHandle>();
 
   constructor(
     readonly options: ResolvedKeycloakAuthOptions,
     /** The pool of every call to Keycloak, the JWKS fetches included; closed by {@link close}. */
     readonly dispatcher: Dispatcher = keycloakDispatcher(options.ca),
+    /** The key DPoP-bound tokens are requested with; without one, `dpop` requests are refused. */
+    private readonly dpopKey?: DpopKeyPair,
     /** How each realm's calls authenticate; tests replace it to send what Keycloak must refuse. */
     private readonly clientAuth: (realm: ResolvedRealm) => oidc.ClientAuth = clientAuthOf,
   ) {}
 
-  /** This service's own token at the home realm (RFC 6749 §4.4), with `scope` on top of the client's defaults. */
-  clientCredentials(scope?: string): Promise<IssuedToken> {
+  /**
+   * This service's own token at the home realm (RFC 6749 §4.4), with `scope` on top of the client's defaults;
+   * with `dpop`, bound to this service's DPoP key (RFC 9449 §5).
+   */
+  clientCredentials(scope?: string, dpop = false): Promise<IssuedToken> {
     const config = this.configuration(this.options, 'token');
-    return this.token('token', () => oidc.clientCredentialsGrant(config, scope ? { scope } : {}));
+    return this.token('token', () =>
+      oidc.clientCredentialsGrant(config, scope ? { scope } : {}, this.dpop(config, this.options, dpop)),
+    );
   }
 
-  /** An RFC 8693 exchange with `parameters` (subject token and target) at the realm of `issuer`. */
-  exchange(parameters: Record<string, string>, issuer?: string): Promise<IssuedToken> {
-    const config = this.configuration(this.realm(issuer), 'token_exchange');
+  /**
+   * An RFC 8693 exchange with `parameters` (subject token and target) at the realm of `issuer`; with `dpop`, the
+   * request carries this service's proof and the new token is bound to its key.
+   */
+  exchange(parameters: Record<string, string>, issuer?: string, dpop = false): Promise<IssuedToken> {
+    const realm = this.realm(issuer);
+    const config = this.configuration(realm, 'token_exchange');
     return this.token('token_exchange', () =>
-      oidc.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, parameters),
+      oidc.genericGrantRequest(config, TOKEN_EXCHANGE_GRANT, parameters, this.dpop(config, realm, dpop)),
     );
+  }
+
+  /**
+   * openid-client's DPoP handle of `config` (one per configuration: it keeps the token endpoint's `DPoP-Nonce`
+   * and retries once when Keycloak asks for one, RFC 9449 §8). With `dpopKeycloakHtu: 'issuer'` the proof's `htu`
+   * names the endpoint under the realm's issuer: the URL Keycloak sees behind a proxy that presents it the
+   * issuer's host (Keycloak checks `htu` against the URL it was reached by, RFC 9449 §4.3).
+   */
+  private dpop(config: oidc.Configuration, realm: ResolvedRealm, wanted: boolean): oidc.DPoPOptions {
+    if (!wanted) return {};
+    if (!this.dpopKey) throw new Error('keycloak-auth: a DPoP-bound token was asked for without a DPoP key');
+    let handle = this.dpopHandles.get(config);
+    if (!handle) {
+      const called = `${realm.url}/realms/${encodeURIComponent(realm.realm)}`;
+      const asIssuer: oidc.ModifyAssertionOptions = {
+        [oidc.modifyAssertion]: (_header, payload) => {
+          if (typeof payload.htu === 'string' && payload.htu.startsWith(called))
+            payload.htu = `${realm.issuer}${payload.htu.slice(called.length)}`;
+        },
+      };
+      const rewrite = this.options.dpopKeycloakHtu === 'issuer' ? asIssuer : undefined;
+      handle = oidc.getDPoPHandle(config, this.dpopKey, rewrite);
+      this.dpopHandles.set(config, handle);
+    }
+    return { DPoP: handle };
   }
 
   /** Keycloak's RFC 7662 answer on an access token, at the realm of `issuer`. */

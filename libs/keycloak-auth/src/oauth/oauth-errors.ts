@@ -33,7 +33,8 @@ const TOKEN_ENDPOINT_ERRORS: Record<string, { code: KeycloakAuthErrorCode; statu
  * - unreachable, timed out, HTTP 5xx → 503 `idp_unavailable` (fail closed; client credentials retry on it);
  * - `invalid_client` / `unauthorized_client` → `idp_rejected_client`, a configuration error of this service:
  *   502 at the token endpoint, 503 at introspection (the caller's token cannot be checked);
- * - at the token endpoint: `invalid_grant` (and an exchange's "Invalid token") → 401 `exchange_subject_rejected`,
+ * - at the token endpoint: `invalid_grant` (and an exchange's "Invalid token" or refused DPoP-bound subject) → 401
+ *   `exchange_subject_rejected`,
  *   `access_denied` → 403 `exchange_denied`, anything else → 502 `exchange_failed`;
  * - at introspection: HTTP 400 `invalid_request` → 401 `token_inactive` (a verdict, see below), anything else 503.
  */
@@ -85,12 +86,16 @@ export function keycloakAuthErrorOf(error: unknown, call: OAuthCall): KeycloakAu
  * True when Keycloak refused the subject token of an exchange. RFC 8693 §2.2.2 reports an invalid subject_token as
  * `invalid_request`, and Keycloak does so with the description "Invalid token" (its "subject_token validation
  * failure": expired, the user's session ended, the client disabled, the signing key removed). That is the caller's
- * token, not this service's request: 401, like `invalid_grant`. Other `invalid_request` answers (e.g. "Requested
- * audience not available") stay a misconfiguration of this service: 502.
+ * token, not this service's request: 401, like `invalid_grant`. So is a DPoP-bound subject token, which Keycloak
+ * (through 26.7) never exchanges ("Sender-constrained token exchange rejected …"): the caller must send a bearer
+ * token here. Other `invalid_request` answers (e.g. "Requested audience not available") stay a misconfiguration
+ * of this service: 502.
  */
 function subjectTokenRefused(call: OAuthCall, answer: OAuthErrorAnswer): boolean {
+  if (call !== 'token_exchange' || answer.error !== 'invalid_request') return false;
+  const description = answer.description ?? '';
   return (
-    call === 'token_exchange' && answer.error === 'invalid_request' && answer.description === 'Invalid token'
+    description === 'Invalid token' || description.startsWith('Sender-constrained token exchange rejected')
   );
 }
 

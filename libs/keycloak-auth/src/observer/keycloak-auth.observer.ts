@@ -18,7 +18,13 @@ export const IDP_CALL_OUTCOMES = ['ok', 'error', 'unavailable'] as const;
 export type IdpCallOutcome = (typeof IDP_CALL_OUTCOMES)[number];
 
 /** The library's caches: outgoing tokens, introspection answers, exchanged tokens, verified JWTs (jwt mode). */
-export const CACHE_NAMES = ['client_credentials', 'introspection', 'token_exchange', 'verified_jwt'] as const;
+export const CACHE_NAMES = [
+  'client_credentials',
+  'introspection',
+  'token_exchange',
+  'verified_jwt',
+  'dpop_jti',
+] as const;
 /** One of {@link CACHE_NAMES}. */
 export type CacheName = (typeof CACHE_NAMES)[number];
 /** A lookup served from the cache (or joined a load under way), or one that had to ask Keycloak. */

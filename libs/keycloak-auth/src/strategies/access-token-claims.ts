@@ -12,13 +12,16 @@ export interface ClaimExpectations {
 
 /**
  * The checks both validation modes apply to the claims of an access token, whether they came from a verified
- * signature or from introspection. Keycloak marks access tokens with `typ: "Bearer"`; ID tokens carry `ID`
- * and refresh tokens `Refresh`, and neither may be used as a bearer token.
+ * signature or from introspection. Keycloak marks access tokens with `typ: "Bearer"` (`"DPoP"` when bound to a
+ * key); ID tokens carry `ID` and refresh tokens `Refresh`, and neither may be used as an access token.
  */
 export function assertAccessTokenClaims(claims: Record<string, unknown>, expect: ClaimExpectations): void {
   const now = expect.now / 1000;
   const tolerance = expect.clockToleranceSec;
-  if (claims.typ !== 'Bearer') {
+  // RFC 9449 §6: Keycloak marks a DPoP-bound access token `typ: "DPoP"`; it is one only with the key it is bound to.
+  const dpopBound =
+    claims.typ === 'DPoP' && typeof (claims.cnf as { jkt?: unknown } | undefined)?.jkt === 'string';
+  if (claims.typ !== 'Bearer' && !dpopBound) {
     throw new InvalidTokenError(
       'token_type_invalid',
       `token type ${String(claims.typ)} is not an access token`,

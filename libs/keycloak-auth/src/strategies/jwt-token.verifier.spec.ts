@@ -104,6 +104,12 @@ describe('JwtTokenVerifier', () => {
       await refused(await issue(times), code);
     });
 
+    it("a DPoP-bound access token (typ DPoP, cnf.jkt, and Keycloak's extra cnf member): accepted", async () => {
+      const cnf = { jkt: 'x'.repeat(43), 'kc-jkt-type': 'DPoP' };
+      const principal = await verifier.verify(await issue({ typ: 'DPoP', cnf }));
+      expect(principal.claims.cnf).toEqual(cnf);
+    });
+
     it('expired only within the clock tolerance: accepted', async () => {
       await expect(verifier.verify(await issue({ iat: now() - 300, exp: now() - 3 }))).resolves.toBeDefined();
     });
@@ -114,6 +120,7 @@ describe('JwtTokenVerifier', () => {
       ['an ID token (typ ID)', { typ: 'ID' }, 'token_type_invalid'],
       ['a refresh token (typ Refresh)', { typ: 'Refresh' }, 'token_type_invalid'],
       ['without typ', { typ: undefined }, 'token_type_invalid'],
+      ['typ DPoP without the key it is bound to (no cnf.jkt)', { typ: 'DPoP' }, 'token_type_invalid'],
       ['without sub', { sub: undefined }, 'token_claims_invalid'],
       ['without azp', { azp: undefined }, 'token_claims_invalid'],
       ['without exp', { exp: undefined }, 'token_claims_invalid'],

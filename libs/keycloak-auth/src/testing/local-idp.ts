@@ -78,6 +78,8 @@ export class LocalIdp {
   readonly authorizations: string[] = [];
   /** `Content-Type` headers received by the token and introspection endpoints, in order. */
   readonly contentTypes: string[] = [];
+  /** `DPoP` proof headers received by the token and introspection endpoints, in order ('' for none). */
+  readonly dpopProofs: string[] = [];
   /** TCP connections accepted (a keep-alive client reuses one). */
   connections = 0;
   /** What each endpoint does with its next requests. */
@@ -260,6 +262,7 @@ export class LocalIdp {
       this.forms[endpoint].push(form);
       this.authorizations.push(req.headers.authorization ?? '');
       this.contentTypes.push(req.headers['content-type'] ?? '');
+      this.dpopProofs.push(typeof req.headers.dpop === 'string' ? req.headers.dpop : '');
     }
     if (this.behaviour[endpoint] === 'reset') return void req.socket.destroy();
     if (this.behaviour[endpoint] === 'hang') return; // closed by stop()

@@ -1,3 +1,5 @@
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
+import { DpopProofMaker } from '../dpop/dpop-proof.maker';
 import { IdentityProviderUnavailableError, TokenEndpointError } from '../errors';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
@@ -19,7 +21,7 @@ describe('ClientCredentialsTokenProvider', () => {
       ...overrides,
     });
     void oauth?.close();
-    oauth = new KeycloakOAuthClient(options);
+    oauth = new KeycloakOAuthClient(options, undefined, dpopKey);
     return new ClientCredentialsTokenProvider(clock, oauth);
   };
   const answerTokens = (expiresIn: number) => {
@@ -29,7 +31,10 @@ describe('ClientCredentialsTokenProvider', () => {
     });
   };
 
+  let dpopKey: Awaited<ReturnType<typeof generateKeyPair>>;
+
   beforeEach(async () => {
+    dpopKey = await generateKeyPair('ES256');
     idp = await LocalIdp.start();
     clock = new TestClock();
     provider = providerWith({ refreshMarginSec: 30, refreshFraction: 0.1 });
@@ -156,5 +161,48 @@ describe('ClientCredentialsTokenProvider', () => {
     idp.behaviour.token = 'reset';
     expect(await rejectionOf(provider.getToken())).toBeInstanceOf(IdentityProviderUnavailableError);
     expect(idp.requests.token).toBe(3);
+  });
+
+  describe('DPoP-bound tokens (RFC 9449 §5)', () => {
+    it('sends a proof of the process key to the token endpoint, and caches bound and bearer tokens apart', async () => {
+      idp.tokenAnswer = () => ({
+        status: 200,
+        body: { access_token: `token-${++issued}`, expires_in: 300, token_type: 'DPoP' },
+      });
+      await expect(provider.getToken({ dpop: true })).resolves.toBe('token-1');
+      const proof = idp.dpopProofs[0];
+      expect(decodeProtectedHeader(proof)).toMatchObject({ typ: 'dpop+jwt', alg: 'ES256' });
+      expect(decodeJwt(proof)).toMatchObject({
+        htm: 'POST',
+        htu: `${idp.url}/realms/s2s/protocol/openid-connect/token`,
+      });
+      const thumbprint = await new DpopProofMaker(dpopKey, clock).thumbprint();
+      expect(await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk!)).toBe(thumbprint);
+      await expect(provider.getToken({ dpop: true })).resolves.toBe('token-1');
+      await expect(provider.getToken()).resolves.toBe('token-2');
+      expect(idp.dpopProofs[1]).toBe('');
+    });
+
+    it('names the token endpoint under the issuer in htu with dpopKeycloakHtu: issuer (Keycloak behind a proxy)', async () => {
+      const issuer = 'http://keycloak.example/realms/s2s';
+      provider = providerWith({ issuer, dpopKeycloakHtu: 'issuer' });
+      await provider.getToken({ dpop: true });
+      expect(decodeJwt(idp.dpopProofs[0]).htu).toBe(`${issuer}/protocol/openid-connect/token`);
+      // The request itself still goes to `url`, where this service reaches Keycloak.
+      expect(idp.requests.token).toBe(1);
+    });
+
+    it("retries once with Keycloak's DPoP-Nonce when the token endpoint asks for one (RFC 9449 §8)", async () => {
+      idp.tokenAnswer = () =>
+        decodeJwt(idp.dpopProofs.at(-1)!).nonce === 'kc-nonce'
+          ? { status: 200, body: { access_token: 'bound', expires_in: 300, token_type: 'DPoP' } }
+          : {
+              status: 400,
+              body: { error: 'use_dpop_nonce', error_description: 'nonce required' },
+              headers: { 'dpop-nonce': 'kc-nonce' },
+            };
+      await expect(provider.getToken({ dpop: true })).resolves.toBe('bound');
+      expect(idp.requests.token).toBe(2);
+    });
   });
 });

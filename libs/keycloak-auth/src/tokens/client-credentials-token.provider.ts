@@ -11,7 +11,15 @@ import { renewableToken } from './token-renewal';
 export interface ClientCredentialsRequest {
   /** Extra scopes (space separated) on top of the client's default scopes. */
   scope?: string;
+  /**
+   * Ask for a DPoP-bound token (RFC 9449): bound to this process's key, sent with `DpopProofMaker`'s headers
+   * (nest-keycloak-s2s/dpop). Default false: a bearer token.
+   */
+  dpop?: boolean;
 }
+
+const cacheKey = (request: ClientCredentialsRequest) =>
+  `${request.scope?.trim() ?? ''}|${request.dpop ? 'dpop' : 'bearer'}`;
 
 const RETRY_DELAYS_MS = [100, 400];
 
@@ -34,7 +42,7 @@ export class ClientCredentialsTokenProvider {
   /** A valid access token for this client. */
   getToken(request: ClientCredentialsRequest = {}): Promise<string> {
     const scope = request.scope?.trim() ?? '';
-    return this.tokens.getOrLoad(scope, () => this.fetch(scope));
+    return this.tokens.getOrLoad(cacheKey(request), () => this.fetch(scope, request.dpop ?? false));
   }
 
   /**
@@ -42,14 +50,14 @@ export class ClientCredentialsTokenProvider {
    * callee refused the token (revoked, or its session ended) before it expired.
    */
   invalidate(request: ClientCredentialsRequest = {}): void {
-    this.tokens.delete(request.scope?.trim() ?? '');
+    this.tokens.delete(cacheKey(request));
   }
 
-  private async fetch(scope: string) {
+  private async fetch(scope: string, dpop: boolean) {
     for (let attempt = 0; ; attempt++) {
       try {
         return await renewableToken(this.clock, this.oauth.options, () =>
-          this.oauth.clientCredentials(scope),
+          this.oauth.clientCredentials(scope, dpop),
         );
       } catch (error) {
         if (!(error instanceof IdentityProviderUnavailableError) || attempt >= RETRY_DELAYS_MS.length)

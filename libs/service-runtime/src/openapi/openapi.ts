@@ -5,6 +5,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
 import {
   ALLOWED_CALLERS_KEY,
+  DPOP_POLICY_KEY,
   IS_PUBLIC_KEY,
   REQUIRED_ROLES_KEY,
   REQUIRED_SCOPES_KEY,
@@ -80,7 +81,10 @@ function describeAuthorization(
       const targets = [found.handler, found.controller];
       const read = (key: string) => reflector.getAllAndOverride<unknown>(key, targets);
       if (read(IS_PUBLIC_KEY)) continue;
-      const needs = [`a bearer access token of realm ${options.realm} for ${options.audience.join(' or ')}`];
+      const dpop = (read(DPOP_POLICY_KEY) ?? options.dpop) === 'required';
+      // RFC 9449: such a route takes `Authorization: DPoP <token>` with a proof, never a bearer token.
+      const kind = dpop ? 'a DPoP-bound access token (with its DPoP proof)' : 'a bearer access token';
+      const needs = [`${kind} of realm ${options.realm} for ${options.audience.join(' or ')}`];
       const scopes = (read(REQUIRED_SCOPES_KEY) ?? []) as string[];
       const roles = (read(REQUIRED_ROLES_KEY) ?? []) as string[];
       const callers = (read(ALLOWED_CALLERS_KEY) ?? []) as string[];

@@ -114,7 +114,9 @@ export async function startFaultsRig(
 
 /** Sends each target's token once, all at once, and expects 200 everywhere. */
 export async function expectAccepted(targets: WatchTarget[]): Promise<void> {
-  const answers = await Promise.all(targets.map((t) => post(t.url, t.body, { token: t.token })));
+  const answers = await Promise.all(
+    targets.map((t) => post(t.url, t.body, { token: t.token, dpop: t.dpop })),
+  );
   expect(answers.map((a, i) => `${targets[i].name}: ${a.status}`)).toEqual(
     targets.map((t) => `${t.name}: 200`),
   );

@@ -1,3 +1,4 @@
+import type { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { post } from '../../support/http';
 import { sleep } from './load';
 
@@ -7,6 +8,8 @@ export interface WatchTarget {
   url: string;
   token: string;
   body: unknown;
+  /** The key `token` is bound to, when it is DPoP-bound (service-c takes no other). */
+  dpop?: DpopProofMaker;
 }
 
 /** What a target answered after the revocation: how often it still accepted, then when and how it refused. */
@@ -35,7 +38,7 @@ export async function watchUntilRefused(
     targets.map(async (target) => {
       const watched: Watched = { name: target.name, accepted: 0 };
       while (Date.now() < since + boundMs) {
-        const res = await post(target.url, target.body, { token: target.token });
+        const res = await post(target.url, target.body, { token: target.token, dpop: target.dpop });
         if (res.status !== 200) {
           watched.refusedAfterMs = Date.now() - since;
           watched.status = res.status;

@@ -1,3 +1,4 @@
+import type { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { Observed, send } from './attack-http';
 import { SecurityTokens } from './security-fixtures';
 import { Mode } from './service-b-rig';
@@ -5,8 +6,14 @@ import { Mode } from './service-b-rig';
 /** What a case must get back. */
 export interface Expected {
   status: number;
-  /** The RFC 6750 error `WWW-Authenticate` must carry; null when the answer must carry no challenge. */
-  challenge: 'invalid_token' | 'insufficient_scope' | null;
+  /**
+   * The error `WWW-Authenticate` must carry (RFC 6750 §3.1, RFC 9449 §7.1); `no_error` for the challenge of a
+   * request without credentials, which names no error; null when the answer must carry no challenge.
+   */
+  challenge: 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof' | 'no_error' | null;
+  /** The scheme the error's challenge is on (default Bearer); for `no_error`, the exact challenge. */
+  scheme?: 'Bearer' | 'DPoP';
+  exactChallenge?: string;
   /** The library's stable code in the body, per mode where the modes differ (introspection sees less). */
   code?: string | Record<Mode, string>;
   /** The `scope` attribute of an insufficient_scope challenge. */
@@ -41,6 +48,25 @@ export const invalid = (code: string | Record<Mode, string>): Expected => ({
   challenge: 'invalid_token',
   code,
 });
+/**
+ * `expected` answered on the DPoP scheme's challenge: where a route takes DPoP-bound tokens only (service-c), every
+ * refusal names DPoP, the one scheme it accepts.
+ */
+export const onDpop = (expected: Expected): Expected => ({ ...expected, scheme: 'DPoP' });
+/** 401 on the DPoP scheme's challenge (with `algs`): `invalid_dpop_proof` or `invalid_token` (the key binding). */
+export const dpopRefused = (
+  code: string,
+  error: 'invalid_dpop_proof' | 'invalid_token' = 'invalid_dpop_proof',
+): Expected => ({ status: 401, challenge: error, scheme: 'DPoP', code });
+/** The proof algorithms every service accepts (the library's default), as the challenge's `algs` lists them. */
+export const DPOP_ALGS = 'algs="ES256 PS256 RS256 EdDSA"';
+/** 401 to a request without credentials: the challenge `exact`, without an error code (RFC 6750 §3.1). */
+export const noCredentials = (exact: string): Expected => ({
+  status: 401,
+  challenge: 'no_error',
+  exactChallenge: exact,
+  code: 'token_missing',
+});
 /** 403 insufficient_scope with the library's code and, for a missing scope, the scope the challenge names. */
 export const forbidden = (code: string, scope?: string): Expected => ({
   status: 403,
@@ -65,6 +91,38 @@ export const bearerAtC =
   (pick: (t: SecurityTokens) => string) =>
   (url: string, tokens: SecurityTokens): Promise<Observed> =>
     send(url, { authorization: `Bearer ${pick(tokens)}`, body: COMPUTE });
+/** The headers of a DPoP request: `Authorization: DPoP <token>` and the `DPoP` proof. */
+export interface DpopHeaders {
+  token: string;
+  proof?: string;
+}
+
+/**
+ * Sends a DPoP request to `url` (with `path` instead of the URL's own, e.g. service-b's quote route), the token and
+ * proof of `make`, which gets the full URL and the tokens; no proof header when `make` gives none.
+ */
+export const dpopAt =
+  (
+    make: (url: string, t: SecurityTokens) => Promise<DpopHeaders>,
+    body: 'order' | 'compute',
+    path?: string,
+  ) =>
+  async (url: string, tokens: SecurityTokens): Promise<Observed> => {
+    const target = path ? new URL(path, url).toString() : url;
+    const { token, proof } = await make(target, tokens);
+    return send(target, {
+      authorization: `DPoP ${token}`,
+      dpop: proof,
+      body: body === 'order' ? ORDER : COMPUTE,
+    });
+  };
+
+/** A valid proof of `key` for a POST to `url` with `token` (the library's maker). */
+export const validProof = async (key: DpopProofMaker, url: string, token: string): Promise<DpopHeaders> => ({
+  token,
+  proof: (await key.headers('POST', url, token)).dpop,
+});
+
 /** A body sent to service-b with a GOOD token, so a refusal is the body's. */
 export const bodyAtB =
   (body: string, contentType = 'application/json') =>

@@ -14,6 +14,8 @@ export interface Observed {
 /** A request the way an attacker may shape it: any Authorization value, any content type, any body text. */
 export interface AttackRequest {
   authorization?: string;
+  /** A `DPoP` proof header (RFC 9449 §4.1). */
+  dpop?: string;
   contentType?: string;
   body: string;
 }
@@ -31,6 +33,7 @@ function parsed(text: string): Record<string, unknown> {
 export async function send(url: string, request: AttackRequest): Promise<Observed> {
   const headers: Record<string, string> = { 'content-type': request.contentType ?? 'application/json' };
   if (request.authorization !== undefined) headers.authorization = request.authorization;
+  if (request.dpop !== undefined) headers.dpop = request.dpop;
   const res = await fetch(url, {
     method: 'POST',
     headers,
@@ -43,7 +46,7 @@ export async function send(url: string, request: AttackRequest): Promise<Observe
     wwwAuthenticate: res.headers.get('www-authenticate'),
     body: parsed(text),
     text,
-    credential: request.authorization,
+    credential: [request.authorization, request.dpop].filter(Boolean).join(' '),
   };
 }
 

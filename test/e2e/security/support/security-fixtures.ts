@@ -12,6 +12,8 @@ import {
   tokenResponse,
   USERS,
 } from '../../support/keycloak';
+import type { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
+import { boundExchangeAsServiceB, boundServiceToken, dpopKey } from '../../support/dpop';
 import * as forge from './forged-tokens';
 
 /** How many tokens with random `kid`s the flood case sends. */
@@ -24,7 +26,6 @@ export interface SecurityTokens {
   serviceB: string;
   /** service-a's token exchanged by service-b for service-c, with and without analytics.run. */
   forC: string;
-  forCWithoutAnalytics: string;
   /** A throw-away client's token whose 1-s life ended. */
   expired: string;
   /** Throw-away clients' tokens: for service-b without orders.read; with it but without a role; without aud. */
@@ -51,6 +52,16 @@ export interface SecurityTokens {
   nbfInFuture: string;
   iatInFuture: string;
   randomKids: string[];
+  /** The test's DPoP key (the one the bound tokens below are bound to) and a second key of the attacker's. */
+  dpopKey: DpopProofMaker;
+  otherDpopKey: DpopProofMaker;
+  /** service-a's token exchanged by service-b with a proof of `dpopKey`: what service-c receives, bound. */
+  forCBound: string;
+  forCBoundWithoutAnalytics: string;
+  /** service-a's client-credentials token bound to `dpopKey` (service-b's DPoP-only quote route takes it). */
+  serviceABound: string;
+  /** {@link selfMadeForC}, bound to `dpopKey`. */
+  selfMadeForCBound: string;
 }
 
 /** Throw-away Keycloak objects and the tokens made with them; `remove()` deletes every object it created. */
@@ -169,12 +180,12 @@ export async function createSecurityFixtures(): Promise<SecurityFixtures> {
     );
     const expiredAt = Date.now() + 1_000 + 5_000 + 1_000;
     const serviceA = await serviceToken('service-a');
+    const key = await dpopKey();
     const user = await temporaryUserTokens(admin, cleanups);
     const tokens: SecurityTokens = {
       serviceA,
       serviceB: await serviceToken('service-b'),
       forC: await exchangeAsServiceB(serviceA, 'analytics.run service-c-audience'),
-      forCWithoutAnalytics: await exchangeAsServiceB(serviceA, 'service-c-audience'),
       expired,
       noOrdersScope: await clientToken(admin, cleanups, 'e2e-sec-no-orders-scope', [
         'basic',
@@ -192,6 +203,17 @@ export async function createSecurityFixtures(): Promise<SecurityFixtures> {
         'service-c-audience',
         'analytics.run',
       ]),
+      // The client made just above (temporaryClient's secret is `<clientId>-secret`).
+      selfMadeForCBound: await boundServiceToken(
+        'e2e-sec-self-made-for-c',
+        key,
+        'e2e-sec-self-made-for-c-secret',
+      ),
+      dpopKey: key,
+      otherDpopKey: await dpopKey(),
+      forCBound: await boundExchangeAsServiceB(serviceA, key),
+      forCBoundWithoutAnalytics: await boundExchangeAsServiceB(serviceA, key, 'service-c-audience'),
+      serviceABound: await boundServiceToken('service-a', key),
       otherRealm: await otherRealmToken(admin, cleanups),
       userId: user.id_token!,
       userRefresh: user.refresh_token!,

@@ -11,12 +11,20 @@ export interface ReportRow {
   observed: string;
 }
 
-/** The parts of a `WWW-Authenticate` challenge the report shows: the RFC 6750 error and the scope. */
+/**
+ * The parts of a `WWW-Authenticate` challenge the report shows: the error (on the DPoP scheme: `DPoP <error>`) and
+ * the scope; for a challenge without an error code (RFC 6750 §3.1), the schemes it offers.
+ */
 export function challengeSummary(challenge: string | null): string {
   if (challenge === null) return 'no challenge';
-  const error = /error="([^"]*)"/.exec(challenge)?.[1] ?? '?';
+  const error = /error="([^"]*)"/.exec(challenge)?.[1];
+  if (error === undefined) {
+    const schemes = challenge.match(/\b(Bearer|DPoP) realm/g)?.map((m) => m.split(' ')[0]) ?? ['?'];
+    return `no error code (${schemes.join(', ')})`;
+  }
+  const scheme = challenge.startsWith('DPoP ') ? 'DPoP ' : '';
   const scope = /scope="([^"]*)"/.exec(challenge)?.[1];
-  return scope === undefined ? error : `${error} scope="${scope}"`;
+  return scope === undefined ? `${scheme}${error}` : `${scheme}${error} scope="${scope}"`;
 }
 
 /** What a case observed, in one cell: status, challenge, the library's code, and the next hop's calls. */

@@ -16,6 +16,8 @@ export interface CountingServiceC {
   calls: () => number;
   /** The Authorization header of the last request. */
   lastAuthorization: () => string | undefined;
+  /** The DPoP proof header of the last request. */
+  lastDpop: () => string | undefined;
   stop: () => Promise<void>;
 }
 
@@ -62,9 +64,11 @@ function bodyOf(req: IncomingMessage): Promise<string> {
 export async function startCountingServiceC(): Promise<CountingServiceC> {
   let calls = 0;
   let lastAuthorization: string | undefined;
+  let lastDpop: string | undefined;
   const server = createServer(async (req, res) => {
     calls++;
     lastAuthorization = req.headers.authorization;
+    lastDpop = typeof req.headers.dpop === 'string' ? req.headers.dpop : undefined;
     const body = JSON.parse((await bodyOf(req)) || '{}') as { value?: number };
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
@@ -76,7 +80,13 @@ export async function startCountingServiceC(): Promise<CountingServiceC> {
     );
   });
   const url = await listen(server);
-  return { url, calls: () => calls, lastAuthorization: () => lastAuthorization, stop: () => close(server) };
+  return {
+    url,
+    calls: () => calls,
+    lastAuthorization: () => lastAuthorization,
+    lastDpop: () => lastDpop,
+    stop: () => close(server),
+  };
 }
 
 /** Starts the counting service-c, the Keycloak proxy and a service-b process in `mode` between them. */
@@ -88,6 +98,8 @@ export async function startServiceBRig(mode: Mode): Promise<ServiceBRig> {
       KEYCLOAK_URL: keycloak.url,
       // Tokens name the Keycloak the tests reach, not the proxy.
       KEYCLOAK_ISSUER: `${KEYCLOAK_URL}/realms/${REALM}`,
+      // The proxy presents Keycloak its own host: the exchange's DPoP proof names the endpoint as Keycloak sees it.
+      KEYCLOAK_DPOP_HTU: 'issuer',
       CLIENT_ID: 'service-b',
       ...signedJwtEnv('service-b'),
       AUTH_MODE: mode,

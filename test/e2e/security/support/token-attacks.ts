@@ -1,4 +1,13 @@
-import { AttackGroup, bearerAtB, bearerAtC, forbidden, invalid } from './attack-case';
+import {
+  AttackGroup,
+  bearerAtB,
+  bearerAtC,
+  dpopAt,
+  forbidden,
+  invalid,
+  onDpop,
+  validProof,
+} from './attack-case';
 
 // Tokens that are forged, expired, from elsewhere or meant for someone else, and tokens that are genuine but lack
 // what the route requires. Each group is one `describe` of the security suite, run in both validation modes.
@@ -130,7 +139,7 @@ export const CONFUSED_DEPUTY_ATTACKS: AttackGroup = {
     {
       name: "service-a's token sent straight to service-c",
       at: 'service-c',
-      expected: invalid('token_audience_invalid'),
+      expected: onDpop(invalid('token_audience_invalid')),
       send: bearerAtC((t) => t.serviceA),
     },
     {
@@ -142,14 +151,14 @@ export const CONFUSED_DEPUTY_ATTACKS: AttackGroup = {
     {
       name: "service-b's own client-credentials token at service-c",
       at: 'service-c',
-      expected: invalid('token_audience_invalid'),
+      expected: onDpop(invalid('token_audience_invalid')),
       send: bearerAtC((t) => t.serviceB),
     },
     {
-      name: 'a token with aud service-c and analytics.run that a client other than service-b got itself',
+      name: 'a token with aud service-c and analytics.run that a client other than service-b got itself (DPoP-bound, with its proof)',
       at: 'service-c',
-      expected: forbidden('caller_not_allowed'),
-      send: bearerAtC((t) => t.selfMadeForC),
+      expected: onDpop(forbidden('caller_not_allowed')),
+      send: dpopAt((url, t) => validProof(t.dpopKey, url, t.selfMadeForCBound), 'compute'),
     },
   ],
 };
@@ -177,10 +186,10 @@ export const SCOPE_AND_ROLE_ATTACKS: AttackGroup = {
       send: bearerAtB((t) => t.noRole),
     },
     {
-      name: 'an exchanged token without analytics.run at service-c',
+      name: 'an exchanged token without analytics.run at service-c (DPoP-bound, with its proof)',
       at: 'service-c',
-      expected: forbidden('insufficient_scope', 'analytics.run'),
-      send: bearerAtC((t) => t.forCWithoutAnalytics),
+      expected: onDpop(forbidden('insufficient_scope', 'analytics.run')),
+      send: dpopAt((url, t) => validProof(t.dpopKey, url, t.forCBoundWithoutAnalytics), 'compute'),
     },
   ],
 };

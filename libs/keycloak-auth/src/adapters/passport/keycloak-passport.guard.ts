@@ -1,7 +1,10 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { IS_PUBLIC_KEY, KEYCLOAK_AUTH_OPTIONS } from '../../keycloak-auth.constants';
+import { DpopPolicy } from '../../dpop/dpop.options';
+import { rememberRoutePolicy } from '../../guards/challenge-offer';
+import { requestOf } from '../../guards/request-context';
+import { DPOP_POLICY_KEY, IS_PUBLIC_KEY, KEYCLOAK_AUTH_OPTIONS } from '../../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../../keycloak-auth.options';
 import { Principal } from '../../principal';
 import { setChallenge } from '../../guards/request-context';
@@ -10,7 +13,7 @@ import { KEYCLOAK_STRATEGY } from './keycloak.strategy';
 
 /**
  * `AuthGuard('keycloak')` with the rest of `KeycloakAuthGuard`'s answers: `@Public()` routes pass,
- * `@RequireScopes` / `@Roles` / `@AllowedCallers` are enforced (403 insufficient_scope), and every refusal carries
+ * `@RequireScopes` / `@Roles` / `@AllowedCallers` are enforced (403 insufficient_scope), `@Dpop()` applies, and every refusal carries
  * its RFC 6750 `WWW-Authenticate` challenge on Fastify and Express alike.
  */
 @Injectable()
@@ -29,6 +32,12 @@ export class KeycloakPassportGuard extends AuthGuard(KEYCLOAK_STRATEGY) {
       context.getClass(),
     ]);
     if (isPublic) return true;
+    // The strategy sees the request only: the route's DPoP policy travels with it.
+    const policy = this.reflector.getAllAndOverride<DpopPolicy>(DPOP_POLICY_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    rememberRoutePolicy(requestOf(context), policy);
     return (await super.canActivate(context)) as boolean;
   }
 
@@ -44,7 +53,7 @@ export class KeycloakPassportGuard extends AuthGuard(KEYCLOAK_STRATEGY) {
       assertRouteRequirements(this.reflector, context, verified);
       return principal;
     } catch (refusal) {
-      setChallenge(this.adapterHost, context, this.keycloakOptions.realm, refusal);
+      setChallenge(this.adapterHost, context, this.keycloakOptions, refusal);
       throw refusal;
     }
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
+import { DpopProofVerifier } from '../../dpop/dpop-proof.verifier';
 import { authenticateRequest } from '../../guards/authenticate-request';
 import { AuthenticatedRequest } from '../../guards/bearer-token';
 import { setChallengeOn } from '../../guards/request-context';
@@ -28,6 +29,7 @@ export class KeycloakStrategy extends PassportStrategy(Strategy, KEYCLOAK_STRATE
     @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
     @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly proofs: DpopProofVerifier,
   ) {
     super();
   }
@@ -35,11 +37,12 @@ export class KeycloakStrategy extends PassportStrategy(Strategy, KEYCLOAK_STRATE
   /** Verifies the request's bearer token; what it returns becomes `request.user` (and `request.principal`). */
   async validate(request: PassportRequest): Promise<Principal> {
     try {
-      return await authenticateRequest(request, this.verifier, this.options);
+      const authenticators = { verifier: this.verifier, proofs: this.proofs, options: this.options };
+      return await authenticateRequest(request, authenticators);
     } catch (error) {
       // A strategy is handed no response: only Express' request links one. On Fastify the challenge is set by
       // KeycloakPassportGuard, which sees the execution context.
-      if (request.res) setChallengeOn(this.adapterHost, request.res, this.options.realm, error);
+      if (request.res) setChallengeOn(this.adapterHost, request.res, this.options, error, request);
       throw error;
     }
   }

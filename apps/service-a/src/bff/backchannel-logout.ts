@@ -1,0 +1,85 @@
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { JWTPayload, jwtVerify, RemoteJWKSet } from 'jose';
+import { LRUCache } from 'lru-cache';
+import { KEYCLOAK_AUTH_OPTIONS, REALM_KEYS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { SESSION_STORE, SessionStore } from './session.store';
+
+/** OIDC Back-Channel Logout 1.0 §2.4: the event a logout token carries. */
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+/** Oldest logout token accepted (its `iat`), and how long its `jti` is remembered against replay. */
+const MAX_AGE_SEC = 120;
+/** Logout tokens remembered at once (bounded memory whatever is posted). */
+const MAX_REMEMBERED = 10_000;
+
+/** `POST /auth/backchannel-logout`: Keycloak's form (§2.5). */
+export class BackchannelLogoutDto {
+  @ApiProperty({ description: 'The logout token Keycloak signed (a JWT with the back-channel logout event)' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(16_384)
+  logout_token!: string;
+}
+
+/**
+ * Ends the sessions a Keycloak logout names (OIDC Back-Channel Logout 1.0). The logout token is validated as §2.6
+ * says: signed by the realm (its JWKS, the library's key set), `iss` the realm, `aud` service-a's client, `iat`
+ * within two minutes, the back-channel logout event in `events`, `sid` or `sub`, no `nonce`, and a `jti` not seen
+ * before. Then every session of that Keycloak session (`sid`), or of that user (`sub` alone), ends in the store —
+ * in Redis, on every replica at once. A token that fails any check is 400 and ends nothing.
+ */
+@Injectable()
+export class BackchannelLogout {
+  private readonly keys: RemoteJWKSet;
+  private readonly seen = new LRUCache<string, true>({ max: MAX_REMEMBERED, ttl: MAX_AGE_SEC * 2 * 1000 });
+
+  constructor(
+    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    @Inject(REALM_KEYS) keys: ReadonlyMap<string, RemoteJWKSet>,
+    @Inject(SESSION_STORE) private readonly store: SessionStore,
+  ) {
+    this.keys = keys.get(options.issuer)!;
+  }
+
+  /** Validates `logoutToken` and ends its sessions; how many ended. */
+  async logOut(logoutToken: string): Promise<number> {
+    const claims = await this.verify(logoutToken);
+    return claims.sid !== undefined
+      ? this.store.deleteByKeycloakSession(claims.sid)
+      : this.store.deleteBySubject(claims.sub!);
+  }
+
+  private async verify(token: string): Promise<JWTPayload & { sid?: string }> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: this.options.issuer,
+        audience: this.options.clientId,
+        algorithms: [...this.options.algorithms],
+        clockTolerance: this.options.clockToleranceSec,
+        maxTokenAge: MAX_AGE_SEC,
+        requiredClaims: ['iat', 'jti'],
+      }));
+    } catch (error) {
+      throw refused(`logout token not valid (${(error as { code?: string }).code ?? 'unreadable'})`);
+    }
+    const events = payload.events as Record<string, unknown> | undefined;
+    const event = events?.[BACKCHANNEL_LOGOUT_EVENT];
+    if (typeof event !== 'object' || event === null)
+      throw refused('logout token without the back-channel logout event');
+    const { sid, sub } = payload as { sid?: unknown; sub?: unknown };
+    if (typeof sid !== 'string' && typeof sub !== 'string')
+      throw refused('logout token names neither sid nor sub');
+    // §2.4: a logout token must not carry a nonce (an ID token passed off as one would).
+    if ('nonce' in payload) throw refused('logout token carries a nonce');
+    const jti = payload.jti!;
+    if (this.seen.has(jti)) throw refused('logout token replayed');
+    this.seen.set(jti, true);
+    return { ...payload, sid: typeof sid === 'string' ? sid : undefined };
+  }
+}
+
+function refused(reason: string): BadRequestException {
+  return new BadRequestException({ statusCode: 400, error: 'invalid_request', message: reason });
+}

@@ -1,0 +1,46 @@
+/** The parts of a request {@link requestHtu} reads; Express and Fastify requests both fit. */
+export interface HtuRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** The HTTP method. */
+  method?: string;
+  /** Express: the URL as received, before routers trimmed it. */
+  originalUrl?: string;
+  /** The URL as received (Fastify) or as the current router sees it (Express). */
+  url?: string;
+  /** `http` or `https`, as the framework derives it (its proxy trust settings apply). */
+  protocol?: string;
+}
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/**
+ * A URL as RFC 9449 §4.3 compares `htu`: without query and fragment, after RFC 3986 §6.2.2 syntax-based and
+ * §6.2.3 scheme-based normalisation (case of scheme and host, default port, empty path, dot segments, the case of
+ * percent-encodings and percent-encoded unreserved characters). Undefined for anything that is not an http(s) URL.
+ */
+export function normalizedHtu(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  const path = url.pathname.replace(/%([0-9A-Fa-f]{2})/g, (_match, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`;
+  });
+  return `${url.origin}${path}`;
+}
+
+/**
+ * The URL a request was sent to, as its DPoP proof's `htu` must name it: `origin` (the configured public origin)
+ * or the request's own protocol and Host header, then the path it arrived with.
+ */
+export function requestHtu(request: HtuRequest, origin?: string): string | undefined {
+  const host = request.headers.host;
+  const path = request.originalUrl ?? request.url ?? '/';
+  const base = origin ?? (typeof host === 'string' ? `${request.protocol ?? 'http'}://${host}` : undefined);
+  if (base === undefined) return undefined;
+  return normalizedHtu(`${base}${path.startsWith('/') ? path : `/${path}`}`);
+}
