@@ -29,7 +29,9 @@ export async function tokenRequest(
 ): Promise<TokenAnswer> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (key) headers.dpop = await key.proof('POST', url);
-  const body = new URLSearchParams({ ...(await clientAuthFields(clientId, secret)), ...form });
+  // The assertion's audience is the realm of the endpoint asked (the fault specs' Keycloak has its own).
+  const [, base, realm] = /^(.*)\/realms\/([^/]+)\/protocol\//.exec(url) ?? [];
+  const body = new URLSearchParams({ ...(await clientAuthFields(clientId, secret, realm, base)), ...form });
   const res = await fetch(url, { method: 'POST', headers, body });
   const answer = (await res.json()) as Record<string, unknown>;
   if (typeof answer.access_token === 'string') recordTokens(answer.access_token);
