@@ -16,6 +16,7 @@ COPY scripts/build.mjs ./scripts/
 COPY libs ./libs
 COPY apps ./apps
 RUN node scripts/build.mjs --out-dir dist
+RUN mkdir /keys
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -28,6 +29,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The service's signing keys (CLIENT_KEYS_DIR): a volume mounted here starts out owned by the unprivileged user.
+COPY --from=build --chown=node:node /keys /keys
 USER node
 ARG SERVICE=service-a
 ENV SERVICE=${SERVICE}

@@ -9,22 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The services in start order (the last hop first), with their dev ports and the realm's dev-only secrets. */
+/**
+ * The services in start order (the last hop first), with their dev ports: the realm's clients read each one's
+ * public keys at http://localhost:<port>/.well-known/jwks.json (realm-export.json's default jwks.url).
+ */
 export const SERVICES = [
-  { name: 'service-c', port: 3002, secret: 'service-c-dev-secret' },
-  {
-    name: 'service-b',
-    port: 3001,
-    secret: 'service-b-dev-secret',
-    next: { key: 'SERVICE_C_URL', name: 'service-c' },
-  },
-  {
-    name: 'service-a',
-    port: 3000,
-    secret: 'service-a-dev-secret',
-    next: { key: 'SERVICE_B_URL', name: 'service-b' },
-  },
+  { name: 'service-c', port: 3002 },
+  { name: 'service-b', port: 3001, next: { key: 'SERVICE_C_URL', name: 'service-c' } },
+  { name: 'service-a', port: 3000, next: { key: 'SERVICE_B_URL', name: 'service-b' } },
 ];
+
+/** Where the dev stack keeps each service's key pairs (`<folder>/<service>`, git-ignored), made at first start. */
+export const DEV_KEYS_DIR = join(root, '.keys');
 
 /** A free TCP port on loopback, chosen by the OS. */
 export function freePort() {
@@ -60,7 +56,9 @@ async function waitLive(url, child, output, timeoutMs) {
  * Starts the three services against `keycloakUrl`. `ports` maps a service name to its port (0 or missing: the
  * dev port; 'free': any free port); `authModes` maps a name to jwt or introspection. `onOutput(name, chunk)`
  * receives each service's output. `entry(name)` is the script a service runs (default `apps/<name>/src/main.ts`;
- * the benchmark runs its own variants) and `nodeArgs` go to node before it (e.g. `--cpu-prof`). Returns the URLs,
+ * the benchmark runs its own variants) and `nodeArgs` go to node before it (e.g. `--cpu-prof`). Each service signs
+ * its client assertions with the keys in `<keysDir>/<name>` (made when missing): two chains given one `keysDir`
+ * share keys, so Keycloak's one jwks.url per client serves both. Returns the URLs,
  * the process ids (the benchmark reads their CPU time) and `stop()`.
  */
 export async function startServices({
@@ -72,6 +70,7 @@ export async function startServices({
   timeoutMs = 60_000,
   entry = (name) => `apps/${name}/src/main.ts`,
   nodeArgs = [],
+  keysDir = DEV_KEYS_DIR,
 }) {
   const started = [];
   const urls = {};
@@ -98,7 +97,9 @@ export async function startServices({
         KEYCLOAK_URL: keycloakUrl,
         KEYCLOAK_REALM: 's2s',
         CLIENT_ID: service.name,
-        CLIENT_SECRET: service.secret,
+        CLIENT_AUTH_METHOD: 'private_key_jwt',
+        CLIENT_KEYS_DIR: join(keysDir, service.name),
+        CLIENT_KEYS_GENERATE: 'true',
         AUTH_MODE: authModes[service.name] ?? 'jwt',
         PORT: String(port),
         HOST: '127.0.0.1',
@@ -135,6 +136,40 @@ export async function startServices({
     throw error;
   }
   return { urls, pids, stop };
+}
+
+/**
+ * Points each service client of realm s2s at `urls[name]/.well-known/jwks.json` (client attribute `jwks.url`), with
+ * the dev-only bootstrap admin: for chains on other ports than the dev stack's, which realm-export.json names.
+ * Keycloak reads a client's JWKS at first use, so this must run before the services' first call to Keycloak.
+ */
+export async function pointJwksUrls(keycloakUrl, urls, realm = 's2s') {
+  const login = await fetch(`${keycloakUrl}/realms/master/protocol/openid-connect/token`, {
+    method: 'POST',
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: 'admin-cli',
+      username: process.env.KEYCLOAK_ADMIN_USER ?? 'admin',
+      password: process.env.KEYCLOAK_ADMIN_PASSWORD ?? 'admin',
+    }),
+  });
+  if (!login.ok) throw new Error(`admin login at ${keycloakUrl} failed: HTTP ${login.status}`);
+  const headers = {
+    authorization: `Bearer ${(await login.json()).access_token}`,
+    'content-type': 'application/json',
+  };
+  const admin = `${keycloakUrl}/admin/realms/${realm}/clients`;
+  for (const [name, url] of Object.entries(urls)) {
+    const [client] = await (await fetch(`${admin}?clientId=${encodeURIComponent(name)}`, { headers })).json();
+    if (!client) throw new Error(`realm ${realm} has no client ${name}`);
+    client.attributes = { ...client.attributes, 'jwks.url': `${url}/.well-known/jwks.json` };
+    const put = await fetch(`${admin}/${client.id}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(client),
+    });
+    if (!put.ok) throw new Error(`setting the jwks.url of ${name} failed: HTTP ${put.status}`);
+  }
 }
 
 async function main() {

@@ -17,7 +17,7 @@ import { thisMachine } from '../report/machine';
 import { cpuMs, keycloakPids, totalCpuMs } from './cpu-time';
 import { runLoad } from './load';
 import { CHAIN_ORDER, chainAnswerProblems, ChainScenario, SCENARIOS } from './scenarios';
-import { ensureKeycloak, RunningServices, startServices } from './scripts';
+import { ensureKeycloak, pointJwksUrls, RunningServices, startServices } from './scripts';
 
 /** What `--only chain` runs. */
 export interface ChainOptions extends ChainSettings {
@@ -151,6 +151,8 @@ async function startStack(
     timeoutMs: 120_000,
   });
   try {
+    // Free ports, not the dev stack's: the realm's clients must read the services' keys where they are served.
+    await pointJwksUrls(proxy.url, services.urls);
     const chainUrl = `${services.urls['service-a']}/api/chain`;
     const cold = await quietCounts(proxy);
     const first = await post(chainUrl, BODY);

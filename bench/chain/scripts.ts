@@ -35,6 +35,7 @@ interface KeycloakScript {
 
 interface StackScript {
   startServices(options: StartServicesOptions): Promise<RunningServices>;
+  pointJwksUrls(keycloakUrl: string, urls: Record<string, string>): Promise<void>;
 }
 
 const scripts = join(__dirname, '..', '..', 'scripts');
@@ -49,4 +50,10 @@ export async function ensureKeycloak(log: (line: string) => void): Promise<Runni
 export async function startServices(options: StartServicesOptions): Promise<RunningServices> {
   const script = (await import(join(scripts, 'stack.mjs'))) as StackScript;
   return script.startServices(options);
+}
+
+/** scripts/stack.mjs `pointJwksUrls`: the realm's clients read the services' keys where these ones serve them. */
+export async function pointJwksUrls(keycloakUrl: string, urls: Record<string, string>): Promise<void> {
+  const script = (await import(join(scripts, 'stack.mjs'))) as StackScript;
+  return script.pointJwksUrls(keycloakUrl, urls);
 }

@@ -45,6 +45,8 @@ describe('service-a session: refresh before expiry, and the end of the Keycloak 
     bff = await startService('service-a', {
       KEYCLOAK_URL,
       CLIENT_ID: clientId,
+      // This throw-away client has a secret: service-a's BFF on the documented client_secret_basic option.
+      CLIENT_AUTH_METHOD: 'client_secret_basic',
       CLIENT_SECRET: `${clientId}-secret`,
       SERVICE_B_URL: stacks().jwt['service-b'],
     });

@@ -1,3 +1,4 @@
+import { signedJwtEnv } from './support/client-keys';
 import { execFile } from 'node:child_process';
 import {
   copyFileSync,
@@ -11,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { KEYCLOAK_URL, SECRETS, serviceToken } from './support/keycloak';
+import { KEYCLOAK_URL, serviceToken } from './support/keycloak';
 import { RunningService, startService } from './support/service-process';
 
 /**
@@ -101,7 +102,7 @@ beforeAll(async () => {
       apps[flavour.name] = { dir, service: undefined as unknown as RunningService };
       apps[flavour.name].service = await startService(
         flavour.name,
-        { KEYCLOAK_URL, CLIENT_SECRET: SECRETS['service-b'] },
+        { KEYCLOAK_URL, ...signedJwtEnv('service-b') },
         { nodeArgs: ['dist/main.js'], cwd: dir },
       );
     }),

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { E2E_KEYS_DIR } from './support/client-keys';
 import type { Stack } from './support/keycloak';
 import { describeFindings, scanServiceLogs } from './support/secret-scan';
 import { serviceLogSink, SERVICE_LOG_DIR } from './support/service-logs';
@@ -20,7 +21,9 @@ interface Launchers {
     authModes: Record<string, string>;
     env?: Record<string, string>;
     onOutput: (name: string, chunk: string) => void;
+    keysDir: string;
   }): Promise<Stoppable & { urls: Stack }>;
+  pointJwksUrls(keycloakUrl: string, urls: Stack): Promise<void>;
 }
 
 /** The launchers `npm run stack` uses, through a computed specifier (they have no type declarations). */
@@ -30,19 +33,25 @@ async function launchers(): Promise<Launchers> {
     import(join(scripts, 'keycloak.mjs')),
     import(join(scripts, 'stack.mjs')),
   ]);
-  return { ensureKeycloak: keycloak.ensureKeycloak, startServices: stack.startServices };
+  return {
+    ensureKeycloak: keycloak.ensureKeycloak,
+    startServices: stack.startServices,
+    pointJwksUrls: stack.pointJwksUrls,
+  };
 }
 
 /**
  * Starts (or reuses) a real Keycloak, then two copies of the chain — one validating with JWKS, one with
- * introspection — exactly as `npm run stack` starts them, and provides their URLs to the specs. Every service's
+ * introspection — exactly as `npm run stack` starts them, signing with one set of fresh keys whose JWKS URL the
+ * realm's clients are pointed at, and provides their URLs to the specs. Every service's
  * output also goes to artifacts/e2e-logs/. The returned teardown stops them (Keycloak only if this setup started
  * it), then scans every service's log of the run for tokens, client secrets and passwords (./support/secret-scan.ts)
  * and fails the run if one is there.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const { ensureKeycloak, startServices } = await launchers();
+  const { ensureKeycloak, startServices, pointJwksUrls } = await launchers();
   rmSync(SERVICE_LOG_DIR, { recursive: true, force: true }); // a fresh folder per run
+  rmSync(E2E_KEYS_DIR, { recursive: true, force: true }); // fresh key pairs per run, made by the first chain
   const sinks: Record<string, ReturnType<typeof serviceLogSink>> = {};
   const started = Date.now();
   const keycloak = await ensureKeycloak({
@@ -62,6 +71,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
         keycloakUrl: keycloak.url,
         ports: free,
         authModes: { 'service-a': mode, 'service-b': mode, 'service-c': mode },
+        keysDir: E2E_KEYS_DIR, // both chains sign with the same keys: Keycloak has one jwks.url per client
         // Every spec logs in from 127.0.0.1: the login routes' per-address limit is login-limits.e2e-spec.ts's to test.
         env: { LOGIN_RATE_LIMIT: '100000' },
         onOutput: (name, chunk) => {
@@ -72,6 +82,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       handles.push(stack);
       stacks[mode] = stack.urls;
     }
+    // The realm's clients read the keys from the jwt chain (both chains serve the same ones).
+    await pointJwksUrls(keycloak.url, stacks.jwt!);
   } catch (error) {
     await stop();
     throw error;

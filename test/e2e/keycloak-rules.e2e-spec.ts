@@ -1,3 +1,4 @@
+import { keysDirOf } from './support/client-keys';
 import { InvalidTokenError } from 'nest-keycloak-s2s';
 import { KeycloakOAuthClient, resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
 import { UnsecuredJWT } from 'jose';
@@ -7,7 +8,8 @@ import {
   exchangeAsServiceB,
   KEYCLOAK_URL,
   REALM,
-  SECRETS,
+  SIGNED_JWT,
+  clientAuthFields,
   serviceToken,
   temporaryClient,
   tokenFrom,
@@ -32,15 +34,12 @@ interface Answer {
   body: Record<string, unknown>;
 }
 
-/** POSTs a form to one of the realm's endpoints as `clientId` (HTTP Basic) and returns status and JSON body. */
+/** POSTs a form to one of the realm's endpoints as `clientId` (a signed JWT) and returns status and JSON body. */
 async function postAs(clientId: string, url: string, form: Record<string, string>): Promise<Answer> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${clientId}:${SECRETS[clientId]}`).toString('base64')}`,
-    },
-    body: new URLSearchParams(form),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...(await clientAuthFields(clientId, SIGNED_JWT[clientId])), ...form }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -205,7 +204,8 @@ describe('Keycloak rules the chain relies on', () => {
           url: KEYCLOAK_URL,
           realm: REALM,
           clientId: 'service-b',
-          clientSecret: SECRETS['service-b'],
+          clientAuthMethod: 'private_key_jwt',
+          clientKeys: { dir: keysDirOf('service-b') },
           audience: 'service-b',
           mode: 'introspection',
         }),

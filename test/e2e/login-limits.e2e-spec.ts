@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { CountingProxy, startCountingProxy } from '../../bench/keycloak-proxy/counting-proxy';
 import { post } from './support/http';
-import { adminClient, KEYCLOAK_URL, REALM, SECRETS, temporaryUser, tokenUrl } from './support/keycloak';
+import { signedJwtEnv } from './support/client-keys';
+import {
+  adminClient,
+  clientAuthFields,
+  KEYCLOAK_URL,
+  REALM,
+  SIGNED_JWT,
+  temporaryUser,
+  tokenUrl,
+} from './support/keycloak';
 import { RunningService, startService } from './support/service-process';
 
 // service-a's limits on its login routes, against the real Keycloak through a counting proxy: a refused attempt
@@ -28,7 +37,7 @@ function serviceA(env: Record<string, string>): Promise<RunningService> {
     KEYCLOAK_URL: proxy.url,
     KEYCLOAK_ISSUER: ISSUER,
     CLIENT_ID: 'service-a',
-    CLIENT_SECRET: SECRETS['service-a'],
+    ...signedJwtEnv('service-a'),
     SERVICE_B_URL: 'http://127.0.0.1:1',
     ENABLE_PASSWORD_GRANT: 'true',
     ...env,
@@ -62,13 +71,12 @@ describe('the password grant, per username', () => {
 
   it('why: two wrong passwords straight at Keycloak within a second lock the user, even for the right one', async () => {
     const { username, password } = await throwAwayUser();
-    const direct = (pw: string) =>
+    const direct = async (pw: string) =>
       fetch(tokenUrl(), {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
-          client_id: 'service-a',
-          client_secret: SECRETS['service-a'],
+          ...(await clientAuthFields('service-a', SIGNED_JWT['service-a'])),
           grant_type: 'password',
           username,
           password: pw,

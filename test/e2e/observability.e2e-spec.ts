@@ -1,5 +1,6 @@
+import { signedJwtEnv } from './support/client-keys';
 import { post } from './support/http';
-import { KEYCLOAK_URL, SECRETS, serviceToken } from './support/keycloak';
+import { KEYCLOAK_URL, serviceToken } from './support/keycloak';
 import { RunningService, startService } from './support/service-process';
 
 const ORDER = { order_id: 5, amount: 2, value: 4 };
@@ -34,16 +35,16 @@ describe('metrics of a chain against the real Keycloak', () => {
 
   beforeAll(async () => {
     const common = { KEYCLOAK_URL, LOG_LEVEL: 'warn' };
-    c = await startService('service-c', { ...common, CLIENT_SECRET: SECRETS['service-c'], AUTH_MODE: 'jwt' });
+    c = await startService('service-c', { ...common, ...signedJwtEnv('service-c'), AUTH_MODE: 'jwt' });
     b = await startService('service-b', {
       ...common,
-      CLIENT_SECRET: SECRETS['service-b'],
+      ...signedJwtEnv('service-b'),
       AUTH_MODE: 'introspection',
       SERVICE_C_URL: c.url,
     });
     a = await startService('service-a', {
       ...common,
-      CLIENT_SECRET: SECRETS['service-a'],
+      ...signedJwtEnv('service-a'),
       SERVICE_B_URL: b.url,
     });
     for (let call = 1; call <= 2; call++) {

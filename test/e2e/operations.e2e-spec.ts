@@ -1,3 +1,4 @@
+import { signedJwtEnv } from './support/client-keys';
 import { post } from './support/http';
 import { KEYCLOAK_URL, stacks } from './support/keycloak';
 import { freePort, RunningService, startService } from './support/service-process';
@@ -84,7 +85,7 @@ describe('readiness when the next hop is down', () => {
     serviceB = await startService('service-b', {
       KEYCLOAK_URL,
       CLIENT_ID: 'service-b',
-      CLIENT_SECRET: 'service-b-dev-secret',
+      ...signedJwtEnv('service-b'),
       SERVICE_C_URL: `http://127.0.0.1:${closed}`,
     });
   });

@@ -1,7 +1,17 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { adminClient, claimsOf, KEYCLOAK_URL, SECRETS, USERS } from './support/keycloak';
+import {
+  adminClient,
+  claimsOf,
+  clientAuthFields,
+  ClientCredential,
+  KEYCLOAK_URL,
+  SIGNED_JWT,
+  stacks,
+  temporaryClient,
+  USERS,
+} from './support/keycloak';
 import { freePort } from './support/service-process';
 
 const ROOT = join(__dirname, '..', '..');
@@ -12,6 +22,19 @@ interface Run {
   stderr: string;
 }
 
+/**
+ * The realm file's jwks.url placeholders set to the jwt chain's services, as the e2e setup sets realm s2s's: the
+ * throw-away realm's clients then read the keys the specs sign with.
+ */
+function jwksUrls(): Record<string, string> {
+  const chain = stacks().jwt;
+  return {
+    SERVICE_A_JWKS_URL: `${chain['service-a']}/.well-known/jwks.json`,
+    SERVICE_B_JWKS_URL: `${chain['service-b']}/.well-known/jwks.json`,
+    SERVICE_C_JWKS_URL: `${chain['service-c']}/.well-known/jwks.json`,
+  };
+}
+
 /** Runs `npm run realm -- <args>` the way npm does (without npm), with the admin of the test Keycloak. */
 function realmCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const { KEYCLOAK_ADMIN_USER: _u, KEYCLOAK_ADMIN_PASSWORD: _p, ...inherited } = process.env;
@@ -19,18 +42,23 @@ function realmCli(args: string[], env: Record<string, string> = {}): Promise<Run
     execFile(
       process.execPath,
       ['-r', '@swc-node/register', 'tools/realm-cli/src/main.ts', ...args],
-      { cwd: ROOT, env: { ...inherited, KEYCLOAK_URL, ...env } },
+      { cwd: ROOT, env: { ...inherited, KEYCLOAK_URL, ...jwksUrls(), ...env } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     );
   });
 }
 
 /** A token endpoint answer of the throw-away realm: the access token's claims, or the refusal. */
-async function token(realm: string, clientId: string, secret: string, form: Record<string, string>) {
+async function token(
+  realm: string,
+  clientId: string,
+  secret: ClientCredential,
+  form: Record<string, string>,
+) {
   const res = await fetch(`${KEYCLOAK_URL}/realms/${realm}/protocol/openid-connect/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: clientId, client_secret: secret, ...form }),
+    body: new URLSearchParams({ ...(await clientAuthFields(clientId, secret, realm)), ...form }),
   });
   const body = (await res.json()) as { access_token?: string; error?: string };
   return {
@@ -142,7 +170,7 @@ describe('realm CLI (npm run realm)', () => {
     expect((await realmCli(['diff', '--realm', realm])).code).toBe(0);
 
     // The repaired realm works: service-a's token is for service-b again, alice has her role, bob logs in.
-    const serviceToken = await token(realm, 'service-a', SECRETS['service-a'], {
+    const serviceToken = await token(realm, 'service-a', SIGNED_JWT['service-a'], {
       grant_type: 'client_credentials',
     });
     expect(serviceToken.claims).toMatchObject({
@@ -151,7 +179,7 @@ describe('realm CLI (npm run realm)', () => {
       resource_access: { 'service-b': { roles: ['process-orders'] } },
     });
     const password = (username: string, pw: string) =>
-      token(realm, 'service-a', SECRETS['service-a'], { grant_type: 'password', username, password: pw });
+      token(realm, 'service-a', SIGNED_JWT['service-a'], { grant_type: 'password', username, password: pw });
     expect((await password('alice', USERS.alice)).claims).toMatchObject({
       realm_access: { roles: expect.arrayContaining(['orders-user']) },
     });
@@ -166,7 +194,7 @@ describe('realm CLI (npm run realm)', () => {
     });
     expect((await realmCli(['apply', '--realm', realm])).stdout).toContain('no changes');
     const login = (pw: string) =>
-      token(realm, 'service-a', SECRETS['service-a'], {
+      token(realm, 'service-a', SIGNED_JWT['service-a'], {
         grant_type: 'password',
         username: 'alice',
         password: pw,
@@ -186,30 +214,33 @@ describe('realm CLI (npm run realm)', () => {
   });
 
   it('rotate-secret prints the new secret once, on stdout; the old secret stops working, the new one works', async () => {
-    const rotate = await realmCli(['rotate-secret', 'service-a', '--realm', realm]);
-    expect(rotate).toMatchObject({ code: 0, stderr: '' });
-    const out = lines(rotate.stdout);
-    expect(out).toHaveLength(3);
-    const secret = out[1];
-    expect(secret).toMatch(/^\S{20,}$/);
-    expect(out[2]).toContain("service-a's CLIENT_SECRET environment variable");
-    expect(rotate.stdout.split(secret)).toHaveLength(2); // printed once
-    expect(secret).not.toBe(SECRETS['service-a']);
+    // The file's service clients sign JWTs: rotate-secret is for a client that authenticates with a secret.
+    const refused = await realmCli(['rotate-secret', 'service-a', '--realm', realm]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `client service-a in realm ${realm} does not authenticate with a client secret`,
+    );
+    const client = await temporaryClient(admin, 'realm-cli-secret-client', []);
+    try {
+      const rotate = await realmCli(['rotate-secret', 'realm-cli-secret-client', '--realm', realm]);
+      expect(rotate).toMatchObject({ code: 0, stderr: '' });
+      const out = lines(rotate.stdout);
+      expect(out).toHaveLength(3);
+      const secret = out[1];
+      expect(secret).toMatch(/^\S{20,}$/);
+      expect(out[2]).toContain("realm-cli-secret-client's CLIENT_SECRET environment variable");
+      expect(rotate.stdout.split(secret)).toHaveLength(2); // printed once
+      expect(secret).not.toBe(client.secret);
 
-    const credentials = (s: string) => token(realm, 'service-a', s, { grant_type: 'client_credentials' });
-    expect(await credentials(SECRETS['service-a'])).toMatchObject({
-      status: 401,
-      error: 'unauthorized_client',
-    });
-    expect((await credentials(secret)).status).toBe(200);
-
-    // A rotated secret is not drift; resetting it to the file's dev secret takes --reset-secrets.
-    expect((await realmCli(['diff', '--realm', realm])).code).toBe(0);
-    const diff = await realmCli(['diff', '--realm', realm, '--reset-secrets']);
-    expect(diff.code).toBe(1);
-    expect(lines(diff.stdout)[0]).toBe("~ client service-a: secret differs from the file's (reset to it)");
-    expect(diff.stdout).not.toContain(secret);
-    expect(diff.stdout).not.toContain(SECRETS['service-a']);
+      const credentials = (s: string) =>
+        token(realm, 'realm-cli-secret-client', s, { grant_type: 'client_credentials' });
+      expect(await credentials(client.secret)).toMatchObject({ status: 401, error: 'unauthorized_client' });
+      expect((await credentials(secret)).status).toBe(200);
+      // A client the file does not name is not drift.
+      expect((await realmCli(['diff', '--realm', realm, '--reset-secrets'])).code).toBe(0);
+    } finally {
+      await client.remove();
+    }
   });
 
   it('apply --overlay deploy/realm-kubernetes.json adds the Kubernetes provider and moves the clients to federated-jwt; without it, diff shows the move', async () => {
@@ -218,7 +249,7 @@ describe('realm CLI (npm run realm)', () => {
     expect(apply).toMatchObject({ code: 0, stderr: '' });
     expect(lines(apply.stdout)).toContain('+ identity provider kubernetes (kubernetes)');
     expect(lines(apply.stdout)).toContain(
-      '~ client service-b: clientAuthenticatorType "client-secret" → "federated-jwt"',
+      '~ client service-b: clientAuthenticatorType "client-jwt" → "federated-jwt"',
     );
     const provider = await admin.identityProviders.findOne({ alias: 'kubernetes' });
     expect(provider).toMatchObject({
@@ -239,7 +270,7 @@ describe('realm CLI (npm run realm)', () => {
     expect(plain.code).toBe(1);
     expect(lines(plain.stdout).slice(0, -1)).toEqual(
       ['service-a', 'service-b', 'service-c'].map(
-        (c) => `~ client ${c}: clientAuthenticatorType "federated-jwt" → "client-secret"`,
+        (c) => `~ client ${c}: clientAuthenticatorType "federated-jwt" → "client-jwt"`,
       ),
     );
   });

@@ -4,7 +4,8 @@ import { createClient } from '@redis/client';
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
 import { generateKeyPair, SignJWT } from 'jose';
 import { logIn } from './support/bff';
-import { adminClient, KEYCLOAK_URL, REALM, SECRETS, stacks, temporaryUser, USERS } from './support/keycloak';
+import { signedJwtEnv } from './support/client-keys';
+import { adminClient, KEYCLOAK_URL, REALM, stacks, temporaryUser, USERS } from './support/keycloak';
 import { freePort, RunningService, startService } from './support/service-process';
 
 // service-a's sessions in a real Redis (Debian's redis-server, started by scripts/redis.mjs as `npm run
@@ -29,7 +30,7 @@ let publicUrl: string;
 /** A replica of service-a on Redis; all of them serve one public address (as behind a load balancer). */
 async function replica(
   keys: string,
-  client = { id: 'service-a', secret: SECRETS['service-a'] },
+  client: { id: string; secret?: string } = { id: 'service-a' },
   port?: number,
 ): Promise<RunningService> {
   port ??= await freePort();
@@ -39,7 +40,8 @@ async function replica(
     {
       KEYCLOAK_URL,
       CLIENT_ID: client.id,
-      CLIENT_SECRET: client.secret,
+      // The realm's service-a signs a JWT with its e2e keys; a throw-away client has a secret.
+      ...(client.secret === undefined ? signedJwtEnv(client.id) : { CLIENT_SECRET: client.secret }),
       SERVICE_B_URL: stacks().jwt['service-b'],
       PUBLIC_URL: publicUrl,
       SESSION_STORE: 'redis',

@@ -1,7 +1,8 @@
+import { signedJwtEnv } from './support/client-keys';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { post } from './support/http';
-import { KEYCLOAK_URL, SECRETS, serviceToken } from './support/keycloak';
+import { KEYCLOAK_URL, serviceToken } from './support/keycloak';
 import { RunningService, runToExit, startService } from './support/service-process';
 
 /** How long the stand-in for service-c holds each call: long enough to send SIGTERM while it is under way. */
@@ -47,7 +48,7 @@ describe('graceful shutdown of service-b (real Keycloak, a slow service-c)', () 
     serviceC = await slowServiceC(() => callArrived());
     serviceB = await startService('service-b', {
       KEYCLOAK_URL,
-      CLIENT_SECRET: SECRETS['service-b'],
+      ...signedJwtEnv('service-b'),
       SERVICE_C_URL: `http://127.0.0.1:${(serviceC.address() as AddressInfo).port}`,
       SHUTDOWN_DELAY_MS: String(DELAY_MS),
     });
@@ -97,6 +98,7 @@ describe('configuration checked before the service starts', () => {
   it('names each bad key in one line on stderr, no stack trace, and exits 1', async () => {
     const { code, output } = await runToExit('service-b', {
       KEYCLOAK_URL: 'keycloak:8080',
+      CLIENT_AUTH_METHOD: 'client_secret_basic',
       CLIENT_SECRET: '',
       PORT: 'eighty',
       SERVICE_C_URL: 'http://127.0.0.1:1',
@@ -112,7 +114,7 @@ describe('configuration checked before the service starts', () => {
   it('refuses a malformed SHUTDOWN_DELAY_MS the same way', async () => {
     const { code, output } = await runToExit('service-c', {
       KEYCLOAK_URL,
-      CLIENT_SECRET: SECRETS['service-c'],
+      ...signedJwtEnv('service-c'),
       SHUTDOWN_DELAY_MS: '-5',
     });
     expect(code).toBe(1);

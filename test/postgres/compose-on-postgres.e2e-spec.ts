@@ -13,6 +13,7 @@ import {
 } from '../project/compose-file';
 import { SERVICES } from '../project/service-contract';
 import { post } from '../e2e/support/http';
+import { clientAssertionForm } from '../e2e/support/client-keys';
 import { temporaryClient } from '../e2e/support/keycloak';
 import { adminWorkingOn } from '../../tools/realm-cli/src/admin-connection';
 import { freePort, RunningService, startService } from '../e2e/support/service-process';
@@ -53,15 +54,12 @@ function healthcheck(argv: string[], env: Record<string, string> = {}): number |
   return spawnSync(argv[0], argv.slice(1), { env: { ...process.env, ...env }, timeout: 10_000 }).status;
 }
 
-async function clientCredentials(base: string, clientId: string, secret: string) {
+async function clientCredentials(base: string, clientId: string, auth: string | Record<string, string>) {
+  const credentials = typeof auth === 'string' ? { client_id: clientId, client_secret: auth } : auth;
   const res = await fetch(`${base}/realms/s2s/protocol/openid-connect/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-    }),
+    body: new URLSearchParams({ grant_type: 'client_credentials', ...credentials }),
   });
   return { status: res.status, body: (await res.json()) as { access_token?: string; error?: string } };
 }
@@ -74,6 +72,9 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
   let kcPort: number;
   let kcManagementPort: number;
   let kcEnv: Record<string, string>;
+  /** The services' key folders (the compose file's are volumes), one per service, shared by both chains. */
+  const keysDir = mkdtempSync(join(tmpdir(), 'keycloak-s2s-keys-'));
+  const ports: Record<string, Record<string, number>> = {};
   let keycloakStarted = false;
   const chains: Record<string, Record<string, RunningService>> = {};
   const services = () => Object.values(chains).flatMap((chain) => Object.values(chain));
@@ -125,7 +126,11 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
       password: PG.POSTGRES_PASSWORD,
       database: PG.POSTGRES_DB,
     });
-    kcEnv = toLoopback(KC, loopbackHosts(), compose);
+    for (const mode of MODES)
+      ports[mode] = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await freePort()])));
+    // The realm's jwks.url placeholders (the Keycloak container's variables) name the services on the compose
+    // network: mapped to the jwt chain's ports, whose key folders the introspection chain shares.
+    kcEnv = toLoopback(KC, loopbackHosts(ports.jwt), compose);
     const starting = keycloak('start').then(() => (keycloakStarted = true));
     // Meanwhile, the Dockerfile's two stages: compile (build) and production dependencies only (deps).
     work = mkdtempSync(join(tmpdir(), 'keycloak-s2s-image-'));
@@ -137,20 +142,21 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
     await run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: work });
     await starting;
     for (const mode of MODES) {
-      const ports = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await freePort()])));
-      const hosts = loopbackHosts(ports);
+      const hosts = loopbackHosts(ports[mode]);
       chains[mode] = {};
       for (const name of [...NAMES].reverse()) {
         const env = toLoopback(composeEnvironment(compose, name), hosts, compose);
-        // Not from the file: each chain runs all three services in one mode, on loopback; NODE_ENV as the image.
+        // Not from the file: each chain runs all three services in one mode, on loopback; NODE_ENV as the image;
+        // the key folder of the service's volume is a folder of its own here.
         Object.assign(env, {
           AUTH_MODE: mode,
           HOST: '127.0.0.1',
-          PORT: String(ports[name]),
+          PORT: String(ports[mode][name]),
           NODE_ENV: 'production',
+          CLIENT_KEYS_DIR: join(keysDir, name),
         });
         chains[mode][name] = await startService(name, env, {
-          port: ports[name],
+          port: ports[mode][name],
           cwd: work,
           nodeArgs: [join(work, 'dist', 'apps', name, 'src', 'main.js')],
         });
@@ -163,6 +169,7 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
     if (keycloakStarted) await keycloak('stop');
     pg?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
+    rmSync(keysDir, { recursive: true, force: true });
   }, 60_000);
 
   it("keeps Keycloak's realm in Postgres, which answers the compose file's healthcheck", () => {
@@ -189,11 +196,9 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
     expect(discovery.token_endpoint).toBe(`${serviceUrl()}/realms/s2s/protocol/openid-connect/token`);
     expect(discovery.authorization_endpoint).toBe(`${issuer}/protocol/openid-connect/auth`);
     for (const base of [browserUrl(), serviceUrl()]) {
-      const { body } = await clientCredentials(
-        base,
-        'service-a',
-        composeEnvironment(compose, 'service-a').CLIENT_SECRET,
-      );
+      // service-a's signed JWT (the compose file gives it no secret), made with the key it made at start.
+      const assertion = await clientAssertionForm('service-a', issuer, {}, join(keysDir, 'service-a'));
+      const { body } = await clientCredentials(base, 'service-a', assertion);
       expect(claimsOf(body.access_token).iss).toBe(issuer);
     }
   });

@@ -17,7 +17,12 @@ const root = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
 const realm = JSON.parse(read('realm-export.json')) as {
   realm: string;
-  clients: { clientId: string; secret?: string; redirectUris?: string[] }[];
+  clients: {
+    clientId: string;
+    secret?: string;
+    redirectUris?: string[];
+    attributes?: Record<string, string>;
+  }[];
 };
 
 /**
@@ -123,7 +128,17 @@ describe('docker-compose.yml, as the compose parser resolves it (no Docker engin
       expect(service(name).build?.args?.SERVICE).toBe(name);
       expect(existsSync(join(root, 'apps', name, 'src', 'main.ts'))).toBe(true);
       expect(vars.CLIENT_ID).toBe(name);
-      expect(vars.CLIENT_SECRET).toBe(realm.clients.find((c) => c.clientId === name)?.secret);
+      // Secretless: a signed JWT with the key pair the service makes in its own volume, which Keycloak reads at
+      // the address the realm file's jwks.url placeholder gets on the compose network.
+      expect(vars.CLIENT_SECRET).toBeUndefined();
+      expect(vars).toMatchObject({ CLIENT_KEYS_DIR: '/keys', CLIENT_KEYS_GENERATE: 'true' });
+      const volumes = service(name).volumes?.map((v) =>
+        typeof v === 'string' ? v : `${v.source}:${v.target}`,
+      );
+      expect(volumes?.map((v) => v.replace(/:rw$/, ''))).toEqual([`${name}-keys:/keys`]);
+      const placeholder = realm.clients.find((c) => c.clientId === name)?.attributes?.['jwks.url'];
+      const variable = /^\$\{(\w+):/.exec(placeholder ?? '')?.[1] ?? 'none';
+      expect(env('keycloak')[variable]).toBe(`http://${name}:${vars.PORT}/.well-known/jwks.json`);
       expect(publishedPorts(service(name)).map((p) => p.target)).toEqual([Number(vars.PORT)]);
       const nextHop = SERVICES[name].nextHop;
       if (nextHop) expect(vars[nextHop.key]).toBe(`http://${nextHop.service}:${env(nextHop.service).PORT}`);

@@ -40,6 +40,8 @@ describe('Dockerfile', () => {
     expect(stage('deps')?.lines.join('\n')).toMatch(/^RUN npm ci --omit=dev\b/m);
     expect(runtime.lines).toContain('COPY --from=deps /app/node_modules ./node_modules');
     expect(runtime.lines).toContain('COPY --from=build /app/dist ./dist');
+    // The key folder of signed-JWT client authentication, writable by the service for its first key.
+    expect(runtime.lines).toContain('COPY --from=build --chown=node:node /keys /keys');
     expect(runtime.lines).not.toContainEqual(expect.stringMatching(/^(RUN|COPY (?!--from))/));
     const user = runtime.lines.indexOf('USER node');
     expect(user).toBeGreaterThan(-1);

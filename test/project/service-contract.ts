@@ -28,6 +28,11 @@ export function checkDeployedEnv(service: string, env: Record<string, string>): 
     local[key] = join(mkdtempSync(join(tmpdir(), 'mounted-')), 'file');
     writeFileSync(local[key], 'mounted');
   }
+  // The key folder exists only in the container (a volume): the check makes a throw-away one in its place.
+  if (local.CLIENT_KEYS_DIR !== undefined) {
+    local.CLIENT_KEYS_DIR = join(mkdtempSync(join(tmpdir(), 'mounted-keys-')), 'keys');
+    local.CLIENT_KEYS_GENERATE = 'true';
+  }
   return serviceEnvValidator({
     defaults: {},
     nextHop: nextHop && { name: nextHop.service, urlKey: nextHop.key },

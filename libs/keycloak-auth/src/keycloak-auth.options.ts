@@ -1,7 +1,10 @@
+import { Logger } from '@nestjs/common';
 import { DpopOptions, resolveDpopOptions, ResolvedDpopOptions } from './dpop/dpop.options';
 import { pemCertificates } from './http/keycloak-tls';
+import { ClientKeySet, ClientKeysOptions } from './keys/client-key-set';
 import { CLIENT_AUTH_METHODS, ClientAuthMethod } from './oauth/client-auth';
 import { federatedJwtProblems } from './oauth/federated-jwt.options';
+import { clientKeysProblems } from './keys/client-keys.options';
 import {
   isKeycloakAuthObserver,
   KeycloakAuthObserver,
@@ -56,14 +59,21 @@ export interface KeycloakAuthOptions extends DpopOptions {
   issuer?: string;
   /** This service's client id (introspection, client credentials and token exchange authenticate as it). */
   clientId: string;
-  /** This service's client secret; required for introspection, client credentials and token exchange. */
+  /** This service's client secret (`client_secret_basic`); required then for introspection, client credentials and token exchange. */
   clientSecret?: string;
   /**
    * How this service authenticates to Keycloak's token and introspection endpoints, in every realm. Default
-   * `client_secret_basic`: `clientSecret` in HTTP Basic (RFC 6749 §2.3.1). `federated_jwt`: the token in
-   * `clientAssertionFile` as RFC 7523 client assertion (Keycloak's "Signed JWT – Federated"), no secret.
+   * `client_secret_basic`: `clientSecret` in HTTP Basic (RFC 6749 §2.3.1). `private_key_jwt`: a JWT signed with
+   * a key of `clientKeys` (RFC 7523 §2.2), no shared secret; the client's public keys are what
+   * `nest-keycloak-s2s/client-keys` publishes, read by Keycloak from the client's JWKS URL. `federated_jwt`: the
+   * token in `clientAssertionFile` as RFC 7523 client assertion (Keycloak's "Signed JWT – Federated"), no secret.
    */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * The key pairs `private_key_jwt` signs with, required with it: a folder of key files ({@link ClientKeysOptions};
+   * every replica reads the same one) or a loaded {@link ClientKeySet}.
+   */
+  clientKeys?: ClientKeysOptions | ClientKeySet;
   /**
    * With `federated_jwt`: the file holding a token another issuer gave this workload (e.g. a Kubernetes projected
    * service-account token whose audience is the realm's issuer), read again at every call so a refreshed file is
@@ -137,6 +147,8 @@ export interface ResolvedRealm {
   readonly clientId: string;
   readonly clientSecret?: string;
   readonly clientAuthMethod: ClientAuthMethod;
+  /** The signing keys of `private_key_jwt` (shared by every realm). */
+  readonly clientKeys?: ClientKeySet;
   /** The assertion file of `federated_jwt`. */
   readonly clientAssertionFile?: string;
   readonly endpoints: {
@@ -184,18 +196,18 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   need('mode', AUTH_MODES.includes(options.mode), `must be one of ${AUTH_MODES.join(', ')}`);
   const audience = [options.audience ?? []].flat().filter(nonEmpty);
   need('audience', audience.length > 0, 'is required: tokens meant for other services must be refused');
-  need(
-    'clientSecret',
-    options.mode !== 'introspection' ||
-      options.clientAuthMethod === 'federated_jwt' ||
-      nonEmpty(options.clientSecret),
-    'is required in introspection mode',
-  );
+  // The signed-JWT methods replace the secret.
+  const secretNeeded =
+    options.mode === 'introspection' &&
+    options.clientAuthMethod !== 'private_key_jwt' &&
+    options.clientAuthMethod !== 'federated_jwt';
+  need('clientSecret', !secretNeeded || nonEmpty(options.clientSecret), 'is required in introspection mode');
   need(
     'clientAuthMethod',
     options.clientAuthMethod === undefined || CLIENT_AUTH_METHODS.includes(options.clientAuthMethod),
     `must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
   );
+  problems.push(...clientKeysProblems(options));
   problems.push(...federatedJwtProblems(options));
   const algorithms = options.algorithms ?? ['RS256', 'ES256'];
   need(
@@ -245,7 +257,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       if (entry.clientSecret !== undefined) {
         need(
           `${key}.clientSecret`,
-          options.mode !== 'introspection' || nonEmpty(entry.clientSecret),
+          !secretNeeded || nonEmpty(entry.clientSecret),
           'is required in introspection mode',
         );
       }
@@ -268,10 +280,20 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
   const dpop = resolveDpopOptions(options, need);
   if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
-  const home = resolveRealm(options, options);
+  let clientKeys: ClientKeySet | undefined;
+  if (options.clientAuthMethod === 'private_key_jwt') {
+    try {
+      clientKeys = clientKeySetOf(options.clientKeys!);
+    } catch (error) {
+      throw new InvalidKeycloakAuthOptionsError([
+        { option: 'clientKeys.dir', reason: (error as Error).message },
+      ]);
+    }
+  }
+  const home = resolveRealm(options, options, clientKeys);
   const realms = [home];
   extra.forEach((entry, i) => {
-    const realm = resolveRealm(entry, options);
+    const realm = resolveRealm(entry, options, clientKeys);
     const same = realms.find((r) => r.issuer === realm.issuer);
     // The issuer picks the realm that checks a token: two realms with one issuer would make that choice ambiguous.
     if (same)
@@ -310,7 +332,11 @@ export function optionsForRealm(
   return { ...options, ...realm };
 }
 
-function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions): ResolvedRealm {
+function resolveRealm(
+  realm: KeycloakRealmOptions,
+  defaults: KeycloakAuthOptions,
+  clientKeys: ClientKeySet | undefined,
+): ResolvedRealm {
   const url = (realm.url ?? defaults.url).replace(/\/+$/, '');
   const realmUrl = `${url}/realms/${encodeURIComponent(realm.realm)}`;
   return {
@@ -320,6 +346,7 @@ function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions
     clientId: realm.clientId ?? defaults.clientId,
     clientSecret: (realm.clientSecret ?? defaults.clientSecret) || undefined,
     clientAuthMethod: defaults.clientAuthMethod ?? 'client_secret_basic',
+    clientKeys,
     clientAssertionFile: defaults.clientAssertionFile,
     endpoints: {
       token: `${realmUrl}/protocol/openid-connect/token`,
@@ -327,6 +354,13 @@ function resolveRealm(realm: KeycloakRealmOptions, defaults: KeycloakAuthOptions
       jwks: `${realmUrl}/protocol/openid-connect/certs`,
     },
   };
+}
+
+/** The key set of option `clientKeys`, read (and made, with `generate`) now, so a bad folder stops the start. */
+function clientKeySetOf(keys: ClientKeysOptions | ClientKeySet): ClientKeySet {
+  if (keys instanceof ClientKeySet) return keys;
+  const logger = new Logger('KeycloakAuth');
+  return new ClientKeySet(keys, undefined, (message) => logger.log(message));
 }
 
 function nonEmpty(value: unknown): value is string {

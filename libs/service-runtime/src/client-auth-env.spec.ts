@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
@@ -15,11 +15,41 @@ const problemsOf = (env: Record<string, string>) => {
 };
 
 describe('the client-authentication keys of the service environment', () => {
-  it('defaults to client_secret_basic, which needs CLIENT_SECRET', () => {
+  it('takes client_secret_basic when CLIENT_SECRET is set without a method, and then needs it', () => {
     expect(serviceEnvValidator({})({ ...base, CLIENT_SECRET: 's' }).CLIENT_AUTH_METHOD).toBe(
       'client_secret_basic',
     );
-    expect(problemsOf(base)).toContain('CLIENT_SECRET is required');
+    expect(problemsOf({ ...base, CLIENT_AUTH_METHOD: 'client_secret_basic' })).toContain(
+      'CLIENT_SECRET is required',
+    );
+  });
+
+  it('defaults to private_key_jwt with the keys in .keys/<CLIENT_ID>, and refuses to start when it holds none', () => {
+    expect(problemsOf(base)).toMatch(/^Invalid configuration: CLIENT_KEYS_DIR: ENOENT.*'\.keys\/service-b'$/);
+    const dir = mkdtempSync(join(tmpdir(), 'env-keys-'));
+    expect(problemsOf({ ...base, CLIENT_KEYS_DIR: dir })).toBe(
+      `Invalid configuration: CLIENT_KEYS_DIR: ${dir} holds no key (*.key.json)`,
+    );
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the key folder while the environment is checked, making a first key with CLIENT_KEYS_GENERATE', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'env-keys-')), 'b');
+    const env = serviceEnvValidator({})({ ...base, CLIENT_KEYS_DIR: dir, CLIENT_KEYS_GENERATE: 'TRUE' });
+    expect(env).toMatchObject({
+      CLIENT_AUTH_METHOD: 'private_key_jwt',
+      CLIENT_KEYS_GENERATE: true,
+      CLIENT_SECRET: '',
+    });
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(env.KEYCLOAK_AUTH).toMatchObject({
+      clientAuthMethod: 'private_key_jwt',
+      clientKeys: { dir, generate: true },
+    });
+    expect(problemsOf({ ...base, CLIENT_KEYS_DIR: dir, CLIENT_KEYS_GENERATE: 'yes' })).toContain(
+      'CLIENT_KEYS_GENERATE must be true or false, got "yes"',
+    );
+    rmSync(join(dir, '..'), { recursive: true, force: true });
   });
 
   it('takes federated_jwt with CLIENT_ASSERTION_FILE and no secret, into the library options', () => {
@@ -45,7 +75,7 @@ describe('the client-authentication keys of the service environment', () => {
   it.each([
     [
       { CLIENT_AUTH_METHOD: 'private_key' },
-      'CLIENT_AUTH_METHOD: must be one of client_secret_basic, federated_jwt, got "private_key"',
+      'CLIENT_AUTH_METHOD: must be one of client_secret_basic, private_key_jwt, federated_jwt, got "private_key"',
     ],
     [
       { CLIENT_AUTH_METHOD: 'federated_jwt' },

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { serviceEnvValidator } from './service-env';
 import { throwawayPki } from '../../keycloak-auth/test/throwaway-ca';
 
-const base = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s', CLIENT_ID: 'service-b' };
+// client_secret_basic here: these tests are about the other keys (client-auth-env.spec.ts has the signed-JWT ones).
+const base = {
+  KEYCLOAK_URL: 'http://localhost:8080',
+  KEYCLOAK_REALM: 's2s',
+  CLIENT_ID: 'service-b',
+  CLIENT_AUTH_METHOD: 'client_secret_basic',
+};
 const withSecret = { ...base, CLIENT_SECRET: 's' };
 const serviceC = { name: 'service-c', urlKey: 'SERVICE_C_URL' };
 

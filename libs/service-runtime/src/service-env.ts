@@ -144,7 +144,8 @@ function checkAuthOptions(options: KeycloakAuthOptions, read: EnvReader): void {
 /** `, got "…"`: the refused key's value as set, unless it is the secret or a file the reason already names. */
 function shown(read: EnvReader, key: keyof ServiceEnv, reason: string): string {
   const value = key === 'CLIENT_SECRET' ? undefined : read.value(key);
-  if (value === undefined || (key.endsWith('_FILE') && reason.includes(value))) return '';
+  if (value === undefined || ((key.endsWith('_FILE') || key.endsWith('_DIR')) && reason.includes(value)))
+    return '';
   return `, got "${value}"`;
 }
 

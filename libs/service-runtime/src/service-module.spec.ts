@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createService } from './bootstrap';
@@ -23,11 +26,15 @@ const PROBE: ServiceDefinition = {
   defaults: {},
 };
 
+const KEYS_DIR = join(mkdtempSync(join(tmpdir(), 'probe-keys-')), 'probe');
+afterAll(() => rmSync(dirname(KEYS_DIR), { recursive: true, force: true }));
+
 /** The probe service in-process (not listening); Keycloak is never reached: no token is ever verified. */
 async function probeService(definition: ServiceDefinition): Promise<NestFastifyApplication> {
   const saved = { ...process.env };
   Object.assign(process.env, {
-    CLIENT_SECRET: 'probe-secret',
+    CLIENT_KEYS_DIR: KEYS_DIR,
+    CLIENT_KEYS_GENERATE: 'true',
     LOG_LEVEL: 'silent',
     KEYCLOAK_URL: 'http://127.0.0.1:9',
   });
@@ -63,6 +70,44 @@ describe('the KeycloakAuthModule options of a service', () => {
       expect(res.json()).toEqual({ reached: true });
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('the public keys of a service', () => {
+  it('are served without a token at /.well-known/jwks.json, briefly cacheable, the private parts left out', async () => {
+    const app = await probeService(PROBE);
+    try {
+      const res = await app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({ method: 'GET', url: '/.well-known/jwks.json' });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['cache-control']).toBe('public, max-age=5');
+      const [kid] = readdirSync(KEYS_DIR).map((f) => f.replace('.key.json', ''));
+      expect(res.json()).toEqual({
+        keys: [expect.objectContaining({ kid, alg: 'ES256', use: 'sig', kty: 'EC' })],
+      });
+      expect(res.json().keys[0]).not.toHaveProperty('d');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answer 404 where the service authenticates with a secret', async () => {
+    process.env.CLIENT_AUTH_METHOD = 'client_secret_basic';
+    process.env.CLIENT_SECRET = 'probe-secret';
+    try {
+      const app = await probeService(PROBE);
+      const res = await app
+        .getHttpAdapter()
+        .getInstance()
+        .inject({ method: 'GET', url: '/.well-known/jwks.json' });
+      expect(res.statusCode).toBe(404);
+      await app.close();
+    } finally {
+      delete process.env.CLIENT_AUTH_METHOD;
+      delete process.env.CLIENT_SECRET;
     }
   });
 });

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { KeycloakAuthModule } from 'nest-keycloak-s2s';
+import { ClientJwksController } from 'nest-keycloak-s2s/client-keys';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
@@ -42,7 +43,8 @@ class ServiceDefinitionModule {}
 
 /**
  * What every service starts with around its own module: JSON request logs, the validated configuration,
- * KeycloakAuthModule configured from it and reporting to Prometheus, `/health/*` and `/metrics`.
+ * KeycloakAuthModule configured from it and reporting to Prometheus, `/health/*`, `/metrics` and the public keys
+ * of its signed-JWT client authentication (`/.well-known/jwks.json`).
  */
 export function serviceModule(definition: ServiceDefinition, config: DynamicModule): DynamicModule {
   return {
@@ -68,7 +70,7 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
       TerminusModule.forRoot({ errorLogStyle: 'json' }),
       definition.module,
     ],
-    controllers: [HealthController, MetricsController],
+    controllers: [HealthController, MetricsController, ClientJwksController],
     providers: [ShutdownState],
   };
 }

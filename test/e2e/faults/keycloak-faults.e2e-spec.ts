@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { post } from '../support/http';
-import { claimsOf, REALM, SECRETS, serviceToken, tokenResponse, tokenUrl, USERS } from '../support/keycloak';
+import {
+  claimsOf,
+  REALM,
+  SIGNED_JWT,
+  serviceToken,
+  tokenResponse,
+  tokenUrl,
+  USERS,
+} from '../support/keycloak';
 import { boundExchangeAsServiceB, dpopKey } from '../support/dpop';
 import { SecurityReport } from '../security/support/security-report';
 import { Mode, MODES } from './support/fault-chain';
@@ -95,7 +103,7 @@ describe('revocation', () => {
     const kc = rig!.keycloak;
     const login = await tokenResponse(
       'service-a',
-      SECRETS['service-a'],
+      SIGNED_JWT['service-a'],
       { grant_type: 'password', username: 'alice', password: USERS.alice },
       REALM,
       kc.url,

@@ -1,6 +1,7 @@
+import { signedJwtEnv } from '../support/client-keys';
 import { join } from 'node:path';
 import { post } from '../support/http';
-import { KEYCLOAK_URL, SECRETS, serviceToken } from '../support/keycloak';
+import { KEYCLOAK_URL, serviceToken } from '../support/keycloak';
 import { RunningService, startService } from '../support/service-process';
 import { SecurityReport } from '../security/support/security-report';
 import { runLoad } from './support/load';
@@ -30,7 +31,7 @@ beforeAll(async () => {
   serviceB = await startService('service-b', {
     KEYCLOAK_URL,
     CLIENT_ID: 'service-b',
-    CLIENT_SECRET: SECRETS['service-b'],
+    ...signedJwtEnv('service-b'),
     AUTH_MODE: 'jwt',
     SERVICE_C_URL: serviceC.url,
     DOWNSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),

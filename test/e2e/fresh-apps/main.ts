@@ -9,7 +9,10 @@ async function main(): Promise<void> {
       url: String(process.env.KEYCLOAK_URL),
       realm: 's2s',
       clientId: 'service-b',
-      clientSecret: process.env.CLIENT_SECRET,
+      // A signed JWT with the keys in CLIENT_KEYS_DIR (no shared secret); CLIENT_SECRET otherwise.
+      ...(process.env.CLIENT_KEYS_DIR
+        ? { clientAuthMethod: 'private_key_jwt' as const, clientKeys: { dir: process.env.CLIENT_KEYS_DIR } }
+        : { clientSecret: process.env.CLIENT_SECRET }),
       mode: 'jwt',
       audience: 'service-b',
     }),

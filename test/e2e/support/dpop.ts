@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { systemClock } from 'nest-keycloak-s2s/internal';
-import { SECRETS, tokenUrl } from './keycloak';
+import { clientAuthFields, ClientCredential, SIGNED_JWT, tokenUrl } from './keycloak';
 import { recordTokens } from './service-logs';
 
 /** A DPoP key of the test's own (ES256) and the library's proof maker over it. */
@@ -17,7 +17,7 @@ export interface TokenAnswer {
 }
 
 /**
- * POSTs a form to the realm's token endpoint as `clientId` (HTTP Basic), with a DPoP proof of `key` when given
+ * POSTs a form to the realm's token endpoint as `clientId` (its signed JWT, or a throw-away client's secret), with a DPoP proof of `key` when given
  * (RFC 9449 §5). Issued tokens are recorded for the log scan.
  */
 export async function tokenRequest(
@@ -25,17 +25,17 @@ export async function tokenRequest(
   form: Record<string, string>,
   key?: DpopProofMaker,
   url = tokenUrl(),
-  secret = SECRETS[clientId],
+  secret: ClientCredential = SIGNED_JWT[clientId],
 ): Promise<TokenAnswer> {
-  const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
-    authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
-  };
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
   if (key) headers.dpop = await key.proof('POST', url);
-  const res = await fetch(url, { method: 'POST', headers, body: new URLSearchParams(form) });
-  const body = (await res.json()) as Record<string, unknown>;
-  if (typeof body.access_token === 'string') recordTokens(body.access_token);
-  return { status: res.status, body };
+  // The assertion's audience is the realm of the endpoint asked (the fault specs' Keycloak has its own).
+  const [, base, realm] = /^(.*)\/realms\/([^/]+)\/protocol\//.exec(url) ?? [];
+  const body = new URLSearchParams({ ...(await clientAuthFields(clientId, secret, realm, base)), ...form });
+  const res = await fetch(url, { method: 'POST', headers, body });
+  const answer = (await res.json()) as Record<string, unknown>;
+  if (typeof answer.access_token === 'string') recordTokens(answer.access_token);
+  return { status: res.status, body: answer };
 }
 
 /** The RFC 8693 form service-b sends (apps/service-b), for `subject`. */
@@ -64,7 +64,7 @@ function accessToken(answer: TokenAnswer): string {
 export async function boundServiceToken(
   clientId: string,
   key: DpopProofMaker,
-  secret = SECRETS[clientId],
+  secret: ClientCredential = SIGNED_JWT[clientId],
 ): Promise<string> {
   return accessToken(
     await tokenRequest(clientId, { grant_type: 'client_credentials' }, key, tokenUrl(), secret),

@@ -1,6 +1,7 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { adminWorkingOn } from '../../../tools/realm-cli/src/admin-connection';
 import { inject } from 'vitest';
+import { clientAssertionForm } from './client-keys';
 import { recordTokens } from './service-logs';
 
 /** The realm the e2e tests run against. */
@@ -12,12 +13,27 @@ export function tokenUrl(realm = REALM, keycloakUrl = KEYCLOAK_URL): string {
   return `${keycloakUrl}/realms/${realm}/protocol/openid-connect/token`;
 }
 
-/** The demo realm's dev-only client secrets (realm-export.json). */
-export const SECRETS: Record<string, string> = {
-  'service-a': 'service-a-dev-secret',
-  'service-b': 'service-b-dev-secret',
-  'service-c': 'service-c-dev-secret',
+/** How a spec's token request authenticates: a client secret (throw-away clients) or the client's e2e keys. */
+export type ClientCredential = string | { signedJwt: true };
+
+/** The realm's service clients hold no secret: they authenticate with a JWT signed by their e2e key. */
+export const SIGNED_JWT: Record<string, ClientCredential> = {
+  'service-a': { signedJwt: true },
+  'service-b': { signedJwt: true },
+  'service-c': { signedJwt: true },
 };
+
+/** The form fields of `credential` for `clientId` at `realm`. */
+export function clientAuthFields(
+  clientId: string,
+  credential: ClientCredential,
+  realm = REALM,
+  keycloakUrl = KEYCLOAK_URL,
+): Promise<Record<string, string>> {
+  if (typeof credential === 'string')
+    return Promise.resolve({ client_id: clientId, client_secret: credential });
+  return clientAssertionForm(clientId, `${keycloakUrl}/realms/${realm}`);
+}
 
 /** The demo realm's users and their dev-only passwords (realm-export.json): alice has orders-user, bob nothing. */
 export const USERS = { alice: 'alice-dev-password', bob: 'bob-dev-password' } as const;
@@ -61,7 +77,7 @@ export interface TokenResponse {
  */
 export async function tokenResponse(
   clientId: string,
-  secret: string,
+  secret: ClientCredential,
   form: Record<string, string>,
   realm = REALM,
   keycloakUrl = KEYCLOAK_URL,
@@ -69,7 +85,7 @@ export async function tokenResponse(
   const res = await fetch(tokenUrl(realm, keycloakUrl), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: clientId, client_secret: secret, ...form }),
+    body: new URLSearchParams({ ...(await clientAuthFields(clientId, secret, realm, keycloakUrl)), ...form }),
   });
   const body = (await res.json()) as Partial<TokenResponse> & { error_description?: string };
   if (!res.ok || !body.access_token)
@@ -81,7 +97,7 @@ export async function tokenResponse(
 /** POSTs a form to the realm's token endpoint as `clientId` and returns the access token (fails the test otherwise). */
 export async function tokenFrom(
   clientId: string,
-  secret: string,
+  secret: ClientCredential,
   form: Record<string, string>,
   keycloakUrl = KEYCLOAK_URL,
 ): Promise<string> {
@@ -90,7 +106,7 @@ export async function tokenFrom(
 
 /** A real client-credentials token of one of the realm's clients (from the e2e Keycloak unless `keycloakUrl`). */
 export function serviceToken(clientId: string, keycloakUrl = KEYCLOAK_URL): Promise<string> {
-  return tokenFrom(clientId, SECRETS[clientId], { grant_type: 'client_credentials' }, keycloakUrl);
+  return tokenFrom(clientId, SIGNED_JWT[clientId], { grant_type: 'client_credentials' }, keycloakUrl);
 }
 
 /** A real RFC 8693 exchange performed by service-b (at the e2e Keycloak unless `keycloakUrl`). */
@@ -102,7 +118,7 @@ export function exchangeAsServiceB(
 ): Promise<string> {
   return tokenFrom(
     'service-b',
-    SECRETS['service-b'],
+    SIGNED_JWT['service-b'],
     {
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token: subjectToken,
@@ -180,4 +196,18 @@ export async function temporaryClient(
     defaultClientScopes,
   });
   return { secret, remove: () => admin.clients.del({ id }) };
+}
+
+/**
+ * Points each named client of the demo realm at `<url>/.well-known/jwks.json`, as the e2e setup does for realm s2s:
+ * for a Keycloak of a spec's own, whose imported realm names the dev stack's ports.
+ */
+export async function pointJwksUrls(urls: Record<string, string>, keycloakUrl = KEYCLOAK_URL): Promise<void> {
+  const admin = await adminClient(keycloakUrl);
+  for (const [clientId, url] of Object.entries(urls)) {
+    const [client] = await admin.clients.find({ clientId });
+    if (!client) throw new Error(`realm ${REALM} has no client ${clientId}`);
+    const attributes = { ...client.attributes, 'jwks.url': `${url}/.well-known/jwks.json` };
+    await admin.clients.update({ id: client.id! }, { ...client, attributes });
+  }
 }

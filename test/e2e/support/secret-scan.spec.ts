@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeFindings, mask, realmSecrets, scanLogDir, scanText } from './secret-scan';
+import { addClientKey } from 'nest-keycloak-s2s/client-keys';
+import { describeFindings, mask, privateKeyParts, realmSecrets, scanLogDir, scanText } from './secret-scan';
 import { fingerprint } from './service-logs';
 
 // The log scan of the e2e run must be able to fail: each kind of leak is planted here and has to be found.
@@ -13,18 +14,24 @@ const CLEAN =
   '{"level":30,"service":"service-b","request_id":"0f0c8b1e-7c2a-4c55-9b1e-0d6c1a2b3c4d","req":{"method":"POST","path":"/api/process"},"res":{"statusCode":401},"responseTime":3}';
 
 describe('log secret scan', () => {
-  const secrets = realmSecrets(REALM_FILE);
+  const keysDir = mkdtempSync(join(tmpdir(), 'scan-keys-'));
+  addClientKey(join(keysDir, 'service-b'));
+  const secrets = [...realmSecrets(REALM_FILE), ...privateKeyParts(keysDir)];
+  const privateD = secrets.find((s) => s.label === 'private key of service-b')!.value;
+  afterAll(() => rmSync(keysDir, { recursive: true, force: true }));
 
-  it("reads every client secret and user password of the realm file (the file's dev-only values)", () => {
-    expect(secrets).toEqual(
-      expect.arrayContaining([
-        { label: 'client secret of service-a', value: 'service-a-dev-secret' },
-        { label: 'client secret of service-b', value: 'service-b-dev-secret' },
-        { label: 'client secret of service-c', value: 'service-c-dev-secret' },
-        { label: 'password of alice', value: 'alice-dev-password' },
-        { label: 'password of bob', value: 'bob-dev-password' },
-      ]),
-    );
+  it("reads every user password of the realm file (the file's dev-only values); its service clients hold no secret", () => {
+    expect(realmSecrets(REALM_FILE)).toEqual([
+      { label: 'password of alice', value: 'alice-dev-password' },
+      { label: 'password of bob', value: 'bob-dev-password' },
+    ]);
+  });
+
+  it("reads the private part of each client key of the run's key folders", () => {
+    expect(privateKeyParts(keysDir)).toEqual([
+      { label: 'private key of service-b', value: expect.any(String) },
+    ]);
+    expect(privateD).toMatch(/^[\w-]{43}$/);
   });
 
   it('finds a planted JWT with its file and line, and does not repeat it in the excerpt', () => {
@@ -44,9 +51,10 @@ describe('log secret scan', () => {
   });
 
   it.each([
-    ['client secret of service-b', 'service-b-dev-secret'],
-    ['password of alice', 'alice-dev-password'],
-  ])('finds the %s and masks it', (label, value) => {
+    ['private key of service-b', () => privateD],
+    ['password of alice', () => 'alice-dev-password'],
+  ])('finds the %s and masks it', (label, valueOf) => {
+    const value = valueOf();
     const [finding] = scanText('c.log', `{"msg":"config","CLIENT_SECRET":"${value}"}`, secrets);
     expect(finding).toMatchObject({ line: 1, what: label });
     expect(finding.excerpt).not.toContain(value);

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { E2E_KEYS_DIR } from './client-keys';
 import { FINGERPRINT_FILE, fingerprint, JWT_PATTERN, SERVICE_LOG_DIR } from './service-logs';
 
 /** A value that must never appear in a service's log, and what to call it in a finding. */
@@ -37,6 +38,22 @@ export function realmSecrets(realmFile: string): Secret[] {
     for (const credential of user.credentials ?? [])
       if (credential.type === 'password' && credential.value)
         secrets.push({ label: `password of ${user.username}`, value: credential.value });
+  return secrets;
+}
+
+/** The private parts of every client key under `keysDir` (`<client>/<kid>.key.json`): never to be logged. */
+export function privateKeyParts(keysDir: string): Secret[] {
+  if (!existsSync(keysDir)) return [];
+  const secrets: Secret[] = [];
+  for (const client of readdirSync(keysDir))
+    for (const file of readdirSync(join(keysDir, client)).filter((f) => f.endsWith('.key.json'))) {
+      const { privateJwk } = JSON.parse(readFileSync(join(keysDir, client, file), 'utf8')) as {
+        privateJwk: Record<string, string>;
+      };
+      for (const member of ['d', 'p', 'q', 'dp', 'dq', 'qi'])
+        if (privateJwk[member])
+          secrets.push({ label: `private key of ${client}`, value: privateJwk[member] });
+    }
   return secrets;
 }
 
@@ -101,10 +118,15 @@ export function describeFindings(findings: Finding[]): string {
 
 /**
  * The e2e run's check (global teardown): every service log of the run against the realm's secrets and passwords,
+ * the private parts of the run's client keys,
  * JWT-shaped strings, and the fingerprints of the tokens the tests obtained.
  */
-export function scanServiceLogs(dir = SERVICE_LOG_DIR): { files: number; findings: Finding[] } {
+export function scanServiceLogs(
+  dir = SERVICE_LOG_DIR,
+  keysDir = E2E_KEYS_DIR,
+): { files: number; findings: Finding[] } {
   const files = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.log')).length : 0;
-  const findings = scanLogDir(dir, realmSecrets(REALM_FILE), readFingerprints(FINGERPRINT_FILE));
+  const secrets = [...realmSecrets(REALM_FILE), ...privateKeyParts(keysDir)];
+  const findings = scanLogDir(dir, secrets, readFingerprints(FINGERPRINT_FILE));
   return { files, findings };
 }

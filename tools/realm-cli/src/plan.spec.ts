@@ -129,6 +129,9 @@ describe('planChanges (what apply would change)', () => {
       '- client service-a: redirectUris http://evil.test/cb',
       '~ client service-a: attributes.pkce.code.challenge.method "plain" → "S256"',
       '+ client service-a: attributes.post.logout.redirect.uris = "http://localhost:3000/##http://127.0.0.1/"',
+      '+ client service-a: attributes.use.jwks.url = "true"',
+      '+ client service-a: attributes.jwks.url = "http://localhost:3000/.well-known/jwks.json"',
+      '+ client service-a: attributes.token.endpoint.auth.signing.alg = "ES256"',
       '+ client service-a: default client scope orders.read',
       '- client service-b: default client scope analytics.run',
       '- client service-b: default client scope orders.approve',
@@ -147,6 +150,9 @@ describe('planChanges (what apply would change)', () => {
         attributes: {
           'pkce.code.challenge.method': 'S256',
           'post.logout.redirect.uris': 'http://localhost:3000/##http://127.0.0.1/',
+          'use.jwks.url': 'true',
+          'jwks.url': 'http://localhost:3000/.well-known/jwks.json',
+          'token.endpoint.auth.signing.alg': 'ES256',
         },
       },
     });
@@ -190,26 +196,35 @@ describe('planChanges (what apply would change)', () => {
   });
 
   it('leaves passwords and secrets of existing users and clients alone unless asked, and never prints them', () => {
-    const live = imported(file());
+    // The file's service clients sign JWTs and hold no secret; one that authenticates with a secret is reset.
+    const withSecret = (): RealmFile => {
+      const f = file();
+      f.clients![1] = {
+        ...f.clients![1],
+        clientAuthenticatorType: 'client-secret',
+        secret: 'file-dev-secret',
+      };
+      return f;
+    };
+    const live = imported(withSecret());
     for (const client of Object.values(live.clients)) client!.secret = 'rotated-secret';
-    expect(planChanges(file(), live)).toEqual([]);
+    expect(planChanges(withSecret(), live)).toEqual([]);
 
-    const changes = planChanges(file(), live, { resetPasswords: true, resetSecrets: true });
+    const changes = planChanges(withSecret(), live, { resetPasswords: true, resetSecrets: true });
     expect(changes.map((c) => c.line)).toEqual([
-      "~ client service-a: secret differs from the file's (reset to it)",
       "~ client service-b: secret differs from the file's (reset to it)",
-      "~ client service-c: secret differs from the file's (reset to it)",
       "~ user alice: password reset to the file's",
       "~ user bob: password reset to the file's",
     ]);
-    expect(changes[3].action).toEqual({
+    expect(changes[1].action).toEqual({
       kind: 'resetPassword',
       username: 'alice',
       password: 'alice-dev-password',
       temporary: false,
     });
     const text = changes.map((c) => c.line).join('\n');
-    for (const secret of ['dev-secret', 'dev-password', 'rotated-secret']) expect(text).not.toContain(secret);
+    for (const secret of ['file-dev-secret', 'dev-password', 'rotated-secret'])
+      expect(text).not.toContain(secret);
   });
 
   it('does not manage what the file leaves out: keys it omits, objects it does not name', () => {

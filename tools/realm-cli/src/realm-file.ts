@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CliError } from './cli-error';
+import { resolvePlaceholders } from './placeholders';
 import type { IdentityProviderSpec } from './realm-overlay';
 
 /** A protocol mapper of a client scope, as realm-export.json writes it. */
@@ -73,12 +74,12 @@ function checkList(file: Record<string, unknown>, key: string, nameKey: string, 
 
 /**
  * Parses and checks a realm export; `realmName` replaces the file's realm name (to apply the same content to a
- * throw-away realm). Errors name the file and the key, never echo values (the file holds secrets).
+ * throw-away realm); `${NAME:default}` placeholders are resolved as Keycloak's import resolves them. Errors name the file and the key, never echo values (the file holds secrets).
  */
 export function parseRealmFile(text: string, path: string, realmName?: string): RealmFile {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(resolvePlaceholders(text));
   } catch (error) {
     // Only the position: newer Node versions quote the text around it, which may be a secret.
     const at = /position \d+/.exec((error as Error).message)?.[0];

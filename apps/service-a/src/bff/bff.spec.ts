@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ServiceDefinition } from '@app/service-runtime';
 import type * as Runtime from '@app/service-runtime';
 import type * as AppModule from '../app.module';
@@ -19,6 +22,10 @@ function closedPort(): Promise<number> {
   });
 }
 
+/** service-a's signing keys for these tests: made at the first start, as the dev stack makes them. */
+const KEYS_DIR = join(mkdtempSync(join(tmpdir(), 'bff-keys-')), 'service-a');
+afterAll(() => rmSync(dirname(KEYS_DIR), { recursive: true, force: true }));
+
 /**
  * service-a in-process, built as runService builds it (not listening), with `env` as its environment. The
  * configuration is read when the app is created, hence fresh copies of the app's and the runtime's modules
@@ -26,7 +33,12 @@ function closedPort(): Promise<number> {
  */
 async function serviceA(env: Record<string, string>): Promise<NestFastifyApplication> {
   const saved = { ...process.env };
-  Object.assign(process.env, { CLIENT_SECRET: 'service-a-dev-secret', LOG_LEVEL: 'silent', ...env });
+  Object.assign(process.env, {
+    CLIENT_KEYS_DIR: KEYS_DIR,
+    CLIENT_KEYS_GENERATE: 'true',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
   vi.resetModules();
   // Specifiers in variables: the compiler resolves a literal import() of this CommonJS file as an ES module
   // would (no directory index, no alias); Vitest resolves these at run time as it resolves every import.

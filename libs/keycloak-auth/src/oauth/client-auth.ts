@@ -1,25 +1,32 @@
 import * as oidc from 'openid-client';
 import type { ResolvedRealm } from '../keycloak-auth.options';
 import { federatedJwt } from './federated-jwt';
+import { privateKeyJwt } from './private-key-jwt';
 
 /**
  * The ways this service can authenticate to a realm's token and introspection endpoints (RFC 6749 §2.3):
- * `client_secret_basic`, or `federated_jwt` (an externally issued token as RFC 7523 assertion, read from a file).
+ * `client_secret_basic`, `private_key_jwt` (RFC 7523 §2.2: a JWT signed with a key of option `clientKeys`), or
+ * `federated_jwt` (an externally issued token as RFC 7523 assertion, read from a file).
  */
-export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'federated_jwt'] as const;
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'private_key_jwt', 'federated_jwt'] as const;
 /** One of {@link CLIENT_AUTH_METHODS} (option `clientAuthMethod`). */
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 /**
  * The openid-client ClientAuth of every call this service makes to `realm`. `client_secret_basic` sends the secret
  * in HTTP Basic (RFC 6749 §2.3.1, Keycloak's default client authenticator); a client without a secret is a
- * public client and only names itself (`client_id` in the form). `federated_jwt` sends the token in
+ * public client and only names itself (`client_id` in the form). `private_key_jwt` signs a fresh assertion per
+ * request with the realm's current client key ({@link privateKeyJwt}). `federated_jwt` sends the token in
  * `clientAssertionFile` as `client_assertion`, read anew at every call.
  */
 export function clientAuthOf(realm: ResolvedRealm): oidc.ClientAuth {
   switch (realm.clientAuthMethod) {
     case 'client_secret_basic':
       return realm.clientSecret === undefined ? oidc.None() : oidc.ClientSecretBasic(realm.clientSecret);
+    case 'private_key_jwt':
+      // resolveKeycloakAuthOptions refuses private_key_jwt without clientKeys: this is never reached.
+      if (realm.clientKeys === undefined) throw new Error('private_key_jwt needs the option clientKeys');
+      return privateKeyJwt(realm.clientKeys);
     case 'federated_jwt':
       // resolveKeycloakAuthOptions requires the file with this method.
       return federatedJwt(realm.clientAssertionFile!);

@@ -36,7 +36,7 @@ describe('KeycloakOAuthClient', () => {
 
   it('refuses an unknown clientAuthMethod at start, naming the key', () => {
     expect(() => idp.options({ clientAuthMethod: 'client_secret_jwt' })).toThrow(
-      /clientAuthMethod: must be one of client_secret_basic/,
+      /clientAuthMethod: must be one of client_secret_basic, private_key_jwt/,
     );
   });
 

@@ -36,6 +36,8 @@ export class KeycloakOAuthClient {
     readonly dispatcher: Dispatcher = keycloakDispatcher(options.ca),
     /** The key DPoP-bound tokens are requested with; without one, `dpop` requests are refused. */
     private readonly dpopKey?: DpopKeyPair,
+    /** How each realm's calls authenticate; tests replace it to send what Keycloak must refuse. */
+    private readonly clientAuth: (realm: ResolvedRealm) => oidc.ClientAuth = clientAuthOf,
   ) {}
 
   /**
@@ -143,7 +145,7 @@ export class KeycloakOAuthClient {
       },
       realm.clientId,
       undefined,
-      clientAuthOf(realm),
+      this.clientAuth(realm),
     );
     config[oidc.customFetch] = keycloakFetch({
       dispatcher: this.dispatcher,

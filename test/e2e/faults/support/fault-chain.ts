@@ -1,4 +1,4 @@
-import { SECRETS } from '../../support/keycloak';
+import { signedJwtEnv } from '../../support/client-keys';
 import { RunningService, startService } from '../../support/service-process';
 
 /** The two validation modes the faults run in. */
@@ -32,7 +32,7 @@ export async function startChain(
     const service = await startService(name, {
       KEYCLOAK_URL: keycloakUrl,
       CLIENT_ID: name,
-      CLIENT_SECRET: SECRETS[name],
+      ...signedJwtEnv(name),
       AUTH_MODE: mode,
       ...env,
       ...extra,

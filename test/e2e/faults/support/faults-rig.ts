@@ -1,6 +1,7 @@
+import { signedJwtEnv } from '../../support/client-keys';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { post } from '../../support/http';
-import { adminClient, REALM, SECRETS } from '../../support/keycloak';
+import { adminClient, pointJwksUrls, REALM } from '../../support/keycloak';
 import { RunningService, startService } from '../../support/service-process';
 import { FaultChain, Mode, MODES, startChain } from './fault-chain';
 import { FaultsKeycloak, prepareFaultsKeycloak } from './faults-keycloak';
@@ -57,10 +58,20 @@ export async function startFaultsRig(
     ]);
     const failure = results.find((r) => r.status === 'rejected');
     if (failure) throw failure.reason;
+    // Both chains sign with the run's e2e keys: this Keycloak reads them from the jwt chain.
+    const jwt = chains.get('jwt')!;
+    await pointJwksUrls(
+      {
+        'service-a': jwt['service-a'].url,
+        'service-b': jwt['service-b'].url,
+        'service-c': jwt['service-c'].url,
+      },
+      keycloak.url,
+    );
     jwksProbe = await startService('service-b', {
       KEYCLOAK_URL: keycloak.url,
       CLIENT_ID: 'service-b',
-      CLIENT_SECRET: SECRETS['service-b'],
+      ...signedJwtEnv('service-b'),
       AUTH_MODE: 'jwt',
       JWKS_CACHE_MAX_AGE: String(probeJwksMaxAgeSec),
       SERVICE_C_URL: chains.get('jwt')!['service-c'].url,

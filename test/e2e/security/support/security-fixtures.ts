@@ -4,7 +4,7 @@ import { JWTPayload } from 'jose';
 import {
   adminClient,
   exchangeAsServiceB,
-  SECRETS,
+  SIGNED_JWT,
   serviceToken,
   temporaryClient,
   temporaryUser,
@@ -118,7 +118,7 @@ async function otherRealmToken(admin: KcAdminClient, cleanups: Array<() => Promi
 async function temporaryUserTokens(admin: KcAdminClient, cleanups: Array<() => Promise<void>>) {
   const password = randomBytes(16).toString('hex');
   cleanups.push((await temporaryUser(admin, TEMP_USER, password)).remove);
-  return tokenResponse('service-a', SECRETS['service-a'], {
+  return tokenResponse('service-a', SIGNED_JWT['service-a'], {
     grant_type: 'password',
     username: TEMP_USER,
     password,
@@ -217,7 +217,7 @@ export async function createSecurityFixtures(): Promise<SecurityFixtures> {
       otherRealm: await otherRealmToken(admin, cleanups),
       userId: user.id_token!,
       userRefresh: user.refresh_token!,
-      bob: await tokenFrom('service-a', SECRETS['service-a'], {
+      bob: await tokenFrom('service-a', SIGNED_JWT['service-a'], {
         grant_type: 'password',
         username: 'bob',
         password: USERS.bob,

@@ -1,6 +1,7 @@
+import { signedJwtEnv } from '../../support/client-keys';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { CountingProxy, startCountingProxy } from '../../../../bench/keycloak-proxy/counting-proxy';
-import { KEYCLOAK_URL, REALM, SECRETS } from '../../support/keycloak';
+import { KEYCLOAK_URL, REALM } from '../../support/keycloak';
 import { RunningService, startService } from '../../support/service-process';
 
 /** The two validation modes every attack runs in. */
@@ -100,7 +101,7 @@ export async function startServiceBRig(mode: Mode): Promise<ServiceBRig> {
       // The proxy presents Keycloak its own host: the exchange's DPoP proof names the endpoint as Keycloak sees it.
       KEYCLOAK_DPOP_HTU: 'issuer',
       CLIENT_ID: 'service-b',
-      CLIENT_SECRET: SECRETS['service-b'],
+      ...signedJwtEnv('service-b'),
       AUTH_MODE: mode,
       SERVICE_C_URL: serviceC.url,
     });
