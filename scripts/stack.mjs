@@ -139,7 +139,8 @@ export async function startServices({
 }
 
 /**
- * Points each service client of realm s2s at `urls[name]/.well-known/jwks.json` (client attribute `jwks.url`), with
+ * Points each service client of realm s2s at `urls[name]/.well-known/jwks.json` (client attribute `jwks.url`), and
+ * service-a's back-channel logout URL at `urls['service-a']/auth/backchannel-logout`, with
  * the dev-only bootstrap admin: for chains on other ports than the dev stack's, which realm-export.json names.
  * Keycloak reads a client's JWKS at first use, so this must run before the services' first call to Keycloak.
  */
@@ -163,6 +164,8 @@ export async function pointJwksUrls(keycloakUrl, urls, realm = 's2s') {
     const [client] = await (await fetch(`${admin}?clientId=${encodeURIComponent(name)}`, { headers })).json();
     if (!client) throw new Error(`realm ${realm} has no client ${name}`);
     client.attributes = { ...client.attributes, 'jwks.url': `${url}/.well-known/jwks.json` };
+    // service-a also receives the realm's back-channel logout tokens where it runs.
+    if (name === 'service-a') client.attributes['backchannel.logout.url'] = `${url}/auth/backchannel-logout`;
     const put = await fetch(`${admin}/${client.id}`, {
       method: 'PUT',
       headers,

@@ -30,6 +30,7 @@ const KC = composeEnvironment(compose, 'keycloak');
 const PG = composeEnvironment(compose, 'postgres');
 /** The port of the postgres image (the compose file does not change it). */
 const POSTGRES_PORT = 5432;
+const REDIS_PORT = 6379;
 const INSTANCE = 'postgres';
 const MODES = ['jwt', 'introspection'] as const;
 const NAMES = Object.keys(SERVICES);
@@ -76,6 +77,7 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
   const keysDir = mkdtempSync(join(tmpdir(), 'keycloak-s2s-keys-'));
   const ports: Record<string, Record<string, number>> = {};
   let keycloakStarted = false;
+  let redis: { port: number; stop: () => Promise<void> } | undefined;
   const chains: Record<string, Record<string, RunningService>> = {};
   const services = () => Object.values(chains).flatMap((chain) => Object.values(chain));
 
@@ -105,6 +107,7 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
     const hosts: Record<string, string> = {
       [`postgres:${POSTGRES_PORT}`]: `127.0.0.1:${pg!.port}`,
       [`keycloak:${keycloakPort.target}`]: `127.0.0.1:${kcPort}`,
+      [`redis:${REDIS_PORT}`]: `127.0.0.1:${redis!.port}`,
       [`localhost:${keycloakPort.published}`]: `localhost:${kcPort}`,
     };
     for (const name of NAMES.filter((n) => ports[n] !== undefined)) {
@@ -126,6 +129,15 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
       password: PG.POSTGRES_PASSWORD,
       database: PG.POSTGRES_DB,
     });
+    // service-a's sessions: Debian's redis-server, as the project's scripts run it, in place of the redis service.
+    const { startRedis } = (await import(join(root, 'scripts', 'redis.mjs'))) as {
+      startRedis: (o: {
+        port: number;
+        name: string;
+        fresh: boolean;
+      }) => Promise<{ port: number; stop: () => Promise<void> }>;
+    };
+    redis = await startRedis({ port: await freePort(), name: 'postgres-job', fresh: true });
     for (const mode of MODES)
       ports[mode] = Object.fromEntries(await Promise.all(NAMES.map(async (n) => [n, await freePort()])));
     // The realm's jwks.url placeholders (the Keycloak container's variables) name the services on the compose
@@ -167,6 +179,7 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
   afterAll(async () => {
     await Promise.all(services().map((s) => s.stop()));
     if (keycloakStarted) await keycloak('stop');
+    await redis?.stop();
     pg?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
     rmSync(keysDir, { recursive: true, force: true });
@@ -215,6 +228,16 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
       ]);
     },
   );
+
+  it("keeps service-a's sessions in the compose file's Redis, which answers its healthcheck", () => {
+    const argv = healthcheckCommand(composeService(compose, 'redis'));
+    const cli = (args: string[]) =>
+      spawnSync(argv[0], [...args, '-p', String(redis!.port)], { encoding: 'utf8' });
+    expect(cli(argv.slice(1)).status).toBe(0);
+    expect(composeEnvironment(compose, 'service-a')).toMatchObject({ SESSION_STORE: 'redis' });
+    // Both chains' service-a hold a connection to it.
+    expect(cli(['client', 'list']).stdout.trim().split('\n').length).toBeGreaterThanOrEqual(MODES.length);
+  });
 
   it("answers the compose file's service healthchecks (node, no curl) when the chain is up", () => {
     const argv = healthcheckCommand(composeService(compose, 'service-a'));

@@ -64,9 +64,25 @@ describe('docker-compose.yml, as the compose parser resolves it (no Docker engin
     model = resolved.model;
   });
 
-  it('is a model of Postgres, Keycloak and the three services', () => {
+  it('is a model of Postgres, Keycloak, Redis and the three services', () => {
     expect(Object.keys(model.services).sort()).toEqual(
-      ['keycloak', 'postgres', ...Object.keys(SERVICES)].sort(),
+      ['keycloak', 'postgres', 'redis', ...Object.keys(SERVICES)].sort(),
+    );
+  });
+
+  it("keeps service-a's sessions in Redis, which persists them and is healthy before service-a starts", () => {
+    expect(env('service-a')).toMatchObject({ SESSION_STORE: 'redis', REDIS_URL: 'redis://redis:6379' });
+    expect(Buffer.from(env('service-a').SESSION_ENCRYPTION_KEYS, 'base64')).toHaveLength(32);
+    expect(service('redis').command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    expect(healthcheckCommand(service('redis'))).toEqual(['redis-cli', 'ping']);
+  });
+
+  it('has Keycloak post its logout tokens to service-a on the compose network (back-channel logout)', () => {
+    const placeholder =
+      realm.clients.find((c) => c.clientId === 'service-a')?.attributes?.['backchannel.logout.url'] ?? '';
+    const variable = /^\$\{(\w+):/.exec(placeholder)?.[1] ?? 'none';
+    expect(env('keycloak')[variable]).toBe(
+      `http://service-a:${env('service-a').PORT}/auth/backchannel-logout`,
     );
   });
 
@@ -154,7 +170,11 @@ describe('docker-compose.yml, as the compose parser resolves it (no Docker engin
     const dependsOn = (name: string) => service(name).depends_on;
     expect(dependsOn('keycloak')).toEqual({ postgres: { condition: 'service_healthy' } });
     for (const name of Object.keys(SERVICES)) {
-      const needs = ['keycloak', ...(SERVICES[name].nextHop ? [SERVICES[name].nextHop.service] : [])];
+      const needs = [
+        'keycloak',
+        ...(SERVICES[name].nextHop ? [SERVICES[name].nextHop.service] : []),
+        ...(name === 'service-a' ? ['redis'] : []),
+      ];
       // Compose v2 adds `required: true` to each entry; v1 prints the condition only.
       expect(dependsOn(name)).toEqual(
         Object.fromEntries(needs.map((n) => [n, expect.objectContaining({ condition: 'service_healthy' })])),

@@ -199,7 +199,8 @@ export async function temporaryClient(
 }
 
 /**
- * Points each named client of the demo realm at `<url>/.well-known/jwks.json`, as the e2e setup does for realm s2s:
+ * Points each named client of the demo realm at `<url>/.well-known/jwks.json` (and service-a's back-channel logout
+ * URL at `<url>/auth/backchannel-logout`), as the e2e setup does for realm s2s:
  * for a Keycloak of a spec's own, whose imported realm names the dev stack's ports.
  */
 export async function pointJwksUrls(urls: Record<string, string>, keycloakUrl = KEYCLOAK_URL): Promise<void> {
@@ -207,7 +208,12 @@ export async function pointJwksUrls(urls: Record<string, string>, keycloakUrl = 
   for (const [clientId, url] of Object.entries(urls)) {
     const [client] = await admin.clients.find({ clientId });
     if (!client) throw new Error(`realm ${REALM} has no client ${clientId}`);
-    const attributes = { ...client.attributes, 'jwks.url': `${url}/.well-known/jwks.json` };
+    const attributes: Record<string, string> = {
+      ...client.attributes,
+      'jwks.url': `${url}/.well-known/jwks.json`,
+    };
+    // service-a also receives the realm's back-channel logout tokens where it runs.
+    if (clientId === 'service-a') attributes['backchannel.logout.url'] = `${url}/auth/backchannel-logout`;
     await admin.clients.update({ id: client.id! }, { ...client, attributes });
   }
 }
