@@ -232,7 +232,7 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
   it("keeps service-a's sessions in the compose file's Redis, which answers its healthcheck", () => {
     const argv = healthcheckCommand(composeService(compose, 'redis'));
     const cli = (args: string[]) =>
-      spawnSync(argv[0], [...args, '-p', String(redis!.port)], { encoding: 'utf8' });
+      spawnSync(argv[0], ['-p', String(redis!.port), ...args], { encoding: 'utf8' });
     expect(cli(argv.slice(1)).status).toBe(0);
     expect(composeEnvironment(compose, 'service-a')).toMatchObject({ SESSION_STORE: 'redis' });
     // Both chains' service-a hold a connection to it.
