@@ -144,7 +144,14 @@ async function startStack(
       'service-b': scenario.authMode,
       'service-c': scenario.authMode,
     },
-    env: { KEYCLOAK_ISSUER: keycloakIssuer, LOG_LEVEL: options.logLevel, ...scenario.env },
+    env: {
+      KEYCLOAK_ISSUER: keycloakIssuer,
+      // The services reach Keycloak through the counting proxy, which presents it the issuer's host: their DPoP
+      // proofs to the token endpoint must name the issuer's URL.
+      KEYCLOAK_DPOP_HTU: 'issuer',
+      LOG_LEVEL: options.logLevel,
+      ...scenario.env,
+    },
     entry: scenario.entry,
     nodeArgs,
     onOutput: (name, chunk) => output.add(name, chunk),

@@ -165,6 +165,7 @@ export async function runGuardBenchmark(
       scopes: ['orders.read'],
       realmRoles: ['orders-user'],
       clientRoles: {},
+      claims: {},
     } as unknown as Principal;
     const resolved = resolveKeycloakAuthOptions(idp.moduleOptions());
     const baseline = new KeycloakAuthGuard(

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { KeycloakAuthModule } from 'nest-keycloak-s2s';
@@ -22,16 +22,19 @@ const MIN_GROWTH_LIMIT_MIB = 8;
 const MiB = 2 ** 20;
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+/** The key the check's tokens are signed with: Ed25519, whose signatures are deterministic (token `i` is one string). */
+interface CheckKey {
+  privateKey: CryptoKey;
+  kid: string;
+}
+
 /**
- * Token number `i`: shaped and sized like a Keycloak access token for service-b (header, claims, a 256-byte
- * signature) and different from every other. Made on demand, so the check's own memory stays flat; unsigned,
- * because introspection mode asks Keycloak (here: the stand-in) instead of checking signatures.
+ * Token number `i`: shaped and sized like a Keycloak access token for service-b and different from every other,
+ * signed with the check's key (published in the stand-in's JWKS), since introspection mode checks the signature
+ * before it asks. Made on demand, so the check's own memory stays flat; the same `i` always gives the same token.
  */
-function tokenNumber(i: number, issuer: string, exp: number): string {
-  const header = base64url({ alg: 'RS256', typ: 'JWT', kid: 'key-1' });
-  const payload = base64url({
-    exp,
-    iat: exp - 3600,
+function tokenNumber(i: number, issuer: string, exp: number, key: CheckKey): Promise<string> {
+  return new SignJWT({
     jti: `memory-check-${i}`,
     iss: issuer,
     aud: 'service-b',
@@ -42,9 +45,11 @@ function tokenNumber(i: number, issuer: string, exp: number): string {
     realm_access: { roles: ['orders-user'] },
     resource_access: { 'service-b': { roles: ['process-orders'] } },
     preferred_username: 'service-account-service-a',
-  });
-  const signature = Buffer.alloc(256, createHash('sha256').update(String(i)).digest()).toString('base64url');
-  return `${header}.${payload}.${signature}`;
+  })
+    .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid: key.kid })
+    .setIssuedAt(exp - 3600)
+    .setExpirationTime(exp)
+    .sign(key.privateKey);
 }
 
 /**
@@ -74,7 +79,7 @@ async function sample(idp: LocalIdp, label: string, tokens: number): Promise<Mem
 async function validateRange(
   idp: LocalIdp,
   verifier: TokenVerifier,
-  token: (i: number) => string,
+  token: (i: number) => Promise<string>,
   from: number,
   to: number,
   concurrency: number,
@@ -83,7 +88,7 @@ async function validateRange(
   const worker = async () => {
     while (next < to) {
       const i = next++;
-      await verifier.verify(token(i));
+      await verifier.verify(await token(i));
       if (i % 1000 === 0) forgetRequests(idp);
     }
   };
@@ -110,13 +115,26 @@ export async function runMemoryCheck(
   const idp = await LocalIdp.start();
   idp.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
   const exp = Math.floor(Date.now() / 1000) + 3600;
-  const token = (i: number) => tokenNumber(i, idp.issuer, exp);
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const key = { privateKey, kid: 'memory-check' };
+  idp.jwksAnswer = {
+    status: 200,
+    body: { keys: [{ ...(await exportJWK(publicKey)), kid: key.kid, alg: 'EdDSA', use: 'sig' }] },
+  };
+  const token = (i: number) => tokenNumber(i, idp.issuer, exp, key);
 
   @Module({
     imports: [
       KeycloakAuthModule.forRoot(
         // A TTL longer than the check, so that only the bound can take an answer out of the cache.
-        idp.moduleOptions({ mode: 'introspection', cacheMaxEntries, introspectionCacheTtlSec: 3600 }),
+        idp.moduleOptions({
+          mode: 'introspection',
+          cacheMaxEntries,
+          introspectionCacheTtlSec: 3600,
+          algorithms: ['EdDSA'],
+          // Every token of the check is new: the per-caller limit is not what it measures.
+          introspectionMissesPerMinute: 0,
+        }),
       ),
     ],
   })
@@ -124,7 +142,7 @@ export async function runMemoryCheck(
   const app = await NestFactory.createApplicationContext(MemoryCheckModule, { logger: false });
   try {
     const verifier = app.get<TokenVerifier>(TOKEN_VERIFIER);
-    await verifier.verify(token(-1)); // loads the code paths before the first sample
+    await verifier.verify(await token(-1)); // loads the code paths before the first sample
     const samples = [await sample(idp, 'before', 0)];
     log(`filling the cache: ${cacheMaxEntries} tokens…`);
     await validateRange(idp, verifier, token, 0, cacheMaxEntries, CONCURRENCY);
@@ -144,7 +162,7 @@ export async function runMemoryCheck(
     let entries = 0;
     for (let i = tokens - 1; i >= 0 && entries <= cacheMaxEntries; i--) {
       const calls = idp.requests.introspect;
-      await verifier.verify(token(i));
+      await verifier.verify(await token(i));
       if (idp.requests.introspect !== calls) break;
       entries++;
     }
