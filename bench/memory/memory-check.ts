@@ -20,7 +20,6 @@ const CONCURRENCY = 32;
 const MIN_GROWTH_LIMIT_MIB = 8;
 
 const MiB = 2 ** 20;
-const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** The key the check's tokens are signed with: Ed25519, whose signatures are deterministic (token `i` is one string). */
 interface CheckKey {
