@@ -133,7 +133,7 @@ describe('signed-JWT client authentication (private_key_jwt) against Keycloak', 
     ])('refuses an assertion %s', async (_what, auth) => {
       const answer = await clientCredentialsAs(proxy, auth());
       expect(answer.calls).toBe(1);
-      expect(answer.error).toMatchObject({ code: 'idp_rejected_client', status: 502 });
+      expect(answer.error).toMatchObject({ code: 'idp_rejected_client', status: 503 });
       expect(answer.error?.message).toContain('invalid_client');
     });
 
@@ -145,7 +145,7 @@ describe('signed-JWT client authentication (private_key_jwt) against Keycloak', 
       expect(await clientCredentialsAs(proxy, sameJti)).toEqual({ calls: 1 });
       const replay = await clientCredentialsAs(proxy, sameJti);
       expect(replay.calls).toBe(1);
-      expect(replay.error).toMatchObject({ code: 'idp_rejected_client', status: 502 });
+      expect(replay.error).toMatchObject({ code: 'idp_rejected_client', status: 503 });
       expect(replay.error?.message).toContain('invalid_client');
       expect(replay.error?.message).toContain('Token reuse detected');
     });
@@ -177,11 +177,12 @@ describe('signed-JWT client authentication (private_key_jwt) against Keycloak', 
       const before = proxy.counts();
       const res = await fetch(`${serviceA.url}/run-service-b`);
       const body = (await res.json()) as Record<string, unknown>;
-      // A configuration error of service-a's own client at the token endpoint: 502, never retried.
-      expect(res.status).toBe(502);
+      // service-a cannot authenticate: 503 idp_rejected_client (it cannot serve until its key is fixed), never retried.
+      expect(res.status).toBe(503);
       expect(body).toMatchObject({
-        statusCode: 502,
-        error: 'bad_gateway',
+        statusCode: 503,
+        error: 'idp_unavailable',
+        code: 'idp_rejected_client',
         message: expect.stringContaining('invalid_client'),
       });
       expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/); // no stack trace

@@ -109,10 +109,10 @@ describe('RFC 6750 challenges (wwwAuthenticate)', () => {
     });
   });
 
-  it('gives no challenge when Keycloak refused this service itself (502)', () => {
-    const error = new TokenEndpointError('idp_rejected_client', 502, 'refused', 'invalid_client');
+  it('gives no challenge when Keycloak refused this service itself (503)', () => {
+    const error = new TokenEndpointError('idp_rejected_client', 503, 'refused', 'invalid_client');
     expect(error.wwwAuthenticate('s2s')).toBeUndefined();
-    expect(error.getResponse()).toMatchObject({ statusCode: 502, error: 'bad_gateway' });
+    expect(error.getResponse()).toMatchObject({ statusCode: 503, error: 'idp_unavailable' });
   });
 });
 

@@ -168,8 +168,9 @@ export class IntrospectionRateLimitedError extends KeycloakAuthError {
 
 /**
  * Keycloak answered an OAuth error at its token endpoint (client credentials or token exchange). The status
- * tells the caller what it means for them: the subject token refused → 401, exchange not allowed → 403,
- * this service misconfigured (bad secret, unknown scope) → 502.
+ * tells the caller what it means for them: the subject token refused → 401, exchange not allowed → 403, this
+ * service's own client refused (`idp_rejected_client`: a secret or key Keycloak does not accept) → 503, as at
+ * introspection, and never retried; another refusal of this service's request (an unknown scope) → 502.
  */
 export class TokenEndpointError extends KeycloakAuthError {
   constructor(
@@ -181,7 +182,13 @@ export class TokenEndpointError extends KeycloakAuthError {
     super(
       code,
       status,
-      status === 401 ? 'invalid_token' : status === 403 ? 'insufficient_scope' : 'bad_gateway',
+      status === 401
+        ? 'invalid_token'
+        : status === 403
+          ? 'insufficient_scope'
+          : status === 503
+            ? 'idp_unavailable'
+            : 'bad_gateway',
       description,
       status === 401 ? 'invalid_token' : status === 403 ? 'insufficient_scope' : undefined,
     );

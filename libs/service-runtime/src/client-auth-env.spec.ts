@@ -25,7 +25,10 @@ describe('the client-authentication keys of the service environment', () => {
   });
 
   it('defaults to private_key_jwt with the keys in .keys/<CLIENT_ID>, and refuses to start when it holds none', () => {
-    expect(problemsOf(base)).toMatch(/^Invalid configuration: CLIENT_KEYS_DIR: ENOENT.*'\.keys\/service-b'$/);
+    // A client id no stack ever ran under, so that no `npm run stack` before this test made its folder.
+    expect(problemsOf({ ...base, CLIENT_ID: 'env-check-nobody' })).toMatch(
+      /^Invalid configuration: CLIENT_KEYS_DIR: ENOENT.*'\.keys\/env-check-nobody'$/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'env-keys-'));
     expect(problemsOf({ ...base, CLIENT_KEYS_DIR: dir })).toBe(
       `Invalid configuration: CLIENT_KEYS_DIR: ${dir} holds no key (*.key.json)`,

@@ -103,7 +103,7 @@ describe('TokenExchangeService', () => {
   it.each([
     ['invalid_grant (subject token refused)', 401, 'exchange_subject_rejected', 400, 'invalid_grant'],
     ['access_denied (exchange not allowed)', 403, 'exchange_denied', 403, 'access_denied'],
-    ['invalid_client (our secret refused)', 502, 'idp_rejected_client', 401, 'invalid_client'],
+    ['invalid_client (our secret refused)', 503, 'idp_rejected_client', 401, 'invalid_client'],
     ['invalid_request', 502, 'exchange_failed', 400, 'invalid_request'],
   ])('maps %s to TokenEndpointError %s %s', async (_name, expected, code, status, oauthError) => {
     idp.tokenAnswer = { status, body: { error: oauthError, error_description: 'refused' } };

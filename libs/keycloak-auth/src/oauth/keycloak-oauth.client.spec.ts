@@ -51,13 +51,6 @@ describe('KeycloakOAuthClient', () => {
       400,
       { error: 'invalid_request', error_description: 'Invalid token' },
     ],
-    [
-      'unauthorized_client',
-      'idp_rejected_client',
-      'unauthorized_client',
-      400,
-      { error: 'unauthorized_client' },
-    ],
   ])('reports %s as 502 %s (%s)', async (_name, code, oauthError, status, body) => {
     idp.tokenAnswer = { status, body };
     const error = await rejectionOf(clientWith().clientCredentials());
@@ -67,6 +60,20 @@ describe('KeycloakOAuthClient', () => {
     expect((error as TokenEndpointError).oauthError).toBe(oauthError);
     expect((error as TokenEndpointError).wwwAuthenticate('s2s')).toBeUndefined();
   });
+
+  it.each(['invalid_client', 'unauthorized_client'])(
+    'reports %s (Keycloak refused this service itself) as 503 idp_rejected_client, without a challenge',
+    async (oauthError) => {
+      idp.tokenAnswer = { status: oauthError === 'invalid_client' ? 401 : 400, body: { error: oauthError } };
+      const error = await rejectionOf(clientWith().clientCredentials());
+      expect(error).toBeInstanceOf(TokenEndpointError);
+      expect(error.getStatus?.()).toBe(503);
+      expect(error.code).toBe('idp_rejected_client');
+      expect((error as TokenEndpointError).getResponse()).toMatchObject({ error: 'idp_unavailable' });
+      expect((error as TokenEndpointError).oauthError).toBe(oauthError);
+      expect((error as TokenEndpointError).wwwAuthenticate('s2s')).toBeUndefined();
+    },
+  );
 
   it('reads an OAuth error from a WWW-Authenticate challenge (RFC 6750 §3) like one in the body', async () => {
     idp.tokenAnswer = {

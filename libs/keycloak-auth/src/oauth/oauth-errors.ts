@@ -19,7 +19,7 @@ interface OAuthErrorAnswer {
   description?: string;
 }
 
-/** Keycloak refused this service's own client: its secret, or its right to the grant (RFC 6749 §5.2). */
+/** Keycloak refused this service's own client: its secret or key, or its right to the grant (RFC 6749 §5.2). */
 const CLIENT_REFUSED = new Set(['invalid_client', 'unauthorized_client']);
 
 /** How the token endpoint's other OAuth errors are reported (RFC 6749 §5.2, RFC 8693 §2.2.2). */
@@ -31,8 +31,8 @@ const TOKEN_ENDPOINT_ERRORS: Record<string, { code: KeycloakAuthErrorCode; statu
 /**
  * The one place where a failed openid-client call becomes the library's typed error:
  * - unreachable, timed out, HTTP 5xx → 503 `idp_unavailable` (fail closed; client credentials retry on it);
- * - `invalid_client` / `unauthorized_client` → `idp_rejected_client`, a configuration error of this service:
- *   502 at the token endpoint, 503 at introspection (the caller's token cannot be checked);
+ * - `invalid_client` / `unauthorized_client` → 503 `idp_rejected_client`, at every endpoint: this service cannot
+ *   authenticate (a secret or key Keycloak does not accept), so it cannot serve until that is fixed; never retried;
  * - at the token endpoint: `invalid_grant` (and an exchange's "Invalid token" or refused DPoP-bound subject) → 401
  *   `exchange_subject_rejected`,
  *   `access_denied` → 403 `exchange_denied`, anything else → 502 `exchange_failed`;
@@ -74,7 +74,7 @@ export function keycloakAuthErrorOf(error: unknown, call: OAuthCall): KeycloakAu
     );
   }
   const mapped = CLIENT_REFUSED.has(answer.error)
-    ? { code: 'idp_rejected_client' as const, status: 502 }
+    ? { code: 'idp_rejected_client' as const, status: 503 }
     : subjectTokenRefused(call, answer)
       ? TOKEN_ENDPOINT_ERRORS.invalid_grant
       : (TOKEN_ENDPOINT_ERRORS[answer.error] ?? { code: 'exchange_failed' as const, status: 502 });

@@ -136,7 +136,7 @@ describe('ClientCredentialsTokenProvider', () => {
     const error = await rejectionOf(provider.getToken());
     expect(error).toBeInstanceOf(TokenEndpointError);
     expect(error.code).toBe('idp_rejected_client');
-    expect(error.getStatus?.()).toBe(502);
+    expect(error.getStatus?.()).toBe(503);
     expect((error as TokenEndpointError).oauthError).toBe('invalid_client');
     expect(error.message).toContain('Invalid client or Invalid client credentials');
     expect(idp.requests.token).toBe(1);

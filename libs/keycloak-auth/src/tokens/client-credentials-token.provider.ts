@@ -60,8 +60,9 @@ export class ClientCredentialsTokenProvider {
           this.oauth.clientCredentials(scope, dpop),
         );
       } catch (error) {
-        if (!(error instanceof IdentityProviderUnavailableError) || attempt >= RETRY_DELAYS_MS.length)
-          throw error;
+        // Only an outage is worth another try: a refusal of this service's own client repeats itself.
+        const outage = error instanceof IdentityProviderUnavailableError && error.code === 'idp_unavailable';
+        if (!outage || attempt >= RETRY_DELAYS_MS.length) throw error;
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
       }
     }
