@@ -8,7 +8,9 @@
 //   npm run stack:cluster          (AUTH_MODE=introspection for service-b and service-c validating by introspection)
 //   env: CLUSTER_KEYCLOAK_NODES="18481:19481:7811,18482:19482:7812" (HTTP:management:cache port of each node),
 //        CLUSTER_PORT_BASE=18500 (the first port tried for everything else)
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureKeycloak } from './keycloak.mjs';
 import { startHaproxy } from './haproxy.mjs';
@@ -21,6 +23,37 @@ const DB = { user: 'keycloak', password: 'keycloak-dev-password', database: 'kc'
 // A dev-only session encryption key (32 bytes, base64); a real deployment takes its keys from a secret store.
 const DEV_SESSION_KEY = Buffer.alloc(32, 's2s-cluster-dev-only').toString('base64');
 const TIERS = ['service-a', 'service-b', 'service-c'];
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The stop of every cluster being started or running, so a Ctrl-C during the start stops what is up so far. */
+const running = new Set();
+
+/** Stops every cluster this process started (or is starting). */
+export async function stopAll() {
+  await Promise.all([...running].map((stop) => stop()));
+}
+
+/**
+ * A node still starting is not ours to stop through a handle yet: its process group is in the pid file the launcher
+ * writes at spawn (scripts/keycloak.mjs), so SIGTERM that group, SIGKILL it if it is still there after 15 s.
+ */
+async function stopStartingNode(instance) {
+  const pidFile = join(root, '.keycloak', 'instances', instance, 'keycloak.pid');
+  const pgid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+  if (!(pgid > 0)) return;
+  const alive = () => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signal = (name) => alive() && process.kill(-pgid, name);
+  signal('SIGTERM');
+  for (let waited = 0; waited < 15_000 && alive(); waited += 250)
+    await new Promise((r) => setTimeout(r, 250));
+  signal('SIGKILL');
+}
 
 const canListen = (port) =>
   new Promise((resolve) => {
@@ -63,10 +96,18 @@ function nodePorts() {
  */
 export async function startCluster({ authMode = 'jwt', env = {}, log = console.log, onOutput } = {}) {
   const cleanups = [];
+  let stopped = false;
+  // Between two parts: after a stop (Ctrl-C during the start), start nothing more.
+  const next = () => {
+    if (stopped) throw new Error('the cluster was stopped while starting');
+  };
   const stop = async () => {
+    stopped = true;
     for (const cleanup of cleanups.splice(0).reverse())
       await cleanup().catch((e) => log(`stop: ${e.message}`));
+    running.delete(stop);
   };
+  running.add(stop);
   try {
     const nodes = nodePorts();
     const freePort = await portPicker();
@@ -80,6 +121,7 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
     }
     const keycloakUrl = `http://localhost:${lb.keycloak}`;
 
+    next();
     const pg = startPostgres({ port: await freePort(), ...DB });
     cleanups.push(async () => pg.stop());
     log(`PostgreSQL on 127.0.0.1:${pg.port}`);
@@ -87,6 +129,7 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
     const keycloakNodes = nodes.map((node, index) => {
       const handle = { port: node.http, managementPort: node.management, instance: `cluster-${index + 1}` };
       handle.start = async () => {
+        handle.stop = () => stopStartingNode(handle.instance); // from here on the pid file is this start's
         const started = await ensureKeycloak({
           port: node.http,
           managementPort: node.management,
@@ -116,10 +159,15 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
       return handle;
     });
     cleanups.push(() => Promise.all(keycloakNodes.map((n) => n.stop())));
-    for (const node of keycloakNodes) await node.start(); // one after the other: the first creates the schema
+    // One after the other: the first creates the schema and the realm.
+    for (const node of keycloakNodes) {
+      next();
+      await node.start();
+    }
 
     const redisPort = await freePort();
     const redis = { url: `redis://127.0.0.1:${redisPort}` };
+    next();
     let redisHandle = await startRedis({ port: redisPort, name: 'cluster', fresh: true, log });
     redis.stop = () => redisHandle.stop();
     redis.restart = async () => {
@@ -128,6 +176,7 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
     };
     cleanups.push(() => redis.stop());
 
+    next();
     const haproxy = await startHaproxy({
       log,
       tiers: [
@@ -183,7 +232,10 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
       return handle;
     });
     cleanups.push(() => Promise.all(replicas.map((r) => r.stop())));
-    for (const replica of replicas) await replica.start();
+    for (const replica of replicas) {
+      next();
+      await replica.start();
+    }
     const restartServices = async (newMode) => {
       mode = newMode;
       for (const replica of replicas) {
@@ -206,7 +258,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log('\nstopping…');
-    await cluster?.stop();
+    await stopAll();
     process.exit(code);
   };
   process.on('SIGINT', () => shutdown(0));
