@@ -200,10 +200,10 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
     });
     cleanups.push(() => haproxy.stop());
     const urls = { ...haproxy.urls, keycloak: keycloakUrl };
-    // Keycloak reads a signing client's keys from its jwks.url: point it at the services' frontend, where
-    // every replica serves the same keys (when the services authenticate with signed JWTs).
-    if (stack.pointJwksUrls)
-      await stack.pointJwksUrls(keycloakUrl, Object.fromEntries(TIERS.map((t) => [t, urls[t]])));
+    // Keycloak reads each client's public keys from its jwks.url (the services sign their client assertions) and
+    // sends back-channel logouts to service-a: both point at the frontends, where every replica serves the same
+    // keys (one keys folder per service) and any replica ends a session for all (Redis).
+    await stack.pointJwksUrls(keycloakUrl, Object.fromEntries(TIERS.map((t) => [t, urls[t]])));
 
     let mode = authMode;
     const replicas = replicaPorts.map((ports, index) => {
