@@ -95,6 +95,17 @@ export default defineConfig({
           ...slow,
         },
       },
+      {
+        // The cluster of `npm run stack:cluster` (two Keycloak nodes on PostgreSQL, two replicas of each service,
+        // HAProxy, Redis) under load while its parts go away; last, alone, as it starts everything it needs.
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.e2e-spec.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 420_000,
+        },
+      },
     ],
   },
 });

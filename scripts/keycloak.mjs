@@ -177,6 +177,7 @@ let interrupted = false; // set by the CLI's signal handler, which then reports 
  * Makes sure a Keycloak serving the demo realm answers on `port`: reuses one that already does, otherwise fetches,
  * starts (fresh realm unless `fresh` is false) and waits for it, at most `timeoutMs`. `instance` names a separate
  * server (own copy, database, log and pid file); `env` adds environment variables for the server (e.g. KC_DB_*).
+ * `command` replaces `start-dev --import-realm` (e.g. `['start', '--db=postgres', …]` for a production-mode node).
  * Returns `{ url, startedByUs, pid, stop }`; `stop()` stops Keycloak only if this call started it. Rejects with the
  * log's last lines if Keycloak does not come up.
  */
@@ -187,6 +188,7 @@ export async function ensureKeycloak({
   instance = null,
   env = {},
   fresh = true,
+  command = ['start-dev', '--import-realm'],
   log = console.log,
 } = {}) {
   port = checkPort('port', port);
@@ -216,8 +218,7 @@ export async function ensureKeycloak({
   copyFileSync(join(root, 'realm-export.json'), join(kcHome, 'data', 'import', 'realm-export.json'));
   if (fresh) rmSync(join(kcHome, 'data', 'h2'), { recursive: true, force: true });
   const args = [
-    'start-dev',
-    '--import-realm',
+    ...command,
     '--health-enabled=true',
     `--http-port=${port}`,
     `--http-management-port=${managementPort}`,

@@ -58,7 +58,9 @@ async function waitLive(url, child, output, timeoutMs) {
  * receives each service's output. `entry(name)` is the script a service runs (default `apps/<name>/src/main.ts`;
  * the benchmark runs its own variants) and `nodeArgs` go to node before it (e.g. `--cpu-prof`). Each service signs
  * its client assertions with the keys in `<keysDir>/<name>` (made when missing): two chains given one `keysDir`
- * share keys, so Keycloak's one jwks.url per client serves both. Returns the URLs,
+ * share keys, so Keycloak's one jwks.url per client serves both. `nextUrls` maps a name to the URL
+ * its caller reaches it at instead of its own (e.g. a load balancer's) and `serviceEnv` maps a name to extra
+ * environment for that service only (both for the cluster stack's replicas). Returns the URLs,
  * the process ids (the benchmark reads their CPU time) and `stop()`.
  */
 export async function startServices({
@@ -71,6 +73,8 @@ export async function startServices({
   entry = (name) => `apps/${name}/src/main.ts`,
   nodeArgs = [],
   keysDir = DEV_KEYS_DIR,
+  nextUrls = {},
+  serviceEnv = {},
 }) {
   const started = [];
   const urls = {};
@@ -104,8 +108,9 @@ export async function startServices({
         PORT: String(port),
         HOST: '127.0.0.1',
         ...env,
+        ...serviceEnv[service.name],
       };
-      if (service.next) childEnv[service.next.key] = urls[service.next.name];
+      if (service.next) childEnv[service.next.key] = nextUrls[service.next.name] ?? urls[service.next.name];
       if (service.name === 'service-a') {
         // Off by default; the dev stack and the tests enable the internal login (password grant).
         childEnv.ENABLE_PASSWORD_GRANT ??= 'true';

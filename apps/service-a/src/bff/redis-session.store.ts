@@ -6,6 +6,8 @@ import { Session, SessionStore } from './session.store';
 
 /** How long one Redis command may take before the session route answers 503. */
 const COMMAND_TIMEOUT_MS = 2_000;
+/** How long a call waits for a dropped connection to come back (a Redis restart) before the route answers 503. */
+const RECONNECT_GRACE_MS = 2_000;
 /** Keys of this store: a prefix and the session id's SHA-256, so reading Redis gives no usable session id. */
 const KEY_PREFIX = 's2s:session:';
 /** Sets of session keys by Keycloak session (`sid`) and by user (`sub`), hashed too: what a back-channel logout ends. */
@@ -15,14 +17,18 @@ const BY_SUB = 's2s:by-sub:';
 /**
  * Sessions in Redis, shared by every service-a replica and kept across restarts. Each entry is the session
  * encrypted with {@link SessionCipher} under the hash of its id, and expires after the idle timeout; reading it
- * renews that (GETEX). When Redis cannot be reached the call fails at once with 503 `session_store_unavailable`
- * (no offline queue, so no request waits for a reconnect); the client reconnects by itself and the next request
- * works again. An entry that does not decrypt (another key, tampered) is treated as no session.
+ * renews that (GETEX). When the connection is down a call waits up to {@link RECONNECT_GRACE_MS} for the client to
+ * reconnect (a Redis restart takes a fraction of that) and a command cut by the drop is sent once more after it
+ * (GETEX, SET, DEL and SADD are idempotent); past that the route answers 503 `session_store_unavailable`. There is
+ * no offline queue, so no request waits longer. An entry that does not decrypt (another key, tampered) is treated
+ * as no session.
  */
 export class RedisSessionStore implements SessionStore, OnApplicationShutdown {
   private readonly logger = new Logger(RedisSessionStore.name);
   private readonly client;
   private up = true;
+  /** Calls waiting for the connection to come back: each resolves on `ready` or after the grace period. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(
     url: string,
@@ -43,6 +49,7 @@ export class RedisSessionStore implements SessionStore, OnApplicationShutdown {
     this.client.on('ready', () => {
       if (!this.up) this.logger.log('Redis reachable again: sessions work');
       this.up = true;
+      for (const wake of this.waiting) wake();
     });
     // Connecting in the background: service-a starts (and serves its service-identity routes) without Redis.
     this.client.connect().catch((error: Error) => this.down(error));
@@ -99,13 +106,34 @@ export class RedisSessionStore implements SessionStore, OnApplicationShutdown {
   }
 
   private async call<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.client.isReady) throw unavailable();
+    if (!(await this.ready())) throw unavailable();
+    try {
+      return await command();
+    } catch (error) {
+      this.down(error as Error);
+    }
+    if (!(await this.ready())) throw unavailable();
     try {
       return await command();
     } catch (error) {
       this.down(error as Error);
       throw unavailable();
     }
+  }
+
+  /** Whether the client is ready now or becomes ready within the grace period. */
+  private ready(): Promise<boolean> {
+    if (this.client.isReady) return Promise.resolve(true);
+    if (!this.client.isOpen) return Promise.resolve(false); // closed for good (shutdown): no reconnect to wait for
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        resolve(this.client.isReady);
+      };
+      const timer = setTimeout(wake, RECONNECT_GRACE_MS);
+      this.waiting.add(wake);
+    });
   }
 
   private down(error: Error): void {

@@ -1,0 +1,32 @@
+import { join } from 'node:path';
+
+/** A part of the cluster that can be taken away and brought back. */
+export interface Stoppable {
+  stop: () => Promise<void>;
+  start: () => Promise<void>;
+}
+
+/** What scripts/stack-cluster.mjs's `startCluster` returns (a plain ES module without type declarations). */
+export interface Cluster {
+  urls: Record<'keycloak' | 'service-a' | 'service-b' | 'service-c', string>;
+  keycloakNodes: (Stoppable & { port: number; managementPort: number; instance: string })[];
+  replicas: Stoppable[];
+  redis: { url: string; restart: () => Promise<void> };
+  restartServices: (mode: 'jwt' | 'introspection') => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+/** The options of `startCluster` the job uses. */
+export interface ClusterOptions {
+  authMode: 'jwt' | 'introspection';
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+  onOutput?: (name: string, chunk: string) => void;
+}
+
+/** Starts the cluster exactly as `npm run stack:cluster` does. */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const script = join(__dirname, '..', '..', '..', 'scripts', 'stack-cluster.mjs');
+  const module = (await import(script)) as { startCluster: (o: ClusterOptions) => Promise<Cluster> };
+  return module.startCluster(options);
+}
