@@ -1,4 +1,5 @@
-// A throw-away PostgreSQL server on loopback, in a temporary folder, for the cluster stack's Keycloak nodes: Debian's
+// A throw-away PostgreSQL server on loopback, in a temporary folder — what compose's postgres service is — for the
+// cluster stack's Keycloak nodes and the Postgres e2e job (test/postgres/postgres-cluster.ts types it): Debian's
 // postgresql package's server programs (/usr/lib/postgresql/<version>/bin, or PG_BINDIR), run as this user, or as
 // `postgres` when this is root (initdb refuses root). Only node: built-ins.
 import { spawnSync } from 'node:child_process';
@@ -35,8 +36,9 @@ function serverUser() {
 
 /**
  * Creates and starts a cluster on 127.0.0.1:`port` whose superuser is `user` / `password` (scram-sha-256) with an
- * empty database `database`. Returns `{ port, jdbcUrl, stop }`; `stop()` stops the server (pg_ctl, fast) and deletes
- * the folder.
+ * empty database `database`, like the official image's POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB. Returns
+ * `{ port, jdbcUrl, client, stop }`: `client(program, args, env)` runs a client program of the same installation
+ * (psql, pg_isready…) as this process's user; `stop()` stops the server (pg_ctl, fast) and deletes the folder.
  */
 export function startPostgres({ port, user, password, database }) {
   const bin = binDir();
@@ -81,5 +83,10 @@ export function startPostgres({ port, user, password, database }) {
     stop();
     throw error;
   }
-  return { port, jdbcUrl: `jdbc:postgresql://127.0.0.1:${port}/${database}`, stop };
+  const client = (program, args, env = {}) =>
+    spawnSync(join(bin, program), args, {
+      encoding: 'utf8',
+      env: { ...process.env, PGPASSWORD: password, ...env },
+    });
+  return { port, jdbcUrl: `jdbc:postgresql://127.0.0.1:${port}/${database}`, client, stop };
 }

@@ -123,7 +123,7 @@ describe('docker-compose.yml on a Postgres-backed Keycloak, without containers',
 
   beforeAll(async () => {
     [kcPort, kcManagementPort] = [await freePort(), await freePort()];
-    pg = startPostgres({
+    pg = await startPostgres({
       port: await freePort(),
       user: PG.POSTGRES_USER,
       password: PG.POSTGRES_PASSWORD,
