@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { adminWorkingOn } from '../../../tools/realm-cli/src/admin-connection';
 import { inject } from 'vitest';
@@ -200,20 +201,12 @@ export async function temporaryClient(
 
 /**
  * Points each named client of the demo realm at `<url>/.well-known/jwks.json` (and service-a's back-channel logout
- * URL at `<url>/auth/backchannel-logout`), as the e2e setup does for realm s2s:
- * for a Keycloak of a spec's own, whose imported realm names the dev stack's ports.
+ * URL at `<url>/auth/backchannel-logout`), as the e2e setup does for realm s2s: for a Keycloak of a spec's own,
+ * whose imported realm names the dev stack's ports. scripts/stack.mjs's `pointJwksUrls`, which the setup runs.
  */
 export async function pointJwksUrls(urls: Record<string, string>, keycloakUrl = KEYCLOAK_URL): Promise<void> {
-  const admin = await adminClient(keycloakUrl);
-  for (const [clientId, url] of Object.entries(urls)) {
-    const [client] = await admin.clients.find({ clientId });
-    if (!client) throw new Error(`realm ${REALM} has no client ${clientId}`);
-    const attributes: Record<string, string> = {
-      ...client.attributes,
-      'jwks.url': `${url}/.well-known/jwks.json`,
-    };
-    // service-a also receives the realm's back-channel logout tokens where it runs.
-    if (clientId === 'service-a') attributes['backchannel.logout.url'] = `${url}/auth/backchannel-logout`;
-    await admin.clients.update({ id: client.id! }, { ...client, attributes });
-  }
+  const stack = (await import(join(__dirname, '..', '..', '..', 'scripts', 'stack.mjs'))) as {
+    pointJwksUrls: (keycloakUrl: string, urls: Record<string, string>) => Promise<void>;
+  };
+  await stack.pointJwksUrls(keycloakUrl, urls);
 }
