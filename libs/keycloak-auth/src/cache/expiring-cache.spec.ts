@@ -28,6 +28,25 @@ describe('ExpiringCache', () => {
     expect(stats).toEqual({ hits: 1, misses: 2 });
   });
 
+  it('has a key while it is loading and while it is fresh, without counting a lookup', async () => {
+    const { cache, stats } = counted<number>(10);
+    expect(cache.has('k')).toBe(false);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const loading = cache.getOrLoad('k', async () => {
+      await gate;
+      return { value: 1, expiresAt: clock.now() + 1000 };
+    });
+    expect(cache.has('k')).toBe(true);
+    release();
+    await loading;
+    clock.advance(999);
+    expect(cache.has('k')).toBe(true);
+    clock.advance(1);
+    expect(cache.has('k')).toBe(false);
+    expect(stats).toEqual({ hits: 0, misses: 1 });
+  });
+
   it('runs one load for concurrent misses of one key (single flight)', async () => {
     const { cache, stats } = counted<string>(10);
     let loads = 0;

@@ -52,6 +52,12 @@ export class ExpiringCache<V> {
     return loading;
   }
 
+  /** Whether `key` would be answered without a load: fresh in the cache, or being loaded. Not a lookup. */
+  has(key: string): boolean {
+    const entry = this.entries.peek(key);
+    return (entry !== undefined && entry.expiresAt > this.clock.now()) || this.inflight.has(key);
+  }
+
   /** Forgets one key (e.g. after Keycloak refused a cached token). */
   delete(key: string): void {
     this.entries.delete(key);

@@ -100,6 +100,20 @@ describe.each(ADAPTERS)('@ExchangeToken validates the request before it exchange
     expect(idp.requests.token - before).toBe(0);
   });
 
+  it('a token whose exchange is cached is not validated twice: its bad body is refused by Nest, still 400', async () => {
+    const token = await idp.issue();
+    const send = (body: unknown) =>
+      fetch(`${base}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+    const before = idp.requests.token;
+    expect((await send({ order_id: 3 })).status).toBe(201);
+    expect((await send({ order_id: 0 })).status).toBe(400);
+    expect(idp.requests.token - before).toBe(1);
+  });
+
   it('a valid request is exchanged once and the handler sees the pipes’ output', async () => {
     const before = idp.requests.token;
     expect(await post('/orders', { order_id: 5 })).toEqual({

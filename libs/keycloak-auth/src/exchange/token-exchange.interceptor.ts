@@ -12,8 +12,9 @@ import { ExchangeTarget, TokenExchangeService } from './token-exchange.service';
 
 /**
  * For handlers marked `@ExchangeToken(target)`: exchanges the verified incoming token (RFC 8693 subject_token =
- * the access token itself) and hands the result to the handler through `@ExchangedToken()`. The request's body,
- * query and path are validated first ({@link validateRouteInput}): a 400 costs no exchange. When Keycloak refuses
+ * the access token itself) and hands the result to the handler through `@ExchangedToken()`. Before an exchange
+ * that would call Keycloak, the request's body, query and path are validated ({@link validateRouteInput}): a 400
+ * costs no exchange. When Keycloak refuses
  * the subject (e.g. its session ended after the guard accepted it), the answer carries the challenge as the
  * guard's would.
  */
@@ -36,9 +37,12 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     const request = requestOf(context);
     const subject = verifiedBearerToken(request);
     if (!subject) throw new InvalidTokenError('token_missing', 'no verified bearer token to exchange');
-    const exchanged = validateRouteInput(context, this.config).then(() =>
-      this.exchange.exchange(subject, target),
-    );
+    // The route's pipes run here only when the exchange would cost a call to Keycloak: a cached exchange costs
+    // nothing to protect, and Nest runs the pipes anyway before the handler.
+    const validated = this.exchange.cached(subject, target)
+      ? Promise.resolve()
+      : validateRouteInput(context, this.config);
+    const exchanged = validated.then(() => this.exchange.exchange(subject, target));
     return from(exchanged).pipe(
       // Only the library's errors carry a challenge: a refused body passes through as it is.
       catchError((error: unknown) => {

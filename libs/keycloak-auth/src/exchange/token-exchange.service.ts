@@ -65,6 +65,11 @@ export class TokenExchangeService {
     });
   }
 
+  /** Whether {@link exchange} would answer `subjectToken` for `target` without a call to Keycloak. */
+  cached(subjectToken: string, target: ExchangeTarget): boolean {
+    return this.exchanged.has(cacheKey(subjectToken, target));
+  }
+
   /**
    * Forgets the cached exchange of `subjectToken` for `target`, so the next {@link exchange} asks Keycloak again:
    * for a caller whose callee refused the exchanged token before it expired.
