@@ -1,6 +1,6 @@
 import { Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { generateKeyPair } from 'jose';
+import { generateKeyPair, RemoteJWKSet } from 'jose';
 import { Clock, systemClock } from './clock';
 import { DpopKeyPair, DpopProofMaker } from './dpop/dpop-proof.maker';
 import { DpopProofVerifier } from './dpop/dpop-proof.verifier';
@@ -17,7 +17,6 @@ import {
   REALM_KEYS,
   TOKEN_VERIFIER,
 } from './keycloak-auth.constants';
-import { RemoteJWKSet } from 'jose';
 import { KeycloakReadiness } from './health/keycloak-readiness';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import {

@@ -105,19 +105,16 @@ export class RedisSessionStore implements SessionStore, OnApplicationShutdown {
     if (this.client.isOpen) await this.client.close();
   }
 
+  /** `command` once the client is ready, and once more after a reconnect if the drop cut it. */
   private async call<T>(command: () => Promise<T>): Promise<T> {
-    if (!(await this.ready())) throw unavailable();
-    try {
-      return await command();
-    } catch (error) {
-      this.down(error as Error);
-    }
-    if (!(await this.ready())) throw unavailable();
-    try {
-      return await command();
-    } catch (error) {
-      this.down(error as Error);
-      throw unavailable();
+    for (let attempt = 1; ; attempt++) {
+      if (!(await this.ready())) throw unavailable();
+      try {
+        return await command();
+      } catch (error) {
+        this.down(error as Error);
+        if (attempt === 2) throw unavailable();
+      }
     }
   }
 
