@@ -68,12 +68,15 @@ export class PasswordAttemptLimiter {
     // The cache's own TTL bounds memory; the window is judged here, on the injected clock.
     const current = known && (known.inFlight || now < known.firstFailureAt + FAILURE_WINDOW_MS);
     const record = current ? known : { failures: 0, firstFailureAt: 0, lastFailureAt: 0, inFlight: false };
-    if (record.inFlight) throw tooMany(1, 'a login for this username is under way');
+    if (record.inFlight) throw new TooManyRequestsException(1, 'a login for this username is under way');
     if (record.failures >= MAX_FAILURES)
-      throw tooMany(Math.ceil(this.windowLeft(record) / 1000), 'too many failed logins for this username');
+      throw new TooManyRequestsException(
+        Math.ceil(this.windowLeft(record) / 1000),
+        'too many failed logins for this username',
+      );
     const sinceFailure = now - record.lastFailureAt;
     if (record.failures > 0 && sinceFailure < AFTER_FAILURE_MS)
-      throw tooMany(
+      throw new TooManyRequestsException(
         Math.ceil((AFTER_FAILURE_MS - sinceFailure) / 1000),
         'a failed login for this username just now',
       );
@@ -85,8 +88,4 @@ export class PasswordAttemptLimiter {
   private windowLeft(record: Attempts): number {
     return Math.max(1, record.firstFailureAt + FAILURE_WINDOW_MS - this.now());
   }
-}
-
-function tooMany(retryAfterSec: number, reason: string): TooManyRequestsException {
-  return new TooManyRequestsException(retryAfterSec, reason);
 }
