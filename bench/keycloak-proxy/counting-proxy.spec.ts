@@ -86,7 +86,7 @@ describe('the counting proxy in front of Keycloak', () => {
     expect(seen[0].headers.authorization).toBe('Basic c2VydmljZS1iOng=');
   });
 
-  it('with keepHost, forwards the caller\'s Host header, so that Keycloak names the proxy in its issuer', async () => {
+  it("with keepHost, forwards the caller's Host header, so that Keycloak names the proxy in its issuer", async () => {
     const keeping = await startCountingProxy(upstreamUrl, { keepHost: true });
     try {
       seen.length = 0;
