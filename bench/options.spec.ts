@@ -16,7 +16,7 @@ describe('npm run bench options', () => {
       guardSec: 2,
       memoryTokens: 100_000,
       cacheMaxEntries: 10_000,
-      peers: { apps: [...PEER_APP_IDS], durationSec: 5, warmupSec: 2, rounds: 2 },
+      peers: { apps: [...PEER_APP_IDS], durationSec: 4, warmupSec: 1, rounds: 2 },
       note: undefined,
       readme: false,
       help: false,

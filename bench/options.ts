@@ -45,8 +45,8 @@ export class UsageError extends Error {}
 /** The usage text of `npm run bench`. */
 export const USAGE = `npm run bench [-- options]
   --only chain,guard,memory,peers  parts to run (default: all four)
-  --duration <s>              chain, peers: seconds measured per scenario or app (default 10; peers 5)
-  --warmup <s>                chain, peers: warm-up seconds before each measurement (default 3; peers 2)
+  --duration <s>              chain, peers: seconds measured per scenario or app (default 10; peers 4)
+  --warmup <s>                chain, peers: warm-up seconds before each measurement (default 3; peers 1)
   --warmup-requests <n>       chain: warm up longer until n answers, at most max(5 × --warmup, 15 s) (default 2000)
   --connections <n>           chain: concurrent connections (default 20; --concurrency is the same)
   --rounds <n>                chain, peers: measure each n times, taking turns; medians reported (default 1; peers 2)
@@ -145,8 +145,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         : positive('--cache-max-entries', v['cache-max-entries'], { integer: true }),
     peers: {
       apps: v.peers === undefined ? [...PEER_APP_IDS] : list('--peers', v.peers, PEER_APP_IDS),
-      durationSec: v.duration === undefined ? 5 : positive('--duration', v.duration),
-      warmupSec: v.warmup === undefined ? 2 : positive('--warmup', v.warmup, { zero: true }),
+      durationSec: v.duration === undefined ? 4 : positive('--duration', v.duration),
+      warmupSec: v.warmup === undefined ? 1 : positive('--warmup', v.warmup, { zero: true }),
       rounds: v.rounds === undefined ? 2 : positive('--rounds', v.rounds, { integer: true }),
     },
     note: v.note,
