@@ -4,14 +4,15 @@ import { TEST_MACHINE as machine } from './machine.fixture';
 import {
   appCallsPerRequest,
   appCpuPerRequest,
-  challengeInShort,
   checkPeersTargets,
+  keycloakBoundNotes,
   overheadUs,
   PeerAppResult,
   PeerRound,
   PeersReport,
   peersMarkdown,
 } from './peers-report';
+import { challengeInShort } from './peers-correctness';
 
 /** A window of `sent` requests at `reqPerSec`, the app using `appMs` of CPU, with `calls` introspections. */
 function round(reqPerSec: number, sent: number, appMs: number, calls = 0): PeerRound {
@@ -142,6 +143,21 @@ describe('the peers report', () => {
       '| ours-fastify-jwt | 200 | 401 Bearer invalid_token | 401 Bearer invalid_token | 401 Bearer invalid_token | 401 Bearer invalid_token | yes |',
     );
     expect(markdown).toContain('- `nka-fastify-online` not run: exited with code 1');
+  });
+
+  it('says which apps wait for Keycloak on every request', () => {
+    const online = app(
+      'nka-fastify-online',
+      { library: 'nestjs-keycloak-auth', mode: 'ONLINE', framework: '11.2.10', bareId: 'bare-11-fastify' },
+      [round(300, 600, 480, 600)],
+    );
+    expect(keycloakBoundNotes({ ...report, apps: [...report.apps, online] })).toEqual([
+      "- `nka-fastify-online`: 1.00 Keycloak calls per request (Keycloak's CPU 3.00 ms per request, the service's 0.80 ms): each request waits for Keycloak, whose capacity bounds the app's.",
+    ]);
+    expect(peersMarkdown({ ...report, apps: [...report.apps, online] })).toContain(
+      'whose capacity bounds the app',
+    );
+    expect(keycloakBoundNotes(report)).toEqual([]);
   });
 
   it('shortens a challenge to its schemes and error code', () => {

@@ -1,9 +1,9 @@
 import { KeycloakCallCounts, totalCalls } from '../keycloak-proxy/counting-proxy';
-import type { CorrectnessResult, Probe } from '../peers/correctness';
-import { challengesOn401, PROBES, refused } from '../peers/correctness';
+import type { CorrectnessResult } from '../peers/correctness';
 import type { Adapter, PeerLibrary } from '../peers/peer-apps';
 import { count, fixed, table } from './format';
 import { RunHeader, runLine } from './machine';
+import { correctnessTable } from './peers-correctness';
 import { median, perRequest, sum } from './stats';
 
 /** CPU milliseconds of one window: the app's process, Keycloak's JVM, the counting proxy, the load generator. */
@@ -180,29 +180,6 @@ export function peersSummary(report: PeersReport) {
   }));
 }
 
-const PROBE_TITLES: Record<Probe, string> = {
-  valid: 'service-a token',
-  noToken: 'no token',
-  otherAudience: 'other audience',
-  algNone: 'alg none',
-  expired: 'expired',
-};
-
-/** A `WWW-Authenticate` header in short: its scheme(s) and RFC 6750 §3.1 error code, e.g. `Bearer invalid_token`. */
-export function challengeInShort(header: string | undefined): string {
-  if (header === undefined) return 'no challenge';
-  const schemes = [...header.matchAll(/(?:^|,\s*)(Bearer|DPoP|Basic)\b/gi)].map((m) => m[1]);
-  const error = /error="([^"]*)"/.exec(header)?.[1];
-  return [schemes.join('+') || header.split(/\s/, 1)[0], error].filter(Boolean).join(' ');
-}
-
-function answerCell(result: CorrectnessResult, probe: Probe): string {
-  const answer = result[probe];
-  const good = probe === 'valid' ? answer.status === 200 : refused(answer);
-  const status = good ? String(answer.status) : `**${answer.status}**`;
-  return answer.status === 401 ? `${status} ${challengeInShort(answer.wwwAuthenticate)}` : status;
-}
-
 function verdict(met: boolean | undefined): string {
   if (met === undefined) return 'not run';
   return met ? 'met' : '**missed**';
@@ -212,6 +189,21 @@ const title = (app: PeerAppResult) =>
   app.library === 'none'
     ? 'bare route'
     : `${app.library}${app.libraryVersion ? ` ${app.libraryVersion}` : ''}`;
+
+/**
+ * A sentence for each app whose requests each cost a Keycloak call (a peer's ONLINE mode): its throughput is bound
+ * by Keycloak's capacity, and part of what a request costs is Keycloak's CPU, not the service's.
+ */
+export function keycloakBoundNotes(report: PeersReport): string[] {
+  return report.apps
+    .filter((app) => (appCallsPerRequest(app) ?? 0) >= 0.5)
+    .map(
+      (app) =>
+        `- \`${app.id}\`: ${fixed(appCallsPerRequest(app), 2)} Keycloak calls per request (Keycloak's CPU ` +
+        `${fixed(appCpuPerRequest(app, 'keycloak'), 2)} ms per request, the service's ` +
+        `${fixed(appCpuPerRequest(app, 'app'), 2)} ms): each request waits for Keycloak, whose capacity bounds the app's.`,
+    );
+}
 
 /** The report as markdown: the main table, the correctness answers, the targets. */
 export function peersMarkdown(report: PeersReport): string {
@@ -248,18 +240,7 @@ export function peersMarkdown(report: PeersReport): string {
       String(appFailures(app)),
     ]),
   );
-  const checked = report.apps.filter((app) => app.correctness);
-  const correctness = table(
-    ['app', ...PROBES.map((p) => PROBE_TITLES[p]), 'RFC 6750 challenge on 401'],
-    checked.map((app) => {
-      const result = app.correctness as CorrectnessResult;
-      return [
-        app.id,
-        ...PROBES.map((p) => answerCell(result, p)),
-        challengesOn401(result) ? 'yes' : '**no**',
-      ];
-    }),
-  );
+  const correctness = correctnessTable(report.apps);
   const targets = table(
     ['target', 'this run', 'verdict'],
     checkPeersTargets(report).map((t) => [t.target, fixed(t.value, t.limit < 1 ? 5 : 2), verdict(t.met)]),
@@ -275,6 +256,7 @@ export function peersMarkdown(report: PeersReport): string {
       `proxy), realm and token (service-a's client credentials) for all.`,
     '',
     main,
+    ...(keycloakBoundNotes(report).length > 0 ? ['', ...keycloakBoundNotes(report)] : []),
     '',
     'What each guarded app answered, once, before the load (status and `WWW-Authenticate`; bold: not the expected ' +
       'answer, a 200 for the good token, a refusal for the others):',
