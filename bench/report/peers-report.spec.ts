@@ -133,6 +133,11 @@ describe('the peers report', () => {
     const markdown = peersMarkdown(report);
     expect(markdown).toContain('Run 2026-01-01T00:00:00.000Z. Machine: 2 cores (Test CPU)');
     expect(markdown).toContain(
+      'Each app: 1 s warm-up (longer until it had answered 2000 requests, at most 15 s), then 2 s',
+    );
+    const cold = { ...report, settings: { ...report.settings, warmupSec: 0 } };
+    expect(peersMarkdown(cold)).toContain('Each app: no warm-up, then 2 s measured at 20 connections');
+    expect(markdown).toContain(
       '| ours-fastify-jwt | nest-keycloak-s2s 0.1.0 | jwt | 12.5.1 | fastify | 8 000 | 2.0 | 9.0 | 0.050 | 10.0 | 0.000 | 0.0000 | 0 |',
     );
     expect(markdown).toContain('| bare-12-fastify | bare route | bare | 12.5.1 | fastify | 10 000 |');

@@ -205,6 +205,12 @@ export function keycloakBoundNotes(report: PeersReport): string[] {
     );
 }
 
+function warmUp({ warmupSec, warmupRequests }: PeersSettings): string {
+  if (warmupSec === 0) return 'no warm-up';
+  const cap = Math.max(warmupSec * 5, 15);
+  return `${warmupSec} s warm-up (longer until it had answered ${warmupRequests} requests, at most ${cap} s)`;
+}
+
 /** The report as markdown: the main table, the correctness answers, the targets. */
 export function peersMarkdown(report: PeersReport): string {
   const { settings } = report;
@@ -249,8 +255,7 @@ export function peersMarkdown(report: PeersReport): string {
   return [
     runLine(report),
     '',
-    `Each app: ${settings.warmupSec} s warm-up (longer until it had answered ${settings.warmupRequests} ` +
-      `requests, at most ${Math.max(settings.warmupSec * 5, 15)} s), then ${settings.durationSec} s measured at ` +
+    `Each app: ${warmUp(settings)}, then ${settings.durationSec} s measured at ` +
       `${settings.connections} connections (autocannon, loopback), ${settings.rounds} round(s) with the apps ` +
       `taking turns (medians over rounds). The same route (\`POST /api/process\`), Keycloak (through the counting ` +
       `proxy), realm and token (service-a's client credentials) for all.`,
