@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
+import { PEER_APP_IDS } from './peers/peer-apps';
 import { SCENARIO_IDS, ScenarioId } from './report/chain-report';
 
 /** The parts of `npm run bench`. */
-export const PARTS = ['chain', 'guard', 'memory'] as const;
+export const PARTS = ['chain', 'guard', 'memory', 'peers'] as const;
 /** One of {@link PARTS}. */
 export type Part = (typeof PARTS)[number];
 
@@ -26,6 +27,11 @@ export interface BenchOptions {
   /** Memory check: distinct tokens, and the cache bound they go through. */
   memoryTokens: number;
   cacheMaxEntries: number;
+  /**
+   * Peers: the apps to run (`--peers`; their bare ceilings are added), and the window settings: `--duration`,
+   * `--warmup` and `--rounds` when given, else shorter defaults than the chain's (22 apps take turns).
+   */
+  peers: { apps: string[]; durationSec: number; warmupSec: number; rounds: number };
   /** A remark written into the results (e.g. that the machine was busy). */
   note?: string;
   /** Also write the tables into docs/benchmark.md (the flag is `--readme`). */
@@ -38,12 +44,14 @@ export class UsageError extends Error {}
 
 /** The usage text of `npm run bench`. */
 export const USAGE = `npm run bench [-- options]
-  --only chain,guard,memory   parts to run (default: all three)
-  --duration <s>              chain: seconds measured per scenario (default 10)
-  --warmup <s>                chain: warm-up seconds before each measurement (default 3)
+  --only chain,guard,memory,peers  parts to run (default: all four)
+  --duration <s>              chain, peers: seconds measured per scenario or app (default 10; peers 4)
+  --warmup <s>                chain, peers: warm-up seconds before each measurement (default 3; peers 1)
   --warmup-requests <n>       chain: warm up longer until n answers, at most max(5 × --warmup, 15 s) (default 2000)
   --connections <n>           chain: concurrent connections (default 20; --concurrency is the same)
-  --rounds <n>                chain: measure every scenario n times, taking turns; medians reported (default 1)
+  --rounds <n>                chain, peers: measure each n times, taking turns; medians reported (default 1; peers 2)
+  --peers <ids>               peers: the apps to run, their bare routes added (default: all), e.g.
+                              ours-fastify-jwt,ours-fastify-introspection; ids: bench/peers/peer-apps.ts
   --scenarios <ids>           chain: ${SCENARIO_IDS.join(',')} (default: all)
   --log-level <level>         chain: the services' LOG_LEVEL (default warn: no request log lines)
   --profile                   chain: services run with --cpu-prof; profiles in artifacts/bench-profiles/
@@ -96,6 +104,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'guard-seconds': { type: 'string' },
         'memory-tokens': { type: 'string' },
         'cache-max-entries': { type: 'string' },
+        peers: { type: 'string' },
         note: { type: 'string' },
         readme: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -134,6 +143,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       v['cache-max-entries'] === undefined
         ? 10_000
         : positive('--cache-max-entries', v['cache-max-entries'], { integer: true }),
+    peers: {
+      apps: v.peers === undefined ? [...PEER_APP_IDS] : list('--peers', v.peers, PEER_APP_IDS),
+      durationSec: v.duration === undefined ? 4 : positive('--duration', v.duration),
+      warmupSec: v.warmup === undefined ? 1 : positive('--warmup', v.warmup, { zero: true }),
+      rounds: v.rounds === undefined ? 2 : positive('--rounds', v.rounds, { integer: true }),
+    },
     note: v.note,
     readme: v.readme ?? false,
     help: v.help ?? false,

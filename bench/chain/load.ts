@@ -6,6 +6,8 @@ export interface LoadRequest {
   body: string;
   connections: number;
   durationSec: number;
+  /** Headers on top of the JSON content type (e.g. a bearer token). */
+  headers?: Record<string, string>;
 }
 
 /** What a load run measured. */
@@ -26,7 +28,7 @@ export async function runLoad(request: LoadRequest): Promise<LoadResult> {
   const result = await autocannon({
     url: request.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...request.headers },
     body: request.body,
     connections: request.connections,
     duration: request.durationSec,
