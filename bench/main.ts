@@ -75,6 +75,7 @@ async function peers(options: BenchOptions): Promise<boolean> {
       warmupRequests: options.warmupRequests,
       connections: options.connections,
       rounds: options.peers.rounds,
+      cpuRatePerSec: options.peers.cpuRatePerSec,
       note: options.note,
     },
     log,

@@ -16,7 +16,7 @@ describe('npm run bench options', () => {
       guardSec: 2,
       memoryTokens: 100_000,
       cacheMaxEntries: 10_000,
-      peers: { apps: [...PEER_APP_IDS], durationSec: 4, warmupSec: 1, rounds: 2 },
+      peers: { apps: [...PEER_APP_IDS], durationSec: 4, warmupSec: 1, rounds: 2, cpuRatePerSec: 4000 },
       note: undefined,
       readme: false,
       help: false,
@@ -65,7 +65,9 @@ describe('npm run bench options', () => {
       durationSec: 2,
       warmupSec: 1,
       rounds: 1,
+      cpuRatePerSec: 4000,
     });
+    expect(parseBenchArgs(['--cpu-rate', '0']).peers.cpuRatePerSec).toBe(0);
     expect(parseBenchArgs(['--peers', 'ours-fastify-jwt,bare-12-fastify']).peers.apps).toEqual([
       'bare-12-fastify',
       'ours-fastify-jwt',
@@ -76,6 +78,7 @@ describe('npm run bench options', () => {
     [['--only', 'chains'], '--only takes chain, guard, memory, peers (comma separated), got "chains"'],
     [['--only', ''], '--only takes chain, guard, memory, peers'],
     [['--peers', 'ours-fastify-jwt,nkc-koa-online'], '--peers takes bare-10-express, '],
+    [['--cpu-rate', 'fast'], '--cpu-rate takes a whole number >= 0, got "fast"'],
     [['--scenarios', 'jwt,oauth'], '--scenarios takes no-auth, seed-style, introspection, jwt'],
     [['--duration', '0'], '--duration takes a number > 0, got "0"'],
     [['--duration', 'ten'], '--duration takes a number > 0, got "ten"'],

@@ -31,7 +31,7 @@ export interface BenchOptions {
    * Peers: the apps to run (`--peers`; their bare ceilings are added), and the window settings: `--duration`,
    * `--warmup` and `--rounds` when given, else shorter defaults than the chain's (22 apps take turns).
    */
-  peers: { apps: string[]; durationSec: number; warmupSec: number; rounds: number };
+  peers: { apps: string[]; durationSec: number; warmupSec: number; rounds: number; cpuRatePerSec: number };
   /** A remark written into the results (e.g. that the machine was busy). */
   note?: string;
   /** Also write the tables into docs/benchmark.md (the flag is `--readme`). */
@@ -52,6 +52,8 @@ export const USAGE = `npm run bench [-- options]
   --rounds <n>                chain, peers: measure each n times, taking turns; medians reported (default 1; peers 2)
   --peers <ids>               peers: the apps to run, their bare routes added (default: all), e.g.
                               ours-fastify-jwt,ours-fastify-introspection; ids: bench/peers/peer-apps.ts
+  --cpu-rate <n>              peers: req/s of the window comparing this library's CPU per request with the bare
+                              route's at one load (default 4000; 0: none, CPU compared at full speed)
   --scenarios <ids>           chain: ${SCENARIO_IDS.join(',')} (default: all)
   --log-level <level>         chain: the services' LOG_LEVEL (default warn: no request log lines)
   --profile                   chain: services run with --cpu-prof; profiles in artifacts/bench-profiles/
@@ -105,6 +107,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'memory-tokens': { type: 'string' },
         'cache-max-entries': { type: 'string' },
         peers: { type: 'string' },
+        'cpu-rate': { type: 'string' },
         note: { type: 'string' },
         readme: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -148,6 +151,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       durationSec: v.duration === undefined ? 4 : positive('--duration', v.duration),
       warmupSec: v.warmup === undefined ? 1 : positive('--warmup', v.warmup, { zero: true }),
       rounds: v.rounds === undefined ? 2 : positive('--rounds', v.rounds, { integer: true }),
+      cpuRatePerSec:
+        v['cpu-rate'] === undefined
+          ? 4000
+          : positive('--cpu-rate', v['cpu-rate'], { integer: true, zero: true }),
     },
     note: v.note,
     readme: v.readme ?? false,

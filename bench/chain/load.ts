@@ -8,6 +8,8 @@ export interface LoadRequest {
   durationSec: number;
   /** Headers on top of the JSON content type (e.g. a bearer token). */
   headers?: Record<string, string>;
+  /** Requests per second over all connections, when the load should not be as fast as the server answers. */
+  ratePerSec?: number;
 }
 
 /** What a load run measured. */
@@ -32,6 +34,7 @@ export async function runLoad(request: LoadRequest): Promise<LoadResult> {
     body: request.body,
     connections: request.connections,
     duration: request.durationSec,
+    ...(request.ratePerSec ? { overallRate: request.ratePerSec } : {}),
     // Longer than the services' own next-hop timeout (5 s): a slow chain shows as a 504, not as a lost socket.
     timeout: 20,
   });

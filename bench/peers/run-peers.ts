@@ -141,7 +141,16 @@ async function measure(
       `Keycloak ${perRequest(cpuMsUsed.keycloak)}`,
   );
   if (run.non2xx + run.errors > 0) log(`${id}: its last lines:\n${running.peer.output()}`);
+  const atRate =
+    options.cpuRatePerSec > 0 && (running.result.ours || running.result.library === 'none')
+      ? await fixedRateWindow(running, load, options)
+      : undefined;
+  if (atRate)
+    log(
+      `${id}: at ${options.cpuRatePerSec} req/s: app CPU ms/request ${(atRate.appCpuMs / atRate.sent).toFixed(3)}`,
+    );
   return {
+    atRate,
     sent: run.sent,
     requests: run.requests,
     durationSec: run.durationSec,
@@ -153,6 +162,20 @@ async function measure(
     loadAverage,
     cpuMs: cpuMsUsed,
   };
+}
+
+/** A window at the fixed rate: the app's CPU over the requests sent, for comparing CPU per request at one load. */
+async function fixedRateWindow(
+  running: Running,
+  load: { url: string; body: string; connections: number; headers: Record<string, string> },
+  options: PeersOptions,
+): Promise<{ sent: number; appCpuMs: number } | undefined> {
+  const before = cpuMs(running.peer.pid);
+  const run = await runLoad({ ...load, durationSec: options.durationSec, ratePerSec: options.cpuRatePerSec });
+  const after = cpuMs(running.peer.pid);
+  running.answered += run.requests;
+  if (before === undefined || after === undefined || run.non2xx + run.errors > 0) return undefined;
+  return { sent: run.sent, appCpuMs: Number((after - before).toFixed(1)) };
 }
 
 async function startAll(
@@ -244,13 +267,13 @@ export async function runPeers(options: PeersOptions, log: Log): Promise<PeersRe
     await proxy?.stop();
     await keycloak.stop();
   }
-  const { durationSec, warmupSec, warmupRequests, connections, rounds } = options;
+  const { durationSec, warmupSec, warmupRequests, connections, rounds, cpuRatePerSec } = options;
   const order = new Map(apps.map((app, i) => [app.id, i]));
   return {
     startedAt,
     note: options.note,
     machine,
-    settings: { durationSec, warmupSec, warmupRequests, connections, rounds },
+    settings: { durationSec, warmupSec, warmupRequests, connections, rounds, cpuRatePerSec },
     apps: running.map((r) => r.result).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)),
     notRun,
   };

@@ -64,7 +64,14 @@ const peerAnswers: CorrectnessResult = {
 const report: PeersReport = {
   startedAt: '2026-01-01T00:00:00.000Z',
   machine,
-  settings: { durationSec: 2, warmupSec: 1, warmupRequests: 2000, connections: 20, rounds: 2 },
+  settings: {
+    durationSec: 2,
+    warmupSec: 1,
+    warmupRequests: 2000,
+    connections: 20,
+    rounds: 2,
+    cpuRatePerSec: 0,
+  },
   apps: [
     app('bare-12-fastify', {}, [round(10_000, 20_000, 800), round(10_000, 10_000, 400)]),
     app(
@@ -107,6 +114,17 @@ describe('the peers report', () => {
     expect(overheadUs(introspection, bare)).toBeCloseTo(20);
     expect(overheadUs(peer, undefined)).toBeUndefined();
     expect(appCallsPerRequest(introspection)).toBeCloseTo(1 / 20_000);
+  });
+
+  it('takes the overhead from the fixed-rate windows when both apps had them', () => {
+    const [bare, jwt] = report.apps;
+    const atRate = (app: PeerAppResult, cpuMs: number[]): PeerAppResult => ({
+      ...app,
+      rounds: app.rounds.map((r, i) => ({ ...r, atRate: { sent: 8000, appCpuMs: cpuMs[i] } })),
+    });
+    // 40 and 42 µs bare, 47 and 51 µs guarded: 7 and 9 above, median 8 (the full-speed windows say 10).
+    expect(overheadUs(atRate(jwt, [376, 408]), atRate(bare, [320, 336]))).toBeCloseTo(8);
+    expect(overheadUs(atRate(jwt, [376, 408]), bare)).toBeCloseTo(10);
   });
 
   it('prints the targets met or missed: per-hop CPU, ahead of the best peer, no Keycloak calls', () => {

@@ -23,6 +23,8 @@ export interface PeerRound {
   keycloakCalls: KeycloakCallCounts;
   loadAverage: number;
   cpuMs: PeerCpu;
+  /** The window at {@link PeersSettings.cpuRatePerSec}: requests sent and the app's CPU ms over it. */
+  atRate?: { sent: number; appCpuMs: number };
 }
 
 /** One app's results over the run. */
@@ -50,6 +52,12 @@ export interface PeersSettings {
   warmupRequests: number;
   connections: number;
   rounds: number;
+  /**
+   * Requests per second of the second window this library's apps and the bare routes get each round (0: none):
+   * CPU per request compared at one load, since a process answering fewer requests a second spends more CPU on
+   * each (fewer answers share a wake-up), which would charge the guard for the bare route's higher rate.
+   */
+  cpuRatePerSec: number;
 }
 
 /** A peers run, as written to bench/results/peers.json. */
@@ -95,16 +103,20 @@ export function appCpuPerRequest(app: PeerAppResult, part: keyof PeerCpu): numbe
 
 /**
  * The app's CPU µs per request above its bare route's: the median over rounds of the difference within each
- * round, so that a machine getting busier between rounds moves both sides alike.
+ * round, so that a machine getting busier between rounds moves both sides alike. Taken from the fixed-rate
+ * windows when both apps had one, else from the windows at full speed.
  */
 export function overheadUs(app: PeerAppResult, bare: PeerAppResult | undefined): number | undefined {
   if (!bare) return undefined;
+  const atRate = app.rounds.every((r, i) => r.atRate && bare.rounds[i]?.atRate);
+  const usPerRequest = (round: PeerRound): number | undefined => {
+    const [ms, sent] = atRate ? [round.atRate?.appCpuMs, round.atRate?.sent] : [round.cpuMs.app, round.sent];
+    return ms === undefined || !(sent && sent > 0) ? undefined : (ms / sent) * 1000;
+  };
   const differences: number[] = [];
   app.rounds.forEach((round, i) => {
-    const base = bare.rounds[i];
-    const [mine, theirs] = [round.cpuMs.app, base?.cpuMs.app];
-    if (mine === undefined || theirs === undefined || !(round.sent > 0) || !(base.sent > 0)) return;
-    differences.push((mine / round.sent - theirs / base.sent) * 1000);
+    const [mine, theirs] = [usPerRequest(round), bare.rounds[i] && usPerRequest(bare.rounds[i])];
+    if (mine !== undefined && theirs !== undefined) differences.push(mine - theirs);
   });
   return median(differences);
 }
@@ -225,7 +237,7 @@ export function peersMarkdown(report: PeersReport): string {
       'p50 ms',
       'p99 ms',
       'CPU ms / request: service',
-      'µs above bare',
+      settings.cpuRatePerSec > 0 ? `µs above bare (at ${settings.cpuRatePerSec} req/s)` : 'µs above bare',
       'Keycloak',
       'Keycloak calls / request',
       'failed',
@@ -258,7 +270,11 @@ export function peersMarkdown(report: PeersReport): string {
     `Each app: ${warmUp(settings)}, then ${settings.durationSec} s measured at ` +
       `${settings.connections} connections (autocannon, loopback), ${settings.rounds} round(s) with the apps ` +
       `taking turns (medians over rounds). The same route (\`POST /api/process\`), Keycloak (through the counting ` +
-      `proxy), realm and token (service-a's client credentials) for all.`,
+      `proxy), realm and token (service-a's client credentials) for all.` +
+      (settings.cpuRatePerSec > 0
+        ? ` This library's apps and the bare routes also get a window of ${settings.durationSec} s at a fixed ` +
+          `${settings.cpuRatePerSec} req/s each round: "µs above bare" compares CPU per request at that one load.`
+        : ''),
     '',
     main,
     ...(keycloakBoundNotes(report).length > 0 ? ['', ...keycloakBoundNotes(report)] : []),
