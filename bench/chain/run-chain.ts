@@ -6,6 +6,7 @@ import { callsBetween, KeycloakCallCounts, totalCalls } from '../keycloak-proxy/
 import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
 import {
   ChainReport,
+  FloodRun,
   ChainSettings,
   CPU_PARTS,
   CpuUse,
@@ -16,6 +17,7 @@ import {
 import { thisMachine } from '../report/machine';
 import { cpuMs, keycloakPids, totalCpuMs } from './cpu-time';
 import { runLoad } from './load';
+import { flood, FORGERY_KINDS, forgedTokens } from './forged-flood';
 import { CHAIN_ORDER, chainAnswerProblems, ChainScenario, SCENARIOS } from './scenarios';
 import { ensureKeycloak, pointJwksUrls, RunningServices, startServices } from './scripts';
 
@@ -245,6 +247,53 @@ async function measureRound(
   return round;
 }
 
+/** Seconds of each flood of forged tokens, and how many distinct ones it sends. */
+const FLOOD_SEC = 3;
+const FORGED_TOKENS = 200;
+
+/** The realm's RS256 signing kid, read from Keycloak directly (not through the proxy, which counts calls). */
+async function realmKid(keycloakUrl: string): Promise<string> {
+  const res = await fetch(`${keycloakUrl}/realms/s2s/protocol/openid-connect/certs`);
+  const { keys } = (await res.json()) as { keys: { kid: string; alg?: string; use?: string }[] };
+  const key = keys.find((k) => k.alg === 'RS256' && k.use !== 'enc');
+  if (!key) throw new Error('the realm publishes no RS256 signing key');
+  return key.kid;
+}
+
+/**
+ * Floods each authenticated scenario's service-b with forged tokens (a key of our own, plausible claims), under
+ * the realm's kid and under unknown kids, counting what reaches Keycloak: a forgery must cost it nothing.
+ */
+async function floodForged(
+  stacks: readonly Stack[],
+  issuer: string,
+  kid: string,
+  options: ChainOptions,
+  proxy: KeycloakProxyProcess,
+  log: Log,
+): Promise<FloodRun[]> {
+  const runs: FloodRun[] = [];
+  const claims = { issuer, audience: 'service-b', azp: 'service-a', scope: 'orders.read profile email' };
+  const body = JSON.stringify({ order_id: CHAIN_ORDER.order_id, amount: CHAIN_ORDER.amount });
+  for (const stack of stacks.filter((s) => s.scenario.id === 'jwt' || s.scenario.id === 'introspection')) {
+    for (const kind of FORGERY_KINDS) {
+      const tokens = await forgedTokens(claims, kind, kid, FORGED_TOKENS);
+      const before = await quietCounts(proxy);
+      const result = await flood(`${stack.services.urls['service-b']}/api/process`, body, tokens, kind, {
+        connections: options.connections,
+        durationSec: FLOOD_SEC,
+      });
+      const keycloakCalls = callsBetween(before, await quietCounts(proxy));
+      log(
+        `${stack.scenario.title}: ${result.sent} forged tokens (${kind}): ${result.refused} refused 401, ` +
+          `${result.other} other answers, ${totalCalls(keycloakCalls)} Keycloak calls`,
+      );
+      runs.push({ scenario: stack.scenario.id, ...result, keycloakCalls });
+    }
+  }
+  return runs;
+}
+
 /**
  * The chain benchmark: Keycloak (reused or started), the counting proxy in front of it, every scenario's services
  * started and checked, then `rounds` rounds in which each scenario in turn gets the same warm-up, duration and
@@ -255,6 +304,7 @@ export async function runChain(options: ChainOptions, log: Log): Promise<ChainRe
   const startedAt = new Date().toISOString();
   const keycloak = await ensureKeycloak((line) => log(`[keycloak] ${line}`));
   const stacks: Stack[] = [];
+  let floods: FloodRun[] = [];
   const results = new Map<ScenarioId, RoundResult[]>(options.scenarios.map((id) => [id, []]));
   let proxy: KeycloakProxyProcess | undefined;
   try {
@@ -271,6 +321,7 @@ export async function runChain(options: ChainOptions, log: Log): Promise<ChainRe
         results.get(stack.scenario.id)?.push(await measureRound(stack, options, proxy, keycloakJvm, log));
       }
     }
+    floods = await floodForged(stacks, issuer, await realmKid(keycloak.url), options, proxy, log);
   } finally {
     await Promise.all(stacks.map((stack) => stack.services.stop()));
     await proxy?.stop();
@@ -289,5 +340,6 @@ export async function runChain(options: ChainOptions, log: Log): Promise<ChainRe
     machine,
     settings: { durationSec, warmupSec, warmupRequests, connections, logLevel, rounds },
     scenarios,
+    floods,
   };
 }

@@ -53,14 +53,14 @@ describe('the chain answer each scenario must give before it is measured', () =>
     expect(chainAnswerProblems(200, noAuth, true)).toHaveLength(1);
   });
 
-  it('runs seed-style without the introspection cache, and only the no-auth chain on bench entry points', () => {
-    expect(SCENARIOS['seed-style'].env).toEqual({
+  it('runs uncached without the introspection cache, and only the no-auth chain on bench entry points', () => {
+    expect(SCENARIOS['uncached'].env).toEqual({
       INTROSPECTION_CACHE_TTL: '0',
       INTROSPECTION_MISSES_PER_MINUTE: '0',
     });
-    expect(SCENARIOS['seed-style'].authMode).toBe('introspection');
-    expect(SCENARIOS['seed-style'].entry('service-a')).toBe('bench/chain/variants/seed-style.service-a.ts');
-    expect(SCENARIOS['seed-style'].entry('service-b')).toBe('apps/service-b/src/main.ts');
+    expect(SCENARIOS['uncached'].authMode).toBe('introspection');
+    expect(SCENARIOS['uncached'].entry('service-a')).toBe('bench/chain/variants/uncached.service-a.ts');
+    expect(SCENARIOS['uncached'].entry('service-b')).toBe('apps/service-b/src/main.ts');
     expect(SCENARIOS['no-auth'].entry('service-c')).toBe('bench/chain/variants/no-auth.service-c.ts');
     for (const id of ['introspection', 'jwt'] as const) {
       expect(SCENARIOS[id].entry('service-a')).toBe('apps/service-a/src/main.ts');

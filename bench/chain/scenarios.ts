@@ -27,13 +27,13 @@ export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
     entry: variant('no-auth'),
     authenticated: false,
   },
-  'seed-style': {
-    id: 'seed-style',
-    title: 'seed-style (4 Keycloak calls)',
+  uncached: {
+    id: 'uncached',
+    title: 'uncached (4 Keycloak calls)',
     authMode: 'introspection',
     // Every request introspected, with no limit per caller: the point of the scenario is Keycloak's load.
     env: { INTROSPECTION_CACHE_TTL: '0', INTROSPECTION_MISSES_PER_MINUTE: '0' },
-    entry: (service) => (service === 'service-a' ? variant('seed-style')(service) : real(service)),
+    entry: (service) => (service === 'service-a' ? variant('uncached')(service) : real(service)),
     authenticated: true,
   },
   introspection: {

@@ -14,7 +14,7 @@ import { ServiceOverrides } from './service-overrides';
  * request), so the benchmark brings its own.
  */
 @Injectable()
-export class SeedStyleTokenProvider implements OnApplicationShutdown {
+export class TokenPerRequestProvider implements OnApplicationShutdown {
   private readonly oauth: KeycloakOAuthClient;
 
   constructor(@Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions) {
@@ -35,6 +35,6 @@ export class SeedStyleTokenProvider implements OnApplicationShutdown {
  * introspection mode with `INTROSPECTION_CACHE_TTL=0`; since every chain request then carries a token Keycloak
  * has just issued, service-b's exchange and service-c's introspection never find a cached answer either.
  */
-export const SEED_STYLE_SERVICE_A: ServiceOverrides = {
-  providers: [{ provide: ClientCredentialsTokenProvider, useClass: SeedStyleTokenProvider } as Provider],
+export const UNCACHED_SERVICE_A: ServiceOverrides = {
+  providers: [{ provide: ClientCredentialsTokenProvider, useClass: TokenPerRequestProvider } as Provider],
 };
