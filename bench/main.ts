@@ -7,12 +7,20 @@ import { runChain } from './chain/run-chain';
 import { runGuardBenchmark } from './guard/guard-bench';
 import { runMemoryCheck } from './memory/memory-check';
 import { BenchOptions, parseBenchArgs, UsageError, USAGE } from './options';
-import { chainMarkdown, chainSummary, checkTargets, invalidScenarios } from './report/chain-report';
+import {
+  ChainReport,
+  chainMarkdown,
+  chainSummary,
+  checkTargets,
+  invalidScenarios,
+} from './report/chain-report';
 import { guardMarkdown } from './report/guard-report';
 import { memoryMarkdown } from './report/memory-report';
 import { runPeers } from './peers/run-peers';
 import { appFailures, checkPeersTargets, peersMarkdown, peersSummary } from './report/peers-report';
-import { updateBenchmarkPage, writeResults } from './report/results';
+import { RESULTS_DIR, updateBenchmarkPage, writeResults } from './report/results';
+import { capacityInputs, capacityMarkdown, capacityModel, usersMeasurements } from './report/capacity-report';
+import { existsSync, readFileSync } from 'node:fs';
 
 const log = (line: string) => console.log(line);
 
@@ -113,7 +121,25 @@ async function main(): Promise<number> {
   // check's heap once grew 30 MiB more after the chain part's load than when run alone).
   let ok = true;
   for (const part of options.parts) ok = (await runPartAlone(part)) && ok;
+  await capacity(options);
   return ok ? 0 : 1;
+}
+
+/** The capacity model from the chain part's results (and the many-users part's, when there are some). */
+async function capacity(options: BenchOptions): Promise<void> {
+  const chainFile = join(RESULTS_DIR, 'chain.json');
+  if (!existsSync(chainFile)) return;
+  const inputs = capacityInputs(JSON.parse(readFileSync(chainFile, 'utf8')) as ChainReport);
+  const users = usersMeasurements(join(RESULTS_DIR, 'users.json'));
+  const markdown = capacityMarkdown(inputs, users);
+  const files = await writeResults(
+    'capacity',
+    { inputs, users, rows: capacityModel(inputs, users) },
+    'Capacity model',
+    markdown,
+  );
+  if (options.readme) await updateBenchmarkPage('capacity', markdown);
+  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
 }
 
 /** This program again with the same options and `--only part`; true when it exits 0. */

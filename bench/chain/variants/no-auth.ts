@@ -45,9 +45,10 @@ const passThroughTokens: Pick<ClientCredentialsTokenProvider, 'getToken'> = {
   getToken: () => Promise.resolve(NO_AUTH_TOKEN),
 };
 
-/** Token exchange without Keycloak: the incoming token goes on as it is. */
-const passThroughExchange: Pick<TokenExchangeService, 'exchange'> = {
+/** Token exchange without Keycloak: the incoming token goes on as it is, as if always cached. */
+const passThroughExchange: Pick<TokenExchangeService, 'exchange' | 'cached'> = {
   exchange: (subjectToken: string) => Promise.resolve(subjectToken),
+  cached: () => true,
 };
 
 const noGuard = (principal: Principal): Provider => ({
