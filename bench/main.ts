@@ -1,5 +1,5 @@
-// `npm run bench`: what the security costs. The chain under four scenarios in one run, the guard alone, and the
-// memory bound of the introspection cache. Results in bench/results/ (JSON and markdown); see docs/benchmark.md.
+// `npm run bench`: what the security costs. The chain under four scenarios in one run, the guard alone, the
+// memory bound of the introspection cache, and the delegated chain with many distinct users. Results in bench/results/ (JSON and markdown); see docs/benchmark.md.
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ import { chainMarkdown, chainSummary, checkTargets, invalidScenarios } from './r
 import { guardMarkdown } from './report/guard-report';
 import { memoryMarkdown } from './report/memory-report';
 import { updateBenchmarkPage, writeResults } from './report/results';
+import { checkUsersTargets, usersMarkdown } from './report/users-report';
+import { runUsers } from './users/run-users';
 
 const log = (line: string) => console.log(line);
 
@@ -63,6 +65,31 @@ async function memory(options: BenchOptions): Promise<boolean> {
   return report.passed;
 }
 
+/** Runs the many-users part; false when a run had failed requests or a target was missed. */
+async function users(options: BenchOptions): Promise<boolean> {
+  const report = await runUsers(
+    {
+      users: options.users,
+      thrashBound: options.usersThrashBound,
+      durationSec: options.durationSec,
+      warmupSec: options.warmupSec,
+      connections: options.connections,
+      logLevel: options.logLevel,
+      note: options.note,
+    },
+    log,
+  );
+  const markdown = usersMarkdown(report);
+  const targets = checkUsersTargets(report);
+  const files = await writeResults('users', { ...report, targets }, 'Many users', markdown);
+  if (options.readme) await updateBenchmarkPage('users', markdown);
+  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  const failed = report.runs.filter((run) => run.non2xx + run.errors > 0);
+  if (failed.length > 0)
+    console.error(`invalid: ${failed.map((run) => run.title).join(', ')} had failed requests`);
+  return failed.length === 0 && targets.every((target) => target.met);
+}
+
 async function main(): Promise<number> {
   let options: BenchOptions;
   try {
@@ -76,7 +103,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const parts = { chain, guard, memory };
+  const parts = { chain, guard, memory, users };
   if (options.parts.length === 1) {
     log(`\n== ${options.parts[0]} ==`);
     return (await parts[options.parts[0]](options)) ? 0 : 1;

@@ -3,7 +3,7 @@ import { parseBenchArgs, UsageError } from './options';
 describe('npm run bench options', () => {
   it('defaults: every part, 10 s per scenario after 3 s of warm-up, 20 connections, one round', () => {
     expect(parseBenchArgs([])).toEqual({
-      parts: ['chain', 'guard', 'memory'],
+      parts: ['chain', 'guard', 'memory', 'users'],
       durationSec: 10,
       warmupSec: 3,
       warmupRequests: 2000,
@@ -15,6 +15,8 @@ describe('npm run bench options', () => {
       guardSec: 2,
       memoryTokens: 100_000,
       cacheMaxEntries: 10_000,
+      users: [1000, 10_000],
+      usersThrashBound: 1000,
       note: undefined,
       readme: false,
       help: false,
@@ -57,9 +59,29 @@ describe('npm run bench options', () => {
     expect(parseBenchArgs(['--connections', '8', '--concurrency', '8']).connections).toBe(8);
   });
 
+  it('users: counts ascending without repeats, the thrash bound a tenth of the biggest unless given', () => {
+    expect(parseBenchArgs(['--users', '1000,200,1000'])).toMatchObject({
+      users: [200, 1000],
+      usersThrashBound: 100,
+    });
+    expect(parseBenchArgs(['--users', '50', '--users-thrash-bound', '7'])).toMatchObject({
+      users: [50],
+      usersThrashBound: 7,
+    });
+    expect(parseBenchArgs(['--only', 'users']).parts).toEqual(['users']);
+  });
+
   it.each([
-    [['--only', 'chains'], '--only takes chain, guard, memory (comma separated), got "chains"'],
-    [['--only', ''], '--only takes chain, guard, memory'],
+    [['--only', 'chains'], '--only takes chain, guard, memory, users (comma separated), got "chains"'],
+    [['--only', ''], '--only takes chain, guard, memory, users'],
+    [['--users', '1000,x'], '--users takes whole numbers >= 2, comma separated, got "1000,x"'],
+    [['--users', '1'], '--users takes whole numbers >= 2'],
+    [['--users', '1000,'], '--users takes whole numbers >= 2'],
+    [
+      ['--users', '100', '--users-thrash-bound', '100'],
+      '--users-thrash-bound (100) must be below the biggest',
+    ],
+    [['--users-thrash-bound', '0'], '--users-thrash-bound takes a whole number > 0, got "0"'],
     [['--scenarios', 'jwt,oauth'], '--scenarios takes no-auth, seed-style, introspection, jwt'],
     [['--duration', '0'], '--duration takes a number > 0, got "0"'],
     [['--duration', 'ten'], '--duration takes a number > 0, got "ten"'],

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { SCENARIO_IDS, ScenarioId } from './report/chain-report';
 
 /** The parts of `npm run bench`. */
-export const PARTS = ['chain', 'guard', 'memory'] as const;
+export const PARTS = ['chain', 'guard', 'memory', 'users'] as const;
 /** One of {@link PARTS}. */
 export type Part = (typeof PARTS)[number];
 
@@ -26,6 +26,10 @@ export interface BenchOptions {
   /** Memory check: distinct tokens, and the cache bound they go through. */
   memoryTokens: number;
   cacheMaxEntries: number;
+  /** Many users: the distinct user counts, ascending (the biggest is created; the others use a prefix of it). */
+  users: number[];
+  /** Many users: the cache bound of the run whose bound is below the biggest user count. */
+  usersThrashBound: number;
   /** A remark written into the results (e.g. that the machine was busy). */
   note?: string;
   /** Also write the tables into docs/benchmark.md (the flag is `--readme`). */
@@ -38,7 +42,7 @@ export class UsageError extends Error {}
 
 /** The usage text of `npm run bench`. */
 export const USAGE = `npm run bench [-- options]
-  --only chain,guard,memory   parts to run (default: all three)
+  --only chain,guard,memory,users   parts to run (default: all four)
   --duration <s>              chain: seconds measured per scenario (default 10)
   --warmup <s>                chain: warm-up seconds before each measurement (default 3)
   --warmup-requests <n>       chain: warm up longer until n answers, at most max(5 × --warmup, 15 s) (default 2000)
@@ -50,6 +54,8 @@ export const USAGE = `npm run bench [-- options]
   --guard-seconds <s>         guard micro-benchmark: seconds per case (default 2)
   --memory-tokens <n>         memory check: distinct tokens (default 100000)
   --cache-max-entries <n>     memory check: the cache bound (default 10000, the library's default)
+  --users <n,n,…>             users: distinct user tokens per run, besides the one-token run (default 1000,10000)
+  --users-thrash-bound <n>    users: the cache bound of the run below the biggest count (default a tenth of it)
   --note <text>               a remark stored with the results (e.g. "machine busy with other jobs")
   --readme                    also write the tables into docs/benchmark.md, between its bench:<part> markers`;
 
@@ -74,6 +80,15 @@ function positive(flag: string, value: string, { integer = false, zero = false }
   return n;
 }
 
+/** `--users`: whole numbers ≥ 2 (one token is always measured), comma separated; ascending, without repeats. */
+function userCounts(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim());
+  const counts = items.map(Number);
+  if (items.some((s) => s === '') || counts.some((n) => !Number.isInteger(n) || n < 2))
+    throw new UsageError(`--users takes whole numbers >= 2, comma separated, got "${value}"`);
+  return [...new Set(counts)].sort((a, b) => a - b);
+}
+
 /** Parses `npm run bench`'s arguments; throws {@link UsageError} naming the bad one. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let parsed;
@@ -96,6 +111,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'guard-seconds': { type: 'string' },
         'memory-tokens': { type: 'string' },
         'cache-max-entries': { type: 'string' },
+        users: { type: 'string' },
+        'users-thrash-bound': { type: 'string' },
         note: { type: 'string' },
         readme: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -112,6 +129,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const levels = ['debug', 'info', 'warn', 'error', 'silent'];
   if (!levels.includes(logLevel))
     throw new UsageError(`--log-level takes ${levels.join(', ')}, got "${logLevel}"`);
+  const users = v.users === undefined ? [1000, 10_000] : userCounts(v.users);
+  const biggest = users[users.length - 1];
+  const usersThrashBound =
+    v['users-thrash-bound'] === undefined
+      ? Math.max(1, Math.floor(biggest / 10))
+      : positive('--users-thrash-bound', v['users-thrash-bound'], { integer: true });
+  if (usersThrashBound >= biggest)
+    throw new UsageError(
+      `--users-thrash-bound (${usersThrashBound}) must be below the biggest --users count (${biggest})`,
+    );
   return {
     parts: v.only === undefined ? [...PARTS] : list('--only', v.only, PARTS),
     durationSec: v.duration === undefined ? 10 : positive('--duration', v.duration),
@@ -134,6 +161,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       v['cache-max-entries'] === undefined
         ? 10_000
         : positive('--cache-max-entries', v['cache-max-entries'], { integer: true }),
+    users,
+    usersThrashBound,
     note: v.note,
     readme: v.readme ?? false,
     help: v.help ?? false,
