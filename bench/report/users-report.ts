@@ -146,8 +146,8 @@ export function sizingAdvice(report: UsersReport): string {
     .sort((a, b) => b.users - a.users)[0];
   const over = report.runs.find((run) => !fits(run));
   const parts = [
-    'Set `cacheMaxEntries` to the distinct users active within one token lifetime (the exchanged token lives as ' +
-      'long as the user’s):',
+    'Set `cacheMaxEntries` to the distinct users active within one token lifetime (an entry is kept until its ' +
+      'token expires, unless the bound evicts it first):',
   ];
   if (fitting)
     parts.push(
