@@ -11,7 +11,8 @@ import { chainMarkdown, chainSummary, checkTargets, invalidScenarios } from './r
 import { guardMarkdown } from './report/guard-report';
 import { memoryMarkdown } from './report/memory-report';
 import { updateBenchmarkPage, writeResults } from './report/results';
-import { checkUsersTargets, usersMarkdown } from './report/users-report';
+import { usersMarkdown } from './report/users-markdown';
+import { checkUsersTargets } from './report/users-report';
 import { runUsers } from './users/run-users';
 
 const log = (line: string) => console.log(line);
@@ -71,6 +72,7 @@ async function users(options: BenchOptions): Promise<boolean> {
     {
       users: options.users,
       thrashBound: options.usersThrashBound,
+      modes: options.usersModes,
       durationSec: options.durationSec,
       warmupSec: options.warmupSec,
       connections: options.connections,

@@ -17,6 +17,7 @@ describe('npm run bench options', () => {
       cacheMaxEntries: 10_000,
       users: [1000, 10_000],
       usersThrashBound: 1000,
+      usersModes: ['jwt'],
       note: undefined,
       readme: false,
       help: false,
@@ -69,6 +70,10 @@ describe('npm run bench options', () => {
       usersThrashBound: 7,
     });
     expect(parseBenchArgs(['--only', 'users']).parts).toEqual(['users']);
+    expect(parseBenchArgs(['--users-modes', 'introspection,jwt']).usersModes).toEqual([
+      'jwt',
+      'introspection',
+    ]);
   });
 
   it.each([
@@ -80,6 +85,10 @@ describe('npm run bench options', () => {
     [
       ['--users', '100', '--users-thrash-bound', '100'],
       '--users-thrash-bound (100) must be below the biggest',
+    ],
+    [
+      ['--users-modes', 'jwt,opaque'],
+      '--users-modes takes jwt, introspection (comma separated), got "jwt,opaque"',
     ],
     [['--users-thrash-bound', '0'], '--users-thrash-bound takes a whole number > 0, got "0"'],
     [['--scenarios', 'jwt,oauth'], '--scenarios takes no-auth, seed-style, introspection, jwt'],

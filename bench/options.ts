@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { SCENARIO_IDS, ScenarioId } from './report/chain-report';
+import { USERS_MODES, UsersMode } from './report/users-report';
 
 /** The parts of `npm run bench`. */
 export const PARTS = ['chain', 'guard', 'memory', 'users'] as const;
@@ -30,6 +31,8 @@ export interface BenchOptions {
   users: number[];
   /** Many users: the cache bound of the run whose bound is below the biggest user count. */
   usersThrashBound: number;
+  /** Many users: the modes service-b and service-c run in, each with all the runs. */
+  usersModes: UsersMode[];
   /** A remark written into the results (e.g. that the machine was busy). */
   note?: string;
   /** Also write the tables into docs/benchmark.md (the flag is `--readme`). */
@@ -56,6 +59,7 @@ export const USAGE = `npm run bench [-- options]
   --cache-max-entries <n>     memory check: the cache bound (default 10000, the library's default)
   --users <n,n,…>             users: distinct user tokens per run, besides the one-token run (default 1000,10000)
   --users-thrash-bound <n>    users: the cache bound of the run below the biggest count (default a tenth of it)
+  --users-modes <modes>       users: jwt, introspection (comma separated; default jwt)
   --note <text>               a remark stored with the results (e.g. "machine busy with other jobs")
   --readme                    also write the tables into docs/benchmark.md, between its bench:<part> markers`;
 
@@ -113,6 +117,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'cache-max-entries': { type: 'string' },
         users: { type: 'string' },
         'users-thrash-bound': { type: 'string' },
+        'users-modes': { type: 'string' },
         note: { type: 'string' },
         readme: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -163,6 +168,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         : positive('--cache-max-entries', v['cache-max-entries'], { integer: true }),
     users,
     usersThrashBound,
+    usersModes:
+      v['users-modes'] === undefined ? ['jwt'] : list('--users-modes', v['users-modes'], USERS_MODES),
     note: v.note,
     readme: v.readme ?? false,
     help: v.help ?? false,

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { callsBetween, totalCalls } from '../keycloak-proxy/counting-proxy';
 import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
 import { thisMachine } from '../report/machine';
-import { UsersReport, UsersRun } from '../report/users-report';
+import { UsersMode, UsersReport, UsersRun } from '../report/users-report';
 import { cpuMs, keycloakPids, totalCpuMs } from '../chain/cpu-time';
 import { runLoad } from '../chain/load';
 import { quietCounts } from '../chain/run-chain';
@@ -18,6 +18,7 @@ import { PlannedRun, usersPlan, warmupPass } from './users-plan';
 export interface UsersOptions {
   users: readonly number[];
   thrashBound: number;
+  modes: readonly UsersMode[];
   durationSec: number;
   warmupSec: number;
   connections: number;
@@ -29,6 +30,8 @@ type Log = (line: string) => void;
 
 const BODY = JSON.stringify(ORDER);
 const MiB = 2 ** 20;
+/** Seconds an introspection answer may be reused in introspection mode: longer than the part, as the tokens are. */
+const INTROSPECTION_TTL_SEC = 4 * 3600;
 /** Longest warm-up pass: 10 000 first exchanges at a few hundred per second on a busy machine. */
 const PASS_TIMEOUT_SEC = 600;
 
@@ -79,7 +82,7 @@ async function startChain(run: PlannedRun, rig: Rig, options: UsersOptions, heap
   const services = await startServices({
     keycloakUrl: rig.proxy.url,
     ports: { 'service-a': 'free', 'service-b': 'free', 'service-c': 'free' },
-    authModes: { 'service-a': 'jwt', 'service-b': 'jwt', 'service-c': 'jwt' },
+    authModes: { 'service-a': run.mode, 'service-b': run.mode, 'service-c': run.mode },
     env: {
       KEYCLOAK_REALM: rig.realm,
       KEYCLOAK_ISSUER: `${rig.keycloakUrl}/realms/${rig.realm}`,
@@ -88,13 +91,18 @@ async function startChain(run: PlannedRun, rig: Rig, options: UsersOptions, heap
       LOG_LEVEL: options.logLevel,
       BENCH_CACHE_MAX_ENTRIES: String(run.cacheMaxEntries),
       BENCH_HEAP_PORT: String(heapPort),
+      // Only the bound may take an answer out of the cache, and every user's first token is new for the same
+      // caller (azp): the per-caller limit of new tokens is not what this part measures.
+      ...(run.mode === 'introspection'
+        ? { INTROSPECTION_CACHE_TTL: String(INTROSPECTION_TTL_SEC), INTROSPECTION_MISSES_PER_MINUTE: '0' }
+        : {}),
     },
     entry: variant,
     nodeArgs: ['--expose-gc'],
     onOutput: (name, chunk) => output.add(name, chunk),
     timeoutMs: 120_000,
   });
-  log(`${run.title}: services started`);
+  log(`${run.mode}, ${run.title}: services started`);
   return { services, output };
 }
 
@@ -140,7 +148,8 @@ async function measureRun(run: PlannedRun, rig: Rig, options: UsersOptions, log:
       // left as text for the message
     }
     const problems = userAnswerProblems(first.status, body, subjectOf(tokens[0]));
-    if (problems.length > 0) throw new Error(`${run.title}: wrong answer: ${problems.join('; ')}\n${output}`);
+    if (problems.length > 0)
+      throw new Error(`${run.mode}, ${run.title}: wrong answer: ${problems.join('; ')}\n${output}`);
     const heapBefore = await readHeap(heapUrl);
 
     const next = roundRobin(tokens);
@@ -158,7 +167,7 @@ async function measureRun(run: PlannedRun, rig: Rig, options: UsersOptions, log:
     });
     if (options.warmupSec > 0) await runLoad({ ...load, durationSec: options.warmupSec });
     log(
-      `${run.title}: warm-up pass of ${pass.sent} requests in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+      `${run.mode}, ${run.title}: warm-up pass of ${pass.sent} requests in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
         `(${pass.non2xx + pass.errors} failed), then ${options.warmupSec} s`,
     );
 
@@ -183,12 +192,13 @@ async function measureRun(run: PlannedRun, rig: Rig, options: UsersOptions, log:
       heapUsedMiB: { before: heapBefore.heapUsed / MiB, after: heapAfter.heapUsed / MiB },
     };
     log(
-      `${run.title}: ${result.reqPerSec.toFixed(0)} req/s, p99 ${measured.latencyMs.p99} ms, ` +
+      `${run.mode}, ${run.title}: ${result.reqPerSec.toFixed(0)} req/s, p99 ${measured.latencyMs.p99} ms, ` +
         `${keycloakCalls.token_exchange} exchanges and ${totalCalls(keycloakCalls)} Keycloak calls for ` +
         `${measured.sent} requests, ${measured.non2xx} non-2xx, ${measured.errors} errors; service-b heap ` +
         `${result.heapUsedMiB.before.toFixed(1)} → ${result.heapUsedMiB.after.toFixed(1)} MiB`,
     );
-    if (measured.non2xx + measured.errors > 0) log(`${run.title}: the services' last lines:\n${output}`);
+    if (measured.non2xx + measured.errors > 0)
+      log(`${run.mode}, ${run.title}: the services' last lines:\n${output}`);
     return result;
   } finally {
     await services.stop();
@@ -203,7 +213,7 @@ async function measureRun(run: PlannedRun, rig: Rig, options: UsersOptions, log:
 export async function runUsers(options: UsersOptions, log: Log): Promise<UsersReport> {
   const machine = thisMachine();
   const startedAt = new Date().toISOString();
-  const plan = usersPlan(options.users, options.thrashBound);
+  const plan = usersPlan(options.users, options.thrashBound, options.modes);
   const biggest = Math.max(...options.users);
   const keycloak = await ensureKeycloak((line) => log(`[keycloak] ${line}`));
   let proxy: KeycloakProxyProcess | undefined;
@@ -239,7 +249,7 @@ export async function runUsers(options: UsersOptions, log: Log): Promise<UsersRe
     startedAt,
     note: options.note,
     machine,
-    settings: { mode: 'jwt', durationSec, warmupSec, connections },
+    settings: { modes: [...options.modes], durationSec, warmupSec, connections },
     setup,
     runs,
   };

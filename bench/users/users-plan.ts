@@ -1,3 +1,5 @@
+import type { UsersMode } from '../report/users-report';
+
 /** The library's default bound of each token cache (`cacheMaxEntries`). */
 export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 
@@ -5,33 +7,40 @@ export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 export interface PlannedRun {
   id: string;
   title: string;
+  mode: UsersMode;
   users: number;
   cacheMaxEntries: number;
 }
 
 /**
- * The runs, in order: one token (the baseline), each user count under the default bound, and the biggest count
- * through caches bounded below it (`thrashBound`): what the bound holds and what missing it costs.
+ * The runs of each mode, in order: one token (the baseline), each user count under the default bound, and the
+ * biggest count through caches bounded below it (`thrashBound`): what the bound holds and what missing it costs.
  */
-export function usersPlan(users: readonly number[], thrashBound: number): PlannedRun[] {
+export function usersPlan(
+  users: readonly number[],
+  thrashBound: number,
+  modes: readonly UsersMode[],
+): PlannedRun[] {
   const biggest = Math.max(...users);
   if (!(thrashBound < biggest))
     throw new RangeError(`the thrash bound ${thrashBound} is not below ${biggest} users`);
-  return [
-    { id: 'one-token', title: '1 token', users: 1, cacheMaxEntries: DEFAULT_CACHE_MAX_ENTRIES },
+  return modes.flatMap((mode): PlannedRun[] => [
+    { id: `${mode}-one-token`, title: '1 token', mode, users: 1, cacheMaxEntries: DEFAULT_CACHE_MAX_ENTRIES },
     ...users.map((n) => ({
-      id: `users-${n}`,
+      id: `${mode}-users-${n}`,
       title: `${n} users`,
+      mode,
       users: n,
       cacheMaxEntries: DEFAULT_CACHE_MAX_ENTRIES,
     })),
     {
-      id: `users-${biggest}-bound-${thrashBound}`,
+      id: `${mode}-users-${biggest}-bound-${thrashBound}`,
       title: `${biggest} users, bound ${thrashBound}`,
+      mode,
       users: biggest,
       cacheMaxEntries: thrashBound,
     },
-  ];
+  ]);
 }
 
 /**
