@@ -73,6 +73,8 @@ interface Rig {
   proxy: KeycloakProxyProcess;
   keycloakJvm: number[];
   tokens: readonly string[];
+  /** The services of the run under way, for an interrupt to stop. */
+  running?: RunningServices;
 }
 
 async function startChain(run: PlannedRun, rig: Rig, options: UsersOptions, heapPort: number, log: Log) {
@@ -130,6 +132,7 @@ async function measureRun(run: PlannedRun, rig: Rig, options: UsersOptions, log:
   const heapPort = await freePort();
   const heapUrl = `http://127.0.0.1:${heapPort}/`;
   const { services, output } = await startChain(run, rig, options, heapPort, log);
+  rig.running = services;
   try {
     await pointJwksUrls(rig.proxy.url, services.urls, rig.realm);
     const url = `${services.urls['service-b']}/api/process`;
@@ -201,6 +204,7 @@ async function measureRun(run: PlannedRun, rig: Rig, options: UsersOptions, log:
       log(`${run.mode}, ${run.title}: the services' last lines:\n${output}`);
     return result;
   } finally {
+    rig.running = undefined;
     await services.stop();
   }
 }
@@ -208,7 +212,7 @@ async function measureRun(run: PlannedRun, rig: Rig, options: UsersOptions, log:
 /**
  * The many-users part: Keycloak (reused or started), the counting proxy, a throw-away realm with the biggest
  * count of users and their tokens, then each planned run on fresh services. The realm is deleted at the end, also
- * when a run fails.
+ * when a run fails or the part is interrupted (SIGINT, SIGTERM).
  */
 export async function runUsers(options: UsersOptions, log: Log): Promise<UsersReport> {
   const machine = thisMachine();
@@ -220,6 +224,21 @@ export async function runUsers(options: UsersOptions, log: Log): Promise<UsersRe
   let realm: Awaited<ReturnType<typeof createUsersRealm>> | undefined;
   const runs: UsersRun[] = [];
   let setup: UsersReport['setup'];
+  let rig: Rig | undefined;
+  const removeRealm = () =>
+    realm?.remove().catch((error: Error) => log(`removing realm ${realm?.realm} failed: ${error.message}`));
+  // Ctrl-C or a SIGTERM mid-run: what the finally below would do, then exit (the throw-away realm must not stay).
+  const interrupt = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the services, removing the realm`);
+    void (async () => {
+      await rig?.running?.stop();
+      await removeRealm();
+      await proxy?.stop();
+      await keycloak.stop();
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
   try {
     proxy = await KeycloakProxyProcess.start(keycloak.url);
     const keycloakJvm = keycloakPids(Number(new URL(keycloak.url).port));
@@ -235,12 +254,11 @@ export async function runUsers(options: UsersOptions, log: Log): Promise<UsersRe
     const tokensSec = (Date.now() - t) / 1000;
     log(`${biggest} tokens made in ${tokensSec.toFixed(1)} s`);
     setup = { users: biggest, createSec, tokensSec };
-    const rig: Rig = { keycloakUrl: keycloak.url, realm: realm.realm, proxy, keycloakJvm, tokens };
+    rig = { keycloakUrl: keycloak.url, realm: realm.realm, proxy, keycloakJvm, tokens };
     for (const run of plan) runs.push(await measureRun(run, rig, options, log));
   } finally {
-    await realm
-      ?.remove()
-      .catch((error: Error) => log(`removing realm ${realm?.realm} failed: ${error.message}`));
+    process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+    await removeRealm();
     await proxy?.stop();
     await keycloak.stop();
   }
