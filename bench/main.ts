@@ -1,5 +1,6 @@
 // `npm run bench`: what the security costs. The chain under four scenarios in one run, the guard alone, the
-// memory bound of the introspection cache, and the delegated chain with many distinct users. Results in bench/results/ (JSON and markdown); see docs/benchmark.md.
+// memory bound of the introspection cache, one guarded hop side by side with the peer libraries, and the
+// delegated chain with many distinct users. Results in bench/results/ (JSON and markdown); see docs/benchmark.md.
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { BenchOptions, parseBenchArgs, UsageError, USAGE } from './options';
 import { chainMarkdown, chainSummary, checkTargets, invalidScenarios } from './report/chain-report';
 import { guardMarkdown } from './report/guard-report';
 import { memoryMarkdown } from './report/memory-report';
+import { runPeers } from './peers/run-peers';
+import { appFailures, checkPeersTargets, peersMarkdown, peersSummary } from './report/peers-report';
 import { updateBenchmarkPage, writeResults } from './report/results';
 import { usersMarkdown } from './report/users-markdown';
 import { checkUsersTargets } from './report/users-report';
@@ -66,6 +69,31 @@ async function memory(options: BenchOptions): Promise<boolean> {
   return report.passed;
 }
 
+/** Runs the peers part; false when one of this library's apps had failed requests (its numbers are invalid). */
+async function peers(options: BenchOptions): Promise<boolean> {
+  const report = await runPeers(
+    {
+      apps: options.peers.apps,
+      durationSec: options.peers.durationSec,
+      warmupSec: options.peers.warmupSec,
+      warmupRequests: options.warmupRequests,
+      connections: options.connections,
+      rounds: options.peers.rounds,
+      note: options.note,
+    },
+    log,
+  );
+  const markdown = peersMarkdown(report);
+  const data = { ...report, summary: peersSummary(report), targets: checkPeersTargets(report) };
+  const files = await writeResults('peers', data, 'Peers benchmark', markdown);
+  if (options.readme) await updateBenchmarkPage('peers', markdown);
+  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  const invalid = report.apps.filter((app) => app.ours && appFailures(app) > 0);
+  if (invalid.length > 0)
+    console.error(`invalid: ${invalid.map((a) => a.id).join(', ')} had failed requests`);
+  return invalid.length === 0;
+}
+
 /** Runs the many-users part; false when a run had failed requests or a target was missed. */
 async function users(options: BenchOptions): Promise<boolean> {
   const report = await runUsers(
@@ -105,7 +133,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const parts = { chain, guard, memory, users };
+  const parts = { chain, guard, memory, peers, users };
   if (options.parts.length === 1) {
     log(`\n== ${options.parts[0]} ==`);
     return (await parts[options.parts[0]](options)) ? 0 : 1;

@@ -1,9 +1,10 @@
 import { parseBenchArgs, UsageError } from './options';
+import { PEER_APP_IDS } from './peers/peer-apps';
 
 describe('npm run bench options', () => {
   it('defaults: every part, 10 s per scenario after 3 s of warm-up, 20 connections, one round', () => {
     expect(parseBenchArgs([])).toEqual({
-      parts: ['chain', 'guard', 'memory', 'users'],
+      parts: ['chain', 'guard', 'memory', 'peers', 'users'],
       durationSec: 10,
       warmupSec: 3,
       warmupRequests: 2000,
@@ -15,6 +16,7 @@ describe('npm run bench options', () => {
       guardSec: 2,
       memoryTokens: 100_000,
       cacheMaxEntries: 10_000,
+      peers: { apps: [...PEER_APP_IDS], durationSec: 4, warmupSec: 1, rounds: 2 },
       users: [1000, 10_000],
       usersThrashBound: 1000,
       usersModes: ['jwt'],
@@ -60,6 +62,19 @@ describe('npm run bench options', () => {
     expect(parseBenchArgs(['--connections', '8', '--concurrency', '8']).connections).toBe(8);
   });
 
+  it('peers: its own shorter defaults, the shared flags when given, and some apps by id in the canonical order', () => {
+    expect(parseBenchArgs(['--duration', '2', '--warmup', '1', '--rounds', '1']).peers).toEqual({
+      apps: [...PEER_APP_IDS],
+      durationSec: 2,
+      warmupSec: 1,
+      rounds: 1,
+    });
+    expect(parseBenchArgs(['--peers', 'ours-fastify-jwt,bare-12-fastify']).peers.apps).toEqual([
+      'bare-12-fastify',
+      'ours-fastify-jwt',
+    ]);
+  });
+
   it('users: counts ascending without repeats, the thrash bound a tenth of the biggest unless given', () => {
     expect(parseBenchArgs(['--users', '1000,200,1000'])).toMatchObject({
       users: [200, 1000],
@@ -77,8 +92,8 @@ describe('npm run bench options', () => {
   });
 
   it.each([
-    [['--only', 'chains'], '--only takes chain, guard, memory, users (comma separated), got "chains"'],
-    [['--only', ''], '--only takes chain, guard, memory, users'],
+    [['--only', 'chains'], '--only takes chain, guard, memory, peers, users (comma separated), got "chains"'],
+    [['--only', ''], '--only takes chain, guard, memory, peers, users'],
     [['--users', '1000,x'], '--users takes whole numbers >= 2, comma separated, got "1000,x"'],
     [['--users', '1'], '--users takes whole numbers >= 2'],
     [['--users', '1000,'], '--users takes whole numbers >= 2'],
@@ -91,6 +106,7 @@ describe('npm run bench options', () => {
       '--users-modes takes jwt, introspection (comma separated), got "jwt,opaque"',
     ],
     [['--users-thrash-bound', '0'], '--users-thrash-bound takes a whole number > 0, got "0"'],
+    [['--peers', 'ours-fastify-jwt,nkc-koa-online'], '--peers takes bare-10-express, '],
     [['--scenarios', 'jwt,oauth'], '--scenarios takes no-auth, seed-style, introspection, jwt'],
     [['--duration', '0'], '--duration takes a number > 0, got "0"'],
     [['--duration', 'ten'], '--duration takes a number > 0, got "ten"'],

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
+import { PEER_APP_IDS } from './peers/peer-apps';
 import { SCENARIO_IDS, ScenarioId } from './report/chain-report';
 import { USERS_MODES, UsersMode } from './report/users-report';
 
 /** The parts of `npm run bench`. */
-export const PARTS = ['chain', 'guard', 'memory', 'users'] as const;
+export const PARTS = ['chain', 'guard', 'memory', 'peers', 'users'] as const;
 /** One of {@link PARTS}. */
 export type Part = (typeof PARTS)[number];
 
@@ -27,6 +28,11 @@ export interface BenchOptions {
   /** Memory check: distinct tokens, and the cache bound they go through. */
   memoryTokens: number;
   cacheMaxEntries: number;
+  /**
+   * Peers: the apps to run (`--peers`; their bare ceilings are added), and the window settings: `--duration`,
+   * `--warmup` and `--rounds` when given, else shorter defaults than the chain's (22 apps take turns).
+   */
+  peers: { apps: string[]; durationSec: number; warmupSec: number; rounds: number };
   /** Many users: the distinct user counts, ascending (the biggest is created; the others use a prefix of it). */
   users: number[];
   /** Many users: the cache bound of the run whose bound is below the biggest user count. */
@@ -45,12 +51,14 @@ export class UsageError extends Error {}
 
 /** The usage text of `npm run bench`. */
 export const USAGE = `npm run bench [-- options]
-  --only chain,guard,memory,users   parts to run (default: all four)
-  --duration <s>              chain: seconds measured per scenario (default 10)
-  --warmup <s>                chain: warm-up seconds before each measurement (default 3)
+  --only chain,guard,memory,peers,users  parts to run (default: all five)
+  --duration <s>              chain, peers: seconds measured per scenario or app (default 10; peers 4)
+  --warmup <s>                chain, peers: warm-up seconds before each measurement (default 3; peers 1)
   --warmup-requests <n>       chain: warm up longer until n answers, at most max(5 × --warmup, 15 s) (default 2000)
   --connections <n>           chain: concurrent connections (default 20; --concurrency is the same)
-  --rounds <n>                chain: measure every scenario n times, taking turns; medians reported (default 1)
+  --rounds <n>                chain, peers: measure each n times, taking turns; medians reported (default 1; peers 2)
+  --peers <ids>               peers: the apps to run, their bare routes added (default: all), e.g.
+                              ours-fastify-jwt,ours-fastify-introspection; ids: bench/peers/peer-apps.ts
   --scenarios <ids>           chain: ${SCENARIO_IDS.join(',')} (default: all)
   --log-level <level>         chain: the services' LOG_LEVEL (default warn: no request log lines)
   --profile                   chain: services run with --cpu-prof; profiles in artifacts/bench-profiles/
@@ -115,6 +123,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'guard-seconds': { type: 'string' },
         'memory-tokens': { type: 'string' },
         'cache-max-entries': { type: 'string' },
+        peers: { type: 'string' },
         users: { type: 'string' },
         'users-thrash-bound': { type: 'string' },
         'users-modes': { type: 'string' },
@@ -166,6 +175,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       v['cache-max-entries'] === undefined
         ? 10_000
         : positive('--cache-max-entries', v['cache-max-entries'], { integer: true }),
+    peers: {
+      apps: v.peers === undefined ? [...PEER_APP_IDS] : list('--peers', v.peers, PEER_APP_IDS),
+      durationSec: v.duration === undefined ? 4 : positive('--duration', v.duration),
+      warmupSec: v.warmup === undefined ? 1 : positive('--warmup', v.warmup, { zero: true }),
+      rounds: v.rounds === undefined ? 2 : positive('--rounds', v.rounds, { integer: true }),
+    },
     users,
     usersThrashBound,
     usersModes:

@@ -6,6 +6,8 @@ export interface LoadRequest {
   body: string;
   connections: number;
   durationSec: number;
+  /** Headers on top of the JSON content type (e.g. a bearer token). */
+  headers?: Record<string, string>;
   /** Headers of each request, asked for anew per request (e.g. the next user's token); added to the fixed ones. */
   headersPerRequest?: () => Record<string, string>;
   /** Stop after this many requests instead of at the end of `durationSec` (e.g. one pass over the tokens). */
@@ -35,7 +37,7 @@ export async function runLoad(request: LoadRequest): Promise<LoadResult> {
   const result = await autocannon({
     url: request.url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...request.headers },
     body: request.body,
     connections: request.connections,
     duration: request.durationSec,

@@ -86,6 +86,19 @@ describe('the counting proxy in front of Keycloak', () => {
     expect(seen[0].headers.authorization).toBe('Basic c2VydmljZS1iOng=');
   });
 
+  it("with keepHost, forwards the caller's Host header, so that Keycloak names the proxy in its issuer", async () => {
+    const keeping = await startCountingProxy(upstreamUrl, { keepHost: true });
+    try {
+      seen.length = 0;
+      await fetch(`${keeping.url}${REALM}/certs`).then((r) => r.json());
+      expect(seen).toHaveLength(1);
+      expect(seen[0].headers.host).toBe(new URL(keeping.url).host);
+      expect(seen[0].headers.host).not.toBe(new URL(upstreamUrl).host);
+    } finally {
+      await keeping.stop();
+    }
+  });
+
   it('counts each call by kind', async () => {
     const before = proxy.counts();
     const post = (path: string, body: string) =>

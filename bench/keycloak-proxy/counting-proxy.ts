@@ -59,6 +59,15 @@ export function kindOf(path: string, body: string): KeycloakCallKind {
   return 'token_other';
 }
 
+/** How {@link startCountingProxy} forwards. */
+export interface CountingProxyOptions {
+  /**
+   * Forward the caller's Host header instead of Keycloak's own, so that Keycloak (no fixed hostname) derives the
+   * issuer from the proxy's address: for clients that check `iss` against the URL they call (keycloak-connect).
+   */
+  keepHost?: boolean;
+}
+
 /** A running {@link startCountingProxy}. */
 export interface CountingProxy {
   /** Where the services reach Keycloak through the proxy, e.g. `http://127.0.0.1:40123`. */
@@ -90,7 +99,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
  * from which Keycloak derives the issuer it puts in tokens and checks subject and introspected tokens against.
  * Connections to Keycloak are kept alive, so the proxy adds a loopback hop, not a TCP handshake, per call.
  */
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+export async function startCountingProxy(
+  target: string,
+  options: CountingProxyOptions = {},
+): Promise<CountingProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const counts = noCalls();
@@ -109,7 +121,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         port: upstream.port,
         method: req.method,
         path: req.url,
-        headers: forwardedHeaders(req.headers, upstream.host),
+        headers: forwardedHeaders(req.headers, options.keepHost ? undefined : upstream.host),
         agent,
       },
       (answer) => {

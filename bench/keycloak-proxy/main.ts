@@ -6,8 +6,8 @@ import type { ProxyReply, ProxyRequest } from './proxy-process';
 async function main(): Promise<void> {
   const target = process.argv[2];
   if (!target || !process.send)
-    throw new Error('usage: fork(keycloak-proxy/main.ts, [keycloakUrl]) with IPC');
-  const proxy = await startCountingProxy(target);
+    throw new Error('usage: fork(keycloak-proxy/main.ts, [keycloakUrl, --keep-host?]) with IPC');
+  const proxy = await startCountingProxy(target, { keepHost: process.argv[3] === '--keep-host' });
   const reply = (message: ProxyReply) => process.send?.(message);
   process.on('message', (message: ProxyRequest) => {
     if (message.type === 'counts') reply({ type: 'counts', id: message.id, counts: proxy.counts() });

@@ -22,9 +22,9 @@ export class KeycloakProxyProcess {
     readonly url: string,
   ) {}
 
-  /** Forks the proxy in front of `keycloakUrl` and waits until it listens. */
-  static async start(keycloakUrl: string): Promise<KeycloakProxyProcess> {
-    const child = fork(join(__dirname, 'main.ts'), [keycloakUrl], {
+  /** Forks the proxy in front of `keycloakUrl` and waits until it listens (`keepHost`: see CountingProxyOptions). */
+  static async start(keycloakUrl: string, { keepHost = false } = {}): Promise<KeycloakProxyProcess> {
+    const child = fork(join(__dirname, 'main.ts'), [keycloakUrl, ...(keepHost ? ['--keep-host'] : [])], {
       execArgv: ['-r', '@swc-node/register'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

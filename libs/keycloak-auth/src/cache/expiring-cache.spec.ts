@@ -47,6 +47,17 @@ describe('ExpiringCache', () => {
     expect(stats).toEqual({ hits: 0, misses: 1 });
   });
 
+  it('answers fresh() from a fresh entry counted as a hit, and leaves a miss uncounted for the load', async () => {
+    const { cache, stats } = counted<number>(10);
+    expect(cache.fresh('k')).toBeUndefined();
+    expect(stats).toEqual({ hits: 0, misses: 0 });
+    await cache.getOrLoad('k', async () => ({ value: 7, expiresAt: clock.now() + 1000 }));
+    expect(cache.fresh('k')).toBe(7);
+    clock.advance(1000);
+    expect(cache.fresh('k')).toBeUndefined();
+    expect(stats).toEqual({ hits: 1, misses: 1 });
+  });
+
   it('runs one load for concurrent misses of one key (single flight)', async () => {
     const { cache, stats } = counted<string>(10);
     let loads = 0;

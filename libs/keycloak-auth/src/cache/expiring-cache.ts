@@ -26,6 +26,17 @@ export class ExpiringCache<V> {
     this.entries = new LRUCache({ max: maxEntries });
   }
 
+  /**
+   * The value while it is fresh, counted as a hit; else undefined and not counted (the load that follows is).
+   * What a request path asks first: a hit costs no promise and no closure.
+   */
+  fresh(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    if (hit === undefined || hit.expiresAt <= this.clock.now()) return undefined;
+    this.onLookup('hit');
+    return hit.value;
+  }
+
   /** Returns the cached value while it is fresh, else loads it once for all concurrent callers. */
   getOrLoad(key: string, load: () => Promise<Expiring<V>>): Promise<V> {
     const hit = this.entries.get(key);

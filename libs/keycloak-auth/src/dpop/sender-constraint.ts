@@ -14,6 +14,21 @@ export function boundKeyThumbprint(claims: Readonly<Record<string, unknown>>): s
 }
 
 /**
+ * The DPoP rules for a token sent as a bearer token: never a bound one (RFC 9449 §7.2: whoever stole it would
+ * need the key too), and none where the route requires DPoP. Synchronous: no proof to check.
+ */
+export function assertBearerAllowed(principal: Principal, policy: DpopPolicy): void {
+  if (boundKeyThumbprint(principal.claims) !== undefined)
+    throw new InvalidTokenError(
+      'dpop_bound_token_as_bearer',
+      'DPoP-bound token sent as a bearer token',
+      'DPoP',
+    );
+  if (policy === 'required')
+    throw new InvalidTokenError('dpop_required', 'this route requires a DPoP-bound token and proof', 'DPoP');
+}
+
+/**
  * Enforces the DPoP rules on a verified token: a bound token (`cnf.jkt`) never passes as a bearer token (RFC 9449
  * §7.2: whoever stole it would need the key too); under `required` only a DPoP-bound token does; under the DPoP
  * scheme the token must be bound and come with exactly one `DPoP` proof for this request, signed by that key.
@@ -26,22 +41,8 @@ export async function assertSenderConstraint(
   proofs: DpopProofVerifier,
   origin?: string,
 ): Promise<void> {
+  if (credential.scheme === 'Bearer') return assertBearerAllowed(principal, policy);
   const jkt = boundKeyThumbprint(principal.claims);
-  if (credential.scheme === 'Bearer') {
-    if (jkt !== undefined)
-      throw new InvalidTokenError(
-        'dpop_bound_token_as_bearer',
-        'DPoP-bound token sent as a bearer token',
-        'DPoP',
-      );
-    if (policy === 'required')
-      throw new InvalidTokenError(
-        'dpop_required',
-        'this route requires a DPoP-bound token and proof',
-        'DPoP',
-      );
-    return;
-  }
   if (policy === 'off') throw new InvalidTokenError('dpop_not_accepted', 'DPoP tokens are not accepted here');
   if (jkt === undefined)
     throw new InvalidTokenError(

@@ -1,12 +1,17 @@
 import { KeycloakAuthError } from '../errors';
 import { DpopPolicy } from '../dpop/dpop.options';
 import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
-import { assertSenderConstraint } from '../dpop/sender-constraint';
+import { assertBearerAllowed, assertSenderConstraint } from '../dpop/sender-constraint';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal } from '../principal';
 import { TokenVerifier } from '../strategies/token-verifier';
-import { AuthenticatedRequest, extractCredential, rememberBearerToken } from './bearer-token';
-import { dpopPolicyOf, offerFor, rememberOffer } from './challenge-offer';
+import {
+  AuthenticatedRequest,
+  extractCredential,
+  rememberBearerToken,
+  usualCredential,
+} from './bearer-token';
+import { dpopPolicyOf } from './challenge-offer';
 
 /** What authenticates a request: the token verifier, the DPoP proof verifier and the resolved options. */
 export interface RequestAuthenticators {
@@ -27,19 +32,56 @@ export async function authenticateRequest(
   check?: (principal: Principal) => void,
   policy: DpopPolicy = dpopPolicyOf(request, options),
 ): Promise<Principal> {
-  rememberOffer(request, offerFor(policy, options, request));
   try {
     const credential = extractCredential(request);
     const principal = await verifier.verify(credential.token);
     await assertSenderConstraint(request, credential, principal, policy, proofs, options.dpopOrigin);
     check?.(principal);
-    request.principal = principal;
-    rememberBearerToken(request, credential.token);
-    options.observer.authenticated({ mode: options.mode, outcome: 'accepted' });
-    return principal;
+    return accept(request, principal, credential.token, options);
   } catch (error) {
-    if (error instanceof KeycloakAuthError)
-      options.observer.authenticated({ mode: options.mode, outcome: error.code });
-    throw error;
+    throw refused(error, options);
   }
+}
+
+/**
+ * {@link authenticateRequest} at once, for a bearer token the verifier holds verified (the hot path: no promise,
+ * no regular expression, one hash). Undefined when only the full path can tell — a token not cached, a DPoP
+ * proof to check, an Authorization header of unusual form; throws the full path's refusal of a cached token.
+ */
+export function authenticateFromCache(
+  request: AuthenticatedRequest,
+  { verifier, options }: RequestAuthenticators,
+  check: (principal: Principal) => void,
+  policy: DpopPolicy,
+): Principal | undefined {
+  const credential = usualCredential(request);
+  if (credential?.scheme !== 'Bearer' || verifier.cached === undefined) return undefined;
+  let principal: Principal | undefined;
+  try {
+    principal = verifier.cached(credential.token);
+    if (principal === undefined) return undefined;
+    assertBearerAllowed(principal, policy);
+    check(principal);
+  } catch (error) {
+    throw refused(error, options);
+  }
+  return accept(request, principal, credential.token, options);
+}
+
+function accept(
+  request: AuthenticatedRequest,
+  principal: Principal,
+  token: string,
+  options: ResolvedKeycloakAuthOptions,
+): Principal {
+  request.principal = principal;
+  rememberBearerToken(request, token);
+  options.observer.authenticated({ mode: options.mode, outcome: 'accepted' });
+  return principal;
+}
+
+function refused(error: unknown, options: ResolvedKeycloakAuthOptions): unknown {
+  if (error instanceof KeycloakAuthError)
+    options.observer.authenticated({ mode: options.mode, outcome: error.code });
+  return error;
 }

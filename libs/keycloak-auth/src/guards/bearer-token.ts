@@ -58,6 +58,28 @@ export function extractCredential(request: AuthenticatedRequest): Credential {
   return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
 }
 
+/**
+ * The credential of a request whose Authorization header has its usual form — one header line, `Bearer ` or
+ * `DPoP ` (as written here) and the token, no other spaces — split without the token68 check
+ * {@link extractCredential} makes. Only for a lookup among tokens verified before: a hit proves the token is one
+ * that passed every check (its SHA-256 matched). Undefined for any other form, where the full rules apply.
+ */
+export function usualCredential(request: AuthenticatedRequest): Credential | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const scheme: AuthScheme | undefined = header.startsWith('Bearer ')
+    ? 'Bearer'
+    : header.startsWith('DPoP ')
+      ? 'DPoP'
+      : undefined;
+  if (scheme === undefined) return undefined;
+  const start = scheme.length + 1;
+  const spaceAt = (i: number) => header.charCodeAt(i) === 32;
+  if (header.length === start || spaceAt(start) || spaceAt(header.length - 1) || headerLines(request) > 1)
+    return undefined;
+  return { scheme, token: header.slice(start) };
+}
+
 /** Remembers the verified token of a request, for token exchange later in the same request. */
 export function rememberBearerToken(request: object, token: string): void {
   tokens.set(request, token);

@@ -5,11 +5,17 @@ import { AuthenticatedRequest, presentedScheme } from './bearer-token';
 
 // Kept off the request object, as the token is: nothing a logger could print, nothing a handler could change.
 const routePolicies = new WeakMap<object, DpopPolicy>();
-const offers = new WeakMap<object, ChallengeOffer>();
 
-/** Notes the DPoP policy of the route a request is for, for a strategy that sees the request only (passport). */
-export function rememberRoutePolicy(request: object, policy: DpopPolicy | undefined): void {
-  if (policy) routePolicies.set(request, policy);
+/**
+ * Notes the DPoP policy of the route a request is for: for a strategy that sees the request only (passport), and
+ * for the challenge of a refusal later in the request. The module's own policy needs no entry.
+ */
+export function rememberRoutePolicy(
+  request: object,
+  policy: DpopPolicy | undefined,
+  options: ResolvedKeycloakAuthOptions,
+): void {
+  if (policy && policy !== options.dpop) routePolicies.set(request, policy);
 }
 
 /** The DPoP policy that applies to `request`: its route's (`@Dpop()`), else the module's. */
@@ -30,12 +36,15 @@ export function offerFor(
   };
 }
 
-/** Records the offer a request's refusal will be answered with. */
-export function rememberOffer(request: object, offer: ChallengeOffer): void {
-  offers.set(request, offer);
-}
-
-/** The offer recorded for `request`, else the module's (for a refusal before authentication, e.g. no token to exchange). */
-export function offerOf(request: object | undefined, options: ResolvedKeycloakAuthOptions): ChallengeOffer {
-  return (request && offers.get(request)) ?? offerFor(options.dpop, options);
+/**
+ * What the route of `request` offers (its remembered policy, else the module's) to the Authorization header the
+ * request carries; without a request, the module's offer.
+ */
+export function offerOf(
+  request: AuthenticatedRequest | undefined,
+  options: ResolvedKeycloakAuthOptions,
+): ChallengeOffer {
+  return request
+    ? offerFor(dpopPolicyOf(request, options), options, request)
+    : offerFor(options.dpop, options);
 }

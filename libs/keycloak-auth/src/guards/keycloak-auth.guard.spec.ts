@@ -200,6 +200,51 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
     });
   });
 
+  describe('answers a token verified before from its cache, under the same rules', () => {
+    let token: string;
+    beforeAll(async () => {
+      token = await idp.issue({ jti: 'verified-before' });
+      expect((await call('/me', `Bearer ${token}`)).status).toBe(200);
+    });
+
+    it('accepts it again, with its principal, without asking the realm', async () => {
+      const asked = { ...idp.requests };
+      const res = await call('/me', `Bearer ${token}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject(idp.defaultPrincipal());
+      expect(idp.requests).toEqual(asked);
+    });
+
+    it('accepts it under the header forms the full rules allow (lower-case scheme, two spaces)', async () => {
+      expect((await call('/me', `bearer ${token}`)).status).toBe(200);
+      expect((await call('/me', `Bearer  ${token}`)).status).toBe(200);
+    });
+
+    it.each([
+      ['with something after it', (t: string) => `Bearer ${t} x`, 'token_malformed'],
+      ['glued to the scheme', (t: string) => `Bearer${t}`, 'token_malformed'],
+      ['under the DPoP scheme without a binding', (t: string) => `DPoP ${t}`, 'dpop_token_not_bound'],
+    ])('refuses it %s', async (_name, header, code) => {
+      const res = await call('/me', header(token));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe(code);
+      expect(res.challenge).toMatch(/error="invalid_token"/);
+    });
+
+    it('refuses it in two Authorization header lines', async () => {
+      const res = await getWithHeaderLines(base, '/me', [`Bearer ${token}`, `Bearer ${token}`]);
+      expect(res.status).toBe(401);
+      expect(JSON.parse(res.text)).toMatchObject({ code: 'token_malformed' });
+    });
+
+    it('refuses it on a route whose scope it lacks, with the 403 challenge naming the scope', async () => {
+      const res = await call('/analytics', `Bearer ${token}`);
+      expect(res.status).toBe(403);
+      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="insufficient_scope", /);
+      expect(res.challenge).toContain('scope="orders.read analytics.run"');
+    });
+  });
+
   describe('answers 403 insufficient_scope', () => {
     it('for a token without the required scope, naming it', async () => {
       const res = await call('/orders', await bearer({ scope: 'profile' }));

@@ -2,58 +2,66 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { DpopPolicy } from '../dpop/dpop.options';
 import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
-import {
-  DPOP_POLICY_KEY,
-  IS_PUBLIC_KEY,
-  KEYCLOAK_AUTH_OPTIONS,
-  TOKEN_VERIFIER,
-} from '../keycloak-auth.constants';
+import { KEYCLOAK_AUTH_OPTIONS, TOKEN_VERIFIER } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { Principal } from '../principal';
 import { TokenVerifier } from '../strategies/token-verifier';
-import { authenticateRequest } from './authenticate-request';
+import { authenticateFromCache, authenticateRequest, RequestAuthenticators } from './authenticate-request';
 import { AuthenticatedRequest } from './bearer-token';
+import { rememberRoutePolicy } from './challenge-offer';
 import { requestOf, setChallenge } from './request-context';
-import { assertRouteRequirements } from './route-requirements';
+import { assertRules, routeRules } from './route-requirements';
 
 /**
- * Authenticates the access token (bearer, or DPoP-bound with its proof: `@Dpop()`, option `dpop`) with the configured {@link TokenVerifier}, then enforces `@RequireScopes`,
- * `@Roles` and `@AllowedCallers`. Every refusal carries its RFC 6750 `WWW-Authenticate` challenge. Guards HTTP
- * routes and GraphQL resolvers alike (the request of a resolver is taken from its GraphQL context).
+ * Authenticates the access token (bearer, or DPoP-bound with its proof: `@Dpop()`, option `dpop`) with the
+ * configured {@link TokenVerifier}, then enforces `@RequireScopes`, `@Roles` and `@AllowedCallers`. Every refusal
+ * carries its RFC 6750 `WWW-Authenticate` challenge. Guards HTTP routes and GraphQL resolvers alike (the request
+ * of a resolver is taken from its GraphQL context).
  */
 @Injectable()
 export class KeycloakAuthGuard implements CanActivate {
+  private readonly authenticators: RequestAuthenticators;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(TOKEN_VERIFIER) private readonly verifier: TokenVerifier,
+    @Inject(TOKEN_VERIFIER) verifier: TokenVerifier,
     @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
-    private readonly proofs: DpopProofVerifier,
-  ) {}
-
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    // A public route is answered at once: no promise to create and await on every request to it.
-    if (this.metadata<boolean>(IS_PUBLIC_KEY, context)) return true;
-    return this.authenticate(context);
+    proofs: DpopProofVerifier,
+  ) {
+    this.authenticators = { verifier, proofs, options };
   }
 
-  private async authenticate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const rules = routeRules(this.reflector, context);
+    // A public route is answered at once, and so is a bearer token verified before: no promise to create and
+    // await on such requests, the most frequent ones.
+    if (rules.isPublic) return true;
     const request = requestOf<AuthenticatedRequest>(context);
+    const policy = rules.dpop ?? this.options.dpop;
+    rememberRoutePolicy(request, policy, this.options);
+    const check = (principal: Principal) => assertRules(rules, principal);
     try {
-      const policy = this.metadata<DpopPolicy>(DPOP_POLICY_KEY, context) ?? this.options.dpop;
-      await authenticateRequest(
-        request,
-        { verifier: this.verifier, proofs: this.proofs, options: this.options },
-        (principal) => assertRouteRequirements(this.reflector, context, principal),
-        policy,
-      );
+      if (authenticateFromCache(request, this.authenticators, check, policy)) return true;
+    } catch (error) {
+      setChallenge(this.adapterHost, context, this.options, error);
+      throw error;
+    }
+    return this.authenticate(context, request, check, policy);
+  }
+
+  private async authenticate(
+    context: ExecutionContext,
+    request: AuthenticatedRequest,
+    check: (principal: Principal) => void,
+    policy: DpopPolicy,
+  ): Promise<boolean> {
+    try {
+      await authenticateRequest(request, this.authenticators, check, policy);
       return true;
     } catch (error) {
       setChallenge(this.adapterHost, context, this.options, error);
       throw error;
     }
-  }
-
-  private metadata<T>(key: string, context: ExecutionContext): T | undefined {
-    return this.reflector.getAllAndOverride<T>(key, [context.getHandler(), context.getClass()]);
   }
 }

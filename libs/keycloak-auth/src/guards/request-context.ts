@@ -2,6 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { IntrospectionRateLimitedError, KeycloakAuthError } from '../errors';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
+import { AuthenticatedRequest } from './bearer-token';
 import { offerOf } from './challenge-offer';
 
 /** The part of a GraphQL resolver context (args[2]) where the drivers put the HTTP request and response. */
@@ -56,7 +57,8 @@ export function setChallenge(
   error: unknown,
 ): void {
   const response = responseOf(context);
-  if (response) setChallengeOn(adapterHost, response, options, error, requestOf(context));
+  if (response)
+    setChallengeOn(adapterHost, response, options, error, requestOf<AuthenticatedRequest>(context));
 }
 
 /** {@link setChallenge} on a response at hand, for code that sees the response but no execution context. */
@@ -65,7 +67,7 @@ export function setChallengeOn(
   response: object,
   options: ResolvedKeycloakAuthOptions,
   error: unknown,
-  request?: object,
+  request?: AuthenticatedRequest,
 ): void {
   if (!(error instanceof KeycloakAuthError)) return;
   const challenge = error.wwwAuthenticate(options.realm, offerOf(request, options));

@@ -1,22 +1,25 @@
 import { decodeJwt } from 'jose';
 import { InvalidTokenError } from '../errors';
 
-/** What {@link assertAccessTokenClaims} checks a token against. */
+/** What {@link assertAccessTokenClaims} checks a token against (the resolved options fit it as they are). */
 export interface ClaimExpectations {
   issuer: string;
   audience: readonly string[];
   clockToleranceSec: number;
-  /** Now, in milliseconds. */
-  now: number;
 }
 
 /**
  * The checks both validation modes apply to the claims of an access token, whether they came from a verified
  * signature or from introspection. Keycloak marks access tokens with `typ: "Bearer"` (`"DPoP"` when bound to a
  * key); ID tokens carry `ID` and refresh tokens `Refresh`, and neither may be used as an access token.
+ * `nowMs` is the current time in milliseconds.
  */
-export function assertAccessTokenClaims(claims: Record<string, unknown>, expect: ClaimExpectations): void {
-  const now = expect.now / 1000;
+export function assertAccessTokenClaims(
+  claims: Record<string, unknown>,
+  expect: ClaimExpectations,
+  nowMs: number,
+): void {
+  const now = nowMs / 1000;
   const tolerance = expect.clockToleranceSec;
   // RFC 9449 §6: Keycloak marks a DPoP-bound access token `typ: "DPoP"`; it is one only with the key it is bound to.
   const dpopBound =

@@ -208,6 +208,19 @@ describe('IntrospectionTokenVerifier', () => {
       expect(idp.requests.introspect).toBe(1);
     });
 
+    it('tells a remembered verdict at once (cached): the principal, or the refusal of an inactive token', async () => {
+      expect(verifier.cached(token)).toBeUndefined();
+      await verifier.verify(token);
+      expect(verifier.cached(token)).toMatchObject(idp.defaultPrincipal());
+      const revoked = await idp.issue({ jti: 'revoked' }, { now: clock.now() });
+      idp.introspectAnswer = { status: 200, body: { active: false } };
+      await refused(verifier.verify(revoked), 'token_inactive');
+      expect(() => verifier.cached(revoked)).toThrow(expect.objectContaining({ code: 'token_inactive' }));
+      clock.advance(30_000);
+      expect(verifier.cached(token)).toBeUndefined();
+      expect(idp.requests.introspect).toBe(2);
+    });
+
     it('reuses an answer for at most introspectionCacheTtlSec', async () => {
       await verifier.verify(token);
       clock.advance(29_999);

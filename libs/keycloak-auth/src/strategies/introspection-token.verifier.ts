@@ -46,6 +46,12 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     );
   }
 
+  /** Keycloak's remembered verdict on a token seen before, with the same checks as {@link verify}. */
+  cached(token: string): Principal | undefined {
+    const answer = this.answers.fresh(tokenHash(token));
+    return answer === undefined ? undefined : this.principalOf(answer);
+  }
+
   async verify(token: string): Promise<Principal> {
     if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
     const answer = await this.answers.getOrLoad(tokenHash(token), async () => {
@@ -53,8 +59,13 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
       this.budget.spend(caller);
       return this.introspect(token);
     });
+    return this.principalOf(answer);
+  }
+
+  /** The principal of an answer while its claims still hold; an inactive token's refusal. */
+  private principalOf(answer: Introspected): Principal {
     if (!answer.active) throw new InvalidTokenError('token_inactive', 'token is not active');
-    assertAccessTokenClaims(answer.claims, { ...this.options, now: this.clock.now() });
+    assertAccessTokenClaims(answer.claims, this.options, this.clock.now());
     return answer.principal;
   }
 
@@ -73,7 +84,7 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     }
     if (typeof alg !== 'string' || !this.options.algorithms.includes(alg))
       throw new InvalidTokenError('token_algorithm_not_allowed', 'token algorithm not allowed');
-    assertAccessTokenClaims(claims, { ...this.options, now: this.clock.now() });
+    assertAccessTokenClaims(claims, this.options, this.clock.now());
     try {
       await compactVerify(token, this.keys, { algorithms: [...this.options.algorithms] });
     } catch (error) {

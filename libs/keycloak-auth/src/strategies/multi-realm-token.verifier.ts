@@ -20,6 +20,11 @@ export class MultiRealmTokenVerifier implements TokenVerifier {
     if (byIssuer.size === 1) this.only = [...byIssuer.values()][0];
   }
 
+  /** The only realm's cached principal; with several realms, undefined (choosing one means decoding the token). */
+  cached(token: string): Principal | undefined {
+    return this.only?.cached?.(token);
+  }
+
   verify(token: string): Promise<Principal> {
     return this.only ? this.only.verify(token) : this.route(token);
   }

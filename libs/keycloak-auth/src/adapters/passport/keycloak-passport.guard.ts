@@ -37,7 +37,7 @@ export class KeycloakPassportGuard extends AuthGuard(KEYCLOAK_STRATEGY) {
       context.getHandler(),
       context.getClass(),
     ]);
-    rememberRoutePolicy(requestOf(context), policy);
+    rememberRoutePolicy(requestOf(context), policy, this.keycloakOptions);
     return (await super.canActivate(context)) as boolean;
   }
 

@@ -1,0 +1,257 @@
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuMs, keycloakPids, totalCpuMs } from '../chain/cpu-time';
+import { runLoad } from '../chain/load';
+import { ensureKeycloak } from '../chain/scripts';
+import { callsBetween, KeycloakCallCounts, totalCalls } from '../keycloak-proxy/counting-proxy';
+import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
+import { thisMachine } from '../report/machine';
+import { PeerAppResult, PeerCpu, PeerRound, PeersReport, PeersSettings } from '../report/peers-report';
+import { CorrectnessResult, probe, withAlgNone } from './correctness';
+import { bareIdOf, PeerApp, roundOrder, selectApps } from './peer-apps';
+import { ensureInstalled, PeerProcess } from './peer-process';
+import { IssuedToken, PeersRealm, preparePeersRealm, REALM } from './peers-realm';
+
+/** What `--only peers` runs. */
+export interface PeersOptions extends PeersSettings {
+  /** `--peers`: the apps to run (their bare ceilings are added). */
+  apps: readonly string[];
+  note?: string;
+}
+
+type Log = (line: string) => void;
+
+const QUIET_MS = 1000;
+const QUIET_TIMEOUT_MS = 30_000;
+/** A new service-a token is fetched before a window when the current one has less life left than this. */
+const TOKEN_MARGIN_SEC = 30;
+const BODY = JSON.stringify({ value: 10 });
+
+const LIBRARY_FOLDER: Record<string, string> = {
+  'nest-keycloak-connect': join(__dirname, 'apps', 'nest10', 'node_modules', 'nest-keycloak-connect'),
+  'nestjs-keycloak-auth': join(__dirname, 'apps', 'nest11', 'node_modules', 'nestjs-keycloak-auth'),
+  'nest-keycloak-s2s': join(__dirname, '..', '..', 'libs', 'keycloak-auth'),
+};
+
+function versionOf(library: string): string | undefined {
+  const folder = LIBRARY_FOLDER[library];
+  if (!folder) return undefined;
+  return (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The proxy's counts once they have stopped moving. */
+async function quietCounts(proxy: KeycloakProxyProcess): Promise<KeycloakCallCounts> {
+  const deadline = Date.now() + QUIET_TIMEOUT_MS;
+  let counts = await proxy.counts();
+  for (;;) {
+    await sleep(QUIET_MS);
+    const next = await proxy.counts();
+    if (totalCalls(callsBetween(counts, next)) === 0 || Date.now() > deadline) return next;
+    counts = next;
+  }
+}
+
+/** Keeps one valid service-a token, renewed between windows before it runs out. */
+class TokenSource {
+  private current?: IssuedToken;
+
+  constructor(private readonly realm: PeersRealm) {}
+
+  async token(neededSec: number): Promise<string> {
+    const now = Date.now() / 1000;
+    if (!this.current || this.current.expiresAt - now < neededSec + TOKEN_MARGIN_SEC)
+      this.current = await this.realm.serviceAToken();
+    return this.current.token;
+  }
+}
+
+interface Running {
+  peer: PeerProcess;
+  result: PeerAppResult;
+  answered: number;
+}
+
+async function checkCorrectness(
+  running: Running,
+  tokens: { valid: string; otherAudience: string; expired: string },
+): Promise<CorrectnessResult> {
+  const url = running.peer.url;
+  return {
+    valid: await probe(url, tokens.valid),
+    noToken: await probe(url, undefined),
+    otherAudience: await probe(url, tokens.otherAudience),
+    algNone: await probe(url, withAlgNone(tokens.valid)),
+    expired: await probe(url, tokens.expired),
+  };
+}
+
+/** Warm-up (continued until the app has answered `warmupRequests` in all, within a cap), then one window. */
+async function measure(
+  running: Running,
+  token: string,
+  options: PeersOptions,
+  sources: { keycloak: number[]; proxy: KeycloakProxyProcess },
+  log: Log,
+): Promise<PeerRound> {
+  const load = {
+    url: running.peer.url,
+    body: BODY,
+    connections: options.connections,
+    headers: { authorization: `Bearer ${token}` },
+  };
+  const { id } = running.result;
+  if (options.warmupSec > 0) {
+    const started = Date.now();
+    const capMs = Math.max(options.warmupSec * 5, 15) * 1000;
+    do {
+      const elapsedSec = (Date.now() - started) / 1000;
+      const run = await runLoad({ ...load, durationSec: Math.max(options.warmupSec - elapsedSec, 1) });
+      running.answered += run.requests;
+    } while (running.answered < options.warmupRequests && Date.now() - started < capMs);
+  }
+  const { proxy, keycloak } = sources;
+  const cpu = (): PeerCpu => {
+    const { user, system } = process.cpuUsage();
+    return {
+      app: cpuMs(running.peer.pid),
+      keycloak: totalCpuMs(keycloak),
+      proxy: proxy.pid === undefined ? undefined : cpuMs(proxy.pid),
+      loadGenerator: (user + system) / 1000,
+    };
+  };
+  const before = await quietCounts(proxy);
+  const cpuBefore = cpu();
+  const loadAverage = Number(loadavg()[0].toFixed(2));
+  const run = await runLoad({ ...load, durationSec: options.durationSec });
+  running.answered += run.requests;
+  const keycloakCalls = callsBetween(before, await quietCounts(proxy));
+  const cpuAfter = cpu();
+  const cpuMsUsed: PeerCpu = {};
+  for (const part of ['app', 'keycloak', 'proxy', 'loadGenerator'] as const) {
+    const [was, is] = [cpuBefore[part], cpuAfter[part]];
+    if (was !== undefined && is !== undefined) cpuMsUsed[part] = Number((is - was).toFixed(1));
+  }
+  const perRequest = (ms?: number) => (ms === undefined ? '?' : (ms / run.sent).toFixed(3));
+  log(
+    `${id}: ${(run.ok / run.durationSec).toFixed(0)} req/s, p50 ${run.latencyMs.p50} ms, p99 ` +
+      `${run.latencyMs.p99} ms, ${totalCalls(keycloakCalls)} Keycloak calls for ${run.sent} requests, ` +
+      `${run.non2xx} non-2xx, ${run.errors} errors; CPU ms/request: app ${perRequest(cpuMsUsed.app)}, ` +
+      `Keycloak ${perRequest(cpuMsUsed.keycloak)}`,
+  );
+  if (run.non2xx + run.errors > 0) log(`${id}: its last lines:\n${running.peer.output()}`);
+  return {
+    sent: run.sent,
+    requests: run.requests,
+    durationSec: run.durationSec,
+    reqPerSec: run.ok / run.durationSec,
+    latencyMs: run.latencyMs,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    keycloakCalls,
+    loadAverage,
+    cpuMs: cpuMsUsed,
+  };
+}
+
+async function startAll(
+  apps: PeerApp[],
+  env: Record<string, string>,
+  log: Log,
+): Promise<{ running: Running[]; notRun: PeersReport['notRun'] }> {
+  const running: Running[] = [];
+  const notRun: PeersReport['notRun'] = [];
+  for (const app of apps) {
+    try {
+      const peer = await PeerProcess.start(app, env);
+      running.push({
+        peer,
+        answered: 0,
+        result: {
+          id: app.id,
+          library: app.library,
+          libraryVersion: versionOf(app.library),
+          mode: app.mode,
+          framework: peer.framework,
+          adapter: app.adapter,
+          ours: app.ours,
+          bareId: bareIdOf(app),
+          rounds: [],
+        },
+      });
+      log(`${app.id}: listening (Nest ${peer.framework}, ${app.adapter})`);
+    } catch (error) {
+      const reason = (error as Error).message.split('\n').slice(0, 3).join(' ').slice(0, 300);
+      log(`${app.id}: not run: ${reason}`);
+      notRun.push({ id: app.id, reason });
+    }
+  }
+  return { running, notRun };
+}
+
+/**
+ * The peers part: Keycloak (reused or started), the counting proxy in front of it (keeping the caller's Host, so
+ * every app sees the proxy as the issuer), the realm prepared, every app started and checked once, then `rounds`
+ * rounds in which the apps take turns, each with the same warm-up, duration and connections.
+ */
+export async function runPeers(options: PeersOptions, log: Log): Promise<PeersReport> {
+  const machine = thisMachine();
+  const startedAt = new Date().toISOString();
+  const apps = selectApps(options.apps);
+  for (const app of apps) ensureInstalled(app, log);
+  const keycloak = await ensureKeycloak((line) => log(`[keycloak] ${line}`));
+  let proxy: KeycloakProxyProcess | undefined;
+  let realm: PeersRealm | undefined;
+  let running: Running[] = [];
+  let notRun: PeersReport['notRun'] = [];
+  try {
+    proxy = await KeycloakProxyProcess.start(keycloak.url, { keepHost: true });
+    const keycloakJvm = keycloakPids(Number(new URL(keycloak.url).port));
+    if (keycloakJvm.length === 0) log("Keycloak's process not found: its CPU time is not reported");
+    realm = await preparePeersRealm(keycloak.url, proxy.url);
+    // Made first, so that it has expired (with every app's clock tolerance) by the time the apps are up.
+    const shortLived = await realm.shortLivedToken();
+    const otherAudience = (await realm.otherAudienceToken()).token;
+    const env = {
+      KEYCLOAK_URL: proxy.url,
+      KEYCLOAK_REALM: REALM,
+      PEER_CLIENT_ID: realm.clientId,
+      PEER_CLIENT_SECRET: realm.clientSecret,
+    };
+    ({ running, notRun } = await startAll(apps, env, log));
+    const tokens = new TokenSource(realm);
+    const waitSec = shortLived.expiresAt + 10 - Date.now() / 1000;
+    if (waitSec > 0) await sleep(waitSec * 1000);
+    const valid = await tokens.token(0);
+    for (const app of running.filter((r) => r.result.library !== 'none'))
+      app.result.correctness = await checkCorrectness(app, {
+        valid,
+        otherAudience,
+        expired: shortLived.token,
+      });
+    const windowSec = Math.max(options.warmupSec * 5, 15) + options.durationSec + 5;
+    for (let round = 0; round < options.rounds; round++) {
+      log(`round ${round + 1} of ${options.rounds}`);
+      for (const app of roundOrder(running, round)) {
+        const token = await tokens.token(windowSec);
+        app.result.rounds.push(await measure(app, token, options, { keycloak: keycloakJvm, proxy }, log));
+      }
+    }
+  } finally {
+    await Promise.all(running.map((r) => r.peer.stop()));
+    await realm?.cleanup();
+    await proxy?.stop();
+    await keycloak.stop();
+  }
+  const { durationSec, warmupSec, warmupRequests, connections, rounds } = options;
+  const order = new Map(apps.map((app, i) => [app.id, i]));
+  return {
+    startedAt,
+    note: options.note,
+    machine,
+    settings: { durationSec, warmupSec, warmupRequests, connections, rounds },
+    apps: running.map((r) => r.result).sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)),
+    notRun,
+  };
+}
