@@ -1,5 +1,6 @@
 // `npm run bench`: what the security costs. The chain under four scenarios in one run, the guard alone, the
-// memory bound of the introspection cache, and one guarded hop side by side with the peer libraries. Results in bench/results/ (JSON and markdown); see docs/benchmark.md.
+// memory bound of the introspection cache, one guarded hop side by side with the peer libraries, and the
+// delegated chain with many distinct users. Results in bench/results/ (JSON and markdown); see docs/benchmark.md.
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,6 +22,9 @@ import { appFailures, checkPeersTargets, peersMarkdown, peersSummary } from './r
 import { RESULTS_DIR, updateBenchmarkPage, writeResults } from './report/results';
 import { capacityInputs, capacityMarkdown, capacityModel, usersMeasurements } from './report/capacity-report';
 import { existsSync, readFileSync } from 'node:fs';
+import { usersMarkdown } from './report/users-markdown';
+import { checkUsersTargets } from './report/users-report';
+import { runUsers } from './users/run-users';
 
 const log = (line: string) => console.log(line);
 
@@ -99,6 +103,32 @@ async function peers(options: BenchOptions): Promise<boolean> {
   return invalid.length === 0;
 }
 
+/** Runs the many-users part; false when a run had failed requests or a target was missed. */
+async function users(options: BenchOptions): Promise<boolean> {
+  const report = await runUsers(
+    {
+      users: options.users,
+      thrashBound: options.usersThrashBound,
+      modes: options.usersModes,
+      durationSec: options.durationSec,
+      warmupSec: options.warmupSec,
+      connections: options.connections,
+      logLevel: options.logLevel,
+      note: options.note,
+    },
+    log,
+  );
+  const markdown = usersMarkdown(report);
+  const targets = checkUsersTargets(report);
+  const files = await writeResults('users', { ...report, targets }, 'Many users', markdown);
+  if (options.readme) await updateBenchmarkPage('users', markdown);
+  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  const failed = report.runs.filter((run) => run.non2xx + run.errors > 0);
+  if (failed.length > 0)
+    console.error(`invalid: ${failed.map((run) => run.title).join(', ')} had failed requests`);
+  return failed.length === 0 && targets.every((target) => target.met);
+}
+
 async function main(): Promise<number> {
   let options: BenchOptions;
   try {
@@ -112,10 +142,12 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const parts = { chain, guard, memory, peers };
+  const parts = { chain, guard, memory, peers, users };
   if (options.parts.length === 1) {
     log(`\n== ${options.parts[0]} ==`);
-    return (await parts[options.parts[0]](options)) ? 0 : 1;
+    const ok = await parts[options.parts[0]](options);
+    if (options.parts[0] === 'chain' || options.parts[0] === 'users') await capacity(options);
+    return ok ? 0 : 1;
   }
   // Several parts: each in a process of its own, so that no part measures what another left behind (the memory
   // check's heap once grew 30 MiB more after the chain part's load than when run alone).

@@ -4,7 +4,7 @@ import { PEER_APP_IDS } from './peers/peer-apps';
 describe('npm run bench options', () => {
   it('defaults: every part, 10 s per scenario after 3 s of warm-up, 20 connections, one round', () => {
     expect(parseBenchArgs([])).toEqual({
-      parts: ['chain', 'guard', 'memory', 'peers'],
+      parts: ['chain', 'guard', 'memory', 'peers', 'users'],
       durationSec: 10,
       warmupSec: 3,
       warmupRequests: 2000,
@@ -17,6 +17,9 @@ describe('npm run bench options', () => {
       memoryTokens: 100_000,
       cacheMaxEntries: 10_000,
       peers: { apps: [...PEER_APP_IDS], durationSec: 4, warmupSec: 1, rounds: 2, cpuRatePerSec: 4000 },
+      users: [1000, 10_000],
+      usersThrashBound: 1000,
+      usersModes: ['jwt'],
       note: undefined,
       readme: false,
       help: false,
@@ -74,9 +77,37 @@ describe('npm run bench options', () => {
     ]);
   });
 
+  it('users: counts ascending without repeats, the thrash bound a tenth of the biggest unless given', () => {
+    expect(parseBenchArgs(['--users', '1000,200,1000'])).toMatchObject({
+      users: [200, 1000],
+      usersThrashBound: 100,
+    });
+    expect(parseBenchArgs(['--users', '50', '--users-thrash-bound', '7'])).toMatchObject({
+      users: [50],
+      usersThrashBound: 7,
+    });
+    expect(parseBenchArgs(['--only', 'users']).parts).toEqual(['users']);
+    expect(parseBenchArgs(['--users-modes', 'introspection,jwt']).usersModes).toEqual([
+      'jwt',
+      'introspection',
+    ]);
+  });
+
   it.each([
-    [['--only', 'chains'], '--only takes chain, guard, memory, peers (comma separated), got "chains"'],
-    [['--only', ''], '--only takes chain, guard, memory, peers'],
+    [['--only', 'chains'], '--only takes chain, guard, memory, peers, users (comma separated), got "chains"'],
+    [['--only', ''], '--only takes chain, guard, memory, peers, users'],
+    [['--users', '1000,x'], '--users takes whole numbers >= 2, comma separated, got "1000,x"'],
+    [['--users', '1'], '--users takes whole numbers >= 2'],
+    [['--users', '1000,'], '--users takes whole numbers >= 2'],
+    [
+      ['--users', '100', '--users-thrash-bound', '100'],
+      '--users-thrash-bound (100) must be below the biggest',
+    ],
+    [
+      ['--users-modes', 'jwt,opaque'],
+      '--users-modes takes jwt, introspection (comma separated), got "jwt,opaque"',
+    ],
+    [['--users-thrash-bound', '0'], '--users-thrash-bound takes a whole number > 0, got "0"'],
     [['--peers', 'ours-fastify-jwt,nkc-koa-online'], '--peers takes bare-10-express, '],
     [['--cpu-rate', 'fast'], '--cpu-rate takes a whole number >= 0, got "fast"'],
     [['--scenarios', 'jwt,oauth'], '--scenarios takes no-auth, uncached, introspection, jwt'],

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { PEER_APP_IDS } from './peers/peer-apps';
 import { SCENARIO_IDS, ScenarioId } from './report/chain-report';
+import { USERS_MODES, UsersMode } from './report/users-report';
 
 /** The parts of `npm run bench`. */
-export const PARTS = ['chain', 'guard', 'memory', 'peers'] as const;
+export const PARTS = ['chain', 'guard', 'memory', 'peers', 'users'] as const;
 /** One of {@link PARTS}. */
 export type Part = (typeof PARTS)[number];
 
@@ -32,6 +33,12 @@ export interface BenchOptions {
    * `--warmup` and `--rounds` when given, else shorter defaults than the chain's (22 apps take turns).
    */
   peers: { apps: string[]; durationSec: number; warmupSec: number; rounds: number; cpuRatePerSec: number };
+  /** Many users: the distinct user counts, ascending (the biggest is created; the others use a prefix of it). */
+  users: number[];
+  /** Many users: the cache bound of the run whose bound is below the biggest user count. */
+  usersThrashBound: number;
+  /** Many users: the modes service-b and service-c run in, each with all the runs. */
+  usersModes: UsersMode[];
   /** A remark written into the results (e.g. that the machine was busy). */
   note?: string;
   /** Also write the tables into docs/benchmark.md (the flag is `--readme`). */
@@ -44,7 +51,7 @@ export class UsageError extends Error {}
 
 /** The usage text of `npm run bench`. */
 export const USAGE = `npm run bench [-- options]
-  --only chain,guard,memory,peers  parts to run (default: all four)
+  --only chain,guard,memory,peers,users  parts to run (default: all five)
   --duration <s>              chain, peers: seconds measured per scenario or app (default 10; peers 4)
   --warmup <s>                chain, peers: warm-up seconds before each measurement (default 3; peers 1)
   --warmup-requests <n>       chain: warm up longer until n answers, at most max(5 × --warmup, 15 s) (default 2000)
@@ -60,6 +67,9 @@ export const USAGE = `npm run bench [-- options]
   --guard-seconds <s>         guard micro-benchmark: seconds per case (default 2)
   --memory-tokens <n>         memory check: distinct tokens (default 100000)
   --cache-max-entries <n>     memory check: the cache bound (default 10000, the library's default)
+  --users <n,n,…>             users: distinct user tokens per run, besides the one-token run (default 1000,10000)
+  --users-thrash-bound <n>    users: the cache bound of the run below the biggest count (default a tenth of it)
+  --users-modes <modes>       users: jwt, introspection (comma separated; default jwt)
   --note <text>               a remark stored with the results (e.g. "machine busy with other jobs")
   --readme                    also write the tables into docs/benchmark.md, between its bench:<part> markers`;
 
@@ -82,6 +92,15 @@ function positive(flag: string, value: string, { integer = false, zero = false }
       `${flag} takes a ${integer ? 'whole ' : ''}number ${zero ? '>= 0' : '> 0'}, got "${value}"`,
     );
   return n;
+}
+
+/** `--users`: whole numbers ≥ 2 (one token is always measured), comma separated; ascending, without repeats. */
+function userCounts(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim());
+  const counts = items.map(Number);
+  if (items.some((s) => s === '') || counts.some((n) => !Number.isInteger(n) || n < 2))
+    throw new UsageError(`--users takes whole numbers >= 2, comma separated, got "${value}"`);
+  return [...new Set(counts)].sort((a, b) => a - b);
 }
 
 /** Parses `npm run bench`'s arguments; throws {@link UsageError} naming the bad one. */
@@ -108,6 +127,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'cache-max-entries': { type: 'string' },
         peers: { type: 'string' },
         'cpu-rate': { type: 'string' },
+        users: { type: 'string' },
+        'users-thrash-bound': { type: 'string' },
+        'users-modes': { type: 'string' },
         note: { type: 'string' },
         readme: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -124,6 +146,16 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const levels = ['debug', 'info', 'warn', 'error', 'silent'];
   if (!levels.includes(logLevel))
     throw new UsageError(`--log-level takes ${levels.join(', ')}, got "${logLevel}"`);
+  const users = v.users === undefined ? [1000, 10_000] : userCounts(v.users);
+  const biggest = users[users.length - 1];
+  const usersThrashBound =
+    v['users-thrash-bound'] === undefined
+      ? Math.max(1, Math.floor(biggest / 10))
+      : positive('--users-thrash-bound', v['users-thrash-bound'], { integer: true });
+  if (usersThrashBound >= biggest)
+    throw new UsageError(
+      `--users-thrash-bound (${usersThrashBound}) must be below the biggest --users count (${biggest})`,
+    );
   return {
     parts: v.only === undefined ? [...PARTS] : list('--only', v.only, PARTS),
     durationSec: v.duration === undefined ? 10 : positive('--duration', v.duration),
@@ -156,6 +188,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
           ? 4000
           : positive('--cpu-rate', v['cpu-rate'], { integer: true, zero: true }),
     },
+    users,
+    usersThrashBound,
+    usersModes:
+      v['users-modes'] === undefined ? ['jwt'] : list('--users-modes', v['users-modes'], USERS_MODES),
     note: v.note,
     readme: v.readme ?? false,
     help: v.help ?? false,

@@ -10,6 +10,10 @@ export interface LoadRequest {
   headers?: Record<string, string>;
   /** Requests per second over all connections, when the load should not be as fast as the server answers. */
   ratePerSec?: number;
+  /** Headers of each request, asked for anew per request (e.g. the next user's token); added to the fixed ones. */
+  headersPerRequest?: () => Record<string, string>;
+  /** Stop after this many requests instead of at the end of `durationSec` (e.g. one pass over the tokens). */
+  amount?: number;
 }
 
 /** What a load run measured. */
@@ -25,6 +29,11 @@ export interface LoadResult {
   latencyMs: { p50: number; p99: number; mean: number; max: number };
 }
 
+/** autocannon's per-request hook that adds the request's own headers. */
+function withHeaders(request: LoadRequest): (req: autocannon.Request) => autocannon.Request {
+  return (req) => ({ ...req, headers: { ...req.headers, ...request.headersPerRequest?.() } });
+}
+
 /** POSTs `body` as JSON to `url` from `connections` keep-alive connections for `durationSec` (autocannon). */
 export async function runLoad(request: LoadRequest): Promise<LoadResult> {
   const result = await autocannon({
@@ -35,6 +44,10 @@ export async function runLoad(request: LoadRequest): Promise<LoadResult> {
     connections: request.connections,
     duration: request.durationSec,
     ...(request.ratePerSec ? { overallRate: request.ratePerSec } : {}),
+    ...(request.amount === undefined ? {} : { amount: request.amount }),
+    ...(request.headersPerRequest === undefined
+      ? {}
+      : { requests: [{ setupRequest: withHeaders(request) }] }),
     // Longer than the services' own next-hop timeout (5 s): a slow chain shows as a 504, not as a lost socket.
     timeout: 20,
   });

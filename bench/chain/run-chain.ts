@@ -110,7 +110,7 @@ async function post(url: string, body: string): Promise<{ status: number; body: 
 }
 
 /** The proxy's counts once they have stopped moving: every chain request sent so far has done its Keycloak calls. */
-async function quietCounts(proxy: KeycloakProxyProcess): Promise<KeycloakCallCounts> {
+export async function quietCounts(proxy: KeycloakProxyProcess): Promise<KeycloakCallCounts> {
   const deadline = Date.now() + QUIET_TIMEOUT_MS;
   let counts = await proxy.counts();
   for (;;) {

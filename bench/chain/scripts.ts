@@ -35,7 +35,7 @@ interface KeycloakScript {
 
 interface StackScript {
   startServices(options: StartServicesOptions): Promise<RunningServices>;
-  pointJwksUrls(keycloakUrl: string, urls: Record<string, string>): Promise<void>;
+  pointJwksUrls(keycloakUrl: string, urls: Record<string, string>, realm?: string): Promise<void>;
 }
 
 const scripts = join(__dirname, '..', '..', 'scripts');
@@ -53,7 +53,11 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
 }
 
 /** scripts/stack.mjs `pointJwksUrls`: the realm's clients read the services' keys where these ones serve them. */
-export async function pointJwksUrls(keycloakUrl: string, urls: Record<string, string>): Promise<void> {
+export async function pointJwksUrls(
+  keycloakUrl: string,
+  urls: Record<string, string>,
+  realm?: string,
+): Promise<void> {
   const script = (await import(join(scripts, 'stack.mjs'))) as StackScript;
-  return script.pointJwksUrls(keycloakUrl, urls);
+  return script.pointJwksUrls(keycloakUrl, urls, realm);
 }
