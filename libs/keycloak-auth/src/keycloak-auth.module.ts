@@ -1,5 +1,6 @@
-import { Inject, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { Inject, Module, OnApplicationShutdown, OnModuleInit, Optional, Provider } from '@nestjs/common';
+import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { declarePrincipalOnFastify } from './guards/fastify-request-shape';
 import { generateKeyPair, RemoteJWKSet } from 'jose';
 import { Clock, systemClock } from './clock';
 import { DpopKeyPair, DpopProofMaker } from './dpop/dpop-proof.maker';
@@ -140,9 +141,20 @@ const providers: Provider[] = [
     TokenExchangeInterceptor,
   ],
 })
-export class KeycloakAuthModule extends ConfigurableModuleClass implements OnApplicationShutdown {
-  constructor(@Inject(KEYCLOAK_DISPATCHER) private readonly dispatcher: Dispatcher) {
+export class KeycloakAuthModule
+  extends ConfigurableModuleClass
+  implements OnModuleInit, OnApplicationShutdown
+{
+  constructor(
+    @Inject(KEYCLOAK_DISPATCHER) private readonly dispatcher: Dispatcher,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
     super();
+  }
+
+  /** On Fastify, gives every request its `principal` from the start (see {@link declarePrincipalOnFastify}). */
+  onModuleInit(): void {
+    declarePrincipalOnFastify(this.adapterHost);
   }
 
   /** Closes the pool of connections to Keycloak (the library's calls and the app's over the same dispatcher). */

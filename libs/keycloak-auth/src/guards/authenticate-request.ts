@@ -45,7 +45,8 @@ export async function authenticateRequest(
 
 /**
  * {@link authenticateRequest} at once, for a bearer token the verifier holds verified (the hot path: no promise,
- * no regular expression, one hash). Undefined when only the full path can tell — a token not cached, a DPoP
+ * no regular expression, one hash); the token is kept for later steps only when `keepToken` (a route that reads
+ * it: `routeKeepsToken`). Undefined when only the full path can tell — a token not cached, a DPoP
  * proof to check, an Authorization header of unusual form; throws the full path's refusal of a cached token.
  */
 export function authenticateFromCache(
@@ -53,6 +54,7 @@ export function authenticateFromCache(
   { verifier, options }: RequestAuthenticators,
   check: (principal: Principal) => void,
   policy: DpopPolicy,
+  keepToken = true,
 ): Principal | undefined {
   const credential = usualCredential(request);
   if (credential?.scheme !== 'Bearer' || verifier.cached === undefined) return undefined;
@@ -65,17 +67,17 @@ export function authenticateFromCache(
   } catch (error) {
     throw refused(error, options);
   }
-  return accept(request, principal, credential.token, options);
+  return accept(request, principal, keepToken ? credential.token : undefined, options);
 }
 
 function accept(
   request: AuthenticatedRequest,
   principal: Principal,
-  token: string,
+  token: string | undefined,
   options: ResolvedKeycloakAuthOptions,
 ): Principal {
   request.principal = principal;
-  rememberBearerToken(request, token);
+  if (token !== undefined) rememberBearerToken(request, token);
   options.observer.authenticated({ mode: options.mode, outcome: 'accepted' });
   return principal;
 }

@@ -12,7 +12,8 @@ export interface AuthenticatedRequest extends HtuRequest {
   rawHeaders?: string[];
   /** Fastify's request keeps Node's request here. */
   raw?: { rawHeaders?: string[] };
-  principal?: Principal;
+  /** The verified caller; on Fastify null until then (the library declares it on every request). */
+  principal?: Principal | null;
 }
 
 /**
@@ -23,7 +24,8 @@ export interface AuthenticatedRequest extends HtuRequest {
 export function headerLines(request: AuthenticatedRequest, name = 'authorization'): number {
   const raw = request.raw?.rawHeaders ?? request.rawHeaders ?? [];
   let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === name) count++;
+  for (let i = 0; i < raw.length; i += 2)
+    if (raw[i].length === name.length && raw[i].toLowerCase() === name) count++;
   return count;
 }
 
@@ -78,6 +80,23 @@ export function usualCredential(request: AuthenticatedRequest): Credential | und
   if (header.length === start || spaceAt(start) || spaceAt(header.length - 1) || headerLines(request) > 1)
     return undefined;
   return { scheme, token: header.slice(start) };
+}
+
+/** Whether every route keeps its verified token (something reads it outside an exchanging route). */
+let everyRouteKeepsToken = false;
+
+/**
+ * Makes every route keep its request's verified token from now on, not only the routes that exchange it: for code
+ * that reads it on any route (KeycloakHttpModule's exchanging HttpService). Process-wide and one-way: keeping a
+ * token where nothing reads it costs a little time, never correctness.
+ */
+export function keepVerifiedTokensOnEveryRoute(): void {
+  everyRouteKeepsToken = true;
+}
+
+/** Whether a route of `exchanges` (it has `@ExchangeToken`) must keep its request's verified token. */
+export function routeKeepsToken(exchanges: boolean): boolean {
+  return exchanges || everyRouteKeepsToken;
 }
 
 /** Remembers the verified token of a request, for token exchange later in the same request. */

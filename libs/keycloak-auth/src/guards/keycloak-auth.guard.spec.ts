@@ -137,6 +137,11 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
     expect(poweredBy).toBe(adapter === 'express' ? 'Express' : null);
   });
 
+  it('declares the principal on every Fastify request from the start (the request keeps its shape)', () => {
+    const server = app.getHttpAdapter().getInstance() as { hasRequestDecorator?: (name: string) => boolean };
+    expect(server.hasRequestDecorator?.('principal') ?? false).toBe(adapter === 'fastify');
+  });
+
   it('lets a public route through without a token', async () => {
     expect(await call('/open')).toEqual({ status: 200, challenge: null, body: { open: true } });
     expect((await call('/public-class')).status).toBe(200);
@@ -235,6 +240,16 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
       const res = await getWithHeaderLines(base, '/me', [`Bearer ${token}`, `Bearer ${token}`]);
       expect(res.status).toBe(401);
       expect(JSON.parse(res.text)).toMatchObject({ code: 'token_malformed' });
+    });
+
+    it('hands it to an exchanging route, though the routes it passed before kept no token', async () => {
+      idp.tokenAnswer = {
+        status: 200,
+        body: { access_token: 'exchanged-after-cache-hit', token_type: 'Bearer', expires_in: 300 },
+      };
+      const res = await call('/exchange', `Bearer ${token}`);
+      expect(res).toMatchObject({ status: 200, body: { token: 'exchanged-after-cache-hit' } });
+      expect(idp.forms.token.at(-1)?.get('subject_token')).toBe(token);
     });
 
     it('refuses it on a route whose scope it lacks, with the 403 challenge naming the scope', async () => {

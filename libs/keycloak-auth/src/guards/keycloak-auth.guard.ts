@@ -7,7 +7,7 @@ import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal } from '../principal';
 import { TokenVerifier } from '../strategies/token-verifier';
 import { authenticateFromCache, authenticateRequest, RequestAuthenticators } from './authenticate-request';
-import { AuthenticatedRequest } from './bearer-token';
+import { AuthenticatedRequest, routeKeepsToken } from './bearer-token';
 import { rememberRoutePolicy } from './challenge-offer';
 import { requestOf, setChallenge } from './request-context';
 import { assertRules, routeRules } from './route-requirements';
@@ -42,7 +42,8 @@ export class KeycloakAuthGuard implements CanActivate {
     rememberRoutePolicy(request, policy, this.options);
     const check = (principal: Principal) => assertRules(rules, principal);
     try {
-      if (authenticateFromCache(request, this.authenticators, check, policy)) return true;
+      const keepToken = routeKeepsToken(rules.exchanges);
+      if (authenticateFromCache(request, this.authenticators, check, policy, keepToken)) return true;
     } catch (error) {
       setChallenge(this.adapterHost, context, this.options, error);
       throw error;

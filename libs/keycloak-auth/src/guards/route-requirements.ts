@@ -5,6 +5,7 @@ import { InsufficientScopeError } from '../errors';
 import {
   ALLOWED_CALLERS_KEY,
   DPOP_POLICY_KEY,
+  EXCHANGE_TOKEN_KEY,
   IS_PUBLIC_KEY,
   REQUIRED_ROLES_KEY,
   REQUIRED_SCOPES_KEY,
@@ -23,6 +24,8 @@ export interface RouteRules {
   readonly roles: readonly string[];
   /** `@AllowedCallers`: the `azp` (and the acting party of a delegated token) must be one of them. */
   readonly callers: readonly string[];
+  /** `@ExchangeToken`: the route exchanges the verified token, which its request must keep. */
+  readonly exchanges: boolean;
 }
 
 // Decorators write their metadata when the classes are defined; a route's rules are read on its first request
@@ -43,6 +46,7 @@ export function routeRules(reflector: Reflector, context: ExecutionContext): Rou
     scopes: metadata<string[]>(REQUIRED_SCOPES_KEY) ?? [],
     roles: metadata<string[]>(REQUIRED_ROLES_KEY) ?? [],
     callers: metadata<string[]>(ALLOWED_CALLERS_KEY) ?? [],
+    exchanges: metadata<unknown>(EXCHANGE_TOKEN_KEY) !== undefined,
   };
   if (!byHandler) rulesByClass.set(type, (byHandler = new WeakMap()));
   byHandler.set(handler, rules);

@@ -14,7 +14,8 @@ import { TokenVerifier } from './token-verifier';
 
 /** Keycloak's verdict on a token; for an active one its claims and the principal built from them (once). */
 type Introspected =
-  { active: true; claims: Record<string, unknown>; principal: Principal } | { active: false };
+  | { active: true; claims: Record<string, unknown>; principal: Principal; accepted?: true }
+  | { active: false };
 
 /**
  * RFC 7662 introspection at Keycloak, authenticated as this service's client (openid-client, see KeycloakOAuthClient).
@@ -65,7 +66,11 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
   /** The principal of an answer while its claims still hold; an inactive token's refusal. */
   private principalOf(answer: Introspected): Principal {
     if (!answer.active) throw new InvalidTokenError('token_inactive', 'token is not active');
+    // Once accepted, an answer stays acceptable while cached: its claims do not change, nbf and iat only become
+    // truer with time, and the entry expires by the token's exp.
+    if (answer.accepted) return answer.principal;
     assertAccessTokenClaims(answer.claims, this.options, this.clock.now());
+    answer.accepted = true;
     return answer.principal;
   }
 

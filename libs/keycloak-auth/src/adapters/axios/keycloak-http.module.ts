@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
+import { keepVerifiedTokensOnEveryRoute } from '../../guards/bearer-token';
 import { HttpModule } from '@nestjs/axios';
 import { KEYCLOAK_HTTP_TOKEN, KeycloakHttpModuleOptions } from './keycloak-http.options';
 import { OutgoingTokenInterceptor } from './outgoing-token.interceptor';
@@ -22,8 +23,10 @@ export class KeycloakHttpModule {
       OutgoingTokenInterceptor,
     ];
     // Only an exchange needs to know the request being handled.
-    if (typeof token === 'object' && 'exchange' in token)
+    if (typeof token === 'object' && 'exchange' in token) {
       providers.push({ provide: APP_INTERCEPTOR, useClass: SubjectTokenInterceptor });
+      keepVerifiedTokensOnEveryRoute(); // its interceptor reads the request's token on any route
+    }
     return { module: KeycloakHttpModule, imports: [http], providers, exports: [http] };
   }
 }
