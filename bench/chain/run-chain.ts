@@ -20,6 +20,7 @@ import { runLoad } from './load';
 import { flood, FORGERY_KINDS, forgedTokens } from './forged-flood';
 import { CHAIN_ORDER, chainAnswerProblems, ChainScenario, SCENARIOS } from './scenarios';
 import { ensureKeycloak, pointJwksUrls, RunningServices, startServices } from './scripts';
+import { windowOf } from '../report/load-window';
 
 /** What `--only chain` runs. */
 export interface ChainOptions extends ChainSettings {
@@ -225,13 +226,7 @@ async function measureRound(
   const keycloakCalls = callsBetween(before, await quietCounts(proxy));
   const cpu = cpuBetween(cpuBefore, cpuNow(sources));
   const round: RoundResult = {
-    sent: run.sent,
-    requests: run.requests,
-    durationSec: run.durationSec,
-    reqPerSec: run.ok / run.durationSec,
-    latencyMs: run.latencyMs,
-    non2xx: run.non2xx,
-    errors: run.errors,
+    ...windowOf(run),
     keycloakCalls,
     loadAverage,
     cpuMs: cpu,

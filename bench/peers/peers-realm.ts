@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { adminWorkingOn } from '../../tools/realm-cli/src/admin-connection';
+import { benchAdmin } from '../keycloak-admin';
 
 /** The realm the benchmark runs against (realm-export.json). */
 export const REALM = 's2s';
@@ -39,16 +38,7 @@ export interface PeersRealm {
   cleanup(): Promise<void>;
 }
 
-async function adminOf(keycloakUrl: string): Promise<KcAdminClient> {
-  const login = new KcAdminClient({ baseUrl: keycloakUrl, realmName: 'master' });
-  await login.auth({
-    grantType: 'password',
-    clientId: 'admin-cli',
-    username: process.env.KEYCLOAK_ADMIN_USER ?? 'admin',
-    password: process.env.KEYCLOAK_ADMIN_PASSWORD ?? 'admin',
-  });
-  return adminWorkingOn(login, REALM);
-}
+const adminOf = (keycloakUrl: string) => benchAdmin(keycloakUrl, REALM);
 
 function audienceMapper(name: string, audience: string) {
   return {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs, keycloakPids, totalCpuMs } from '../chain/cpu-time';
 import { runLoad } from '../chain/load';
 import { ensureKeycloak } from '../chain/scripts';
-import { callsBetween, KeycloakCallCounts, totalCalls } from '../keycloak-proxy/counting-proxy';
+import { callsBetween, totalCalls } from '../keycloak-proxy/counting-proxy';
 import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
 import { thisMachine } from '../report/machine';
 import { PeerAppResult, PeerCpu, PeerRound, PeersReport, PeersSettings } from '../report/peers-report';
@@ -13,6 +13,8 @@ import { CorrectnessResult, probe, withAlgNone } from './correctness';
 import { bareIdOf, PeerApp, roundOrder, selectApps } from './peer-apps';
 import { ensureInstalled, PeerProcess } from './peer-process';
 import { IssuedToken, PeersRealm, preparePeersRealm, REALM } from './peers-realm';
+import { quietCounts } from '../chain/run-chain';
+import { windowOf } from '../report/load-window';
 
 /** What `--only peers` runs. */
 export interface PeersOptions extends PeersSettings {
@@ -23,8 +25,6 @@ export interface PeersOptions extends PeersSettings {
 
 type Log = (line: string) => void;
 
-const QUIET_MS = 1000;
-const QUIET_TIMEOUT_MS = 30_000;
 /** A new service-a token is fetched before a window when the current one has less life left than this. */
 const TOKEN_MARGIN_SEC = 30;
 const BODY = JSON.stringify({ value: 10 });
@@ -39,18 +39,6 @@ function versionOf(library: string): string | undefined {
   const folder = LIBRARY_FOLDER[library];
   if (!folder) return undefined;
   return (JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { version: string }).version;
-}
-
-/** The proxy's counts once they have stopped moving. */
-async function quietCounts(proxy: KeycloakProxyProcess): Promise<KeycloakCallCounts> {
-  const deadline = Date.now() + QUIET_TIMEOUT_MS;
-  let counts = await proxy.counts();
-  for (;;) {
-    await sleep(QUIET_MS);
-    const next = await proxy.counts();
-    if (totalCalls(callsBetween(counts, next)) === 0 || Date.now() > deadline) return next;
-    counts = next;
-  }
 }
 
 /** Keeps one valid service-a token, renewed between windows before it runs out. */
@@ -151,13 +139,7 @@ async function measure(
     );
   return {
     atRate,
-    sent: run.sent,
-    requests: run.requests,
-    durationSec: run.durationSec,
-    reqPerSec: run.ok / run.durationSec,
-    latencyMs: run.latencyMs,
-    non2xx: run.non2xx,
-    errors: run.errors,
+    ...windowOf(run),
     keycloakCalls,
     loadAverage,
     cpuMs: cpuMsUsed,

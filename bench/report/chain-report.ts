@@ -8,6 +8,7 @@ import type { FloodResult } from '../chain/forged-flood';
 import { count, fixed, table, times } from './format';
 import { RunHeader, runLine } from './machine';
 import { median, perRequest, ratio, sum } from './stats';
+import { LoadWindow } from './load-window';
 
 /** The four scenarios, in the order they run and are reported. */
 export const SCENARIO_IDS = ['no-auth', 'uncached', 'introspection', 'jwt'] as const;
@@ -15,18 +16,8 @@ export const SCENARIO_IDS = ['no-auth', 'uncached', 'introspection', 'jwt'] as c
 export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 /** What one measured window of one scenario gave. */
-export interface RoundResult {
-  /** Requests sent in the window, and those answered within it (all statuses). */
-  sent: number;
-  requests: number;
-  /** Length of the window, seconds. */
-  durationSec: number;
-  /** 2xx answers per second. */
-  reqPerSec: number;
-  latencyMs: { p50: number; p99: number; mean: number; max: number };
-  /** Answers other than 2xx, and connection errors (timeouts included): any of them makes the run invalid. */
-  non2xx: number;
-  errors: number;
+export interface RoundResult extends LoadWindow {
+  // Answers other than 2xx and connection errors (LoadWindow's non2xx, errors) make the run invalid.
   /**
    * Keycloak calls caused by the requests sent in the window, by kind (the counting proxy): counted from a quiet
    * start until the services are quiet again after the window, so requests still in flight at its end count too.

@@ -5,20 +5,13 @@ import { count, fixed, table } from './format';
 import { RunHeader, runLine } from './machine';
 import { correctnessTable } from './peers-correctness';
 import { median, perRequest, sum } from './stats';
+import { LoadWindow } from './load-window';
 
 /** CPU milliseconds of one window: the app's process, Keycloak's JVM, the counting proxy, the load generator. */
 export type PeerCpu = Partial<Record<'app' | 'keycloak' | 'proxy' | 'loadGenerator', number>>;
 
 /** One measured window of one app. */
-export interface PeerRound {
-  sent: number;
-  requests: number;
-  durationSec: number;
-  /** 2xx answers per second. */
-  reqPerSec: number;
-  latencyMs: { p50: number; p99: number; mean: number; max: number };
-  non2xx: number;
-  errors: number;
+export interface PeerRound extends LoadWindow {
   /** Keycloak calls from a quiet start until quiet again after the window (the counting proxy). */
   keycloakCalls: KeycloakCallCounts;
   loadAverage: number;

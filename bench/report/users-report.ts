@@ -2,6 +2,7 @@ import { KeycloakCallCounts, totalCalls } from '../keycloak-proxy/counting-proxy
 import { count, fixed } from './format';
 import { RunHeader } from './machine';
 import { perRequest } from './stats';
+import { LoadWindow } from './load-window';
 
 /** Heap growth a bounded cache may show above its entries' measured cost: what a collected heap still varies by. */
 export const HEAP_SLACK_MIB = 8;
@@ -16,7 +17,7 @@ export const USERS_MODES = ['jwt', 'introspection'] as const;
 export type UsersMode = (typeof USERS_MODES)[number];
 
 /** One measured run of the delegated chain: `users` distinct user tokens in turn, service-b's caches bounded. */
-export interface UsersRun {
+export interface UsersRun extends LoadWindow {
   id: string;
   title: string;
   /** service-b's and service-c's AUTH_MODE. */
@@ -27,14 +28,6 @@ export interface UsersRun {
   cacheMaxEntries: number;
   /** Requests before the window: a pass over the tokens (fewer when the bound is lower), then `warmupSec` more. */
   warmupRequests: number;
-  sent: number;
-  requests: number;
-  durationSec: number;
-  /** 2xx answers per second. */
-  reqPerSec: number;
-  latencyMs: { p50: number; p99: number; mean: number; max: number };
-  non2xx: number;
-  errors: number;
   /** Keycloak calls caused by the window's requests, by kind (the counting proxy). */
   keycloakCalls: KeycloakCallCounts;
   /** CPU milliseconds over the window (Linux /proc); a part is absent when it could not be read. */

@@ -13,6 +13,7 @@ import { ORDER, userAnswerProblems } from './user-answer';
 import { userTokens } from './user-tokens';
 import { createUsersRealm } from './users-realm';
 import { PlannedRun, usersPlan, warmupPass } from './users-plan';
+import { windowOf } from '../report/load-window';
 
 /** What `--only users` runs. */
 export interface UsersOptions {
@@ -183,13 +184,7 @@ async function measureRun(run: PlannedRun, rig: Rig, options: UsersOptions, log:
     const result: UsersRun = {
       ...run,
       warmupRequests: pass.sent,
-      sent: measured.sent,
-      requests: measured.requests,
-      durationSec: measured.durationSec,
-      reqPerSec: measured.ok / measured.durationSec,
-      latencyMs: measured.latencyMs,
-      non2xx: measured.non2xx,
-      errors: measured.errors,
+      ...windowOf(measured),
       keycloakCalls,
       cpuMs: cpu,
       heapUsedMiB: { before: heapBefore.heapUsed / MiB, after: heapAfter.heapUsed / MiB },

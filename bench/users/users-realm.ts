@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { adminWorkingOn } from '../../tools/realm-cli/src/admin-connection';
 import { loadRealmFile } from '../../tools/realm-cli/src/realm-file';
+import { benchAdmin } from '../keycloak-admin';
 
 /** The public client the users part logs its users in with (password grant), in its throw-away realm only. */
 export const LOGIN_CLIENT = 'bench-users-login';
@@ -35,17 +35,7 @@ export interface UsersRealm {
   remove: () => Promise<void>;
 }
 
-/** The admin client logged in to master with the dev bootstrap admin, working on `realm`. */
-async function adminOf(keycloakUrl: string, realm: string): Promise<KcAdminClient> {
-  const login = new KcAdminClient({ baseUrl: keycloakUrl, realmName: 'master' });
-  await login.auth({
-    grantType: 'password',
-    clientId: 'admin-cli',
-    username: process.env.KEYCLOAK_ADMIN_USER ?? 'admin',
-    password: process.env.KEYCLOAK_ADMIN_PASSWORD ?? 'admin',
-  });
-  return adminWorkingOn(login, realm);
-}
+const adminOf = benchAdmin;
 
 /**
  * Creates realm-export.json's realm under a random name, with cheap password hashing, tokens and sessions that
