@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, compactVerify, decodeProtectedHeader, EmbeddedJWK, JWK } from 'jose';
+import { compactVerify, decodeProtectedHeader, JWK } from 'jose';
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
 import { InvalidDpopProofError, InvalidTokenError } from '../errors';
@@ -8,6 +8,7 @@ import { reportLookups } from '../observer/keycloak-auth.observer';
 import { looksLikeJwt } from '../strategies/access-token-claims';
 import type { KeycloakAuthObserver } from '../observer/keycloak-auth.observer';
 import { normalizedHtu } from './htu';
+import { jwkThumbprint, ProofKeys } from './proof-keys';
 
 /** The request a proof must be for, and the access token and key it must be bound to. */
 export interface ProofExpectations {
@@ -48,6 +49,7 @@ const malformed = (why: string) => new InvalidDpopProofError('dpop_proof_malform
  */
 export class DpopProofVerifier {
   private readonly seen: ExpiringCache<true>;
+  private readonly keys: ProofKeys;
 
   constructor(
     private readonly settings: DpopProofSettings,
@@ -58,6 +60,7 @@ export class DpopProofVerifier {
       clock,
       reportLookups(settings.observer, 'dpop_jti'),
     );
+    this.keys = new ProofKeys(Math.min(settings.cacheMaxEntries, 1000));
   }
 
   /** The verifier the module's options configure: their proof algorithms, age, clock tolerance and cache bound. */
@@ -80,7 +83,9 @@ export class DpopProofVerifier {
     const jwk = this.checkHeader(proof);
     let payload: Uint8Array;
     try {
-      ({ payload } = await compactVerify(proof, EmbeddedJWK, { algorithms: [...this.settings.algorithms] }));
+      ({ payload } = await compactVerify(proof, this.keys.keyFor, {
+        algorithms: [...this.settings.algorithms],
+      }));
     } catch {
       throw new InvalidDpopProofError('dpop_proof_signature_invalid', 'DPoP proof signature invalid');
     }
@@ -102,7 +107,7 @@ export class DpopProofVerifier {
         'dpop_proof_ath_mismatch',
         'DPoP proof ath does not match the access token',
       );
-    if ((await calculateJwkThumbprint(jwk, 'sha256')) !== expect.jkt)
+    if (jwkThumbprint(jwk) !== expect.jkt)
       throw new InvalidTokenError(
         'dpop_key_mismatch',
         'DPoP proof key is not the key the token is bound to',
