@@ -46,21 +46,24 @@ async function chain(options: BenchOptions): Promise<boolean> {
   );
   const markdown = chainMarkdown(report);
   const data = { ...report, summary: chainSummary(report), targets: checkTargets(report) };
-  const files = await writeResults('chain', data, 'Chain benchmark', markdown);
-  if (options.readme) await updateBenchmarkPage('chain', markdown);
-  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  await publish('chain', data, 'Chain benchmark', markdown, options);
   const invalid = invalidScenarios(report);
   if (invalid.length > 0)
     console.error(`invalid: ${invalid.map((s) => s.title).join(', ')} had failed requests`);
   return invalid.length === 0;
 }
 
+/** Writes a part's results (JSON and markdown), its docs section with `--readme`, and prints its tables. */
+async function publish(part: string, data: unknown, title: string, markdown: string, options: BenchOptions) {
+  const files = await writeResults(part, data, title, markdown);
+  if (options.readme) await updateBenchmarkPage(part, markdown);
+  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+}
+
 async function guard(options: BenchOptions): Promise<boolean> {
   const report = await runGuardBenchmark({ secondsPerCase: options.guardSec, note: options.note }, log);
   const markdown = guardMarkdown(report);
-  const files = await writeResults('guard', report, 'Guard micro-benchmark', markdown);
-  if (options.readme) await updateBenchmarkPage('guard', markdown);
-  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  await publish('guard', report, 'Guard micro-benchmark', markdown, options);
   return true;
 }
 
@@ -70,9 +73,7 @@ async function memory(options: BenchOptions): Promise<boolean> {
     log,
   );
   const markdown = memoryMarkdown(report);
-  const files = await writeResults('memory', report, 'Memory check', markdown);
-  if (options.readme) await updateBenchmarkPage('memory', markdown);
-  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  await publish('memory', report, 'Memory check', markdown, options);
   if (!report.passed) console.error(`MEMORY CHECK FAILED: ${report.failures.join('; ')}`);
   return report.passed;
 }
@@ -94,9 +95,7 @@ async function peers(options: BenchOptions): Promise<boolean> {
   );
   const markdown = peersMarkdown(report);
   const data = { ...report, summary: peersSummary(report), targets: checkPeersTargets(report) };
-  const files = await writeResults('peers', data, 'Peers benchmark', markdown);
-  if (options.readme) await updateBenchmarkPage('peers', markdown);
-  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  await publish('peers', data, 'Peers benchmark', markdown, options);
   const invalid = report.apps.filter((app) => app.ours && appFailures(app) > 0);
   if (invalid.length > 0)
     console.error(`invalid: ${invalid.map((a) => a.id).join(', ')} had failed requests`);
@@ -120,9 +119,7 @@ async function users(options: BenchOptions): Promise<boolean> {
   );
   const markdown = usersMarkdown(report);
   const targets = checkUsersTargets(report);
-  const files = await writeResults('users', { ...report, targets }, 'Many users', markdown);
-  if (options.readme) await updateBenchmarkPage('users', markdown);
-  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  await publish('users', { ...report, targets }, 'Many users', markdown, options);
   const failed = report.runs.filter((run) => run.non2xx + run.errors > 0);
   if (failed.length > 0)
     console.error(`invalid: ${failed.map((run) => run.title).join(', ')} had failed requests`);
@@ -164,14 +161,8 @@ async function capacity(options: BenchOptions): Promise<void> {
   const inputs = capacityInputs(JSON.parse(readFileSync(chainFile, 'utf8')) as ChainReport);
   const users = usersMeasurements(join(RESULTS_DIR, 'users.json'));
   const markdown = capacityMarkdown(inputs, users);
-  const files = await writeResults(
-    'capacity',
-    { inputs, users, rows: capacityModel(inputs, users) },
-    'Capacity model',
-    markdown,
-  );
-  if (options.readme) await updateBenchmarkPage('capacity', markdown);
-  log(`\n${markdown}\n\nwritten: ${files.join(', ')}`);
+  const data = { inputs, users, rows: capacityModel(inputs, users) };
+  await publish('capacity', data, 'Capacity model', markdown, options);
 }
 
 /** This program again with the same options and `--only part`; true when it exits 0. */
