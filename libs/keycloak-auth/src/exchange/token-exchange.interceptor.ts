@@ -4,11 +4,12 @@ import { catchError, from, Observable, switchMap, throwError } from 'rxjs';
 import { InvalidTokenError } from '../errors';
 import { verifiedBearerToken } from '../guards/bearer-token';
 import { requestOf, setChallenge } from '../guards/request-context';
-import { EXCHANGE_TOKEN_KEY, KEYCLOAK_AUTH_OPTIONS } from '../keycloak-auth.constants';
+import { routeRules } from '../guards/route-requirements';
+import { KEYCLOAK_AUTH_OPTIONS } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { rememberExchangedToken } from './exchanged-tokens';
 import { validateRouteInput } from './route-input';
-import { ExchangeTarget, TokenExchangeService } from './token-exchange.service';
+import { TokenExchangeService } from './token-exchange.service';
 
 /**
  * For handlers marked `@ExchangeToken(target)`: exchanges the verified incoming token (RFC 8693 subject_token =
@@ -29,10 +30,7 @@ export class TokenExchangeInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const target = this.reflector.getAllAndOverride<ExchangeTarget | undefined>(EXCHANGE_TOKEN_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const target = routeRules(this.reflector, context).exchange;
     if (!target) return next.handle();
     const request = requestOf(context);
     const subject = verifiedBearerToken(request);

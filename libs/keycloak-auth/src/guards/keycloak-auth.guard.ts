@@ -42,7 +42,7 @@ export class KeycloakAuthGuard implements CanActivate {
     rememberRoutePolicy(request, policy, this.options);
     const check = (principal: Principal) => assertRules(rules, principal);
     try {
-      const keepToken = routeKeepsToken(rules.exchanges);
+      const keepToken = routeKeepsToken(rules.exchange !== undefined);
       if (authenticateFromCache(request, this.authenticators, check, policy, keepToken)) return true;
     } catch (error) {
       setChallenge(this.adapterHost, context, this.options, error);

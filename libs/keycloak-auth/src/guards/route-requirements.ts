@@ -1,6 +1,7 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DpopPolicy } from '../dpop/dpop.options';
+import type { ExchangeTarget } from '../exchange/token-exchange.service';
 import { InsufficientScopeError } from '../errors';
 import {
   ALLOWED_CALLERS_KEY,
@@ -24,8 +25,8 @@ export interface RouteRules {
   readonly roles: readonly string[];
   /** `@AllowedCallers`: the `azp` (and the acting party of a delegated token) must be one of them. */
   readonly callers: readonly string[];
-  /** `@ExchangeToken`: the route exchanges the verified token, which its request must keep. */
-  readonly exchanges: boolean;
+  /** `@ExchangeToken`: what the route exchanges the verified token for (its request must keep the token). */
+  readonly exchange?: ExchangeTarget;
 }
 
 // Decorators write their metadata when the classes are defined; a route's rules are read on its first request
@@ -46,7 +47,7 @@ export function routeRules(reflector: Reflector, context: ExecutionContext): Rou
     scopes: metadata<string[]>(REQUIRED_SCOPES_KEY) ?? [],
     roles: metadata<string[]>(REQUIRED_ROLES_KEY) ?? [],
     callers: metadata<string[]>(ALLOWED_CALLERS_KEY) ?? [],
-    exchanges: metadata<unknown>(EXCHANGE_TOKEN_KEY) !== undefined,
+    exchange: metadata<ExchangeTarget>(EXCHANGE_TOKEN_KEY),
   };
   if (!byHandler) rulesByClass.set(type, (byHandler = new WeakMap()));
   byHandler.set(handler, rules);

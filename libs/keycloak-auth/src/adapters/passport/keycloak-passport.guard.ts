@@ -1,14 +1,13 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { DpopPolicy } from '../../dpop/dpop.options';
 import { rememberRoutePolicy } from '../../guards/challenge-offer';
 import { requestOf } from '../../guards/request-context';
-import { DPOP_POLICY_KEY, IS_PUBLIC_KEY, KEYCLOAK_AUTH_OPTIONS } from '../../keycloak-auth.constants';
+import { KEYCLOAK_AUTH_OPTIONS } from '../../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../../keycloak-auth.options';
 import { Principal } from '../../principal';
 import { setChallenge } from '../../guards/request-context';
-import { assertRouteRequirements } from '../../guards/route-requirements';
+import { assertRouteRequirements, routeRules } from '../../guards/route-requirements';
 import { KEYCLOAK_STRATEGY } from './keycloak.strategy';
 
 /**
@@ -27,17 +26,10 @@ export class KeycloakPassportGuard extends AuthGuard(KEYCLOAK_STRATEGY) {
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    if (isPublic) return true;
+    const rules = routeRules(this.reflector, context);
+    if (rules.isPublic) return true;
     // The strategy sees the request only: the route's DPoP policy travels with it.
-    const policy = this.reflector.getAllAndOverride<DpopPolicy>(DPOP_POLICY_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
-    rememberRoutePolicy(requestOf(context), policy, this.keycloakOptions);
+    rememberRoutePolicy(requestOf(context), rules.dpop, this.keycloakOptions);
     return (await super.canActivate(context)) as boolean;
   }
 
