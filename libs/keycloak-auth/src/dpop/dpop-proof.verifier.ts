@@ -80,12 +80,12 @@ export class DpopProofVerifier {
 
   /** Resolves when `proof` is a valid, fresh proof for `expect`; throws the typed 401 otherwise. */
   async verify(proof: string, expect: ProofExpectations): Promise<void> {
-    const jwk = this.checkHeader(proof);
+    const { jwk, alg } = this.checkHeader(proof);
+    const thumbprint = jwkThumbprint(jwk);
     let payload: Uint8Array;
     try {
-      ({ payload } = await compactVerify(proof, this.keys.keyFor, {
-        algorithms: [...this.settings.algorithms],
-      }));
+      const key = await this.keys.keyFor(jwk, alg, thumbprint);
+      ({ payload } = await compactVerify(proof, key, { algorithms: [...this.settings.algorithms] }));
     } catch {
       throw new InvalidDpopProofError('dpop_proof_signature_invalid', 'DPoP proof signature invalid');
     }
@@ -107,7 +107,7 @@ export class DpopProofVerifier {
         'dpop_proof_ath_mismatch',
         'DPoP proof ath does not match the access token',
       );
-    if (jwkThumbprint(jwk) !== expect.jkt)
+    if (thumbprint !== expect.jkt)
       throw new InvalidTokenError(
         'dpop_key_mismatch',
         'DPoP proof key is not the key the token is bound to',
@@ -116,8 +116,8 @@ export class DpopProofVerifier {
     await this.remember(`${expect.jkt} ${claims.jti}`, (claims.iat + maxAgeSec + clockToleranceSec) * 1000);
   }
 
-  /** The header's checks (before any signature work); returns the embedded public key. */
-  private checkHeader(proof: string): JWK {
+  /** The header's checks (before any signature work); returns the embedded public key and its algorithm. */
+  private checkHeader(proof: string): { jwk: JWK; alg: string } {
     if (!looksLikeJwt(proof)) throw malformed('is not a compact JWS');
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
@@ -131,7 +131,7 @@ export class DpopProofVerifier {
     const jwk = header.jwk;
     if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw malformed('has no jwk header');
     if (PRIVATE_MEMBERS.some((member) => member in jwk)) throw malformed('jwk is not a public key');
-    return jwk;
+    return { jwk, alg: header.alg };
   }
 
   /** Records a proof's `jti` until `until` (ms); a second use of one is a replay (RFC 9449 §11.1). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { CryptoKey, importJWK, JWK, JWSHeaderParameters } from 'jose';
+import { CryptoKey, importJWK, JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 
 /** The members of a public JWK its RFC 7638 thumbprint is computed from, by key type, in lexicographic order. */
@@ -37,22 +37,20 @@ export class ProofKeys {
     this.imported = new LRUCache({ max: maxEntries });
   }
 
-  /** jose's key lookup for `compactVerify`: the header's public `jwk`, for the header's `alg`. */
-  readonly keyFor = async (header: JWSHeaderParameters): Promise<CryptoKey> => {
-    const { jwk, alg } = header;
-    if (typeof jwk !== 'object' || jwk === null || typeof alg !== 'string')
-      throw new Error('no jwk or alg in the header');
-    const thumbprint = jwkThumbprint(jwk);
+  /**
+   * The CryptoKey of a proof's public `jwk` for `alg`, imported on first use. `thumbprint` is the JWK's
+   * ({@link jwkThumbprint}), when the caller has it already; a JWK without one is imported every time.
+   */
+  async keyFor(jwk: JWK, alg: string, thumbprint = jwkThumbprint(jwk)): Promise<CryptoKey> {
     const cacheKey = thumbprint === undefined ? undefined : `${alg} ${thumbprint}`;
     const known = cacheKey === undefined ? undefined : this.imported.get(cacheKey);
     if (known) return known;
     const members = thumbprint === undefined ? jwk : requiredMembers(jwk);
     const key = await importJWK({ ...members, ext: true }, alg);
-    if (!(key instanceof Object) || (key as CryptoKey).type !== 'public')
-      throw new Error('jwk is not a public key');
+    if ((key as Partial<CryptoKey>).type !== 'public') throw new Error('jwk is not a public key');
     if (cacheKey !== undefined) this.imported.set(cacheKey, key as CryptoKey);
     return key as CryptoKey;
-  };
+  }
 }
 
 /** Only the members the thumbprint covers: what is cached under it is exactly what it names. */
