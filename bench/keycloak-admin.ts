@@ -1,17 +1,11 @@
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { adminWorkingOn } from '../tools/realm-cli/src/admin-connection';
+import { connectAdmin } from '../tools/realm-cli/src/admin-connection';
+import { readConfig } from '../tools/realm-cli/src/config';
 
 /**
- * The admin client of the benchmark's Keycloak, logged in to master with the dev bootstrap admin
- * (`KEYCLOAK_ADMIN_USER` / `KEYCLOAK_ADMIN_PASSWORD`, default admin/admin) and working on `realm`.
+ * The admin client of the benchmark's Keycloak, logged in as the realm CLI logs in (the master realm,
+ * `KEYCLOAK_ADMIN_USER` / `KEYCLOAK_ADMIN_PASSWORD`, default the dev server's admin/admin) and working on `realm`.
  */
-export async function benchAdmin(keycloakUrl: string, realm: string): Promise<KcAdminClient> {
-  const login = new KcAdminClient({ baseUrl: keycloakUrl, realmName: 'master' });
-  await login.auth({
-    grantType: 'password',
-    clientId: 'admin-cli',
-    username: process.env.KEYCLOAK_ADMIN_USER ?? 'admin',
-    password: process.env.KEYCLOAK_ADMIN_PASSWORD ?? 'admin',
-  });
-  return adminWorkingOn(login, realm);
+export function benchAdmin(keycloakUrl: string, realm: string): Promise<KcAdminClient> {
+  return connectAdmin(readConfig({ ...process.env, KEYCLOAK_URL: keycloakUrl }), realm);
 }

@@ -34,6 +34,7 @@ interface KeycloakScript {
 }
 
 interface StackScript {
+  freePort(): Promise<number>;
   startServices(options: StartServicesOptions): Promise<RunningServices>;
   pointJwksUrls(keycloakUrl: string, urls: Record<string, string>, realm?: string): Promise<void>;
 }
@@ -60,4 +61,10 @@ export async function pointJwksUrls(
 ): Promise<void> {
   const script = (await import(join(scripts, 'stack.mjs'))) as StackScript;
   return script.pointJwksUrls(keycloakUrl, urls, realm);
+}
+
+/** scripts/stack.mjs `freePort`: a free TCP port on loopback, chosen by the OS. */
+export async function freePort(): Promise<number> {
+  const script = (await import(join(scripts, 'stack.mjs'))) as StackScript;
+  return script.freePort();
 }

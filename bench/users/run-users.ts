@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { callsBetween, totalCalls } from '../keycloak-proxy/counting-proxy';
 import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
 import { thisMachine } from '../report/machine';
@@ -6,7 +5,7 @@ import { UsersMode, UsersReport, UsersRun } from '../report/users-report';
 import { cpuMs, keycloakPids, totalCpuMs } from '../chain/cpu-time';
 import { runLoad } from '../chain/load';
 import { quietCounts } from '../chain/run-chain';
-import { ensureKeycloak, pointJwksUrls, RunningServices, startServices } from '../chain/scripts';
+import { ensureKeycloak, freePort, pointJwksUrls, RunningServices, startServices } from '../chain/scripts';
 import { readHeap } from './heap-probe';
 import { roundRobin } from './round-robin';
 import { ORDER, userAnswerProblems } from './user-answer';
@@ -46,18 +45,6 @@ function outputTail() {
     },
     toString: () => lines.join('\n') || '(no output)',
   };
-}
-
-/** A free TCP port on loopback, chosen by the OS (for service-b's heap probe). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** The `sub` of a JWT, read without verification (to check the answer names the token's user). */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { adminWorkingOn } from '../../../tools/realm-cli/src/admin-connection';
+import { connectAdmin } from '../../../tools/realm-cli/src/admin-connection';
+import { readConfig } from '../../../tools/realm-cli/src/config';
 import { inject } from 'vitest';
 import { clientAssertionForm } from './client-keys';
 import { recordTokens } from './service-logs';
@@ -141,15 +142,8 @@ export function claimsOf(token: string): Record<string, unknown> {
  * An admin client of the e2e Keycloak (or of the one at `baseUrl`) logged in to the master realm with the dev
  * bootstrap admin (scripts/keycloak.mjs), working on the demo realm.
  */
-export async function adminClient(baseUrl = KEYCLOAK_URL): Promise<KcAdminClient> {
-  const login = new KcAdminClient({ baseUrl, realmName: 'master' });
-  await login.auth({
-    grantType: 'password',
-    clientId: 'admin-cli',
-    username: process.env.KEYCLOAK_ADMIN_USER ?? 'admin',
-    password: process.env.KEYCLOAK_ADMIN_PASSWORD ?? 'admin',
-  });
-  return adminWorkingOn(login, REALM);
+export function adminClient(baseUrl = KEYCLOAK_URL): Promise<KcAdminClient> {
+  return connectAdmin(readConfig({ ...process.env, KEYCLOAK_URL: baseUrl }), REALM);
 }
 
 /**
