@@ -28,6 +28,9 @@ import { runUsers } from './users/run-users';
 
 const log = (line: string) => console.log(line);
 
+/** Set in the environment of a part's process when a run of several parts started it. */
+const PART_OF_RUN = 'BENCH_PART_OF_RUN';
+
 /** Runs the chain part; false when a scenario's answers make its numbers invalid. */
 async function chain(options: BenchOptions): Promise<boolean> {
   const report = await runChain(
@@ -143,7 +146,9 @@ async function main(): Promise<number> {
   if (options.parts.length === 1) {
     log(`\n== ${options.parts[0]} ==`);
     const ok = await parts[options.parts[0]](options);
-    if (options.parts[0] === 'chain' || options.parts[0] === 'users') await capacity(options);
+    // A part run for a run of several parts leaves the model to that run, which has all their results.
+    const feedsCapacity = options.parts[0] === 'chain' || options.parts[0] === 'users';
+    if (feedsCapacity && process.env[PART_OF_RUN] === undefined) await capacity(options);
     return ok ? 0 : 1;
   }
   // Several parts: each in a process of its own, so that no part measures what another left behind (the memory
@@ -173,6 +178,7 @@ function runPartAlone(part: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args, '--only', part], {
       stdio: 'inherit',
+      env: { ...process.env, [PART_OF_RUN]: '1' },
     });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code === 0));
