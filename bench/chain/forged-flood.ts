@@ -1,5 +1,6 @@
-import autocannon from 'autocannon';
 import { decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { roundRobin } from '../users/round-robin';
+import { runLoad } from './load';
 
 /** Which key a forged token names: the realm's own kid (its signature fails), or kids the realm never had. */
 export const FORGERY_KINDS = ['realm-kid', 'unknown-kid'] as const;
@@ -54,7 +55,7 @@ export async function forgedTokens(
   return tokens;
 }
 
-/** POSTs `body` to `url` for `durationSec`, each request with the next of `tokens` (autocannon). */
+/** POSTs `body` to `url` for `durationSec`, each request with the next of `tokens` in turn. */
 export async function flood(
   url: string,
   body: string,
@@ -62,34 +63,20 @@ export async function flood(
   kind: ForgeryKind,
   options: { connections: number; durationSec: number },
 ): Promise<FloodResult> {
-  let next = 0;
-  const result = await autocannon({
+  const next = roundRobin(tokens);
+  const run = await runLoad({
     url,
-    method: 'POST',
-    connections: options.connections,
-    duration: options.durationSec,
-    timeout: 20,
-    requests: [
-      {
-        setupRequest: (request) => ({
-          ...request,
-          body,
-          headers: {
-            ...request.headers,
-            'content-type': 'application/json',
-            authorization: `Bearer ${tokens[next++ % tokens.length]}`,
-          },
-        }),
-      },
-    ],
+    body,
+    ...options,
+    headersPerRequest: () => ({ authorization: `Bearer ${next()}` }),
   });
-  const refused = result.statusCodeStats?.['401']?.count ?? 0;
+  const refused = run.byStatus['401'] ?? 0;
   return {
     kind,
     tokens: tokens.length,
-    sent: result.requests.sent,
+    sent: run.sent,
     refused,
-    other: result.requests.total - refused + result.errors,
-    durationSec: result.duration,
+    other: run.requests - refused + run.errors,
+    durationSec: run.durationSec,
   };
 }

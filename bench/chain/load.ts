@@ -23,6 +23,8 @@ export interface LoadResult {
   requests: number;
   ok: number;
   non2xx: number;
+  /** Answers by HTTP status, e.g. `{ "401": 3000 }`. */
+  byStatus: Record<string, number>;
   /** Connection errors, timeouts included. */
   errors: number;
   durationSec: number;
@@ -56,6 +58,9 @@ export async function runLoad(request: LoadRequest): Promise<LoadResult> {
     requests: result.requests.total,
     ok: result['2xx'],
     non2xx: result.non2xx,
+    byStatus: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([status, stats]) => [status, stats?.count ?? 0]),
+    ),
     errors: result.errors,
     durationSec: result.duration,
     latencyMs: {
