@@ -57,7 +57,8 @@ export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
 /** The chain request every scenario sends: the fixed order of `GET /run-service-b`, and a value for service-c. */
 export const CHAIN_ORDER = { order_id: 9876, amount: 1500, value: 10 };
 
-interface Hop {
+/** One hop of service-a's or service-b's answer, as the services report it. */
+export interface Hop {
   service?: unknown;
   sub?: unknown;
   azp?: unknown;
@@ -65,28 +66,49 @@ interface Hop {
 }
 
 /**
+ * The checks every answer of the chain gets: 200, service-c's result twice `value`, and the hops service-b then
+ * service-c. Returns what is wrong so far, and the two hops when they are there to be checked further.
+ */
+export function answerHops(
+  status: number,
+  body: unknown,
+  value: number,
+): { problems: string[]; hops?: [Hop, Hop] } {
+  if (status !== 200) return { problems: [`status ${status}, body ${JSON.stringify(body)?.slice(0, 300)}`] };
+  const answer = (body ?? {}) as { service_c?: { result?: unknown }; hops?: Hop[] };
+  const problems: string[] = [];
+  if (answer.service_c?.result !== value * 2)
+    problems.push(`service_c.result is ${String(answer.service_c?.result)}, not ${value * 2}`);
+  const hops = Array.isArray(answer.hops) ? answer.hops : [];
+  if (hops.length !== 2 || hops[0].service !== 'service-b' || hops[1].service !== 'service-c') {
+    problems.push(`hops are not service-b then service-c: ${JSON.stringify(answer.hops)?.slice(0, 300)}`);
+    return { problems };
+  }
+  return { problems, hops: [hops[0], hops[1]] };
+}
+
+/** service-c's hop was reached through service-b's exchanged token: its `azp` and `aud`. */
+export function exchangedHopProblems(c: Hop): string[] {
+  const problems: string[] = [];
+  if (c.azp !== 'service-b') problems.push(`service-c saw azp ${String(c.azp)}, not service-b`);
+  if (!Array.isArray(c.aud) || !c.aud.includes('service-c')) problems.push('service-c saw no aud service-c');
+  return problems;
+}
+
+/**
  * What is wrong with a chain answer, as sentences (none: it is right). Checked once per scenario before the load,
  * so that a fast run of refusals can never pass for a result.
  */
 export function chainAnswerProblems(status: number, body: unknown, authenticated: boolean): string[] {
-  if (status !== 200) return [`status ${status}, body ${JSON.stringify(body)?.slice(0, 300)}`];
-  const answer = (body ?? {}) as { service_c?: { result?: unknown }; hops?: Hop[] };
-  const problems: string[] = [];
-  if (answer.service_c?.result !== CHAIN_ORDER.value * 2)
-    problems.push(`service_c.result is ${String(answer.service_c?.result)}, not ${CHAIN_ORDER.value * 2}`);
-  const hops = Array.isArray(answer.hops) ? answer.hops : [];
-  if (hops.length !== 2 || hops[0].service !== 'service-b' || hops[1].service !== 'service-c') {
-    problems.push(`hops are not service-b then service-c: ${JSON.stringify(answer.hops)?.slice(0, 300)}`);
-    return problems;
-  }
+  const { problems, hops } = answerHops(status, body, CHAIN_ORDER.value);
+  if (!hops) return problems;
   const [b, c] = hops;
   if (!authenticated) {
     if (b.sub !== 'no-auth' || c.sub !== 'no-auth') problems.push('the no-auth chain reports real callers');
     return problems;
   }
   if (b.azp !== 'service-a') problems.push(`service-b saw azp ${String(b.azp)}, not service-a`);
-  if (c.azp !== 'service-b') problems.push(`service-c saw azp ${String(c.azp)}, not service-b`);
-  if (!Array.isArray(c.aud) || !c.aud.includes('service-c')) problems.push('service-c saw no aud service-c');
+  problems.push(...exchangedHopProblems(c));
   if (typeof b.sub !== 'string' || b.sub === 'no-auth' || b.sub !== c.sub)
     problems.push('the subject is not service-a’s service account at both hops');
   return problems;
