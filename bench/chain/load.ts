@@ -71,3 +71,41 @@ export async function runLoad(request: LoadRequest): Promise<LoadResult> {
     },
   };
 }
+
+/** The longest a warm-up goes on, seconds: five times `warmupSec`, and at least 15 s. */
+export function warmUpCapSec(warmupSec: number): number {
+  return Math.max(warmupSec * 5, 15);
+}
+
+/** What a warm-up sent and got. */
+export interface WarmUp {
+  requests: number;
+  ok: number;
+  failed: number;
+  seconds: number;
+}
+
+/**
+ * Warms a server up: `warmupSec` of `load`, continued second by second until it has answered `warmupRequests` in
+ * all, counting the `answeredBefore` of earlier rounds (at most {@link warmUpCapSec}). On a busy machine a few
+ * seconds may serve only a few hundred requests, leaving the server's code cold (V8 optimizes a function after
+ * many runs) and the first measurement low.
+ */
+export async function warmUp(
+  load: Omit<LoadRequest, 'durationSec'>,
+  { warmupSec, warmupRequests }: { warmupSec: number; warmupRequests: number },
+  answeredBefore = 0,
+): Promise<WarmUp> {
+  const started = Date.now();
+  const capMs = warmUpCapSec(warmupSec) * 1000;
+  const done: WarmUp = { requests: 0, ok: 0, failed: 0, seconds: 0 };
+  do {
+    const elapsedSec = (Date.now() - started) / 1000;
+    const run = await runLoad({ ...load, durationSec: Math.max(warmupSec - elapsedSec, 1) });
+    done.requests += run.requests;
+    done.ok += run.ok;
+    done.failed += run.non2xx + run.errors;
+  } while (answeredBefore + done.requests < warmupRequests && Date.now() - started < capMs);
+  done.seconds = (Date.now() - started) / 1000;
+  return done;
+}

@@ -16,7 +16,7 @@ import {
 } from '../report/chain-report';
 import { thisMachine } from '../report/machine';
 import { cpuMs, keycloakPids, totalCpuMs } from './cpu-time';
-import { runLoad } from './load';
+import { runLoad, warmUp } from './load';
 import { flood, FORGERY_KINDS, forgedTokens } from './forged-flood';
 import { CHAIN_ORDER, chainAnswerProblems, ChainScenario, SCENARIOS } from './scenarios';
 import { ensureKeycloak, pointJwksUrls, RunningServices, startServices } from './scripts';
@@ -177,29 +177,13 @@ async function startStack(
   }
 }
 
-/**
- * Warms a scenario up: `warmupSec` of load, continued second by second until its services have answered
- * `warmupRequests` in all (at most five times `warmupSec`, and 15 s). On a busy machine a few seconds may serve
- * only a few hundred requests, leaving the services' code cold (V8 optimizes a function after many runs) and
- * the first measurement low.
- */
-async function warmUp(stack: Stack, options: ChainOptions, log: Log): Promise<void> {
+/** Warms a scenario's services up ({@link warmUp}) and says how it went. */
+async function warmUpScenario(stack: Stack, options: ChainOptions, log: Log): Promise<void> {
   const load = { url: stack.chainUrl, body: BODY, connections: options.connections };
-  const started = Date.now();
-  const capMs = Math.max(options.warmupSec * 5, 15) * 1000;
-  let answered = 0;
-  let failed = 0;
-  do {
-    const elapsedSec = (Date.now() - started) / 1000;
-    const run = await runLoad({ ...load, durationSec: Math.max(options.warmupSec - elapsedSec, 1) });
-    answered += run.ok;
-    failed += run.non2xx + run.errors;
-    stack.answered += run.requests;
-  } while (stack.answered < options.warmupRequests && Date.now() - started < capMs);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  log(
-    `${stack.scenario.title}: warm-up ${answered} requests in ${seconds} s${failed ? `, ${failed} failed` : ''}`,
-  );
+  const done = await warmUp(load, options, stack.answered);
+  stack.answered += done.requests;
+  const failed = done.failed ? `, ${done.failed} failed` : '';
+  log(`${stack.scenario.title}: warm-up ${done.ok} requests in ${done.seconds.toFixed(1)} s${failed}`);
 }
 
 /** Warm-up, then one measured window of one scenario. */
@@ -212,7 +196,7 @@ async function measureRound(
 ) {
   const { scenario, chainUrl } = stack;
   const load = { url: chainUrl, body: BODY, connections: options.connections };
-  if (options.warmupSec > 0) await warmUp(stack, options, log);
+  if (options.warmupSec > 0) await warmUpScenario(stack, options, log);
   const sources: CpuSources = {
     services: stack.services.pids,
     keycloak: keycloakJvm,

@@ -3,7 +3,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuMs, keycloakPids, totalCpuMs } from '../chain/cpu-time';
-import { runLoad } from '../chain/load';
+import { runLoad, warmUp } from '../chain/load';
 import { ensureKeycloak } from '../chain/scripts';
 import { callsBetween, totalCalls } from '../keycloak-proxy/counting-proxy';
 import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
@@ -90,15 +90,7 @@ async function measure(
     headers: { authorization: `Bearer ${token}` },
   };
   const { id } = running.result;
-  if (options.warmupSec > 0) {
-    const started = Date.now();
-    const capMs = Math.max(options.warmupSec * 5, 15) * 1000;
-    do {
-      const elapsedSec = (Date.now() - started) / 1000;
-      const run = await runLoad({ ...load, durationSec: Math.max(options.warmupSec - elapsedSec, 1) });
-      running.answered += run.requests;
-    } while (running.answered < options.warmupRequests && Date.now() - started < capMs);
-  }
+  if (options.warmupSec > 0) running.answered += (await warmUp(load, options, running.answered)).requests;
   const { proxy, keycloak } = sources;
   const cpu = (): PeerCpu => {
     const { user, system } = process.cpuUsage();

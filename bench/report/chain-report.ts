@@ -9,6 +9,7 @@ import { count, fixed, table, times } from './format';
 import { RunHeader, runLine } from './machine';
 import { median, perRequest, ratio, sum } from './stats';
 import { LoadWindow } from './load-window';
+import { warmUpCapSec } from '../chain/load';
 
 /** The four scenarios, in the order they run and are reported. */
 export const SCENARIO_IDS = ['no-auth', 'uncached', 'introspection', 'jwt'] as const;
@@ -349,7 +350,7 @@ export function chainMarkdown(report: ChainReport): string {
     runLine(report),
     '',
     `Each scenario: ${settings.warmupSec} s warm-up (longer ` +
-      `until ${settings.warmupRequests} requests were answered, at most ${Math.max(settings.warmupSec * 5, 15)} s), then ` +
+      `until ${settings.warmupRequests} requests were answered, at most ${warmUpCapSec(settings.warmupSec)} s), then ` +
       `${settings.durationSec} s measured at ${settings.connections} connections (autocannon, loopback), ` +
       `${settings.rounds} round(s) with the scenarios taking turns (medians over rounds); services at ` +
       `LOG_LEVEL=${settings.logLevel}.`,

@@ -6,6 +6,7 @@ import { RunHeader, runLine } from './machine';
 import { correctnessTable } from './peers-correctness';
 import { median, perRequest, sum } from './stats';
 import { LoadWindow } from './load-window';
+import { warmUpCapSec } from '../chain/load';
 
 /** CPU milliseconds of one window: the app's process, Keycloak's JVM, the counting proxy, the load generator. */
 export type PeerCpu = Partial<Record<'app' | 'keycloak' | 'proxy' | 'loadGenerator', number>>;
@@ -212,7 +213,7 @@ export function keycloakBoundNotes(report: PeersReport): string[] {
 
 function warmUp({ warmupSec, warmupRequests }: PeersSettings): string {
   if (warmupSec === 0) return 'no warm-up';
-  const cap = Math.max(warmupSec * 5, 15);
+  const cap = warmUpCapSec(warmupSec);
   return `${warmupSec} s warm-up (longer until it had answered ${warmupRequests} requests, at most ${cap} s)`;
 }
 
