@@ -1,8 +1,8 @@
-# One image per service: `docker build --build-arg SERVICE=service-b .` (docker-compose.yml builds all three).
+# One Dockerfile for the three services: `docker build --build-arg SERVICE=service-b .` (docker-compose.yml builds
+# all three; they share every layer but the last, so the second and third builds take seconds and cost no space).
 # The build stage compiles the TypeScript to JavaScript (scripts/build.mjs); the runtime stage holds production
-# dependencies and that output only, and runs plain `node` as the image's unprivileged `node` user.
-# Never built on the project's machines (they have no Docker engine); the same build and run steps are run outside
-# a container by test/postgres (README, "Docker").
+# dependencies and that output only, and runs plain `node` as the image's unprivileged `node` user. The compose job
+# (test/compose) builds it for real, with NODE_IMAGE pointed at a local stand-in of the official image.
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -10,6 +10,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The library is an npm workspace: npm ci reads its package.json (its dependencies) and links it.
 COPY libs/keycloak-auth/package.json ./libs/keycloak-auth/
+# No dependency's install script is needed to compile (package.json's allowScripts says why for each).
 RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/
@@ -22,7 +23,12 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY libs/keycloak-auth/package.json ./libs/keycloak-auth/
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+# Production dependencies, less what no service loads at run time: TypeScript (installed as an optional peer of
+# @nestjs/swagger, for its compiler plugin), type declarations and sources, source maps and documentation.
+RUN npm ci --omit=dev --ignore-scripts \
+ && npm cache clean --force \
+ && rm -rf node_modules/typescript node_modules/@types \
+ && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' -o -name '*.md' \) -delete
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production

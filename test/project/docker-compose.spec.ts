@@ -40,12 +40,20 @@ function composeCli(): string[] {
   );
 }
 
-/** Runs the parser's `config` on `file`: its exit status, what it printed and, when it succeeded, the model. */
-function composeConfig(cli: string[], file: string) {
+/** The variables the file reads its image names from (the compose job points them at local stand-ins). */
+const IMAGE_VARIABLES = ['NODE_IMAGE', 'POSTGRES_IMAGE', 'REDIS_IMAGE', 'KEYCLOAK_IMAGE'] as const;
+
+/**
+ * Runs the parser's `config` on `file` with the image variables unset, or set as in `images`: its exit status, what
+ * it printed and, when it succeeded, the model.
+ */
+function composeConfig(cli: string[], file: string, images: Partial<Record<string, string>> = {}) {
+  const env: NodeJS.ProcessEnv = { ...process.env, COMPOSE_PROJECT_NAME: 'keycloak-s2s' };
+  for (const name of IMAGE_VARIABLES) delete env[name];
   const run = spawnSync(cli[0], [...cli.slice(1), '-f', file, 'config'], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, COMPOSE_PROJECT_NAME: 'keycloak-s2s' },
+    env: { ...env, ...images },
   });
   const model = run.status === 0 ? (parse(run.stdout) as ComposeModel) : undefined;
   return { status: run.status, output: `${run.stdout}${run.stderr}`, model };
@@ -101,6 +109,26 @@ describe('docker-compose.yml, as the compose parser resolves it (no Docker engin
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("takes every image from a variable whose default is the official image, the services' base (NODE_IMAGE) too", () => {
+    const node = `node:${read('.node-version').trim()}-bookworm-slim`;
+    expect(service('postgres').image).toBe('postgres:17');
+    expect(service('redis').image).toBe('redis:7.0');
+    expect(service('keycloak').image).toBe(`keycloak/keycloak:${read('keycloak.version').trim()}`);
+    for (const name of Object.keys(SERVICES)) expect(service(name).build?.args?.NODE_IMAGE).toBe(node);
+    // The Dockerfile's own default is the same image, for a plain `docker build`.
+    expect(read('Dockerfile')).toMatch(new RegExp(`^ARG NODE_IMAGE=${node.replace(/\./g, '\\.')}$`, 'm'));
+
+    const standins = Object.fromEntries(
+      IMAGE_VARIABLES.map((name) => [name, `stand-in/${name.toLowerCase()}:1`]),
+    );
+    const moved = composeConfig(cli, 'docker-compose.yml', standins).model!;
+    expect(moved.services.postgres.image).toBe(standins.POSTGRES_IMAGE);
+    expect(moved.services.redis.image).toBe(standins.REDIS_IMAGE);
+    expect(moved.services.keycloak.image).toBe(standins.KEYCLOAK_IMAGE);
+    for (const name of Object.keys(SERVICES))
+      expect(moved.services[name].build?.args).toEqual({ SERVICE: name, NODE_IMAGE: standins.NODE_IMAGE });
   });
 
   it('runs the Keycloak of keycloak.version, importing the realm, on the Postgres service with its credentials', () => {

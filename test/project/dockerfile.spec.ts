@@ -50,8 +50,30 @@ describe('Dockerfile', () => {
     expect(runtime.lines.join('\n')).not.toMatch(/swc|ts-node|\.ts\b/);
   });
 
-  it('keeps node_modules, Keycloak and build output of the working copy out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n');
-    expect(ignored).toEqual(expect.arrayContaining(['node_modules', '.keycloak', 'dist', '.git']));
+  it('builds from an allow-list context: package files, TypeScript config, the build script and the sources only', () => {
+    const patterns = read('.dockerignore')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+    expect(patterns[0]).toBe('*'); // everything else of the working copy (.keycloak, .docker, .keys, .git…) stays out
+    expect(patterns.filter((p) => p.startsWith('!')).sort()).toEqual(
+      [
+        '!apps/',
+        '!libs/',
+        '!package-lock.json',
+        '!package.json',
+        '!scripts/build.mjs',
+        '!tsconfig.build.json',
+        '!tsconfig.json',
+      ].sort(),
+    );
+    // Inside the allowed folders: no installed packages, build output or tests.
+    expect(patterns).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '**/*.spec.ts']));
+    // Every file the build stage copies is in the context.
+    const copied = stage('build')!
+      .lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from'))
+      .flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const allowed = patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
+    for (const path of copied)
+      expect(allowed.some((a) => path === a || (a.endsWith('/') && `${path}/`.startsWith(a)))).toBe(true);
   });
 });
