@@ -96,6 +96,17 @@ export default defineConfig({
         },
       },
       {
+        // `docker compose up` for real: the unchanged docker-compose.yml and Dockerfile on the project's own Docker
+        // engine, with stand-ins for the registry images (test/compose); alone, as it starts everything it needs.
+        extends: true,
+        test: {
+          name: 'compose',
+          include: ['test/compose/**/*.e2e-spec.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
+      },
+      {
         // The cluster of `npm run stack:cluster` (two Keycloak nodes on PostgreSQL, two replicas of each service,
         // HAProxy, Redis) under load while its parts go away; last, alone, as it starts everything it needs.
         extends: true,
