@@ -16,6 +16,7 @@ import { ensureKeycloak } from './keycloak.mjs';
 import { startHaproxy } from './haproxy.mjs';
 import { startPostgres } from './postgres.mjs';
 import { startRedis } from './redis.mjs';
+import { serviceOutput } from './service-output.mjs';
 import * as stack from './stack.mjs';
 
 // Dev-only values of this throw-away cluster: the database exists only while the stack runs.
@@ -265,7 +266,7 @@ async function main() {
   process.on('SIGTERM', () => shutdown(0));
   cluster = await startCluster({
     authMode: mode,
-    onOutput: (name, chunk) => process.stdout.write(chunk.replace(/^(?=.)/gm, `[${name}] `)),
+    onOutput: serviceOutput(),
   });
   const a = cluster.urls['service-a'];
   console.log(`

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serviceOutput } from './service-output.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -200,7 +201,7 @@ async function main() {
     services = await startServices({
       keycloakUrl: keycloak.url,
       authModes,
-      onOutput: (name, chunk) => process.stdout.write(chunk.replace(/^(?=.)/gm, `[${name}] `)),
+      onOutput: serviceOutput(),
     });
   } catch (error) {
     console.error(error.message);
