@@ -24,11 +24,14 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY libs/keycloak-auth/package.json ./libs/keycloak-auth/
 # Production dependencies, less what no service loads at run time: TypeScript (installed as an optional peer of
-# @nestjs/swagger, for its compiler plugin), type declarations and sources, source maps and documentation.
+# @nestjs/swagger, for its compiler plugin), type declarations and sources, source maps, documentation, and the
+# packages' own tests, examples and benchmarks.
 RUN npm ci --omit=dev --ignore-scripts \
  && npm cache clean --force \
  && rm -rf node_modules/typescript node_modules/@types \
- && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' -o -name '*.md' \) -delete
+ && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' -o -name '*.md' \) -delete \
+ && find node_modules -depth -type d \( -name test -o -name tests -o -name __tests__ -o -name example -o -name examples \
+      -o -name benchmark -o -name benchmarks \) -exec rm -rf {} +
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
