@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '**/dist/', 'coverage/', 'artifacts/', '.keycloak/'] },
+  { ignores: ['node_modules/', '**/dist/', 'coverage/', 'artifacts/', '.keycloak/', '.docker/', '.node/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
