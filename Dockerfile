@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 # The library is an npm workspace: npm ci reads its package.json (its dependencies) and links it.
 COPY libs/keycloak-auth/package.json ./libs/keycloak-auth/
 # No dependency's install script is needed to compile (package.json's allowScripts says why for each).
-RUN npm ci --ignore-scripts
+RUN npm ci --ignore-scripts --no-fund --no-audit
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/
 COPY libs ./libs
@@ -26,8 +26,8 @@ COPY libs/keycloak-auth/package.json ./libs/keycloak-auth/
 # Production dependencies, less what no service loads at run time: TypeScript (installed as an optional peer of
 # @nestjs/swagger, for its compiler plugin), type declarations and sources, source maps, documentation, and the
 # packages' own tests, examples and benchmarks.
-RUN npm ci --omit=dev --ignore-scripts \
- && npm cache clean --force \
+RUN npm ci --omit=dev --ignore-scripts --no-fund --no-audit --cache /tmp/npm-cache \
+ && rm -rf /tmp/npm-cache \
  && rm -rf node_modules/typescript node_modules/@types \
  && find node_modules -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' -o -name '*.md' \) -delete \
  && find node_modules -depth -type d \( -name test -o -name tests -o -name __tests__ -o -name example -o -name examples \

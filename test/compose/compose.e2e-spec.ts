@@ -81,6 +81,7 @@ describe('docker compose up: the whole system in containers, from the unchanged 
   let system: ComposeSystem;
   let browser: Browser;
   let alice: Page;
+  let buildOutput = '';
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
@@ -95,7 +96,8 @@ describe('docker compose up: the whole system in containers, from the unchanged 
     // Left over from an interrupted run: start from nothing.
     await system.compose(['down', '--volumes', '--remove-orphans']);
     let at = Date.now();
-    await system.compose(['build']);
+    const build = await system.compose(['build']);
+    buildOutput = `${build.stdout}${build.stderr}`;
     report.buildSeconds = (Date.now() - at) / 1000;
     at = Date.now();
     await system.compose(['build']);
@@ -120,6 +122,11 @@ describe('docker compose up: the whole system in containers, from the unchanged 
     }
     writeFileSync(join(ARTIFACTS, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     log(`report: ${JSON.stringify(report)}`);
+  });
+
+  it("built the services' images with npm saying nothing it warns about (install scripts, --force…)", () => {
+    expect(buildOutput).toMatch(/added \d+ packages/); // npm's own output is in what the build printed
+    expect(buildOutput).not.toMatch(/npm (warn|WARN)/);
   });
 
   it('runs six containers, every one healthy', async () => {
