@@ -16,6 +16,11 @@ import { engineEnv, enginePaths } from './docker-engine.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const moduleDir = join(root, 'tools', 'docker-compose');
 const MODULE = 'github.com/docker/compose/v5';
+// The Go toolchain's usual home, which not every shell puts on the PATH.
+const GO =
+  spawnSync('go', ['version'], { stdio: 'ignore' }).error && existsSync('/usr/local/go/bin/go')
+    ? '/usr/local/go/bin/go'
+    : 'go';
 
 /** The Compose version tools/docker-compose/go.mod pins. */
 export function pinnedComposeVersion() {
@@ -45,7 +50,7 @@ export function ensureCompose({ env = engineEnv(), log = () => {} } = {}) {
     );
   const present = composeVersion(env);
   if (present) return present;
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).error)
+  if (spawnSync(GO, ['version'], { stdio: 'ignore' }).error)
     throw new Error(
       'the docker CLI has no compose plugin, and Go is needed to build it (tools/docker-compose)',
     );
@@ -54,7 +59,7 @@ export function ensureCompose({ env = engineEnv(), log = () => {} } = {}) {
   mkdirSync(dirname(plugin), { recursive: true });
   log(`building the Docker Compose ${version} CLI plugin from its Go module (once)…`);
   const build = spawnSync(
-    'go',
+    GO,
     [
       ...['build', '-trimpath', '-ldflags', `-s -w -X ${MODULE}/internal.Version=${version}`],
       ...['-o', plugin, `${MODULE}/cmd`],
