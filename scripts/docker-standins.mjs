@@ -162,7 +162,7 @@ function keycloakContext() {
   const home = join(root, '.keycloak', `keycloak-${keycloakVersion}`);
   if (!existsSync(join(home, 'bin', 'kc.sh')))
     run(process.execPath, [join(root, 'scripts', 'keycloak.mjs'), 'fetch']);
-  const context = join(work, 'keycloak');
+  const context = join(work, `keycloak-${keycloakVersion}`);
   const target = join(context, 'keycloak');
   if (existsSync(join(target, 'bin', 'kc.sh'))) return context;
   rmSync(context, { recursive: true, force: true });
