@@ -81,6 +81,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
     // Ctrl-C reaches the whole foreground group already; a SIGTERM sent to this process alone is passed on.
     process.on('SIGTERM', () => child.kill('SIGTERM'));
     process.on('SIGINT', () => {});
+    process.on('SIGHUP', () => {}); // the terminal closing reaches the command too: wait for it to stop
     child.on('error', (error) => {
       process.stderr.write(`[node24] cannot run ${command}: ${error.message}\n`);
       process.exit(127);

@@ -262,8 +262,8 @@ async function main() {
     await stopAll();
     process.exit(code);
   };
-  process.on('SIGINT', () => shutdown(0));
-  process.on('SIGTERM', () => shutdown(0));
+  // Ctrl-C, a stop request, or the terminal closing: everything this script started is stopped, Keycloak too.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => shutdown(0));
   cluster = await startCluster({
     authMode: mode,
     onOutput: serviceOutput(),
