@@ -2,13 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addClientKey, ClientKeySet, readClientKeys } from 'nest-keycloak-s2s/client-keys';
-import {
-  clientAuthOf,
-  KeycloakOAuthClient,
-  resolveKeycloakAuthOptions,
-  ResolvedRealm,
-} from 'nest-keycloak-s2s/internal';
-import { privateKeyJwt, AssertionModifier } from '../../libs/keycloak-auth/src/oauth/private-key-jwt';
+import { AssertionModifier, clientAuthOf, KeycloakOAuthClient, privateKeyJwt } from 'nest-keycloak-s2s/oauth';
+import { resolveKeycloakAuthOptions, ResolvedRealm } from 'nest-keycloak-s2s/options';
 import {
   callsBetween,
   CountingProxy,

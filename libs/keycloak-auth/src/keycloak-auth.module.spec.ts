@@ -17,7 +17,7 @@ import { JwtTokenVerifier } from './strategies/jwt-token.verifier';
 import { MultiRealmTokenVerifier } from './strategies/multi-realm-token.verifier';
 import { systemClock } from './clock';
 import { LocalIdp } from './testing/local-idp';
-import { listenOnLoopback } from '../test/loopback-app';
+import { listenOnLoopback } from '../../../test/support/loopback-app';
 
 @Controller()
 class OpenAndGuardedController {

@@ -8,6 +8,7 @@ import { DpopProofVerifier } from './dpop/dpop-proof.verifier';
 import { TokenExchangeInterceptor } from './exchange/token-exchange.interceptor';
 import { TokenExchangeService } from './exchange/token-exchange.service';
 import { KeycloakAuthGuard } from './guards/keycloak-auth.guard';
+import { KeycloakAuthenticator } from './guards/keycloak-authenticator';
 import { Dispatcher } from 'undici';
 import { keycloakDispatcher } from './http/keycloak-tls';
 import {
@@ -106,6 +107,7 @@ const providers: Provider[] = [
       dispatcher: Dispatcher,
     ) => new KeycloakReadiness(options, keys, dispatcher),
   },
+  KeycloakAuthenticator,
   KeycloakAuthGuard,
   ClientCredentialsTokenProvider,
   TokenExchangeService,
@@ -125,6 +127,7 @@ const providers: Provider[] = [
  */
 @Module({
   providers,
+  // What applications inject (each named by a public entry); the verifiers' parts and the interceptors stay inside.
   exports: [
     KEYCLOAK_AUTH_OPTIONS,
     KEYCLOAK_CLOCK,
@@ -133,12 +136,12 @@ const providers: Provider[] = [
     TOKEN_VERIFIER,
     DPOP_KEY,
     DpopProofMaker,
-    DpopProofVerifier,
+    KeycloakOAuthClient,
     KeycloakReadiness,
+    KeycloakAuthenticator,
     KeycloakAuthGuard,
     ClientCredentialsTokenProvider,
     TokenExchangeService,
-    TokenExchangeInterceptor,
   ],
 })
 export class KeycloakAuthModule

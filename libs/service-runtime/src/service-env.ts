@@ -4,7 +4,7 @@ import {
   AuthMode,
   InvalidKeycloakAuthOptionsError,
   resolveKeycloakAuthOptions,
-} from 'nest-keycloak-s2s/internal';
+} from 'nest-keycloak-s2s/options';
 import {
   ClientAuthEnv,
   clientAuthEnv,

@@ -7,14 +7,13 @@ import {
 } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { Dispatcher } from 'undici';
+import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s';
 import {
   clientAuthOf,
-  KEYCLOAK_AUTH_OPTIONS,
   KEYCLOAK_DISPATCHER,
   keycloakFetch,
   KeycloakUnreachableError,
-  ResolvedKeycloakAuthOptions,
-} from 'nest-keycloak-s2s/internal';
+} from 'nest-keycloak-s2s/oauth';
 import { PendingLogin, SessionUser, UserTokens } from './session.store';
 
 /** Scopes service-a asks for at login: OpenID plus the profile the page shows (its default scopes add the rest). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, CryptoKey, exportJWK, JWK, SignJWT } from 'jose';
-import { Clock } from '../clock';
+import { Clock, systemClock } from '../clock';
 import { accessTokenHash } from './dpop-proof.verifier';
 
 /** A key pair proofs are signed with: this process's own, generated at start (see `DPOP_KEY`). */
@@ -37,7 +37,7 @@ export class DpopProofMaker {
 
   constructor(
     readonly keyPair: DpopKeyPair,
-    private readonly clock: Clock,
+    private readonly clock: Clock = systemClock,
     /** The proof's `alg`: the key pair's algorithm. */
     private readonly alg = 'ES256',
   ) {}

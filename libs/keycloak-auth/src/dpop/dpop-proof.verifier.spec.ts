@@ -8,10 +8,10 @@ import {
   SignJWT,
   UnsecuredJWT,
 } from 'jose';
-import { InvalidDpopProofError, InvalidTokenError, KeycloakAuthError } from '../errors';
+import { InvalidDpopProofError, InvalidTokenError, KeycloakAuthError } from '../core/errors';
 import { noopKeycloakAuthObserver } from '../observer/keycloak-auth.observer';
 import { TestClock } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
+import { rejectionOf } from '../../../../test/support/rejection';
 import { DpopProofVerifier, ProofExpectations } from './dpop-proof.verifier';
 
 // Proofs are made here by hand with jose (not with DpopProofMaker), so each case changes exactly one thing.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { compactVerify, decodeProtectedHeader, JWK } from 'jose';
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
-import { InvalidDpopProofError, InvalidTokenError } from '../errors';
+import { InvalidDpopProofError, InvalidTokenError } from '../core/errors';
 import type { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { reportLookups } from '../observer/keycloak-auth.observer';
 import { looksLikeJwt } from '../strategies/access-token-claims';

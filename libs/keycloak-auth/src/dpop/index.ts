@@ -3,5 +3,5 @@ export { Dpop } from './dpop.decorator';
 export type { DpopOptions, DpopPolicy } from './dpop.options';
 export { DpopProofMaker } from './dpop-proof.maker';
 export type { DpopKeyPair, DpopRequestHeaders } from './dpop-proof.maker';
-export { InvalidDpopProofError } from '../errors';
+export { InvalidDpopProofError } from '../core/errors';
 export { DPOP_KEY } from '../keycloak-auth.constants';

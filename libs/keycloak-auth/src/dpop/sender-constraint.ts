@@ -1,4 +1,4 @@
-import { InvalidDpopProofError, InvalidTokenError } from '../errors';
+import { InvalidDpopProofError, InvalidTokenError } from '../core/errors';
 import { AuthenticatedRequest, Credential, headerLines } from '../guards/bearer-token';
 import { Principal } from '../principal';
 import { DpopPolicy } from './dpop.options';

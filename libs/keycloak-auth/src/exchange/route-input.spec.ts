@@ -12,7 +12,7 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { IsInt, Min } from 'class-validator';
-import { ADAPTERS, AdapterName, listenOnLoopback } from '../../test/loopback-app';
+import { ADAPTERS, AdapterName, listenOnLoopback } from '../../../../test/support/loopback-app';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
 import { ExchangedToken, ExchangeToken } from './exchange-token.decorator';

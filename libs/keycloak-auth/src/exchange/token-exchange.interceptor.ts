@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost, Reflector } from '@nestjs/core';
 import { catchError, from, Observable, switchMap, throwError } from 'rxjs';
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../core/errors';
 import { verifiedBearerToken } from '../guards/bearer-token';
 import { requestOf, setChallenge } from '../guards/request-context';
 import { routeRules } from '../guards/route-requirements';

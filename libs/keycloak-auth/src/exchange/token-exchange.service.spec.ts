@@ -1,8 +1,8 @@
 import { decodeJwt, generateKeyPair } from 'jose';
-import { IdentityProviderUnavailableError, TokenEndpointError } from '../errors';
+import { IdentityProviderUnavailableError, TokenEndpointError } from '../core/errors';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
+import { rejectionOf } from '../../../../test/support/rejection';
 import { TokenExchangeService } from './token-exchange.service';
 
 describe('TokenExchangeService', () => {

@@ -1,4 +1,4 @@
-import { KeycloakAuthError } from '../errors';
+import { KeycloakAuthError } from '../core/errors';
 import { DpopPolicy } from '../dpop/dpop.options';
 import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
 import { assertBearerAllowed, assertSenderConstraint } from '../dpop/sender-constraint';

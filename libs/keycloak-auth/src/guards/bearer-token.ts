@@ -1,4 +1,4 @@
-import { AuthScheme, InvalidTokenError } from '../errors';
+import { AuthScheme, InvalidTokenError } from '../core/errors';
 import { HtuRequest } from '../dpop/htu';
 import { Principal } from '../principal';
 

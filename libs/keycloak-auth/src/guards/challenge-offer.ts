@@ -1,4 +1,4 @@
-import { ChallengeOffer } from '../errors';
+import { ChallengeOffer } from '../core/errors';
 import { DpopPolicy } from '../dpop/dpop.options';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { AuthenticatedRequest, presentedScheme } from './bearer-token';

@@ -2,7 +2,7 @@ import { Controller, Get, INestApplication } from '@nestjs/common';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { ADAPTERS, get, listenOnLoopback } from '../../test/loopback-app';
+import { ADAPTERS, get, listenOnLoopback } from '../../../../test/support/loopback-app';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
 

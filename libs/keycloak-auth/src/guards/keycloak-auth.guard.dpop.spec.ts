@@ -10,7 +10,7 @@ import { DpopProofMaker } from '../dpop/dpop-proof.maker';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { systemClock } from '../clock';
 import { LocalIdp } from '../testing/local-idp';
-import { ADAPTERS, AdapterName, listenOnLoopback } from '../../test/loopback-app';
+import { ADAPTERS, AdapterName, listenOnLoopback } from '../../../../test/support/loopback-app';
 
 // DPoP (RFC 9449) at the guard, over real HTTP on both adapters: bound tokens from the local IdP (typ DPoP,
 // cnf.jkt of a key this test holds), proofs made with the library's DpopProofMaker, checked by the guard.

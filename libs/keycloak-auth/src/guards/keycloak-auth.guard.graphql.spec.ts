@@ -12,7 +12,7 @@ import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decora
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { LocalIdp } from '../testing/local-idp';
-import { listenOnLoopback } from '../../test/loopback-app';
+import { listenOnLoopback } from '../../../../test/support/loopback-app';
 
 @ObjectType()
 class Caller {

@@ -12,7 +12,7 @@ import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decora
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { LocalIdp } from '../testing/local-idp';
-import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../test/loopback-app';
+import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../../../test/support/loopback-app';
 
 // Every test here runs on both HTTP adapters: the guard sets WWW-Authenticate through Nest's HttpAdapterHost, and
 // the decorators read the request through the execution context, so neither may depend on Fastify or Express.

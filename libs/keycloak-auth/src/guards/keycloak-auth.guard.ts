@@ -1,54 +1,91 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { DpopPolicy } from '../dpop/dpop.options';
-import { DpopProofVerifier } from '../dpop/dpop-proof.verifier';
-import { KEYCLOAK_AUTH_OPTIONS, TOKEN_VERIFIER } from '../keycloak-auth.constants';
+import { KEYCLOAK_AUTH_OPTIONS } from '../keycloak-auth.constants';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal } from '../principal';
-import { TokenVerifier } from '../strategies/token-verifier';
-import { authenticateFromCache, authenticateRequest, RequestAuthenticators } from './authenticate-request';
 import { AuthenticatedRequest, routeKeepsToken } from './bearer-token';
+import { KeycloakAuthenticator } from './keycloak-authenticator';
 import { rememberRoutePolicy } from './challenge-offer';
 import { requestOf, setChallenge } from './request-context';
 import { assertRules, routeRules } from './route-requirements';
 
 /**
  * Authenticates the access token (bearer, or DPoP-bound with its proof: `@Dpop()`, option `dpop`) with the
- * configured {@link TokenVerifier}, then enforces `@RequireScopes`, `@Roles` and `@AllowedCallers`. Every refusal
- * carries its RFC 6750 `WWW-Authenticate` challenge. Guards HTTP routes and GraphQL resolvers alike (the request
- * of a resolver is taken from its GraphQL context).
+ * configured verifier, then enforces `@RequireScopes`, `@Roles` and `@AllowedCallers`. Every refusal carries its
+ * RFC 6750 `WWW-Authenticate` challenge. Guards HTTP routes and GraphQL resolvers alike (the request of a
+ * resolver is taken from its GraphQL context).
+ *
+ * The module registers it as the global guard; with `globalGuard: false` put it on routes yourself. Extend it to
+ * change where the request comes from ({@link getRequest}) or what an outcome becomes ({@link handleRequest}), as
+ * with `@nestjs/passport`'s `AuthGuard`: the dependencies are injected into properties, so a subclass needs no
+ * constructor.
+ *
+ * @example
+ * ```ts
+ * @UseGuards(KeycloakAuthGuard)
+ * @RequireScopes('orders.read')
+ * @Get('orders')
+ * list(@CurrentPrincipal() caller: Principal) {}
+ *
+ * // A guard of your own: the library's checks, then one more.
+ * @Injectable()
+ * class TenantGuard extends KeycloakAuthGuard {
+ *   protected override handleRequest(error: unknown, principal: Principal | undefined, context: ExecutionContext) {
+ *     const caller = super.handleRequest(error, principal, context);
+ *     if (caller.claims.tenant !== 'acme') throw new ForbiddenException();
+ *     return caller;
+ *   }
+ * }
+ * ```
  */
 @Injectable()
 export class KeycloakAuthGuard implements CanActivate {
-  private readonly authenticators: RequestAuthenticators;
-
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly adapterHost: HttpAdapterHost,
-    @Inject(TOKEN_VERIFIER) verifier: TokenVerifier,
-    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
-    proofs: DpopProofVerifier,
-  ) {
-    this.authenticators = { verifier, proofs, options };
-  }
+  @Inject(Reflector) private readonly reflector!: Reflector;
+  @Inject(HttpAdapterHost) private readonly adapterHost!: HttpAdapterHost;
+  @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options!: ResolvedKeycloakAuthOptions;
+  @Inject(KeycloakAuthenticator) private readonly authenticator!: KeycloakAuthenticator;
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const rules = routeRules(this.reflector, context);
     // A public route is answered at once, and so is a bearer token verified before: no promise to create and
     // await on such requests, the most frequent ones.
     if (rules.isPublic) return true;
-    const request = requestOf<AuthenticatedRequest>(context);
+    const request = this.getRequest(context);
     const policy = rules.dpop ?? this.options.dpop;
     rememberRoutePolicy(request, policy, this.options);
     const check = (principal: Principal) => assertRules(rules, principal);
+    let principal: Principal | undefined;
     try {
       const keepToken = routeKeepsToken(rules.exchange !== undefined);
-      if (authenticateFromCache(request, this.authenticators, check, policy, keepToken)) return true;
+      principal = this.authenticator.authenticateFromCache(request, check, policy, keepToken);
     } catch (error) {
-      setChallenge(this.adapterHost, context, this.options, error);
-      throw error;
+      return this.outcome(context, request, error, undefined);
     }
+    if (principal !== undefined) return this.outcome(context, request, undefined, principal);
     return this.authenticate(context, request, check, policy);
+  }
+
+  /**
+   * The HTTP request of an execution context: the route's, or a GraphQL resolver's from its context. Override
+   * it for a transport whose request sits elsewhere.
+   */
+  protected getRequest(context: ExecutionContext): AuthenticatedRequest {
+    return requestOf<AuthenticatedRequest>(context);
+  }
+
+  /**
+   * Called once per guarded request with its outcome: the refusal (a `KeycloakAuthError`) or the verified
+   * principal, route rules already checked. Returns the principal handlers get, or throws; the default throws
+   * the refusal. A library error thrown from here is answered with its `WWW-Authenticate` challenge.
+   */
+  protected handleRequest(
+    error: unknown,
+    principal: Principal | undefined,
+    _context: ExecutionContext,
+  ): Principal {
+    if (error !== undefined || principal === undefined) throw error;
+    return principal;
   }
 
   private async authenticate(
@@ -57,12 +94,28 @@ export class KeycloakAuthGuard implements CanActivate {
     check: (principal: Principal) => void,
     policy: DpopPolicy,
   ): Promise<boolean> {
+    let principal: Principal;
     try {
-      await authenticateRequest(request, this.authenticators, check, policy);
-      return true;
+      principal = await this.authenticator.authenticate(request, check, policy);
     } catch (error) {
-      setChallenge(this.adapterHost, context, this.options, error);
-      throw error;
+      return this.outcome(context, request, error, undefined);
+    }
+    return this.outcome(context, request, undefined, principal);
+  }
+
+  private outcome(
+    context: ExecutionContext,
+    request: AuthenticatedRequest,
+    error: unknown,
+    principal: Principal | undefined,
+  ): true {
+    try {
+      const accepted = this.handleRequest(error, principal, context);
+      if (accepted !== principal) request.principal = accepted;
+      return true;
+    } catch (refusal) {
+      setChallenge(this.adapterHost, context, this.options, refusal);
+      throw refusal;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { IntrospectionRateLimitedError, KeycloakAuthError } from '../errors';
+import { IntrospectionRateLimitedError, KeycloakAuthError } from '../core/errors';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { AuthenticatedRequest } from './bearer-token';
 import { offerOf } from './challenge-offer';

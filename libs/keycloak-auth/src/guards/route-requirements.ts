@@ -2,7 +2,7 @@ import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DpopPolicy } from '../dpop/dpop.options';
 import type { ExchangeTarget } from '../exchange/token-exchange.service';
-import { InsufficientScopeError } from '../errors';
+import { InsufficientScopeError } from '../core/errors';
 import {
   ALLOWED_CALLERS_KEY,
   DPOP_POLICY_KEY,

@@ -3,17 +3,17 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { CurrentPrincipal } from '../decorators/current-principal.decorator';
 import { Public } from '../decorators/public.decorator';
-import { IdentityProviderUnavailableError } from '../errors';
+import { IdentityProviderUnavailableError } from '../core/errors';
 import { ExchangedToken, ExchangeToken } from '../exchange/exchange-token.decorator';
 import { AuthMode, resolveKeycloakAuthOptions } from '../keycloak-auth.options';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { ClientCredentialsTokenProvider } from '../tokens/client-credentials-token.provider';
 import { LocalIdp } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
-import { throwawayPki, ThrowawayPki } from '../../test/throwaway-ca';
+import { rejectionOf } from '../../../../test/support/rejection';
+import { throwawayPki, ThrowawayPki } from '../../../../test/support/throwaway-ca';
 import { pemCertificates } from './keycloak-tls';
-import { listenOnLoopback } from '../../test/loopback-app';
+import { listenOnLoopback } from '../../../../test/support/loopback-app';
 
 @Controller()
 class TlsProbeController {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
-import { IdentityProviderUnavailableError } from '../errors';
+import { IdentityProviderUnavailableError } from '../core/errors';
 import { resolveKeycloakAuthOptions } from '../keycloak-auth.options';
 import { LocalIdp } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
+import { rejectionOf } from '../../../../test/support/rejection';
 import { JWT_BEARER_ASSERTION_TYPE } from './federated-jwt';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 

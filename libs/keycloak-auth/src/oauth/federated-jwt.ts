@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
 import type * as oidc from 'openid-client';
 import { systemClock, type Clock } from '../clock';
-import { IdentityProviderUnavailableError } from '../errors';
+import { IdentityProviderUnavailableError } from '../core/errors';
 
 /** The `client_assertion_type` of a JWT used as client credentials (RFC 7523 §2.2). */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

@@ -1,7 +1,7 @@
-import { TokenEndpointError } from '../errors';
+import { TokenEndpointError } from '../core/errors';
 import { ACCESS_TOKEN_TYPE } from '../keycloak-auth.constants';
 import { LocalIdp } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
+import { rejectionOf } from '../../../../test/support/rejection';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 
 describe('KeycloakOAuthClient', () => {

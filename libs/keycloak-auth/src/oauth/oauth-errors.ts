@@ -5,7 +5,7 @@ import {
   KeycloakAuthError,
   KeycloakAuthErrorCode,
   TokenEndpointError,
-} from '../errors';
+} from '../core/errors';
 import { KeycloakUnreachableError } from '../http/keycloak-fetch';
 import type { IdpEndpoint } from '../observer/keycloak-auth.observer';
 

@@ -5,7 +5,7 @@ import { AllowedCallers } from '../decorators/allowed-callers.decorator';
 import { Public } from '../decorators/public.decorator';
 import { RequireScopes } from '../decorators/require-scopes.decorator';
 import { Roles } from '../decorators/roles.decorator';
-import { InvalidTokenError, KEYCLOAK_AUTH_ERROR_CODES } from '../errors';
+import { InvalidTokenError, KEYCLOAK_AUTH_ERROR_CODES } from '../core/errors';
 import { TokenExchangeService } from '../exchange/token-exchange.service';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { TOKEN_VERIFIER } from '../keycloak-auth.constants';
@@ -15,8 +15,8 @@ import { IntrospectionTokenVerifier } from '../strategies/introspection-token.ve
 import { JwtTokenVerifier } from '../strategies/jwt-token.verifier';
 import { ClientCredentialsTokenProvider } from '../tokens/client-credentials-token.provider';
 import { LocalIdp, TestClock } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
-import { listenOnLoopback } from '../../test/loopback-app';
+import { rejectionOf } from '../../../../test/support/rejection';
+import { listenOnLoopback } from '../../../../test/support/loopback-app';
 import {
   AuthOutcome,
   CacheName,

@@ -1,4 +1,4 @@
-import type { KeycloakAuthErrorCode } from '../errors';
+import type { KeycloakAuthErrorCode } from '../core/errors';
 import type { AuthMode } from '../keycloak-auth.options';
 
 /** The guard's verdict on one request: accepted, or the stable code of its refusal. */

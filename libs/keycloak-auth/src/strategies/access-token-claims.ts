@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../core/errors';
 
 /** What {@link assertAccessTokenClaims} checks a token against (the resolved options fit it as they are). */
 export interface ClaimExpectations {

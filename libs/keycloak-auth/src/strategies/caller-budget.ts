@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../clock';
-import { IntrospectionRateLimitedError } from '../errors';
+import { IntrospectionRateLimitedError } from '../core/errors';
 
 /** Callers tracked at once (least recently seen dropped first): bounded memory whatever the tokens say. */
 const MAX_CALLERS = 10_000;

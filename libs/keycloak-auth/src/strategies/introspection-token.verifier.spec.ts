@@ -3,10 +3,10 @@ import {
   IdentityProviderUnavailableError,
   IntrospectionRateLimitedError,
   InvalidTokenError,
-} from '../errors';
+} from '../core/errors';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
+import { rejectionOf } from '../../../../test/support/rejection';
 import { IntrospectionTokenVerifier } from './introspection-token.verifier';
 
 describe('IntrospectionTokenVerifier', () => {

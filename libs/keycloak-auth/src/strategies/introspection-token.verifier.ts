@@ -1,6 +1,6 @@
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../core/errors';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { reportLookups } from '../observer/keycloak-auth.observer';

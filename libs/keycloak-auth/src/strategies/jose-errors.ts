@@ -1,5 +1,5 @@
 import { errors } from 'jose';
-import { IdentityProviderUnavailableError, InvalidTokenError, KeycloakAuthError } from '../errors';
+import { IdentityProviderUnavailableError, InvalidTokenError, KeycloakAuthError } from '../core/errors';
 import { KeycloakUnreachableError } from '../http/keycloak-fetch';
 
 /** The one place where jose's stable error codes become RFC 6750 answers. */

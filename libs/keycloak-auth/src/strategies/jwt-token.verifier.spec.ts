@@ -1,8 +1,8 @@
 import { createPublicKey, JsonWebKey } from 'node:crypto';
 import { base64url, decodeProtectedHeader, SignJWT } from 'jose';
-import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors';
+import { IdentityProviderUnavailableError, InvalidTokenError } from '../core/errors';
 import { LocalIdp, TestClock } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
+import { rejectionOf } from '../../../../test/support/rejection';
 import { CacheResult, noopKeycloakAuthObserver } from '../observer/keycloak-auth.observer';
 import { JwtTokenVerifier } from './jwt-token.verifier';
 

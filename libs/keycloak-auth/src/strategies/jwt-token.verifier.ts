@@ -1,7 +1,7 @@
 import { JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ExpiringCache, tokenHash } from '../cache/expiring-cache';
 import { Clock } from '../clock';
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../core/errors';
 import { reportLookups } from '../observer/keycloak-auth.observer';
 import { ResolvedKeycloakAuthOptions } from '../keycloak-auth.options';
 import { Principal, principalFromClaims } from '../principal';

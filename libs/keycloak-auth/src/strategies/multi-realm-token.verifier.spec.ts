@@ -8,7 +8,7 @@ import { AuthMode, KeycloakAuthOptions } from '../keycloak-auth.options';
 import { KeycloakAuthModule } from '../keycloak-auth.module';
 import { Principal } from '../principal';
 import { Endpoint, LocalIdp } from '../testing/local-idp';
-import { listenOnLoopback } from '../../test/loopback-app';
+import { listenOnLoopback } from '../../../../test/support/loopback-app';
 
 @Controller()
 class CallerController {

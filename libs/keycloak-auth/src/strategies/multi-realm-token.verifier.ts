@@ -1,4 +1,4 @@
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../core/errors';
 import { Principal } from '../principal';
 import { claimedIssuer, looksLikeJwt } from './access-token-claims';
 import { TokenVerifier } from './token-verifier';

@@ -1,9 +1,9 @@
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { DpopProofMaker } from '../dpop/dpop-proof.maker';
-import { IdentityProviderUnavailableError, TokenEndpointError } from '../errors';
+import { IdentityProviderUnavailableError, TokenEndpointError } from '../core/errors';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
-import { rejectionOf } from '../../test/rejection';
+import { rejectionOf } from '../../../../test/support/rejection';
 import { ClientCredentialsTokenProvider } from './client-credentials-token.provider';
 
 describe('ClientCredentialsTokenProvider', () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExpiringCache } from '../cache/expiring-cache';
 import { Clock } from '../clock';
-import { IdentityProviderUnavailableError } from '../errors';
+import { IdentityProviderUnavailableError } from '../core/errors';
 import { KEYCLOAK_CLOCK } from '../keycloak-auth.constants';
 import { KeycloakOAuthClient } from '../oauth/keycloak-oauth.client';
 import { reportLookups } from '../observer/keycloak-auth.observer';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import { isAxiosError, InternalAxiosRequestConfig } from 'axios';
-import { InvalidTokenError } from '../../errors';
+import { InvalidTokenError } from '../../core/errors';
 import { TokenExchangeService } from '../../exchange/token-exchange.service';
 import { ClientCredentialsTokenProvider } from '../../tokens/client-credentials-token.provider';
 import { KEYCLOAK_HTTP_TOKEN, KeycloakHttpToken } from './keycloak-http.options';

@@ -10,7 +10,7 @@ import { Roles } from '../../decorators/roles.decorator';
 import { KeycloakAuthModule } from '../../keycloak-auth.module';
 import { Principal } from '../../principal';
 import { LocalIdp } from '../../testing/local-idp';
-import { ADAPTERS, get, listenOnLoopback } from '../../../test/loopback-app';
+import { ADAPTERS, get, listenOnLoopback } from '../../../../../test/support/loopback-app';
 import { KeycloakPassportGuard } from './keycloak-passport.guard';
 import { KeycloakPassportModule } from './keycloak-passport.module';
 
