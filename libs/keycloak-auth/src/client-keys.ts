@@ -1,6 +1,6 @@
 // nest-keycloak-s2s/client-keys: signed-JWT client authentication (private_key_jwt) — the controller that publishes
 // a service's public keys, the key set, and the two steps of a rotation (add a key, retire the old ones).
-export { ClientJwksController, CLIENT_JWKS_MAX_AGE_SEC } from './keys/client-jwks.controller';
+export { ClientJwksController, CLIENT_JWKS_MAX_AGE_SEC } from './nest/client-jwks.controller';
 export { ClientKeySet, retireClientKeys } from './keys/client-key-set';
 export type { ClientKeysOptions, PublishedJwks } from './keys/client-key-set';
 export { addClientKey, readClientKeys, CLIENT_KEY_ALGORITHMS } from './keys/client-key-file';

@@ -11,5 +11,5 @@ export type {
   LocalIdpOptions,
   SigningKey,
 } from './local-idp';
-export { KEYCLOAK_CLOCK } from '../keycloak-auth.constants';
-export type { Clock } from '../clock';
+export { KEYCLOAK_CLOCK } from '../core/constants';
+export type { Clock } from '../core/clock';

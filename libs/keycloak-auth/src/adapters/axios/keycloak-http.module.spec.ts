@@ -6,7 +6,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
-import { KeycloakAuthModule } from '../../keycloak-auth.module';
+import { KeycloakAuthModule } from '../../nest/keycloak-auth.module';
 import { LocalIdp } from '../../testing/local-idp';
 import { rejectionOf } from '../../../../../test/support/rejection';
 import { listenOnLoopback } from '../../../../../test/support/loopback-app';

@@ -1,13 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-custom';
-import { KeycloakAuthenticator } from '../../guards/keycloak-authenticator';
-import { AuthenticatedRequest } from '../../guards/bearer-token';
-import { setChallengeOn } from '../../guards/request-context';
-import { KEYCLOAK_AUTH_OPTIONS } from '../../keycloak-auth.constants';
-import { ResolvedKeycloakAuthOptions } from '../../keycloak-auth.options';
-import { Principal } from '../../principal';
+import type { Principal } from '../../index';
+import { AuthenticatedRequest, KeycloakAuthenticator } from '../../verification';
 
 /** The passport name of {@link KeycloakStrategy}: `AuthGuard('keycloak')`. */
 export const KEYCLOAK_STRATEGY = 'keycloak';
@@ -23,11 +18,7 @@ type PassportRequest = AuthenticatedRequest & { res?: object };
  */
 @Injectable()
 export class KeycloakStrategy extends PassportStrategy(Strategy, KEYCLOAK_STRATEGY) {
-  constructor(
-    private readonly authenticator: KeycloakAuthenticator,
-    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
-    private readonly adapterHost: HttpAdapterHost,
-  ) {
+  constructor(private readonly authenticator: KeycloakAuthenticator) {
     super();
   }
 
@@ -38,7 +29,7 @@ export class KeycloakStrategy extends PassportStrategy(Strategy, KEYCLOAK_STRATE
     } catch (error) {
       // A strategy is handed no response: only Express' request links one. On Fastify the challenge is set by
       // KeycloakPassportGuard, which sees the execution context.
-      if (request.res) setChallengeOn(this.adapterHost, request.res, this.options, error, request);
+      if (request.res) this.authenticator.setChallengeOn(request.res, error, request);
       throw error;
     }
   }

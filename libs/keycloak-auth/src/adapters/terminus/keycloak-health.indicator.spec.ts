@@ -1,5 +1,5 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { KeycloakReadiness } from '../../health/keycloak-readiness';
+import type { KeycloakReadiness } from '../../nest/keycloak-readiness';
 import { KeycloakHealthIndicator } from './keycloak-health.indicator';
 
 const readinessOf = (ready: boolean, detail: string) =>
