@@ -82,6 +82,13 @@ export abstract class KeycloakAuthError extends HttpException {
   }
 
   /**
+   * Whether the challenge names no error (RFC 6750 §3.1): the request carried no credentials the library takes.
+   */
+  protected get namesNoError(): boolean {
+    return this.code === 'token_missing';
+  }
+
+  /**
    * What a GraphQL answer shows of this error: graphql-js copies an original error's `extensions` into the
    * error it reports, so a resolver refused by the guard still tells its client why (HTTP status stays 200 there).
    */
@@ -90,7 +97,8 @@ export abstract class KeycloakAuthError extends HttpException {
   /**
    * The RFC 6750 §3 (and RFC 9449 §7.1) challenge for this error on a route that offers `offer`, or undefined when
    * the error is not about the access token (an unreachable IdP is not the caller's fault and gets no challenge).
-   * A request without any credentials gets one challenge per accepted scheme and no error code (RFC 6750 §3.1);
+   * A request without any credentials, or with only another scheme's (`Basic`), gets one challenge per accepted
+   * scheme and no error code (RFC 6750 §3.1);
    * any other error is reported on one scheme: the error's own, else the one the request used, if offered.
    */
   wwwAuthenticate(realm: string, offer: ChallengeOffer = BEARER_ONLY): string | undefined {
@@ -99,7 +107,7 @@ export abstract class KeycloakAuthError extends HttpException {
     const algs = offer.dpopAlgs?.length ? `algs="${quote(offer.dpopAlgs.join(' '))}"` : undefined;
     const offered = (scheme: AuthScheme | undefined) =>
       scheme === 'Bearer' ? offer.bearer : scheme === 'DPoP' && algs !== undefined;
-    if (this.code === 'token_missing') {
+    if (this.namesNoError) {
       const challenges = offer.bearer ? [`Bearer ${realmPart}`] : [];
       if (algs) challenges.push(`DPoP ${realmPart}, ${algs}`);
       return challenges.join(', ');
@@ -115,9 +123,22 @@ export abstract class KeycloakAuthError extends HttpException {
 
 /** 401: the token is missing, malformed, expired, forged or meant for someone else (RFC 6750 invalid_token). */
 export class InvalidTokenError extends KeycloakAuthError {
-  /** `scheme`: report it on that scheme's challenge when the route offers it (a DPoP key binding's errors). */
-  constructor(code: KeycloakAuthErrorCode, description: string, scheme?: AuthScheme) {
+  /**
+   * `scheme`: report it on that scheme's challenge when the route offers it (a DPoP key binding's errors).
+   * `unsupportedScheme`: the request authenticated with a scheme the library does not take (`Basic`, …), which
+   * RFC 6750 §3.1 answers like a request without credentials: a challenge without an error code.
+   */
+  constructor(
+    code: KeycloakAuthErrorCode,
+    description: string,
+    scheme?: AuthScheme,
+    readonly unsupportedScheme = false,
+  ) {
     super(code, HttpStatus.UNAUTHORIZED, 'invalid_token', description, 'invalid_token', [], scheme);
+  }
+
+  protected override get namesNoError(): boolean {
+    return super.namesNoError || this.unsupportedScheme;
   }
 }
 

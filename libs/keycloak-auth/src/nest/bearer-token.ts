@@ -55,8 +55,17 @@ export function extractCredential(request: AuthenticatedRequest): Credential {
   if (header === undefined || header === '')
     throw new InvalidTokenError('token_missing', 'access token missing');
   const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
-  if (!match)
-    throw new InvalidTokenError('token_malformed', 'Authorization header is not a Bearer or DPoP token');
+  if (!match) {
+    // Another scheme's credentials (`Basic …`) are none the library takes; a header that starts as ours but is
+    // broken (`Bearer`, `Bearer<token>`) is a malformed token.
+    const unsupported = !/^(Bearer|DPoP)/i.test(header);
+    throw new InvalidTokenError(
+      'token_malformed',
+      'Authorization header is not a Bearer or DPoP token',
+      undefined,
+      unsupported,
+    );
+  }
   return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
 }
 

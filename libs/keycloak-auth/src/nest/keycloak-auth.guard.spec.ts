@@ -174,8 +174,22 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
     });
 
     it.each([
-      ['another scheme (Basic)', 'Basic c2VydmljZS1hOnNlY3JldA==', 'token_malformed'],
+      ['Basic', 'Basic c2VydmljZS1hOnNlY3JldA=='],
+      ['Negotiate', 'Negotiate YIIBhwYGKwYBBQUCoIIBezCCAXegDTALBgkqhkiG9xIBAgI='],
+      ['a lone word', 'token'],
+    ])(
+      'for another scheme (%s): the challenges of a request without credentials, no error code (RFC 6750 §3.1)',
+      async (_name, authorization) => {
+        const res = await call('/me', authorization);
+        expect(res.status).toBe(401);
+        expect(res.challenge).toBe('Bearer realm="s2s", DPoP realm="s2s", algs="ES256 PS256 RS256 EdDSA"');
+        expect(res.body).toMatchObject({ statusCode: 401, error: 'invalid_token', code: 'token_malformed' });
+      },
+    );
+
+    it.each([
       ['Bearer with an empty token', 'Bearer ', 'token_malformed'],
+      ['Bearer without a space', 'Bearer', 'token_malformed'],
       ['a bearer token that is not a JWT', 'Bearer abc', 'token_malformed'],
     ])('for %s', async (_name, authorization, code) => {
       expectInvalidToken(await call('/me', authorization), code);
