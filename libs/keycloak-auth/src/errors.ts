@@ -8,7 +8,14 @@ export {
   InvalidDpopProofError,
   InsufficientScopeError,
   IdentityProviderUnavailableError,
+  ClientConfigurationError,
   IntrospectionRateLimitedError,
   TokenEndpointError,
 } from './core/errors';
 export type { KeycloakAuthErrorCode } from './core/errors';
+export type {
+  InsufficientScopeCode,
+  InvalidDpopProofCode,
+  InvalidTokenCode,
+  TokenEndpointCode,
+} from './core/error-codes';

@@ -17,12 +17,14 @@ import {
   TokenExchangeService,
 } from 'nest-keycloak-s2s';
 import {
+  ClientConfigurationError,
   IdentityProviderUnavailableError,
   InsufficientScopeError,
   InvalidDpopProofError,
   InvalidTokenError,
   TokenEndpointError,
 } from 'nest-keycloak-s2s/errors';
+import type { InvalidTokenCode, TokenEndpointCode } from 'nest-keycloak-s2s/errors';
 import { KeycloakReadiness, ReadinessVerdict } from 'nest-keycloak-s2s/health';
 import { KeycloakOAuthClient, REALM_KEYS } from 'nest-keycloak-s2s/oauth';
 import {
@@ -104,6 +106,22 @@ describe('the public API, by its types', () => {
     expectTypeOf<'insufficient_scope'>().toExtend<KeycloakAuthErrorCode>();
     expectTypeOf<'no_such_code'>().not.toExtend<KeycloakAuthErrorCode>();
     expectTypeOf<KeycloakAuthError['code']>().toEqualTypeOf<KeycloakAuthErrorCode>();
+  });
+
+  it("types each family's constructor to its own codes, the configuration error included", () => {
+    expectTypeOf(InvalidTokenError).constructorParameters.toEqualTypeOf<
+      [InvalidTokenCode, string, boolean?]
+    >();
+    expectTypeOf(TokenEndpointError).constructorParameters.toEqualTypeOf<
+      [TokenEndpointCode, string, string]
+    >();
+    expectTypeOf<'client_credentials_failed'>().toExtend<TokenEndpointCode>();
+    expectTypeOf<'insufficient_scope'>().not.toExtend<InvalidTokenCode>();
+    expectTypeOf<ClientConfigurationError['code']>().toEqualTypeOf<KeycloakAuthErrorCode>();
+    expectTypeOf<ClientConfigurationError['oauthError']>().toEqualTypeOf<string | undefined>();
+    // @ts-expect-error a code of another family
+    const wrongFamily = () => new InvalidTokenError('insufficient_scope', 'lacks a scope');
+    expectTypeOf(wrongFamily).returns.toExtend<KeycloakAuthError>();
   });
 
   it('answers readiness as a verdict, and as a terminus indicator', () => {

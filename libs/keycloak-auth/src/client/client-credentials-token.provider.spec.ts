@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { DpopProofMaker } from './dpop-proof.maker';
-import { IdentityProviderUnavailableError, TokenEndpointError } from '../core/errors';
+import { ClientConfigurationError, IdentityProviderUnavailableError } from '../core/errors';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
@@ -134,10 +134,10 @@ describe('ClientCredentialsTokenProvider', () => {
       body: { error: 'invalid_client', error_description: 'Invalid client or Invalid client credentials' },
     };
     const error = await rejectionOf(provider.getToken());
-    expect(error).toBeInstanceOf(TokenEndpointError);
+    expect(error).toBeInstanceOf(ClientConfigurationError);
     expect(error.code).toBe('idp_rejected_client');
     expect(error.getStatus?.()).toBe(503);
-    expect((error as TokenEndpointError).oauthError).toBe('invalid_client');
+    expect((error as ClientConfigurationError).oauthError).toBe('invalid_client');
     expect(error.message).toContain('Invalid client or Invalid client credentials');
     expect(idp.requests.token).toBe(1);
   });

@@ -58,7 +58,7 @@ export class ClientCredentialsTokenProvider {
         );
       } catch (error) {
         // Only an outage is worth another try: a refusal of this service's own client repeats itself.
-        const outage = error instanceof IdentityProviderUnavailableError && error.code === 'idp_unavailable';
+        const outage = error instanceof IdentityProviderUnavailableError;
         if (!outage || attempt >= RETRY_DELAYS_MS.length) throw error;
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAYS_MS[attempt]));
       }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
-import { IdentityProviderUnavailableError } from '../core/errors';
+import { ClientConfigurationError } from '../core/errors';
 import { resolveKeycloakAuthOptions } from '../config/resolve-options';
 import { LocalIdp } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
@@ -89,7 +89,7 @@ describe('federated_jwt client authentication (a token file as RFC 7523 client a
       const token = await content();
       writeFileSync(file, token);
       const error = await rejectionOf(oauth.clientCredentials());
-      expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
+      expect(error).toBeInstanceOf(ClientConfigurationError);
       expect(error.getStatus?.()).toBe(503);
       expect(error.code).toBe('idp_rejected_client');
       expect(error.message).toMatch(why);

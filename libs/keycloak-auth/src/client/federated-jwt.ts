@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
 import type * as oidc from 'openid-client';
 import { systemClock, type Clock } from '../core/clock';
-import { IdentityProviderUnavailableError } from '../core/errors';
+import { ClientConfigurationError } from '../core/errors';
 
 /** The `client_assertion_type` of a JWT used as client credentials (RFC 7523 §2.2). */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -46,9 +46,8 @@ async function readAssertion(file: string, clock: Clock): Promise<string> {
   return token;
 }
 
-function refused(why: string, file: string): IdentityProviderUnavailableError {
-  return new IdentityProviderUnavailableError(
+function refused(why: string, file: string): ClientConfigurationError {
+  return new ClientConfigurationError(
     `the client assertion file ${file} ${why}: this service cannot authenticate to Keycloak`,
-    'idp_rejected_client',
   );
 }

@@ -1,4 +1,4 @@
-import { TokenEndpointError } from '../core/errors';
+import { ClientConfigurationError, TokenEndpointError } from '../core/errors';
 import { ACCESS_TOKEN_TYPE } from '../core/constants';
 import { LocalIdp } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
@@ -41,12 +41,18 @@ describe('KeycloakOAuthClient', () => {
   });
 
   it.each([
-    ['an unknown OAuth error', 'exchange_failed', 'invalid_scope', 400, { error: 'invalid_scope' }],
-    ['a 200 without access_token', 'exchange_failed', 'invalid_response', 200, { token_type: 'Bearer' }],
-    ['a 404 page', 'exchange_failed', 'http_404', 404, '<html>not found</html>'],
+    ['an unknown OAuth error', 'client_credentials_failed', 'invalid_scope', 400, { error: 'invalid_scope' }],
+    [
+      'a 200 without access_token',
+      'client_credentials_failed',
+      'invalid_response',
+      200,
+      { token_type: 'Bearer' },
+    ],
+    ['a 404 page', 'client_credentials_failed', 'http_404', 404, '<html>not found</html>'],
     [
       '"Invalid token" outside an exchange (no subject token to blame)',
-      'exchange_failed',
+      'client_credentials_failed',
       'invalid_request',
       400,
       { error: 'invalid_request', error_description: 'Invalid token' },
@@ -66,12 +72,12 @@ describe('KeycloakOAuthClient', () => {
     async (oauthError) => {
       idp.tokenAnswer = { status: oauthError === 'invalid_client' ? 401 : 400, body: { error: oauthError } };
       const error = await rejectionOf(clientWith().clientCredentials());
-      expect(error).toBeInstanceOf(TokenEndpointError);
+      expect(error).toBeInstanceOf(ClientConfigurationError);
       expect(error.getStatus?.()).toBe(503);
       expect(error.code).toBe('idp_rejected_client');
-      expect((error as TokenEndpointError).getResponse()).toMatchObject({ error: 'idp_unavailable' });
-      expect((error as TokenEndpointError).oauthError).toBe(oauthError);
-      expect((error as TokenEndpointError).wwwAuthenticate('s2s')).toBeUndefined();
+      expect((error as ClientConfigurationError).getResponse()).toMatchObject({ error: 'idp_unavailable' });
+      expect((error as ClientConfigurationError).oauthError).toBe(oauthError);
+      expect((error as ClientConfigurationError).wwwAuthenticate('s2s')).toBeUndefined();
     },
   );
 

@@ -1,11 +1,12 @@
 import * as oidc from 'openid-client';
 import {
+  ClientConfigurationError,
   IdentityProviderUnavailableError,
   InvalidTokenError,
   KeycloakAuthError,
-  KeycloakAuthErrorCode,
   TokenEndpointError,
 } from '../core/errors';
+import type { TokenEndpointCode } from '../core/error-codes';
 import { KeycloakUnreachableError } from '../transport/keycloak-fetch';
 import type { IdpEndpoint } from '../transport/keycloak-auth.observer';
 
@@ -23,19 +24,21 @@ interface OAuthErrorAnswer {
 const CLIENT_REFUSED = new Set(['invalid_client', 'unauthorized_client']);
 
 /** How the token endpoint's other OAuth errors are reported (RFC 6749 §5.2, RFC 8693 §2.2.2). */
-const TOKEN_ENDPOINT_ERRORS: Record<string, { code: KeycloakAuthErrorCode; status: number }> = {
-  invalid_grant: { code: 'exchange_subject_rejected', status: 401 },
-  access_denied: { code: 'exchange_denied', status: 403 },
+const TOKEN_ENDPOINT_ERRORS: Record<string, TokenEndpointCode> = {
+  invalid_grant: 'exchange_subject_rejected',
+  access_denied: 'exchange_denied',
 };
 
 /**
  * The one place where a failed openid-client call becomes the library's typed error:
  * - unreachable, timed out, HTTP 5xx → 503 `idp_unavailable` (fail closed; client credentials retry on it);
- * - `invalid_client` / `unauthorized_client` → 503 `idp_rejected_client`, at every endpoint: this service cannot
- *   authenticate (a secret or key Keycloak does not accept), so it cannot serve until that is fixed; never retried;
+ * - `invalid_client` / `unauthorized_client` → 503 `idp_rejected_client` ({@link ClientConfigurationError}), at every
+ *   endpoint: this service cannot authenticate (a secret or key Keycloak does not accept), so it cannot serve until
+ *   that is fixed; never retried;
  * - at the token endpoint: `invalid_grant` (and an exchange's "Invalid token" or refused DPoP-bound subject) → 401
  *   `exchange_subject_rejected`,
- *   `access_denied` → 403 `exchange_denied`, anything else → 502 `exchange_failed`;
+ *   `access_denied` → 403 `exchange_denied`, anything else → 502 `exchange_failed` (`client_credentials_failed`
+ *   for this service's own token);
  * - at introspection: HTTP 400 `invalid_request` → 401 `token_inactive` (a verdict, see below), anything else 503.
  */
 export function keycloakAuthErrorOf(error: unknown, call: OAuthCall): KeycloakAuthError {
@@ -53,7 +56,7 @@ export function keycloakAuthErrorOf(error: unknown, call: OAuthCall): KeycloakAu
   if (call === 'introspection') {
     if (answer && CLIENT_REFUSED.has(answer.error)) {
       const why = `Keycloak refused this service's client at introspection (${answer.error}${detail})`;
-      return new IdentityProviderUnavailableError(why, 'idp_rejected_client');
+      return new ClientConfigurationError(why, answer.error);
     }
     // Keycloak answers 400 invalid_request ("Failed to introspect token.") to a token it cannot even parse
     // (a header without `alg`; 26.7 answers `alg: none` with `active: false`): a verdict on the caller's token, not an outage.
@@ -64,22 +67,17 @@ export function keycloakAuthErrorOf(error: unknown, call: OAuthCall): KeycloakAu
       `introspection failed (${answer?.error ?? httpLabel(status)})`,
     );
   }
+  const failed: TokenEndpointCode = call === 'token' ? 'client_credentials_failed' : 'exchange_failed';
   if (!answer) {
     const label = httpLabel(status);
-    return new TokenEndpointError(
-      'exchange_failed',
-      502,
-      `Keycloak's token endpoint answered ${label}`,
-      label,
-    );
+    return new TokenEndpointError(failed, `Keycloak's token endpoint answered ${label}`, label);
   }
-  const mapped = CLIENT_REFUSED.has(answer.error)
-    ? { code: 'idp_rejected_client' as const, status: 503 }
-    : subjectTokenRefused(call, answer)
-      ? TOKEN_ENDPOINT_ERRORS.invalid_grant
-      : (TOKEN_ENDPOINT_ERRORS[answer.error] ?? { code: 'exchange_failed' as const, status: 502 });
   const description = `Keycloak refused the token request (${answer.error}${detail})`;
-  return new TokenEndpointError(mapped.code, mapped.status, description, answer.error);
+  if (CLIENT_REFUSED.has(answer.error)) return new ClientConfigurationError(description, answer.error);
+  const code = subjectTokenRefused(call, answer)
+    ? TOKEN_ENDPOINT_ERRORS.invalid_grant
+    : (TOKEN_ENDPOINT_ERRORS[answer.error] ?? failed);
+  return new TokenEndpointError(code, description, answer.error);
 }
 
 /**

@@ -1,5 +1,9 @@
 import { decodeJwt, generateKeyPair } from 'jose';
-import { IdentityProviderUnavailableError, TokenEndpointError } from '../core/errors';
+import {
+  ClientConfigurationError,
+  IdentityProviderUnavailableError,
+  TokenEndpointError,
+} from '../core/errors';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
@@ -103,7 +107,6 @@ describe('TokenExchangeService', () => {
   it.each([
     ['invalid_grant (subject token refused)', 401, 'exchange_subject_rejected', 400, 'invalid_grant'],
     ['access_denied (exchange not allowed)', 403, 'exchange_denied', 403, 'access_denied'],
-    ['invalid_client (our secret refused)', 503, 'idp_rejected_client', 401, 'invalid_client'],
     ['invalid_request', 502, 'exchange_failed', 400, 'invalid_request'],
   ])('maps %s to TokenEndpointError %s %s', async (_name, expected, code, status, oauthError) => {
     idp.tokenAnswer = { status, body: { error: oauthError, error_description: 'refused' } };
@@ -112,6 +115,16 @@ describe('TokenExchangeService', () => {
     expect(error.getStatus?.()).toBe(expected);
     expect(error.code).toBe(code);
     expect((error as TokenEndpointError).oauthError).toBe(oauthError);
+  });
+
+  it('maps invalid_client (our secret refused) to ClientConfigurationError 503 idp_rejected_client, not an outage', async () => {
+    idp.tokenAnswer = { status: 401, body: { error: 'invalid_client', error_description: 'refused' } };
+    const error = await rejectionOf(service.exchange(subject, target));
+    expect(error).toBeInstanceOf(ClientConfigurationError);
+    expect(error).not.toBeInstanceOf(IdentityProviderUnavailableError);
+    expect(error.getStatus?.()).toBe(503);
+    expect(error.code).toBe('idp_rejected_client');
+    expect((error as ClientConfigurationError).oauthError).toBe('invalid_client');
   });
 
   it.each([

@@ -1,9 +1,9 @@
 import {
+  ClientConfigurationError,
   IdentityProviderUnavailableError,
   InsufficientScopeError,
   InvalidDpopProofError,
   InvalidTokenError,
-  TokenEndpointError,
 } from './errors';
 
 describe('challenges with DPoP (RFC 9449 §7.1) and without credentials (RFC 6750 §3.1)', () => {
@@ -42,7 +42,6 @@ describe('challenges with DPoP (RFC 9449 §7.1) and without credentials (RFC 675
     const bound = new InvalidTokenError(
       'dpop_bound_token_as_bearer',
       'DPoP-bound token sent as a bearer token',
-      'DPoP',
     );
     expect(bound.wwwAuthenticate('s2s', { bearer: true, presented: 'Bearer' })).toMatch(
       /^Bearer realm="s2s", error="invalid_token", /,
@@ -109,10 +108,15 @@ describe('RFC 6750 challenges (wwwAuthenticate)', () => {
     });
   });
 
-  it('gives no challenge when Keycloak refused this service itself (503)', () => {
-    const error = new TokenEndpointError('idp_rejected_client', 503, 'refused', 'invalid_client');
+  it('gives no challenge when Keycloak refused this service itself (503): a configuration error, not an outage', () => {
+    const error = new ClientConfigurationError('refused', 'invalid_client');
     expect(error.wwwAuthenticate('s2s')).toBeUndefined();
-    expect(error.getResponse()).toMatchObject({ statusCode: 503, error: 'idp_unavailable' });
+    expect(error.getResponse()).toMatchObject({
+      statusCode: 503,
+      error: 'idp_unavailable',
+      code: 'idp_rejected_client',
+    });
+    expect(error).not.toBeInstanceOf(IdentityProviderUnavailableError);
   });
 });
 

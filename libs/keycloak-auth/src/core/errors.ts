@@ -1,56 +1,20 @@
-import { HttpException, HttpStatus } from '@nestjs/common';
+import { HttpException } from '@nestjs/common';
+import {
+  AuthScheme,
+  ChallengeError,
+  ERROR_ANSWERS,
+  InsufficientScopeCode,
+  InvalidDpopProofCode,
+  InvalidTokenCode,
+  KeycloakAuthErrorCode,
+  TokenEndpointCode,
+} from './error-codes';
 
-/** Stable codes of every way the library refuses or fails a request; safe to match on and to count. */
-export const KEYCLOAK_AUTH_ERROR_CODES = [
-  'token_missing',
-  'token_malformed',
-  'token_expired',
-  'token_not_yet_valid',
-  'token_issued_in_future',
-  'token_signature_invalid',
-  'token_algorithm_not_allowed',
-  'token_key_unknown',
-  'token_issuer_invalid',
-  'token_audience_invalid',
-  'token_type_invalid',
-  'token_claims_invalid',
-  'token_inactive',
-  'insufficient_scope',
-  'insufficient_role',
-  'caller_not_allowed',
-  'idp_unavailable',
-  'idp_rejected_client',
-  'introspection_rate_limited',
-  'exchange_denied',
-  'exchange_subject_rejected',
-  'exchange_failed',
-  'dpop_proof_missing',
-  'dpop_proof_malformed',
-  'dpop_proof_algorithm_not_allowed',
-  'dpop_proof_signature_invalid',
-  'dpop_proof_method_mismatch',
-  'dpop_proof_uri_mismatch',
-  'dpop_proof_stale',
-  'dpop_proof_ath_mismatch',
-  'dpop_proof_replayed',
-  'dpop_key_mismatch',
-  'dpop_required',
-  'dpop_bound_token_as_bearer',
-  'dpop_token_not_bound',
-  'dpop_not_accepted',
-] as const;
+// The library's errors, one class per family; each class's constructor takes its own family's codes, and the
+// status, the body's `error` and the challenge of a code are looked up in one table (ERROR_ANSWERS).
 
-/** One of {@link KEYCLOAK_AUTH_ERROR_CODES}. */
-export type KeycloakAuthErrorCode = (typeof KEYCLOAK_AUTH_ERROR_CODES)[number];
-
-/**
- * The error a code is reported as in `WWW-Authenticate`, when it is reported there at all: RFC 6750 §3.1's, or
- * RFC 9449 §7.1's `invalid_dpop_proof`.
- */
-type ChallengeError = 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof';
-
-/** An HTTP authentication scheme the library accepts access tokens under. */
-export type AuthScheme = 'Bearer' | 'DPoP';
+export { KEYCLOAK_AUTH_ERROR_CODES } from './error-codes';
+export type { AuthScheme, KeycloakAuthErrorCode } from './error-codes';
 
 /**
  * What a route offers a caller, for its challenge: whether a bearer token is accepted, the DPoP proof algorithms
@@ -67,18 +31,21 @@ const BEARER_ONLY: ChallengeOffer = { bearer: true };
 
 /** Base of the library's typed errors: an HttpException whose body is `{statusCode, error, message, code}`. */
 export abstract class KeycloakAuthError extends HttpException {
+  /** The challenge's `error` (RFC 6750 §3.1, RFC 9449 §7.1); none when the error is not about the access token. */
+  readonly bearerError?: ChallengeError;
+  /** The scheme this error is about whatever the request used (a DPoP proof's errors are DPoP's). */
+  readonly scheme?: AuthScheme;
+
   protected constructor(
     readonly code: KeycloakAuthErrorCode,
-    status: number,
-    error: string,
     readonly description: string,
-    readonly bearerError?: ChallengeError,
     readonly requiredScopes: readonly string[] = [],
-    /** The scheme this error is about whatever the request used (a DPoP proof's errors are DPoP's). */
-    readonly scheme?: AuthScheme,
   ) {
+    const { status, error, challenge, scheme } = ERROR_ANSWERS[code];
     super({ statusCode: status, error, message: description, code }, status);
     this.extensions = { code, statusCode: status, error };
+    this.bearerError = challenge;
+    this.scheme = scheme;
   }
 
   /**
@@ -124,17 +91,15 @@ export abstract class KeycloakAuthError extends HttpException {
 /** 401: the token is missing, malformed, expired, forged or meant for someone else (RFC 6750 invalid_token). */
 export class InvalidTokenError extends KeycloakAuthError {
   /**
-   * `scheme`: report it on that scheme's challenge when the route offers it (a DPoP key binding's errors).
    * `unsupportedScheme`: the request authenticated with a scheme the library does not take (`Basic`, …), which
    * RFC 6750 §3.1 answers like a request without credentials: a challenge without an error code.
    */
   constructor(
-    code: KeycloakAuthErrorCode,
+    code: InvalidTokenCode,
     description: string,
-    scheme?: AuthScheme,
     readonly unsupportedScheme = false,
   ) {
-    super(code, HttpStatus.UNAUTHORIZED, 'invalid_token', description, 'invalid_token', [], scheme);
+    super(code, description);
   }
 
   protected override get namesNoError(): boolean {
@@ -144,32 +109,40 @@ export class InvalidTokenError extends KeycloakAuthError {
 
 /** 401: the request's DPoP proof is missing, malformed, replayed or not for this request (RFC 9449 §7.1). */
 export class InvalidDpopProofError extends KeycloakAuthError {
-  constructor(code: KeycloakAuthErrorCode, description: string) {
-    super(code, HttpStatus.UNAUTHORIZED, 'invalid_dpop_proof', description, 'invalid_dpop_proof', [], 'DPoP');
+  constructor(code: InvalidDpopProofCode, description: string) {
+    super(code, description);
   }
 }
 
 /** 403: a valid token that lacks a scope, a role or an allowed caller (RFC 6750 insufficient_scope). */
 export class InsufficientScopeError extends KeycloakAuthError {
-  constructor(code: KeycloakAuthErrorCode, description: string, requiredScopes: readonly string[] = []) {
-    super(
-      code,
-      HttpStatus.FORBIDDEN,
-      'insufficient_scope',
-      description,
-      'insufficient_scope',
-      requiredScopes,
-    );
+  constructor(code: InsufficientScopeCode, description: string, requiredScopes: readonly string[] = []) {
+    super(code, description, requiredScopes);
   }
 }
 
 /**
- * 503: Keycloak could not be reached, failed, or (code `idp_rejected_client`) refused this service's own client
- * at introspection; the request is refused rather than let through (fail closed).
+ * 503 `idp_unavailable`: Keycloak could not be reached or failed; the request is refused rather than let through
+ * (fail closed). An outage: client credentials retry on it.
  */
 export class IdentityProviderUnavailableError extends KeycloakAuthError {
-  constructor(description: string, code: 'idp_unavailable' | 'idp_rejected_client' = 'idp_unavailable') {
-    super(code, HttpStatus.SERVICE_UNAVAILABLE, 'idp_unavailable', description);
+  constructor(description: string) {
+    super('idp_unavailable', description);
+  }
+}
+
+/**
+ * 503 `idp_rejected_client`: Keycloak refused this service's own client — a secret, key or assertion it does not
+ * accept, or a grant the client may not use. A configuration to fix, not an outage: never retried, and not an
+ * {@link IdentityProviderUnavailableError}. Answered 503 since the service cannot serve until it is fixed.
+ */
+export class ClientConfigurationError extends KeycloakAuthError {
+  constructor(
+    description: string,
+    /** Keycloak's OAuth error (`invalid_client`, `unauthorized_client`), when it answered one. */
+    readonly oauthError?: string,
+  ) {
+    super('idp_rejected_client', description);
   }
 }
 
@@ -183,36 +156,24 @@ export class IntrospectionRateLimitedError extends KeycloakAuthError {
     /** Whole seconds until the caller's window ends. */
     readonly retryAfterSec: number,
   ) {
-    super('introspection_rate_limited', HttpStatus.TOO_MANY_REQUESTS, 'too_many_requests', description);
+    super('introspection_rate_limited', description);
   }
 }
 
 /**
- * Keycloak answered an OAuth error at its token endpoint (client credentials or token exchange). The status
- * tells the caller what it means for them: the subject token refused → 401, exchange not allowed → 403, this
- * service's own client refused (`idp_rejected_client`: a secret or key Keycloak does not accept) → 503, as at
- * introspection, and never retried; another refusal of this service's request (an unknown scope) → 502.
+ * Keycloak refused a client-credentials or token-exchange request at its token endpoint. The code tells the caller
+ * what it means for them: the subject token refused → 401 `exchange_subject_rejected`, exchange not allowed → 403
+ * `exchange_denied`, another refusal of this service's request (an unknown scope) → 502 `exchange_failed` or
+ * `client_credentials_failed`.
  */
 export class TokenEndpointError extends KeycloakAuthError {
   constructor(
-    code: KeycloakAuthErrorCode,
-    status: number,
+    code: TokenEndpointCode,
     description: string,
+    /** Keycloak's OAuth error, or `http_<status>` / `invalid_response` for an answer that carried none. */
     readonly oauthError: string,
   ) {
-    super(
-      code,
-      status,
-      status === 401
-        ? 'invalid_token'
-        : status === 403
-          ? 'insufficient_scope'
-          : status === 503
-            ? 'idp_unavailable'
-            : 'bad_gateway',
-      description,
-      status === 401 ? 'invalid_token' : status === 403 ? 'insufficient_scope' : undefined,
-    );
+    super(code, description);
   }
 }
 

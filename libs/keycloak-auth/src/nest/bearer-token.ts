@@ -62,7 +62,6 @@ export function extractCredential(request: AuthenticatedRequest): Credential {
     throw new InvalidTokenError(
       'token_malformed',
       'Authorization header is not a Bearer or DPoP token',
-      undefined,
       unsupported,
     );
   }

@@ -19,13 +19,9 @@ export function boundKeyThumbprint(claims: Readonly<Record<string, unknown>>): s
  */
 export function assertBearerAllowed(principal: Principal, policy: DpopPolicy): void {
   if (boundKeyThumbprint(principal.claims) !== undefined)
-    throw new InvalidTokenError(
-      'dpop_bound_token_as_bearer',
-      'DPoP-bound token sent as a bearer token',
-      'DPoP',
-    );
+    throw new InvalidTokenError('dpop_bound_token_as_bearer', 'DPoP-bound token sent as a bearer token');
   if (policy === 'required')
-    throw new InvalidTokenError('dpop_required', 'this route requires a DPoP-bound token and proof', 'DPoP');
+    throw new InvalidTokenError('dpop_required', 'this route requires a DPoP-bound token and proof');
 }
 
 /**
@@ -45,11 +41,7 @@ export async function assertSenderConstraint(
   const jkt = boundKeyThumbprint(principal.claims);
   if (policy === 'off') throw new InvalidTokenError('dpop_not_accepted', 'DPoP tokens are not accepted here');
   if (jkt === undefined)
-    throw new InvalidTokenError(
-      'dpop_token_not_bound',
-      'token sent with the DPoP scheme is not DPoP-bound',
-      'DPoP',
-    );
+    throw new InvalidTokenError('dpop_token_not_bound', 'token sent with the DPoP scheme is not DPoP-bound');
   const proof = request.headers.dpop;
   if (Array.isArray(proof) || headerLines(request, 'dpop') > 1)
     throw new InvalidDpopProofError('dpop_proof_malformed', 'more than one DPoP header');

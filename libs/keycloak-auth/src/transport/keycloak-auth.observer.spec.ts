@@ -1,3 +1,4 @@
+import { ERROR_ANSWERS } from '../core/error-codes';
 import { Controller, Get, INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
@@ -192,7 +193,7 @@ describe('KeycloakAuthObserver: whatever code a verifier refuses with is the rep
     try {
       for (const code of KEYCLOAK_AUTH_ERROR_CODES) {
         const res = await fetch(`${base}/any`, { headers: { authorization: `Bearer ${code}` } });
-        expect(res.status).toBe(401);
+        expect(res.status).toBe(ERROR_ANSWERS[code].status);
       }
     } finally {
       await app.close();

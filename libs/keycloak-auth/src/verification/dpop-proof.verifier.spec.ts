@@ -50,7 +50,11 @@ describe('DpopProofVerifier', () => {
       .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk: signer.jwk, ...header })
       .sign(signer.privateKey);
 
-  const refused = async (value: string, code: string, type = InvalidDpopProofError) => {
+  const refused = async (
+    value: string,
+    code: string,
+    type: typeof InvalidDpopProofError | typeof InvalidTokenError = InvalidDpopProofError,
+  ) => {
     const error = (await rejectionOf(verifier.verify(value, expect_))) as KeycloakAuthError;
     expect(error).toBeInstanceOf(type);
     expect(error.code).toBe(code);

@@ -108,11 +108,7 @@ export class DpopProofVerifier {
         'DPoP proof ath does not match the access token',
       );
     if (thumbprint !== expect.jkt)
-      throw new InvalidTokenError(
-        'dpop_key_mismatch',
-        'DPoP proof key is not the key the token is bound to',
-        'DPoP',
-      );
+      throw new InvalidTokenError('dpop_key_mismatch', 'DPoP proof key is not the key the token is bound to');
     await this.remember(`${expect.jkt} ${claims.jti}`, (claims.iat + maxAgeSec + clockToleranceSec) * 1000);
   }
 

@@ -1,5 +1,6 @@
 import { CryptoKey, decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import {
+  ClientConfigurationError,
   IdentityProviderUnavailableError,
   IntrospectionRateLimitedError,
   InvalidTokenError,
@@ -296,7 +297,7 @@ describe('IntrospectionTokenVerifier', () => {
         body: { error: 'invalid_client', error_description: 'bad secret' },
       };
       const error = await rejectionOf(verifier.verify(token));
-      expect(error).toBeInstanceOf(IdentityProviderUnavailableError);
+      expect(error).toBeInstanceOf(ClientConfigurationError);
       expect(error.getStatus?.()).toBe(503);
       expect(error.code).toBe('idp_rejected_client');
       expect(error.message).toContain('invalid_client: bad secret');
