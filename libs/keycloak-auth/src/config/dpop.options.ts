@@ -1,3 +1,4 @@
+import { ASYMMETRIC_ALGORITHM } from './algorithms';
 /** Whether a route takes DPoP-bound tokens (RFC 9449): `required`, `allowed` (as well as bearer tokens) or `off`. */
 export type DpopPolicy = 'required' | 'allowed' | 'off';
 
@@ -5,7 +6,6 @@ export type DpopPolicy = 'required' | 'allowed' | 'off';
 export const DPOP_POLICIES: readonly DpopPolicy[] = ['required', 'allowed', 'off'];
 
 // RFC 9449 §4.2: a proof is signed with an asymmetric algorithm; never none, never a MAC.
-const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
 
 /** The DPoP options of {@link KeycloakAuthOptions}. */
 export interface DpopOptions {
@@ -54,7 +54,7 @@ export function resolveDpopOptions(
     'dpopAlgorithms',
     Array.isArray(dpopAlgorithms) &&
       dpopAlgorithms.length > 0 &&
-      dpopAlgorithms.every((a) => ASYMMETRIC.test(a)),
+      dpopAlgorithms.every((a) => ASYMMETRIC_ALGORITHM.test(a)),
     'must list asymmetric algorithms only (never none or HS*)',
   );
   const dpopProofMaxAgeSec = options.dpopProofMaxAgeSec ?? 60;

@@ -13,8 +13,7 @@ import type {
   ResolvedRealm,
 } from './keycloak-auth.options';
 import { InvalidKeycloakAuthOptionsError, OptionProblem } from './option-problem';
-
-const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$/;
+import { ASYMMETRIC_ALGORITHM } from './algorithms';
 
 /**
  * Applies defaults and refuses unsafe or incomplete options with an error naming every bad key. Reads the key
@@ -50,7 +49,7 @@ export function resolveKeycloakAuthOptions(
   const algorithms = options.algorithms ?? ['RS256', 'ES256'];
   need(
     'algorithms',
-    algorithms.length > 0 && algorithms.every((a) => ASYMMETRIC.test(a)),
+    algorithms.length > 0 && algorithms.every((a) => ASYMMETRIC_ALGORITHM.test(a)),
     'must list asymmetric algorithms only (never none or HS*)',
   );
   if (options.issuer !== undefined) need('issuer', isHttpUrl(options.issuer), 'must be an http(s) URL');

@@ -8,7 +8,8 @@ import { reportLookups } from '../transport/keycloak-auth.observer';
 import { looksLikeJwt } from '../core/unverified-token';
 import type { KeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { normalizedHtu } from './htu';
-import { jwkThumbprint, ProofKeys } from './proof-keys';
+import { jwkThumbprint } from '../core/jwk-thumbprint';
+import { ProofKeys } from './proof-keys';
 
 /** The request a proof must be for, and the access token and key it must be bound to. */
 export interface ProofExpectations {

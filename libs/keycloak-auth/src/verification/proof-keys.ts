@@ -1,29 +1,6 @@
-import { createHash } from 'node:crypto';
 import { CryptoKey, importJWK, JWK } from 'jose';
 import { LRUCache } from 'lru-cache';
-
-/** The members of a public JWK its RFC 7638 thumbprint is computed from, by key type, in lexicographic order. */
-const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
-  EC: ['crv', 'kty', 'x', 'y'],
-  OKP: ['crv', 'kty', 'x'],
-  RSA: ['e', 'kty', 'n'],
-};
-
-/**
- * The RFC 7638 SHA-256 thumbprint of a public JWK (what `cnf.jkt` names), computed at once; undefined when the
- * JWK lacks a required member. The same value as jose's `calculateJwkThumbprint`, without its promise.
- */
-export function jwkThumbprint(jwk: JWK): string | undefined {
-  const members = typeof jwk.kty === 'string' ? THUMBPRINT_MEMBERS[jwk.kty] : undefined;
-  if (!members) return undefined;
-  const required: Record<string, string> = {};
-  for (const member of members) {
-    const value = (jwk as Record<string, unknown>)[member];
-    if (typeof value !== 'string' || value === '') return undefined;
-    required[member] = value;
-  }
-  return createHash('sha256').update(JSON.stringify(required)).digest('base64url');
-}
+import { jwkThumbprint, THUMBPRINT_MEMBERS } from '../core/jwk-thumbprint';
 
 /**
  * The public keys of DPoP proofs (their `jwk` header), imported once per key and algorithm: a client proves with
