@@ -39,7 +39,7 @@ describe('OidcClient with Keycloak behind a private CA', () => {
     });
     const pool = keycloakDispatcher(options.ca);
     pools.push(pool);
-    return new OidcClient(options, pool);
+    return new OidcClient(options, pool, null);
   };
 
   it('trusts the configured CA for its calls to the token endpoint', async () => {

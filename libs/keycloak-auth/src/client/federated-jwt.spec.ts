@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
 import { ClientConfigurationError } from '../core/errors';
 import { resolveKeycloakAuthOptions } from '../config/resolve-options';
+import { loadClientKeys } from './load-client-keys';
 import { LocalIdp } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
 import { JWT_BEARER_ASSERTION_TYPE } from './federated-jwt';
@@ -116,9 +117,10 @@ describe('federated_jwt client authentication (a token file as RFC 7523 client a
       mode: 'introspection' as const,
       audience: 'service-b',
     };
+    // The resolver's refusals, then the start's: the assertion file must be readable when the service starts.
     const refusal = (options: Record<string, unknown>) => {
       try {
-        resolveKeycloakAuthOptions({ ...base, ...options });
+        loadClientKeys(resolveKeycloakAuthOptions({ ...base, ...options }));
       } catch (error) {
         return (error as Error).message;
       }

@@ -5,6 +5,8 @@ import { keycloakDispatcher } from '../transport/keycloak-tls';
 import { TOKEN_EXCHANGE_GRANT } from '../core/constants';
 import { ResolvedKeycloakAuthOptions, ResolvedRealm } from '../config/keycloak-auth.options';
 import { clientAuthOf } from './client-auth';
+import { loadClientKeys } from './load-client-keys';
+import type { ClientKeySet } from '../keys/client-key-set';
 import { DpopKeyPair } from './dpop-proof.maker';
 import { keycloakAuthErrorOf, OAuthCall } from './oauth-errors';
 
@@ -26,6 +28,11 @@ const DEFAULT_EXPIRES_IN_SEC = 60;
  * errors ({@link keycloakAuthErrorOf}). The realm is the home realm unless a caller names the issuer of another
  * accepted realm.
  */
+/** The client authentication of every realm's calls, signing with `keys` under `private_key_jwt`. */
+export function clientAuthWith(keys: ClientKeySet | undefined): (realm: ResolvedRealm) => oidc.ClientAuth {
+  return (realm) => clientAuthOf(realm, keys);
+}
+
 export class KeycloakOAuthClient {
   private readonly configurations = new Map<string, oidc.Configuration>();
   private readonly dpopHandles = new Map<oidc.Configuration, oidc.DPoPHandle>();
@@ -36,8 +43,13 @@ export class KeycloakOAuthClient {
     readonly dispatcher: Dispatcher = keycloakDispatcher(options.ca),
     /** The key DPoP-bound tokens are requested with; without one, `dpop` requests are refused. */
     private readonly dpopKey?: DpopKeyPair,
-    /** How each realm's calls authenticate; tests replace it to send what Keycloak must refuse. */
-    private readonly clientAuth: (realm: ResolvedRealm) => oidc.ClientAuth = clientAuthOf,
+    /**
+     * How each realm's calls authenticate: by default `clientAuthOf` with the keys `loadClientKeys` reads from the
+     * options (the module passes its `CLIENT_KEY_SET`); tests replace it to send what Keycloak must refuse.
+     */
+    private readonly clientAuth: (realm: ResolvedRealm) => oidc.ClientAuth = clientAuthWith(
+      loadClientKeys(options),
+    ),
   ) {}
 
   /**

@@ -5,6 +5,7 @@ import { KeycloakAuthOptions } from './keycloak-auth.options';
 import { resolveKeycloakAuthOptions } from './resolve-options';
 import { addClientKey } from '../keys/client-key-file';
 import { ClientKeySet } from '../keys/client-key-set';
+import { loadClientKeys } from '../client/load-client-keys';
 
 const base: KeycloakAuthOptions = {
   url: 'http://keycloak:8080',
@@ -15,9 +16,10 @@ const base: KeycloakAuthOptions = {
   audience: 'service-b',
 };
 
+/** The refusal of `change`, by the resolver or (the key folder) by the loading of the keys at start. */
 const refusal = (change: Partial<KeycloakAuthOptions>): string => {
   try {
-    resolveKeycloakAuthOptions({ ...base, ...change });
+    loadClientKeys(resolveKeycloakAuthOptions({ ...base, ...change }));
   } catch (error) {
     return (error as Error).message;
   }
@@ -37,8 +39,8 @@ describe('option clientKeys of private_key_jwt', () => {
       additionalRealms: [{ realm: 'partners' }],
     });
     expect(resolved.clientSecret).toBeUndefined();
-    expect(resolved.clientKeys).toBeInstanceOf(ClientKeySet);
-    expect(resolved.realms.map((r) => r.clientKeys)).toEqual([resolved.clientKeys, resolved.clientKeys]);
+    expect(resolved.realms.map((r) => r.clientKeys)).toEqual([{ dir }, { dir }]);
+    expect(loadClientKeys(resolved)).toBeInstanceOf(ClientKeySet);
   });
 
   it('is required with private_key_jwt, and each of its keys is checked', () => {
@@ -63,14 +65,21 @@ describe('option clientKeys of private_key_jwt', () => {
     expect(refusal({ clientKeys: { dir } })).toBe(
       `Invalid KeycloakAuthModule options: clientKeys.dir: ${dir} holds no key (*.key.json)`,
     );
-    resolveKeycloakAuthOptions({ ...base, clientKeys: { dir: join(dir, 'new'), generate: true } });
+    const generating = resolveKeycloakAuthOptions({
+      ...base,
+      clientKeys: { dir: join(dir, 'new'), generate: true },
+    });
+    expect(() => readdirSync(join(dir, 'new'))).toThrow(); // the resolver reads and writes no file
+    const log = vi.fn();
+    loadClientKeys(generating, log);
     expect(readdirSync(join(dir, 'new'))).toHaveLength(1);
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('made a new client key'));
   });
 
   it('takes a key set already loaded', () => {
     addClientKey(dir);
     const keys = new ClientKeySet({ dir });
-    expect(resolveKeycloakAuthOptions({ ...base, clientKeys: keys }).clientKeys).toBe(keys);
+    expect(loadClientKeys(resolveKeycloakAuthOptions({ ...base, clientKeys: keys }))).toBe(keys);
   });
 
   it('still asks client_secret_basic for a secret in introspection mode', () => {

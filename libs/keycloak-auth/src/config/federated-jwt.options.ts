@@ -1,11 +1,10 @@
-import { accessSync, constants } from 'node:fs';
 import type { KeycloakAuthOptions } from './keycloak-auth.options';
 import type { OptionProblem } from './option-problem';
 
 /**
  * What is wrong with the options of `federated_jwt` client authentication, one problem per key: the assertion file
- * is required with it (and must be readable when the service starts, so a wrong path is named at once rather than
- * at the first call), useless without it, and it replaces the client secret, so a secret next to it is refused.
+ * is required with it (`loadClientKeys` checks at start that it can be read), useless without it, and it replaces
+ * the client secret, so a secret next to it is refused.
  */
 export function federatedJwtProblems(options: KeycloakAuthOptions): OptionProblem[] {
   const file = options.clientAssertionFile;
@@ -21,15 +20,6 @@ export function federatedJwtProblems(options: KeycloakAuthOptions): OptionProble
       reason:
         'is required with clientAuthMethod federated_jwt (the file holding the token, e.g. a projected service-account token)',
     });
-  } else {
-    try {
-      accessSync(file, constants.R_OK);
-    } catch (error) {
-      problems.push({
-        option: 'clientAssertionFile',
-        reason: `cannot be read (${(error as NodeJS.ErrnoException).code}): ${file}`,
-      });
-    }
   }
   const secrets = [
     ['clientSecret', options.clientSecret],

@@ -116,8 +116,11 @@ export interface ResolvedRealm {
   readonly clientId: string;
   readonly clientSecret?: string;
   readonly clientAuthMethod: ClientAuthMethod;
-  /** The signing keys of `private_key_jwt` (shared by every realm). */
-  readonly clientKeys?: ClientKeySet;
+  /**
+   * The signing keys of `private_key_jwt` (shared by every realm), as given: the key set is read from them by
+   * `loadClientKeys` (the module's `CLIENT_KEY_SET`), not by the resolver.
+   */
+  readonly clientKeys?: ClientKeysOptions | ClientKeySet;
   /** The assertion file of `federated_jwt`. */
   readonly clientAssertionFile?: string;
   readonly endpoints: {

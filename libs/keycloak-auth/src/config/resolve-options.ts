@@ -1,5 +1,5 @@
 import { AUTH_MODES } from '../core/auth-mode';
-import { ClientKeySet, ClientKeysOptions } from '../keys/client-key-set';
+import type { ClientKeySet, ClientKeysOptions } from '../keys/client-key-set';
 import { pemCertificates } from '../transport/keycloak-tls';
 import { isKeycloakAuthObserver, noopKeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { CLIENT_AUTH_METHODS } from './client-auth-method';
@@ -16,13 +16,10 @@ import { InvalidKeycloakAuthOptionsError, OptionProblem } from './option-problem
 import { ASYMMETRIC_ALGORITHM } from './algorithms';
 
 /**
- * Applies defaults and refuses unsafe or incomplete options with an error naming every bad key. Reads the key
- * folder of `clientKeys` (making a key there with `generate`, which `log` hears of).
+ * Applies defaults and refuses unsafe or incomplete options with an error naming every bad key. Pure: it reads no
+ * file and logs nothing (the client keys and the assertion file are `loadClientKeys`'s).
  */
-export function resolveKeycloakAuthOptions(
-  options: KeycloakAuthOptions,
-  log: (message: string) => void = () => {},
-): ResolvedKeycloakAuthOptions {
+export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): ResolvedKeycloakAuthOptions {
   const problems: OptionProblem[] = [];
   const need = (key: string, ok: boolean, why: string) => {
     if (!ok) problems.push({ option: key, reason: why });
@@ -117,16 +114,7 @@ export function resolveKeycloakAuthOptions(
   const dpop = resolveDpopOptions(options, need);
   if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
-  let clientKeys: ClientKeySet | undefined;
-  if (options.clientAuthMethod === 'private_key_jwt') {
-    try {
-      clientKeys = clientKeySetOf(options.clientKeys!, log);
-    } catch (error) {
-      throw new InvalidKeycloakAuthOptionsError([
-        { option: 'clientKeys.dir', reason: (error as Error).message },
-      ]);
-    }
-  }
+  const clientKeys = options.clientAuthMethod === 'private_key_jwt' ? options.clientKeys : undefined;
   const home = resolveRealm(options, options, clientKeys);
   const realms = [home];
   extra.forEach((entry, i) => {
@@ -172,7 +160,7 @@ export function optionsForRealm(
 function resolveRealm(
   realm: KeycloakRealmOptions,
   defaults: KeycloakAuthOptions,
-  clientKeys: ClientKeySet | undefined,
+  clientKeys: ClientKeysOptions | ClientKeySet | undefined,
 ): ResolvedRealm {
   const url = (realm.url ?? defaults.url).replace(/\/+$/, '');
   const realmUrl = `${url}/realms/${encodeURIComponent(realm.realm)}`;
@@ -191,18 +179,6 @@ function resolveRealm(
       jwks: `${realmUrl}/protocol/openid-connect/certs`,
     },
   };
-}
-
-/**
- * The key set of option `clientKeys`, read (and made, with `generate`) now, so a bad folder stops the start;
- * `log` hears of a key made.
- */
-function clientKeySetOf(
-  keys: ClientKeysOptions | ClientKeySet,
-  log: (message: string) => void,
-): ClientKeySet {
-  if (keys instanceof ClientKeySet) return keys;
-  return new ClientKeySet(keys, undefined, log);
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -13,6 +13,13 @@ export const KEYCLOAK_DISPATCHER = Symbol('KEYCLOAK_DISPATCHER');
 export const REALM_KEYS = Symbol('REALM_KEYS');
 
 /**
+ * Injection token of this service's `private_key_jwt` key set (null under another client authentication): read
+ * from `clientKeys` at start by `loadClientKeys`; what `ClientJwksController` publishes and the OAuth client signs
+ * with.
+ */
+export const CLIENT_KEY_SET = Symbol('CLIENT_KEY_SET');
+
+/**
  * Injection token of this process's DPoP key pair (ES256, generated at start, never leaves the process): every
  * DPoP proof this service makes is signed with it, so tokens bound at Keycloak and proofs to resource servers match.
  */

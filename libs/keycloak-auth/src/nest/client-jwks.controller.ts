@@ -1,8 +1,7 @@
 import { Controller, Get, Header, Inject, NotFoundException } from '@nestjs/common';
 import { Public } from './public.decorator';
-import { KEYCLOAK_AUTH_OPTIONS } from '../core/constants';
-import type { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
-import type { PublishedJwks } from '../keys/client-key-set';
+import { CLIENT_KEY_SET } from '../core/constants';
+import type { ClientKeySet, PublishedJwks } from '../keys/client-key-set';
 
 /** Seconds a JWKS answer may be cached: part of the wait before a new key signs (`activationDelaySec`). */
 export const CLIENT_JWKS_MAX_AGE_SEC = 5;
@@ -14,14 +13,14 @@ export const CLIENT_JWKS_MAX_AGE_SEC = 5;
  */
 @Controller('.well-known')
 export class ClientJwksController {
-  constructor(@Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions) {}
+  constructor(@Inject(CLIENT_KEY_SET) private readonly keys: ClientKeySet | null) {}
 
   /** The JWKS (RFC 7517 §5) of every key in the service's key folder. */
   @Public()
   @Get('jwks.json')
   @Header('cache-control', `public, max-age=${CLIENT_JWKS_MAX_AGE_SEC}`)
   jwks(): PublishedJwks {
-    if (this.options.clientKeys === undefined) throw new NotFoundException('this service publishes no keys');
-    return this.options.clientKeys.jwks();
+    if (this.keys === null) throw new NotFoundException('this service publishes no keys');
+    return this.keys.jwks();
   }
 }

@@ -27,6 +27,7 @@ import {
   REALM_KEYS,
   TOKEN_VERIFIER,
 } from '../core/constants';
+import { CLIENT_KEY_SET } from '../core/constants';
 import { KeycloakReadiness } from './keycloak-readiness';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import { KeycloakAuthOptions, ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
@@ -34,7 +35,9 @@ import { optionsForRealm, resolveKeycloakAuthOptions } from '../config/resolve-o
 import { IntrospectionTokenVerifier } from '../verification/introspection-token.verifier';
 import { JwtTokenVerifier } from '../verification/jwt-token.verifier';
 import { MultiRealmTokenVerifier } from '../verification/multi-realm-token.verifier';
-import { KeycloakOAuthClient } from '../client/keycloak-oauth.client';
+import { clientAuthWith, KeycloakOAuthClient } from '../client/keycloak-oauth.client';
+import { loadClientKeys } from '../client/load-client-keys';
+import type { ClientKeySet } from '../keys/client-key-set';
 import { realmJwks } from '../verification/realm-jwks';
 import { ClientCredentialsTokenProvider } from '../client/client-credentials-token.provider';
 
@@ -42,9 +45,15 @@ const providers: Provider[] = [
   {
     provide: KEYCLOAK_AUTH_OPTIONS,
     inject: [MODULE_OPTIONS_TOKEN],
-    useFactory: (options: KeycloakAuthOptions) => {
+    useFactory: (options: KeycloakAuthOptions) => resolveKeycloakAuthOptions(options),
+  },
+  {
+    provide: CLIENT_KEY_SET,
+    inject: [KEYCLOAK_AUTH_OPTIONS],
+    // Reading (and with `generate` making) the key files is this provider's, not the options' resolver's.
+    useFactory: (options: ResolvedKeycloakAuthOptions) => {
       const logger = new Logger('KeycloakAuth');
-      return resolveKeycloakAuthOptions(options, (message) => logger.log(message));
+      return loadClientKeys(options, (message) => logger.log(message)) ?? null;
     },
   },
   { provide: KEYCLOAK_CLOCK, useValue: systemClock },
@@ -68,9 +77,13 @@ const providers: Provider[] = [
   },
   {
     provide: KeycloakOAuthClient,
-    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_DISPATCHER, DPOP_KEY],
-    useFactory: (options: ResolvedKeycloakAuthOptions, dispatcher: Dispatcher, key: DpopKeyPair) =>
-      new KeycloakOAuthClient(options, dispatcher, key),
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_DISPATCHER, DPOP_KEY, CLIENT_KEY_SET],
+    useFactory: (
+      options: ResolvedKeycloakAuthOptions,
+      dispatcher: Dispatcher,
+      key: DpopKeyPair,
+      keys: ClientKeySet | null,
+    ) => new KeycloakOAuthClient(options, dispatcher, key, clientAuthWith(keys ?? undefined)),
   },
   {
     provide: REALM_KEYS,
@@ -147,6 +160,7 @@ const providers: Provider[] = [
   // What applications inject (each named by a public entry); the verifiers' parts and the interceptors stay inside.
   exports: [
     KEYCLOAK_AUTH_OPTIONS,
+    CLIENT_KEY_SET,
     KEYCLOAK_CLOCK,
     KEYCLOAK_DISPATCHER,
     REALM_KEYS,
