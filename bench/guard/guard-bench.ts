@@ -1,15 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { CanActivate, INestApplicationContext, Module } from '@nestjs/common';
-import { HttpAdapterHost, NestFactory, Reflector } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
-import { KeycloakAuthModule, Principal, RequireScopes, Roles } from 'nest-keycloak-s2s';
-import {
-  AuthMode,
-  DpopProofVerifier,
-  KeycloakAuthGuard,
-  resolveKeycloakAuthOptions,
-  systemClock,
-} from 'nest-keycloak-s2s/internal';
+import { Test } from '@nestjs/testing';
+import { KeycloakAuthGuard, KeycloakAuthModule, Principal, RequireScopes, Roles } from 'nest-keycloak-s2s';
+import { AuthMode } from 'nest-keycloak-s2s/options';
+import { TOKEN_VERIFIER, TokenVerifier } from 'nest-keycloak-s2s/verification';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { GuardCaseResult, GuardReport } from '../report/guard-report';
 import { thisMachine } from '../report/machine';
@@ -116,6 +112,22 @@ async function guardOf(
   return { guard: app.get(KeycloakAuthGuard), close: () => app.close() };
 }
 
+/** The library's guard with `verifier` in place of the module's (TOKEN_VERIFIER overridden), for the baseline. */
+async function baselineGuardOf(
+  idp: LocalIdp,
+  verifier: TokenVerifier,
+): Promise<{ guard: CanActivate; close: () => Promise<void> }> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions())],
+  })
+    .overrideProvider(TOKEN_VERIFIER)
+    .useValue(verifier)
+    .compile();
+  moduleRef.useLogger(false);
+  await moduleRef.init();
+  return { guard: moduleRef.get(KeycloakAuthGuard), close: () => moduleRef.close() };
+}
+
 /** Hands out each token of `tokens` once. */
 function once(tokens: string[]): () => string | undefined {
   let next = 0;
@@ -167,15 +179,12 @@ export async function runGuardBenchmark(
       clientRoles: {},
       claims: {},
     } as unknown as Principal;
-    const resolved = resolveKeycloakAuthOptions(idp.moduleOptions());
-    const baseline = new KeycloakAuthGuard(
-      new Reflector(),
-      new HttpAdapterHost(),
-      { verify: () => Promise.resolve(principal) },
-      resolved,
-      DpopProofVerifier.fromOptions(resolved, systemClock),
-    );
-    await run('guard-only', 'guard only (a verifier that answers at once)', baseline, always(token));
+    const baseline = await baselineGuardOf(idp, { verify: () => Promise.resolve(principal) });
+    try {
+      await run('guard-only', 'guard only (a verifier that answers at once)', baseline.guard, always(token));
+    } finally {
+      await baseline.close();
+    }
     const jwt = await guardOf(idp, 'jwt');
     try {
       await run('jwt-cached', 'jwt, verified-token cache (same token)', jwt.guard, always(token));

@@ -2,7 +2,7 @@ import { CryptoKey, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { KeycloakAuthModule } from 'nest-keycloak-s2s';
-import { TOKEN_VERIFIER, TokenVerifier } from 'nest-keycloak-s2s/internal';
+import { TOKEN_VERIFIER, TokenVerifier } from 'nest-keycloak-s2s/verification';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { thisMachine } from '../report/machine';
 import { MemoryReport, MemorySample } from '../report/memory-report';

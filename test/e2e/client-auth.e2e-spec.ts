@@ -2,13 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addClientKey, ClientKeySet, readClientKeys } from 'nest-keycloak-s2s/client-keys';
-import {
-  clientAuthOf,
-  KeycloakOAuthClient,
-  resolveKeycloakAuthOptions,
-  ResolvedRealm,
-} from 'nest-keycloak-s2s/internal';
-import { privateKeyJwt, AssertionModifier } from '../../libs/keycloak-auth/src/oauth/private-key-jwt';
+import { AssertionModifier, clientAuthOf, KeycloakOAuthClient, privateKeyJwt } from 'nest-keycloak-s2s/oauth';
+import { resolveKeycloakAuthOptions, ResolvedRealm } from 'nest-keycloak-s2s/options';
 import {
   callsBetween,
   CountingProxy,
@@ -22,10 +17,13 @@ import { runToExit, RunningService, startService } from './support/service-proce
 const ISSUER = `${KEYCLOAK_URL}/realms/${REALM}`;
 const SERVICES = ['service-a', 'service-b', 'service-c'] as const;
 
-/** Keycloak's client-credentials answer to service-b's library client, authenticating as `clientAuth` makes it. */
+/**
+ * Keycloak's client-credentials answer to service-b's library client, authenticating as `clientAuth` makes it (by
+ * default as the library does, with the keys of its options).
+ */
 async function clientCredentialsAs(
   proxy: CountingProxy,
-  clientAuth: (realm: ResolvedRealm) => ReturnType<typeof clientAuthOf>,
+  clientAuth?: (realm: ResolvedRealm) => ReturnType<typeof clientAuthOf>,
 ): Promise<{ error?: { code?: string; status?: number; message: string }; calls: number }> {
   const options = resolveKeycloakAuthOptions({
     url: proxy.url,
@@ -54,8 +52,8 @@ async function clientCredentialsAs(
 }
 
 /** service-b's own keys, with the assertion changed by `modify` before it is signed. */
-const modified = (modify: AssertionModifier) => (realm: ResolvedRealm) =>
-  privateKeyJwt(realm.clientKeys!, modify);
+const modified = (modify: AssertionModifier) => () =>
+  privateKeyJwt(new ClientKeySet({ dir: keysDirOf('service-b') }), modify);
 
 describe('signed-JWT client authentication (private_key_jwt) against Keycloak', () => {
   describe('each service publishes its public keys', () => {
@@ -109,7 +107,7 @@ describe('signed-JWT client authentication (private_key_jwt) against Keycloak', 
     });
 
     it('accepts a well-formed assertion: the control case', async () => {
-      const answer = await clientCredentialsAs(proxy, clientAuthOf);
+      const answer = await clientCredentialsAs(proxy);
       expect(answer).toEqual({ calls: 1 });
     });
 

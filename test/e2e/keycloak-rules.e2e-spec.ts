@@ -1,6 +1,7 @@
 import { keysDirOf } from './support/client-keys';
-import { InvalidTokenError } from 'nest-keycloak-s2s';
-import { KeycloakOAuthClient, resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { InvalidTokenError } from 'nest-keycloak-s2s/errors';
+import { KeycloakOAuthClient } from 'nest-keycloak-s2s/oauth';
+import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/options';
 import { UnsecuredJWT } from 'jose';
 import {
   adminClient,

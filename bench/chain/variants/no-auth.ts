@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ClientCredentialsTokenProvider, Principal, TokenExchangeService } from 'nest-keycloak-s2s';
-import { rememberBearerToken } from 'nest-keycloak-s2s/internal';
-// Not public API: the library keeps the verified token off the request; the exchange interceptor reads it here.
+// The library keeps the verified token off the request; a guard of one's own hands it to the exchange this way.
+import { rememberBearerToken } from 'nest-keycloak-s2s/verification';
 import { ServiceOverrides } from './service-overrides';
 
 /** The bearer "token" of the no-auth chain: nobody issues, sends for validation or checks it. */

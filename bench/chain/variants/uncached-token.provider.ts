@@ -1,12 +1,11 @@
 import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
-import { ClientCredentialsTokenProvider } from 'nest-keycloak-s2s';
 import {
+  ClientCredentialsTokenProvider,
   KEYCLOAK_AUTH_OPTIONS,
-  KeycloakOAuthClient,
   ResolvedKeycloakAuthOptions,
-} from 'nest-keycloak-s2s/internal';
-// Not public API: the library's own OAuth client, so the token-per-request call goes over the same HTTP
-// client.
+} from 'nest-keycloak-s2s';
+// The library's own OAuth client, so the token-per-request call goes over the same HTTP client.
+import { KeycloakOAuthClient } from 'nest-keycloak-s2s/oauth';
 import { ServiceOverrides } from './service-overrides';
 
 /**

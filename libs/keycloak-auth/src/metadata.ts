@@ -5,4 +5,4 @@ export {
   IS_PUBLIC_KEY,
   REQUIRED_ROLES_KEY,
   REQUIRED_SCOPES_KEY,
-} from './keycloak-auth.constants';
+} from './core/constants';

@@ -4,7 +4,7 @@ export {
   IDP_CALL_OUTCOMES,
   IDP_ENDPOINTS,
   noopKeycloakAuthObserver,
-} from './observer/keycloak-auth.observer';
+} from './transport/keycloak-auth.observer';
 export type {
   AuthOutcome,
   CacheName,
@@ -12,5 +12,5 @@ export type {
   IdpCallOutcome,
   IdpEndpoint,
   KeycloakAuthObserver,
-} from './observer/keycloak-auth.observer';
-export type { AuthMode } from './keycloak-auth.options';
+} from './transport/keycloak-auth.observer';
+export type { AuthMode } from './core/auth-mode';

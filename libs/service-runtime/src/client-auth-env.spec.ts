@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/options';
 import { serviceEnvValidator } from './service-env';
 
 const base = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s', CLIENT_ID: 'service-b' };

@@ -1,5 +1,5 @@
 import type { KeycloakAuthOptions } from 'nest-keycloak-s2s';
-import type { ClientAuthMethod } from 'nest-keycloak-s2s/internal';
+import type { ClientAuthMethod } from 'nest-keycloak-s2s/options';
 import type { EnvReader } from './env-reader';
 
 /** The keys saying how a service authenticates to Keycloak (docs/operations.md, "Configuration"). */

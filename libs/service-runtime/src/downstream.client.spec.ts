@@ -3,7 +3,6 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { decodeJwt, generateKeyPair } from 'jose';
 import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
-import { systemClock } from 'nest-keycloak-s2s/internal';
 import { DownstreamClient } from './downstream.client';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -43,7 +42,7 @@ describe('DownstreamClient', () => {
   describe('with a DPoP-bound token', () => {
     let maker: DpopProofMaker;
     beforeAll(async () => {
-      maker = new DpopProofMaker(await generateKeyPair('ES256'), systemClock);
+      maker = new DpopProofMaker(await generateKeyPair('ES256'));
     });
 
     it('sends Authorization: DPoP and a proof for this request (htm, htu, ath)', async () => {

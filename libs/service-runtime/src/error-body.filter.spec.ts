@@ -3,7 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { ErrorBodyFilter } from './error-body.filter';
 import { TooManyRequestsException } from './too-many-requests.exception';
-import { listenOnLoopback } from '../../keycloak-auth/test/loopback-app';
+import { listenOnLoopback } from '../../../test/support/loopback-app';
 
 @Controller()
 class FailingController {

@@ -7,9 +7,9 @@ import {
   HealthIndicatorResult,
   HealthIndicatorService,
 } from '@nestjs/terminus';
+import { KeycloakHealthIndicator } from 'nest-keycloak-s2s/terminus';
 import { request } from 'undici';
 import { Public } from 'nest-keycloak-s2s';
-import { KeycloakReadiness } from 'nest-keycloak-s2s/internal';
 import type { ServiceDefinition } from './service-definition';
 import type { ServiceEnv } from './service-env';
 import { SERVICE_DEFINITION } from './service-runtime.constants';
@@ -20,7 +20,7 @@ const CHECK_TIMEOUT_MS = 2000;
 
 /**
  * `GET /health/live`: the process serves HTTP (restart it if not). `GET /health/ready` (@nestjs/terminus): the
- * service can validate tokens — by the library's {@link KeycloakReadiness}, which fits the mode (jwt: its realm keys
+ * service can validate tokens — by the library's {@link KeycloakHealthIndicator}, which fits the mode (jwt: its realm keys
  * are cached and within their max age, so a Keycloak blip does not take it out of rotation; introspection:
  * Keycloak answers) — and the next hop is live: 200 when both are, 503 with the failing part named otherwise.
  * From SIGTERM on it answers 503 `shutdown: draining` without checking anything else.
@@ -34,7 +34,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
-    private readonly keycloak: KeycloakReadiness,
+    private readonly keycloak: KeycloakHealthIndicator,
     private readonly shutdown: ShutdownState,
     @Inject(SERVICE_DEFINITION) definition: ServiceDefinition,
     config: ConfigService<ServiceEnv, true>,
@@ -56,16 +56,10 @@ export class HealthController {
       return this.health.check([
         () => this.indicators.check('shutdown').down({ message: `draining (${signal})` }),
       ]);
-    const checks: (() => Promise<HealthIndicatorResult>)[] = [() => this.keycloakReady()];
+    const checks: (() => Promise<HealthIndicatorResult>)[] = [() => this.keycloak.isHealthy()];
     const hop = this.nextHop;
     if (hop) checks.push(() => this.probe(hop.name, `${hop.url}/health/live`));
     return this.health.check(checks);
-  }
-
-  private async keycloakReady() {
-    const check = this.indicators.check('keycloak');
-    const { ready, detail } = await this.keycloak.check();
-    return ready ? check.up({ message: detail }) : check.down({ message: detail });
   }
 
   private async probe<Key extends string>(key: Key, url: string) {

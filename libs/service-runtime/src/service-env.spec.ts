@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serviceEnvValidator } from './service-env';
-import { throwawayPki } from '../../keycloak-auth/test/throwaway-ca';
+import { throwawayPki } from '../../../test/support/throwaway-ca';
 
 // client_secret_basic here: these tests are about the other keys (client-auth-env.spec.ts has the signed-JWT ones).
 const base = {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { loadClientKeys } from 'nest-keycloak-s2s/client-keys';
 import { KeycloakAuthOptions } from 'nest-keycloak-s2s';
 import {
   AuthMode,
   InvalidKeycloakAuthOptionsError,
   resolveKeycloakAuthOptions,
-} from 'nest-keycloak-s2s/internal';
+} from 'nest-keycloak-s2s/options';
 import {
   ClientAuthEnv,
   clientAuthEnv,
@@ -130,7 +131,8 @@ function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthO
 /** Runs the library's resolver on the options and reports each refusal under the key it came from. */
 function checkAuthOptions(options: KeycloakAuthOptions, read: EnvReader): void {
   try {
-    resolveKeycloakAuthOptions(options);
+    // The resolver is pure; the key folder and the assertion file are read as the module will read them.
+    loadClientKeys(resolveKeycloakAuthOptions(options));
   } catch (error) {
     if (!(error instanceof InvalidKeycloakAuthOptionsError)) throw error;
     for (const { option, reason } of error.problems) {

@@ -3,6 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { KeycloakAuthModule } from 'nest-keycloak-s2s';
 import { ClientJwksController } from 'nest-keycloak-s2s/client-keys';
 import { TerminusModule } from '@nestjs/terminus';
+import { KeycloakHealthIndicator } from 'nest-keycloak-s2s/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
 import { loggerParams } from './logging';
@@ -71,6 +72,6 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
       definition.module,
     ],
     controllers: [HealthController, MetricsController, ClientJwksController],
-    providers: [ShutdownState],
+    providers: [ShutdownState, KeycloakHealthIndicator],
   };
 }

@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 import { generateKeyPair } from 'jose';
 import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
-import { systemClock } from 'nest-keycloak-s2s/internal';
 import { clientAuthFields, ClientCredential, SIGNED_JWT, tokenUrl } from './keycloak';
 import { recordTokens } from './service-logs';
 
 /** A DPoP key of the test's own (ES256) and the library's proof maker over it. */
 export async function dpopKey(): Promise<DpopProofMaker> {
-  return new DpopProofMaker(await generateKeyPair('ES256'), systemClock);
+  return new DpopProofMaker(await generateKeyPair('ES256'));
 }
 
 /** What the token endpoint answered, as is. */

@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import type { ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import type { ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { createRemoteJWKSet, decodeJwt, generateKeyPair, RemoteJWKSet, SignJWT } from 'jose';
 import { BACKCHANNEL_LOGOUT_EVENT, BackchannelLogout } from './backchannel-logout';

@@ -3,7 +3,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { JWTPayload, jwtVerify, RemoteJWKSet } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { KEYCLOAK_AUTH_OPTIONS, REALM_KEYS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s';
+import { REALM_KEYS } from 'nest-keycloak-s2s/oauth';
 import { SESSION_STORE, SessionStore } from './session.store';
 
 /** OIDC Back-Channel Logout 1.0 §2.4: the event a logout token carries. */

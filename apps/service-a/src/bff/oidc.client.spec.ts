@@ -1,7 +1,8 @@
-import { keycloakDispatcher, resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { keycloakDispatcher } from 'nest-keycloak-s2s/oauth';
+import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/options';
 import type { Dispatcher } from 'undici';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
-import { throwawayPki, ThrowawayPki } from '../../../../libs/keycloak-auth/test/throwaway-ca';
+import { throwawayPki, ThrowawayPki } from '../../../../test/support/throwaway-ca';
 import { OidcClient } from './oidc.client';
 
 /** service-a's OIDC client against a loopback realm served over https with a throwaway CA's certificate. */
@@ -38,7 +39,7 @@ describe('OidcClient with Keycloak behind a private CA', () => {
     });
     const pool = keycloakDispatcher(options.ca);
     pools.push(pool);
-    return new OidcClient(options, pool);
+    return new OidcClient(options, pool, null);
   };
 
   it('trusts the configured CA for its calls to the token endpoint', async () => {

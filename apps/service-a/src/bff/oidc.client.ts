@@ -7,14 +7,14 @@ import {
 } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { Dispatcher } from 'undici';
+import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s';
 import {
   clientAuthOf,
-  KEYCLOAK_AUTH_OPTIONS,
   KEYCLOAK_DISPATCHER,
   keycloakFetch,
   KeycloakUnreachableError,
-  ResolvedKeycloakAuthOptions,
-} from 'nest-keycloak-s2s/internal';
+} from 'nest-keycloak-s2s/oauth';
+import { CLIENT_KEY_SET, ClientKeySet } from 'nest-keycloak-s2s/client-keys';
 import { PendingLogin, SessionUser, UserTokens } from './session.store';
 
 /** Scopes service-a asks for at login: OpenID plus the profile the page shows (its default scopes add the rest). */
@@ -48,6 +48,7 @@ export class OidcClient {
   constructor(
     @Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions,
     @Inject(KEYCLOAK_DISPATCHER) dispatcher: Dispatcher,
+    @Inject(CLIENT_KEY_SET) keys: ClientKeySet | null,
   ) {
     this.config = new oidc.Configuration(
       {
@@ -60,7 +61,7 @@ export class OidcClient {
       options.clientId,
       undefined,
       // The library's client authentication: the BFF's calls authenticate as every other call of this service.
-      clientAuthOf(options),
+      clientAuthOf(options, keys ?? undefined),
     );
     this.config.timeout = Math.ceil(options.httpTimeoutMs / 1000) + 1;
     // Keycloak is reached as the library reaches it: its one keep-alive pool, `ca` (KEYCLOAK_CA_FILE) and timeout.

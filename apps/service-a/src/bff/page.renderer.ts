@@ -1,6 +1,6 @@
 import { HttpException, Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s/internal';
+import { KEYCLOAK_AUTH_OPTIONS, ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s';
 import { PageModel, renderPage } from './page.view';
 
 /** Sends the server-rendered page with headers that keep it to itself (CSP, no caching, no framing). */

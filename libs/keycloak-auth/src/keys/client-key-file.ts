@@ -1,5 +1,4 @@
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
@@ -9,6 +8,7 @@ import {
 } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jwkThumbprint } from '../core/jwk-thumbprint';
 
 /** The signature algorithms a client key may have, with the WebCrypto parameters that sign with it (RFC 7518 §3.1). */
 export const CLIENT_KEY_ALGORITHMS = {
@@ -98,21 +98,12 @@ export function addClientKey(
     ? generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : 'P-384' })
     : generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = pair.privateKey.export({ format: 'jwk' });
-  const kid = jwkThumbprint(pair.publicKey.export({ format: 'jwk' }));
+  // An EC or RSA public key has every member its thumbprint needs.
+  const kid = jwkThumbprint(pair.publicKey.export({ format: 'jwk' }))!;
   const file: ClientKeyFile = { created: created.toISOString(), privateJwk: { ...jwk, kid, alg } };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, `${kid}${CLIENT_KEY_SUFFIX}`);
   writeFileSync(`${path}.tmp`, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   renameSync(`${path}.tmp`, path);
   return kid;
-}
-
-/** The RFC 7638 thumbprint of a public EC or RSA JWK (SHA-256, base64url): the kid of a new key. */
-export function jwkThumbprint(jwk: JsonWebKey): string {
-  // §3.2: the required members only, in lexicographic order, no whitespace.
-  const members =
-    jwk.kty === 'EC'
-      ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
-      : { e: jwk.e, kty: jwk.kty, n: jwk.n };
-  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }

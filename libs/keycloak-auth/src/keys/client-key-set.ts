@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Clock, systemClock } from '../clock';
+import { Clock, systemClock } from '../core/clock';
 import { addClientKey, CLIENT_KEY_SUFFIX, ClientKey, readClientKeys } from './client-key-file';
 
 /** Where this service's signing keys for `private_key_jwt` come from (option `clientKeys`). */

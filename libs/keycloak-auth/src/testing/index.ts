@@ -1,5 +1,6 @@
 // nest-keycloak-s2s/testing: a local identity provider (JWKS, token, introspection and exchange endpoints) that
-// signs tokens as Keycloak does, so guarded routes can be tested without a Keycloak.
+// signs tokens as Keycloak does, so guarded routes can be tested without a Keycloak, and the clock the library
+// reads (override KEYCLOAK_CLOCK with a TestClock to drive expiry).
 export { LocalIdp, TestClock } from './local-idp';
 export type {
   Answer,
@@ -10,3 +11,5 @@ export type {
   LocalIdpOptions,
   SigningKey,
 } from './local-idp';
+export { KEYCLOAK_CLOCK } from '../core/constants';
+export type { Clock } from '../core/clock';

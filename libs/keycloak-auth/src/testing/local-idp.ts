@@ -11,12 +11,9 @@ import {
   CryptoKey,
   SignJWT,
 } from 'jose';
-import { Clock } from '../clock';
-import {
-  KeycloakAuthOptions,
-  resolveKeycloakAuthOptions,
-  ResolvedKeycloakAuthOptions,
-} from '../keycloak-auth.options';
+import { Clock } from '../core/clock';
+import { KeycloakAuthOptions, ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import { resolveKeycloakAuthOptions } from '../config/resolve-options';
 
 /** The endpoints of the realm a test can watch and steer. */
 export type Endpoint = 'jwks' | 'token' | 'introspect';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { KEYCLOAK_AUTH_ERROR_CODES } from 'nest-keycloak-s2s';
+import { KEYCLOAK_AUTH_ERROR_CODES } from 'nest-keycloak-s2s/errors';
 import {
   AuthOutcome,
   CACHE_NAMES,

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
-import { KEYCLOAK_AUTH_ERROR_CODES } from 'nest-keycloak-s2s';
+import { KEYCLOAK_AUTH_ERROR_CODES } from 'nest-keycloak-s2s/errors';
 
 /** What the next hop answered, in a 502. */
 export class UpstreamError {

@@ -20,9 +20,12 @@ export const HEADER_ATTACKS: AttackGroup = {
       send: (url) => sendRaw(url, ['Bearer '], ORDER),
     },
     {
-      name: 'another scheme (Basic)',
+      name: 'another scheme (Basic): no credentials the service takes, no error code (RFC 6750 §3.1)',
       at: 'service-b',
-      expected: invalid('token_malformed'),
+      expected: {
+        ...noCredentials(`Bearer realm="s2s", DPoP realm="s2s", ${DPOP_ALGS}`),
+        code: 'token_malformed',
+      },
       send: (url) => send(url, { authorization: 'Basic c2VydmljZS1hOnNlY3JldA==', body: ORDER }),
     },
     {

@@ -153,7 +153,7 @@ async function forgedTokens(serviceA: string) {
     foreignKeyOtherKid: await forge.signedWith(claims, privateKey, 'e2e-sec-foreign-key'),
     unknownKid: forge.withHeader(serviceA, { kid: 'e2e-sec-no-such-kid' }),
     // Keycloak never signs these: signed locally, they fail on the signature first. The nbf and iat checks
-    // themselves are unit-tested with a local key (libs/keycloak-auth/src/strategies/*.spec.ts).
+    // themselves are unit-tested with a local key (libs/keycloak-auth/src/verification/*.spec.ts).
     nbfInFuture: await forge.signedWith({ ...claims, nbf: now + 3600 }, privateKey, key.kid),
     iatInFuture: await forge.signedWith({ ...claims, iat: now + 3600, exp: now + 7200 }, privateKey, key.kid),
     randomKids: await forge.randomKidTokens(claims, privateKey, KID_FLOOD),

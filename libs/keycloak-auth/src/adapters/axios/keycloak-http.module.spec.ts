@@ -6,10 +6,10 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
-import { KeycloakAuthModule } from '../../keycloak-auth.module';
+import { KeycloakAuthModule } from '../../nest/keycloak-auth.module';
 import { LocalIdp } from '../../testing/local-idp';
-import { rejectionOf } from '../../../test/rejection';
-import { listenOnLoopback } from '../../../test/loopback-app';
+import { rejectionOf } from '../../../../../test/support/rejection';
+import { listenOnLoopback } from '../../../../../test/support/loopback-app';
 import { KeycloakHttpModule } from './keycloak-http.module';
 
 /** The next service on loopback: answers 401 to the first `refusals` requests, and records every Authorization. */

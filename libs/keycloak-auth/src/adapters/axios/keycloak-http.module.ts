@@ -1,6 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { keepVerifiedTokensOnEveryRoute } from '../../guards/bearer-token';
+import { KEEP_VERIFIED_TOKENS } from '../../verification';
 import { HttpModule } from '@nestjs/axios';
 import { KEYCLOAK_HTTP_TOKEN, KeycloakHttpModuleOptions } from './keycloak-http.options';
 import { OutgoingTokenInterceptor } from './outgoing-token.interceptor';
@@ -24,8 +24,11 @@ export class KeycloakHttpModule {
     ];
     // Only an exchange needs to know the request being handled.
     if (typeof token === 'object' && 'exchange' in token) {
-      providers.push({ provide: APP_INTERCEPTOR, useClass: SubjectTokenInterceptor });
-      keepVerifiedTokensOnEveryRoute(); // its interceptor reads the request's token on any route
+      // Its interceptor reads the request's token on any route: the app's guard keeps it on every route.
+      providers.push(
+        { provide: APP_INTERCEPTOR, useClass: SubjectTokenInterceptor },
+        { provide: KEEP_VERIFIED_TOKENS, useValue: true },
+      );
     }
     return { module: KeycloakHttpModule, imports: [http], providers, exports: [http] };
   }

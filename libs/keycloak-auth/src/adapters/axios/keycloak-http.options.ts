@@ -1,6 +1,5 @@
 import type { HttpModuleOptions } from '@nestjs/axios';
-import type { ExchangeTarget } from '../../exchange/token-exchange.service';
-import type { ClientCredentialsRequest } from '../../tokens/client-credentials-token.provider';
+import type { ClientCredentialsRequest, ExchangeTarget } from '../../index';
 
 /**
  * Which token an `HttpService` sends: this service's own (client credentials, optionally with extra scopes), or

@@ -2,8 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpService } from '@nestjs/axios';
 import { isAxiosError, InternalAxiosRequestConfig } from 'axios';
 import { InvalidTokenError } from '../../errors';
-import { TokenExchangeService } from '../../exchange/token-exchange.service';
-import { ClientCredentialsTokenProvider } from '../../tokens/client-credentials-token.provider';
+import { ClientCredentialsTokenProvider, TokenExchangeService } from '../../index';
 import { KEYCLOAK_HTTP_TOKEN, KeycloakHttpToken } from './keycloak-http.options';
 import { currentSubjectToken } from './subject-token.context';
 

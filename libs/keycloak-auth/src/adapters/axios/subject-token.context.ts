@@ -1,17 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
-import { verifiedBearerToken } from '../../guards/bearer-token';
-import { requestOf } from '../../guards/request-context';
+import { KeycloakAuthenticator } from '../../verification';
 
 // An axios interceptor runs outside Nest's execution context: it finds the request it serves through the async
 // context the handler was called in.
-const handled = new AsyncLocalStorage<object>();
+const handled = new AsyncLocalStorage<() => string | undefined>();
 
 /** The bearer token the guard verified for the request being handled here, if any. */
 export function currentSubjectToken(): string | undefined {
-  const request = handled.getStore();
-  return request ? verifiedBearerToken(request) : undefined;
+  return handled.getStore()?.();
 }
 
 /**
@@ -20,11 +18,14 @@ export function currentSubjectToken(): string | undefined {
  */
 @Injectable()
 export class SubjectTokenInterceptor implements NestInterceptor {
+  constructor(private readonly authenticator: KeycloakAuthenticator) {}
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const type = context.getType<string>();
     if (type !== 'http' && type !== 'graphql') return next.handle();
-    const request = requestOf(context);
+    const request = this.authenticator.requestOf(context);
+    const token = () => this.authenticator.verifiedToken(request);
     // The handler is called when the response stream is subscribed to, so the subscription runs in the context.
-    return new Observable((subscriber) => handled.run(request, () => next.handle().subscribe(subscriber)));
+    return new Observable((subscriber) => handled.run(token, () => next.handle().subscribe(subscriber)));
   }
 }

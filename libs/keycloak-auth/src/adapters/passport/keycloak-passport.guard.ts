@@ -1,13 +1,7 @@
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { rememberRoutePolicy } from '../../guards/challenge-offer';
-import { requestOf } from '../../guards/request-context';
-import { KEYCLOAK_AUTH_OPTIONS } from '../../keycloak-auth.constants';
-import { ResolvedKeycloakAuthOptions } from '../../keycloak-auth.options';
-import { Principal } from '../../principal';
-import { setChallenge } from '../../guards/request-context';
-import { assertRouteRequirements, routeRules } from '../../guards/route-requirements';
+import type { Principal } from '../../index';
+import { KeycloakAuthenticator } from '../../verification';
 import { KEYCLOAK_STRATEGY } from './keycloak.strategy';
 
 /**
@@ -17,19 +11,13 @@ import { KEYCLOAK_STRATEGY } from './keycloak.strategy';
  */
 @Injectable()
 export class KeycloakPassportGuard extends AuthGuard(KEYCLOAK_STRATEGY) {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly adapterHost: HttpAdapterHost,
-    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly keycloakOptions: ResolvedKeycloakAuthOptions,
-  ) {
+  constructor(private readonly authenticator: KeycloakAuthenticator) {
     super();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const rules = routeRules(this.reflector, context);
-    if (rules.isPublic) return true;
     // The strategy sees the request only: the route's DPoP policy travels with it.
-    rememberRoutePolicy(requestOf(context), rules.dpop, this.keycloakOptions);
+    if (this.authenticator.enterRoute(context)) return true;
     return (await super.canActivate(context)) as boolean;
   }
 
@@ -42,10 +30,10 @@ export class KeycloakPassportGuard extends AuthGuard(KEYCLOAK_STRATEGY) {
   ): TUser {
     try {
       const verified = super.handleRequest<Principal>(error, principal, info, context);
-      assertRouteRequirements(this.reflector, context, verified);
+      this.authenticator.assertRouteRules(context, verified);
       return principal;
     } catch (refusal) {
-      setChallenge(this.adapterHost, context, this.keycloakOptions, refusal);
+      this.authenticator.setChallenge(context, refusal);
       throw refusal;
     }
   }

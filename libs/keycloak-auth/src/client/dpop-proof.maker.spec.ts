@@ -1,0 +1,92 @@
+import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
+import { noopKeycloakAuthObserver } from '../transport/keycloak-auth.observer';
+import { TestClock } from '../testing/local-idp';
+import { DpopProofVerifier } from '../verification/dpop-proof.verifier';
+import { accessTokenHash } from '../core/access-token-hash';
+import { DpopProofMaker } from './dpop-proof.maker';
+
+const URL_C = 'http://service-c:3002/api/compute';
+
+describe('DpopProofMaker', () => {
+  let clock: TestClock;
+  let maker: DpopProofMaker;
+
+  beforeEach(async () => {
+    clock = new TestClock(1_800_000_000_000);
+    maker = new DpopProofMaker(await generateKeyPair('ES256'), clock);
+  });
+
+  it('makes an RFC 9449 §4.2 proof: dpop+jwt, ES256, public jwk, htm, htu without query, iat, jti, ath', async () => {
+    const proof = await maker.proof('POST', `${URL_C}?debug=1#x`, 'the-token');
+    const header = decodeProtectedHeader(proof);
+    expect(header).toMatchObject({ typ: 'dpop+jwt', alg: 'ES256', jwk: { kty: 'EC', crv: 'P-256' } });
+    expect(header.jwk).not.toHaveProperty('d');
+    expect(decodeJwt(proof)).toEqual({
+      htm: 'POST',
+      htu: URL_C,
+      iat: 1_800_000_000,
+      jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      ath: accessTokenHash('the-token'),
+    });
+  });
+
+  it('gives each proof its own jti and no ath without a token (the token endpoint’s kind)', async () => {
+    const [a, b] = [decodeJwt(await maker.proof('POST', URL_C)), decodeJwt(await maker.proof('POST', URL_C))];
+    expect(a.jti).not.toBe(b.jti);
+    expect(a).not.toHaveProperty('ath');
+  });
+
+  it('makes proofs the library’s verifier accepts for the key’s thumbprint (cnf.jkt)', async () => {
+    const verifier = new DpopProofVerifier(
+      {
+        algorithms: ['ES256'],
+        maxAgeSec: 60,
+        clockToleranceSec: 5,
+        cacheMaxEntries: 10,
+        observer: noopKeycloakAuthObserver,
+      },
+      clock,
+    );
+    const { authorization, dpop } = await maker.headers('POST', URL_C, 'the-token');
+    expect(authorization).toBe('DPoP the-token');
+    const jkt = await maker.thumbprint();
+    expect(jkt).toBe(await calculateJwkThumbprint(decodeProtectedHeader(dpop).jwk!));
+    await expect(
+      verifier.verify(dpop, { method: 'POST', url: URL_C, accessToken: 'the-token', jkt }),
+    ).resolves.toBeUndefined();
+  });
+
+  describe('the resource server’s nonce (RFC 9449 §9)', () => {
+    const challenge = 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce"';
+
+    it('asks for one retry on 401 use_dpop_nonce with a DPoP-Nonce, then puts the nonce in the proofs to that origin', async () => {
+      expect(maker.nonceRequired(URL_C, 401, { 'www-authenticate': challenge, 'dpop-nonce': 'n-1' })).toBe(
+        true,
+      );
+      expect(decodeJwt(await maker.proof('POST', URL_C)).nonce).toBe('n-1');
+      expect(decodeJwt(await maker.proof('POST', 'http://other:1/x'))).not.toHaveProperty('nonce');
+    });
+
+    it('does not retry again for the same nonce (no loop), nor without use_dpop_nonce', async () => {
+      const headers = new Headers({ 'www-authenticate': challenge, 'dpop-nonce': 'n-1' });
+      expect(maker.nonceRequired(URL_C, 401, headers)).toBe(true);
+      expect(maker.nonceRequired(URL_C, 401, headers)).toBe(false);
+      expect(
+        maker.nonceRequired(URL_C, 401, {
+          'www-authenticate': 'DPoP error="invalid_token"',
+          'dpop-nonce': 'n-2',
+        }),
+      ).toBe(false);
+      // A new nonce in any answer is kept for the next proofs (§9: the server may rotate it at any time).
+      expect(decodeJwt(await maker.proof('POST', URL_C)).nonce).toBe('n-2');
+    });
+
+    it('ignores a DPoP-Nonce that is not a valid NQCHAR string, and answers without one', async () => {
+      expect(maker.nonceRequired(URL_C, 401, { 'www-authenticate': challenge, 'dpop-nonce': 'a"b' })).toBe(
+        false,
+      );
+      expect(maker.nonceRequired(URL_C, 401, { 'www-authenticate': challenge })).toBe(false);
+      expect(decodeJwt(await maker.proof('POST', URL_C))).not.toHaveProperty('nonce');
+    });
+  });
+});

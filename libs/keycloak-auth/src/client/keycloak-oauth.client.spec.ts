@@ -1,0 +1,108 @@
+import { ClientConfigurationError, TokenEndpointError } from '../core/errors';
+import { ACCESS_TOKEN_TYPE } from '../core/constants';
+import { LocalIdp } from '../testing/local-idp';
+import { rejectionOf } from '../../../../test/support/rejection';
+import { KeycloakOAuthClient } from './keycloak-oauth.client';
+
+describe('KeycloakOAuthClient', () => {
+  let idp: LocalIdp;
+  let client: KeycloakOAuthClient | undefined;
+  const clientWith = (overrides: Record<string, unknown> = {}) =>
+    (client = new KeycloakOAuthClient(idp.options({ httpTimeoutMs: 1000, ...overrides })));
+
+  beforeEach(async () => {
+    idp = await LocalIdp.start();
+  });
+  afterEach(async () => {
+    await client?.close();
+    client = undefined;
+    await idp.stop();
+  });
+
+  it('identifies a public client by client_id in the form when it has no secret', async () => {
+    await clientWith({ clientSecret: undefined }).clientCredentials();
+    expect(idp.authorizations[0]).toBe('');
+    expect(idp.forms.token[0].get('client_id')).toBe('service-b');
+  });
+
+  it('takes a missing expires_in as 60 s and keeps the granted scope', async () => {
+    idp.tokenAnswer = { status: 200, body: { access_token: 't', token_type: 'Bearer', scope: 'profile' } };
+    await expect(clientWith().clientCredentials()).resolves.toEqual({
+      accessToken: 't',
+      expiresIn: 60,
+      scope: 'profile',
+    });
+  });
+
+  it('refuses an unknown clientAuthMethod at start, naming the key', () => {
+    expect(() => idp.options({ clientAuthMethod: 'client_secret_jwt' })).toThrow(
+      /clientAuthMethod: must be one of client_secret_basic, private_key_jwt/,
+    );
+  });
+
+  it.each([
+    ['an unknown OAuth error', 'client_credentials_failed', 'invalid_scope', 400, { error: 'invalid_scope' }],
+    [
+      'a 200 without access_token',
+      'client_credentials_failed',
+      'invalid_response',
+      200,
+      { token_type: 'Bearer' },
+    ],
+    ['a 404 page', 'client_credentials_failed', 'http_404', 404, '<html>not found</html>'],
+    [
+      '"Invalid token" outside an exchange (no subject token to blame)',
+      'client_credentials_failed',
+      'invalid_request',
+      400,
+      { error: 'invalid_request', error_description: 'Invalid token' },
+    ],
+  ])('reports %s as 502 %s (%s)', async (_name, code, oauthError, status, body) => {
+    idp.tokenAnswer = { status, body };
+    const error = await rejectionOf(clientWith().clientCredentials());
+    expect(error).toBeInstanceOf(TokenEndpointError);
+    expect(error.getStatus?.()).toBe(502);
+    expect(error.code).toBe(code);
+    expect((error as TokenEndpointError).oauthError).toBe(oauthError);
+    expect((error as TokenEndpointError).wwwAuthenticate('s2s')).toBeUndefined();
+  });
+
+  it.each(['invalid_client', 'unauthorized_client'])(
+    'reports %s (Keycloak refused this service itself) as 503 idp_rejected_client, without a challenge',
+    async (oauthError) => {
+      idp.tokenAnswer = { status: oauthError === 'invalid_client' ? 401 : 400, body: { error: oauthError } };
+      const error = await rejectionOf(clientWith().clientCredentials());
+      expect(error).toBeInstanceOf(ClientConfigurationError);
+      expect(error.getStatus?.()).toBe(503);
+      expect(error.code).toBe('idp_rejected_client');
+      expect((error as ClientConfigurationError).getResponse()).toMatchObject({ error: 'idp_unavailable' });
+      expect((error as ClientConfigurationError).oauthError).toBe(oauthError);
+      expect((error as ClientConfigurationError).wwwAuthenticate('s2s')).toBeUndefined();
+    },
+  );
+
+  it('reads an OAuth error from a WWW-Authenticate challenge (RFC 6750 §3) like one in the body', async () => {
+    idp.tokenAnswer = {
+      status: 401,
+      body: {},
+      headers: { 'www-authenticate': 'Basic realm="s2s", error="invalid_client"' },
+    };
+    const error = await rejectionOf(clientWith().clientCredentials());
+    expect(error.code).toBe('idp_rejected_client');
+    expect((error as TokenEndpointError).oauthError).toBe('invalid_client');
+  });
+
+  it('sends client credentials, exchanges and introspections over one pool of kept-alive connections', async () => {
+    const oauth = clientWith();
+    await oauth.clientCredentials();
+    await oauth.clientCredentials();
+    const warm = idp.connections;
+    for (let i = 0; i < 3; i++) {
+      await oauth.clientCredentials(`scope-${i}`);
+      await oauth.exchange({ subject_token: 'x', subject_token_type: ACCESS_TOKEN_TYPE });
+      await oauth.introspect('x');
+    }
+    expect(idp.requests.token + idp.requests.introspect).toBe(11);
+    expect(idp.connections).toBe(warm);
+  });
+});

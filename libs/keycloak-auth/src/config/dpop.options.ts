@@ -1,0 +1,83 @@
+import { ASYMMETRIC_ALGORITHM } from './algorithms';
+/** Whether a route takes DPoP-bound tokens (RFC 9449): `required`, `allowed` (as well as bearer tokens) or `off`. */
+export type DpopPolicy = 'required' | 'allowed' | 'off';
+
+/** The DPoP policies, for validation. */
+export const DPOP_POLICIES: readonly DpopPolicy[] = ['required', 'allowed', 'off'];
+
+// RFC 9449 §4.2: a proof is signed with an asymmetric algorithm; never none, never a MAC.
+
+/** The DPoP options of {@link KeycloakAuthOptions}. */
+export interface DpopOptions {
+  /**
+   * Whether routes take DPoP-bound access tokens (`Authorization: DPoP <token>` with a `DPoP` proof): `required`,
+   * `allowed` or `off`; a route overrides it with `@Dpop()` (nest-keycloak-s2s/dpop). A token bound to a key
+   * (`cnf.jkt`) sent as a bearer token is refused whatever the policy (RFC 9449 §7.2). Default `allowed`.
+   */
+  dpop?: DpopPolicy;
+  /** Accepted proof signature algorithms (asymmetric only), announced in the challenge's `algs`. Default ES256, PS256, RS256, EdDSA. */
+  dpopAlgorithms?: string[];
+  /** How old a proof's `iat` may be, in seconds (on top of `clockToleranceSec`); its `jti` is remembered this long. Default 60. */
+  dpopProofMaxAgeSec?: number;
+  /**
+   * The `scheme://host[:port]` callers address this service by, for the proof's `htu`. Default: the request's
+   * protocol and Host header; set it behind a proxy that rewrites them.
+   */
+  dpopOrigin?: string;
+  /**
+   * Which URL the DPoP proofs sent to Keycloak's token endpoint name as `htu` (Keycloak compares it with the URL it
+   * was reached by): `url` (the endpoint under `url`, what this service calls; right when Keycloak derives its
+   * backchannel URL from the request) or `issuer` (the endpoint under the issuer; right behind a proxy that presents
+   * Keycloak the issuer's host). Default `url`.
+   */
+  dpopKeycloakHtu?: 'url' | 'issuer';
+}
+
+/** {@link DpopOptions} with defaults applied. */
+export interface ResolvedDpopOptions {
+  readonly dpop: DpopPolicy;
+  readonly dpopAlgorithms: readonly string[];
+  readonly dpopProofMaxAgeSec: number;
+  readonly dpopOrigin?: string;
+  readonly dpopKeycloakHtu: 'url' | 'issuer';
+}
+
+/** Applies the DPoP defaults; `need(key, ok, why)` records a bad key as the options resolver does. */
+export function resolveDpopOptions(
+  options: DpopOptions,
+  need: (key: string, ok: boolean, why: string) => void,
+): ResolvedDpopOptions {
+  const dpop = options.dpop ?? 'allowed';
+  need('dpop', DPOP_POLICIES.includes(dpop), `must be one of ${DPOP_POLICIES.join(', ')}`);
+  const dpopAlgorithms = options.dpopAlgorithms ?? ['ES256', 'PS256', 'RS256', 'EdDSA'];
+  need(
+    'dpopAlgorithms',
+    Array.isArray(dpopAlgorithms) &&
+      dpopAlgorithms.length > 0 &&
+      dpopAlgorithms.every((a) => ASYMMETRIC_ALGORITHM.test(a)),
+    'must list asymmetric algorithms only (never none or HS*)',
+  );
+  const dpopProofMaxAgeSec = options.dpopProofMaxAgeSec ?? 60;
+  need(
+    'dpopProofMaxAgeSec',
+    Number.isFinite(dpopProofMaxAgeSec) && dpopProofMaxAgeSec > 0,
+    'must be a number > 0',
+  );
+  let dpopOrigin: string | undefined;
+  if (options.dpopOrigin !== undefined) {
+    try {
+      const url = new URL(options.dpopOrigin);
+      need('dpopOrigin', url.protocol === 'http:' || url.protocol === 'https:', 'must be an http(s) origin');
+      dpopOrigin = url.origin;
+    } catch {
+      need('dpopOrigin', false, 'must be an http(s) origin');
+    }
+  }
+  const dpopKeycloakHtu = options.dpopKeycloakHtu ?? 'url';
+  need(
+    'dpopKeycloakHtu',
+    dpopKeycloakHtu === 'url' || dpopKeycloakHtu === 'issuer',
+    "must be 'url' or 'issuer'",
+  );
+  return { dpop, dpopAlgorithms, dpopProofMaxAgeSec, dpopOrigin, dpopKeycloakHtu };
+}

@@ -1,5 +1,0 @@
-import { SetMetadata } from '@nestjs/common';
-import { IS_PUBLIC_KEY } from '../keycloak-auth.constants';
-
-/** Marks a route or controller as reachable without a token (health checks, the BFF's page). */
-export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);

@@ -1,0 +1,89 @@
+import { KeycloakAuthError } from '../core/errors';
+import { DpopPolicy } from '../config/dpop.options';
+import { DpopProofVerifier } from '../verification/dpop-proof.verifier';
+import { assertBearerAllowed, assertSenderConstraint } from './sender-constraint';
+import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import { Principal } from '../core/principal';
+import { TokenVerifier } from '../verification/token-verifier';
+import {
+  AuthenticatedRequest,
+  extractCredential,
+  rememberBearerToken,
+  usualCredential,
+} from './bearer-token';
+import { dpopPolicyOf } from './challenge-offer';
+
+/** What authenticates a request: the token verifier, the DPoP proof verifier and the resolved options. */
+export interface RequestAuthenticators {
+  verifier: TokenVerifier;
+  proofs: DpopProofVerifier;
+  options: ResolvedKeycloakAuthOptions;
+}
+
+/**
+ * Verifies the request's access token (and, for a DPoP-bound one, its proof), runs `check` (a guard's route
+ * rules) on the principal, then leaves the principal and the token where `@CurrentPrincipal()` and the exchange
+ * interceptor look. `policy` is the route's DPoP policy when the caller sees the route. The observer hears every
+ * outcome; the caller answers a refusal (its challenge depends on what it can reach of the response).
+ */
+export async function authenticateRequest(
+  request: AuthenticatedRequest,
+  { verifier, proofs, options }: RequestAuthenticators,
+  check?: (principal: Principal) => void,
+  policy: DpopPolicy = dpopPolicyOf(request, options),
+): Promise<Principal> {
+  try {
+    const credential = extractCredential(request);
+    const principal = await verifier.verify(credential.token);
+    await assertSenderConstraint(request, credential, principal, policy, proofs, options.dpopOrigin);
+    check?.(principal);
+    return accept(request, principal, credential.token, options);
+  } catch (error) {
+    throw refused(error, options);
+  }
+}
+
+/**
+ * {@link authenticateRequest} at once, for a bearer token the verifier holds verified (the hot path: no promise,
+ * no regular expression, one hash); the token is kept for later steps only when `keepToken` (a route that reads
+ * it: `@ExchangeToken`, or every route under `KEEP_VERIFIED_TOKENS`). Undefined when only the full path can tell — a token not cached, a DPoP
+ * proof to check, an Authorization header of unusual form; throws the full path's refusal of a cached token.
+ */
+export function authenticateFromCache(
+  request: AuthenticatedRequest,
+  { verifier, options }: RequestAuthenticators,
+  check: (principal: Principal) => void,
+  policy: DpopPolicy,
+  keepToken = true,
+): Principal | undefined {
+  const credential = usualCredential(request);
+  if (credential?.scheme !== 'Bearer' || verifier.cached === undefined) return undefined;
+  let principal: Principal | undefined;
+  try {
+    principal = verifier.cached(credential.token);
+    if (principal === undefined) return undefined;
+    assertBearerAllowed(principal, policy);
+    check(principal);
+  } catch (error) {
+    throw refused(error, options);
+  }
+  return accept(request, principal, keepToken ? credential.token : undefined, options);
+}
+
+function accept(
+  request: AuthenticatedRequest,
+  principal: Principal,
+  token: string | undefined,
+  options: ResolvedKeycloakAuthOptions,
+): Principal {
+  request.principal = principal;
+  if (token !== undefined) rememberBearerToken(request, token);
+  options.observer.authenticated({ mode: options.mode, outcome: 'accepted' });
+  return principal;
+}
+
+function refused(error: unknown, options: ResolvedKeycloakAuthOptions): unknown {
+  if (error instanceof KeycloakAuthError)
+    options.observer.authenticated({ mode: options.mode, outcome: error.code });
+  return error;
+}

@@ -1,0 +1,16 @@
+// nest-keycloak-s2s/options: the options' pure resolver (what KeycloakAuthModule.forRoot runs), for checking a
+// configuration before the app starts, and the resolved shape that `KEYCLOAK_AUTH_OPTIONS` injects.
+export { KEYCLOAK_AUTH_OPTIONS } from './core/constants';
+export { AUTH_MODES } from './core/auth-mode';
+export { InvalidKeycloakAuthOptionsError } from './config/option-problem';
+export { resolveKeycloakAuthOptions } from './config/resolve-options';
+export type {
+  KeycloakAuthOptions,
+  KeycloakRealmOptions,
+  ResolvedKeycloakAuthOptions,
+  ResolvedRealm,
+} from './config/keycloak-auth.options';
+export type { AuthMode } from './core/auth-mode';
+export type { OptionProblem } from './config/option-problem';
+export { CLIENT_AUTH_METHODS } from './config/client-auth-method';
+export type { ClientAuthMethod } from './config/client-auth-method';

@@ -1,0 +1,168 @@
+import { accessTokenHash } from '../core/access-token-hash';
+import { compactVerify, decodeProtectedHeader, JWK } from 'jose';
+import { ExpiringCache, tokenHash } from '../transport/expiring-cache';
+import { Clock } from '../core/clock';
+import { InvalidDpopProofError, InvalidTokenError } from '../core/errors';
+import type { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import { reportLookups } from '../transport/keycloak-auth.observer';
+import { looksLikeJwt } from '../core/unverified-token';
+import type { KeycloakAuthObserver } from '../transport/keycloak-auth.observer';
+import { normalizedHtu } from './htu';
+import { jwkThumbprint } from '../core/jwk-thumbprint';
+import { ProofKeys } from './proof-keys';
+
+/** The request a proof must be for, and the access token and key it must be bound to. */
+export interface ProofExpectations {
+  /** The request's HTTP method. */
+  method: string;
+  /** The request's URL (normalised and compared without query, RFC 9449 §4.3). */
+  url: string;
+  /** The access token sent with the proof: `ath` is its SHA-256 (RFC 9449 §4.2). */
+  accessToken: string;
+  /** The token's `cnf.jkt`: the proof's key must have this JWK SHA-256 thumbprint (RFC 9449 §6.1). */
+  jkt: string;
+}
+
+/** What {@link DpopProofVerifier} is configured with. */
+export interface DpopProofSettings {
+  /** Accepted proof algorithms (asymmetric only). */
+  algorithms: readonly string[];
+  /** How old `iat` may be, in seconds. */
+  maxAgeSec: number;
+  /** Tolerated clock skew, in seconds. */
+  clockToleranceSec: number;
+  /** Bound of the `jti` replay cache. */
+  cacheMaxEntries: number;
+  observer: KeycloakAuthObserver;
+}
+
+/** JWK members that only a private (or symmetric) key has: a proof must carry a public key (RFC 9449 §4.3). */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const MAX_JTI_LENGTH = 256;
+
+const malformed = (why: string) => new InvalidDpopProofError('dpop_proof_malformed', `DPoP proof ${why}`);
+
+/**
+ * Checks a DPoP proof (RFC 9449 §4.3) against the request it came with: `typ: dpop+jwt`, an accepted asymmetric
+ * `alg`, a public `jwk` in the header that verifies the signature, `htm` and `htu` of this request, `iat` within
+ * `maxAgeSec`, `ath` of the access token, the key's thumbprint equal to the token's `cnf.jkt`, and a `jti` not
+ * seen before. Seen `jti`s are kept in a bounded cache until their proof would be too old anyway.
+ */
+export class DpopProofVerifier {
+  private readonly seen: ExpiringCache<true>;
+  private readonly keys: ProofKeys;
+
+  constructor(
+    private readonly settings: DpopProofSettings,
+    private readonly clock: Clock,
+  ) {
+    this.seen = new ExpiringCache(
+      settings.cacheMaxEntries,
+      clock,
+      reportLookups(settings.observer, 'dpop_jti'),
+    );
+    this.keys = new ProofKeys(Math.min(settings.cacheMaxEntries, 1000));
+  }
+
+  /** The verifier the module's options configure: their proof algorithms, age, clock tolerance and cache bound. */
+  static fromOptions(options: ResolvedKeycloakAuthOptions, clock: Clock): DpopProofVerifier {
+    const { dpopAlgorithms, dpopProofMaxAgeSec, clockToleranceSec, cacheMaxEntries, observer } = options;
+    return new DpopProofVerifier(
+      {
+        algorithms: dpopAlgorithms,
+        maxAgeSec: dpopProofMaxAgeSec,
+        clockToleranceSec,
+        cacheMaxEntries,
+        observer,
+      },
+      clock,
+    );
+  }
+
+  /** Resolves when `proof` is a valid, fresh proof for `expect`; throws the typed 401 otherwise. */
+  async verify(proof: string, expect: ProofExpectations): Promise<void> {
+    const { jwk, alg } = this.checkHeader(proof);
+    const thumbprint = jwkThumbprint(jwk);
+    let payload: Uint8Array;
+    try {
+      const key = await this.keys.keyFor(jwk, alg, thumbprint);
+      ({ payload } = await compactVerify(proof, key, { algorithms: [...this.settings.algorithms] }));
+    } catch {
+      throw new InvalidDpopProofError('dpop_proof_signature_invalid', 'DPoP proof signature invalid');
+    }
+    const claims = parseClaims(payload);
+    if (claims.htm !== expect.method)
+      throw new InvalidDpopProofError(
+        'dpop_proof_method_mismatch',
+        'DPoP proof htm is not this request method',
+      );
+    const htu = normalizedHtu(claims.htu);
+    if (htu === undefined || htu !== normalizedHtu(expect.url))
+      throw new InvalidDpopProofError('dpop_proof_uri_mismatch', 'DPoP proof htu is not this request URI');
+    const now = this.clock.now() / 1000;
+    const { maxAgeSec, clockToleranceSec } = this.settings;
+    if (claims.iat > now + clockToleranceSec || claims.iat < now - maxAgeSec - clockToleranceSec)
+      throw new InvalidDpopProofError('dpop_proof_stale', 'DPoP proof iat is outside the accepted window');
+    if (claims.ath !== accessTokenHash(expect.accessToken))
+      throw new InvalidDpopProofError(
+        'dpop_proof_ath_mismatch',
+        'DPoP proof ath does not match the access token',
+      );
+    if (thumbprint !== expect.jkt)
+      throw new InvalidTokenError('dpop_key_mismatch', 'DPoP proof key is not the key the token is bound to');
+    await this.remember(`${expect.jkt} ${claims.jti}`, (claims.iat + maxAgeSec + clockToleranceSec) * 1000);
+  }
+
+  /** The header's checks (before any signature work); returns the embedded public key and its algorithm. */
+  private checkHeader(proof: string): { jwk: JWK; alg: string } {
+    if (!looksLikeJwt(proof)) throw malformed('is not a compact JWS');
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(proof);
+    } catch {
+      throw malformed('header is not JSON');
+    }
+    if (header.typ !== 'dpop+jwt') throw malformed('typ is not dpop+jwt');
+    if (typeof header.alg !== 'string' || !this.settings.algorithms.includes(header.alg))
+      throw new InvalidDpopProofError('dpop_proof_algorithm_not_allowed', 'DPoP proof algorithm not allowed');
+    const jwk = header.jwk;
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw malformed('has no jwk header');
+    if (PRIVATE_MEMBERS.some((member) => member in jwk)) throw malformed('jwk is not a public key');
+    return { jwk, alg: header.alg };
+  }
+
+  /** Records a proof's `jti` until `until` (ms); a second use of one is a replay (RFC 9449 §11.1). */
+  private async remember(jti: string, until: number): Promise<void> {
+    let first = false;
+    await this.seen.getOrLoad(tokenHash(jti), () => {
+      first = true;
+      return Promise.resolve({ value: true as const, expiresAt: until });
+    });
+    if (!first) throw new InvalidDpopProofError('dpop_proof_replayed', 'DPoP proof jti was already used');
+  }
+}
+
+interface ProofClaims {
+  jti: string;
+  htm: string;
+  htu: string;
+  iat: number;
+  ath?: unknown;
+}
+
+function parseClaims(payload: Uint8Array): ProofClaims {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    throw malformed('payload is not JSON');
+  }
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims))
+    throw malformed('payload is not an object');
+  const c = claims as Record<string, unknown>;
+  if (typeof c.jti !== 'string' || c.jti === '' || c.jti.length > MAX_JTI_LENGTH)
+    throw malformed('has no usable jti');
+  if (typeof c.htm !== 'string' || typeof c.htu !== 'string') throw malformed('lacks htm or htu');
+  if (typeof c.iat !== 'number' || !Number.isFinite(c.iat)) throw malformed('has no iat');
+  return { jti: c.jti, htm: c.htm, htu: c.htu, iat: c.iat, ath: c.ath };
+}
