@@ -28,8 +28,9 @@ export function serviceBEnv(read: EnvReader): ServiceBEnv {
       inject: [ConfigService],
       useFactory: (env: ConfigService<ServiceBEnv, true>) => ({
         decisionCacheTtlSec: env.get('AUTHZ_DECISION_TTL', { infer: true }),
-        // Policies may read the request: its method and path are pushed with each decision.
-        claims: { method: true, path: true },
+        // Policies may read the request's method (pushed with each decision). Not its path: decisions are cached
+        // per pushed claims, and the path names the order, so each order would cost one more call to Keycloak.
+        claims: { method: true },
       }),
     }),
   ],
