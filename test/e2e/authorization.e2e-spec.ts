@@ -234,6 +234,17 @@ describe('POST /api/orders/:id/approve: order#approve decided by Keycloak', () =
       expect(res.status).toBe(403);
       expect(res.wwwAuthenticate).toMatch(INSUFFICIENT);
       expect(umaCalls() - before).toBe(1);
+      // Why the library asks a permission of several scopes in permissions mode: Keycloak's decision mode says yes
+      // when any scope is granted; the permissions answer lists the granted scopes one by one.
+      const both = { permission: 'order#read,approve', subject_token: token };
+      expect(await umaGrant({ ...both, response_mode: 'decision' })).toEqual({
+        status: 200,
+        body: { result: true },
+      });
+      expect(await umaGrant({ ...both, response_mode: 'permissions' })).toMatchObject({
+        status: 200,
+        body: [{ rsname: 'order', scopes: ['read'] }],
+      });
     } finally {
       await admin.clients.updatePermission(where, { ...rep, policies: policies.map((p) => p.id!) });
     }

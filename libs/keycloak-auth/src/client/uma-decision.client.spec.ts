@@ -39,6 +39,16 @@ describe('UmaDecisionClient against a stub of the token endpoint', () => {
     expect(form.has('claim_token')).toBe(false);
   });
 
+  it('asks a permission of several scopes in permissions mode: granted only when every scope is listed', async () => {
+    const both = { resource: 'order', scopes: ['read', 'approve'] };
+    answer(200, [{ rsname: 'order', rsid: 'id-1', scopes: ['read'] }]);
+    expect(await ask([both])).toEqual(['denied']);
+    expect(idp.forms.token.at(-1)!.get('response_mode')).toBe('permissions');
+    expect(idp.forms.token.at(-1)!.get('permission')).toBe('order#read,approve');
+    answer(200, [{ rsname: 'order', rsid: 'id-1', scopes: ['approve', 'read'] }]);
+    expect(await ask([both])).toEqual(['allowed']);
+  });
+
   it('reads a decision that is not `true` as a denial', async () => {
     answer(200, { result: false });
     expect(await ask()).toEqual(['denied']);

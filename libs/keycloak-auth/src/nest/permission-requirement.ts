@@ -1,5 +1,10 @@
-/** The scopes of a permission chosen per request (as nest-keycloak-connect's `@ConditionalScopes`). */
-export type ScopesOfRequest = (request: unknown) => readonly string[];
+import type { Principal } from '../core/principal';
+
+/**
+ * The scopes of a permission chosen per request, from the request and the verified caller (as
+ * nest-keycloak-connect's `@ConditionalScopes`).
+ */
+export type ScopesOfRequest = (request: unknown, principal: Principal) => readonly string[];
 
 /** One `@RequirePermission`: a resource (a name or template) and its scopes. */
 export interface PermissionRequirement {

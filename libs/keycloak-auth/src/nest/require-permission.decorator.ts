@@ -20,8 +20,8 @@ const guarded = new WeakSet<object>();
  * @Post('orders/:id/approve')
  * approve(@Param('id') id: string) {}
  *
- * // Scopes chosen per request, as @ConditionalScopes did:
- * @RequirePermission('order', (request) => (isBulk(request) ? ['approve', 'bulk'] : ['approve']))
+ * // Scopes chosen per request and caller, as @ConditionalScopes did:
+ * @RequirePermission('order', (_request, caller) => (caller.realmRoles.includes('admin') ? ['view:all'] : ['view']))
  * ```
  */
 export function RequirePermission(resource: string, ...scopes: string[]): ClassDecorator & MethodDecorator;
