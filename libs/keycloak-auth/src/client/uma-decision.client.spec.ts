@@ -54,10 +54,28 @@ describe('UmaDecisionClient against a stub of the token endpoint', () => {
     expect(await ask()).toEqual(['denied']);
   });
 
-  it('reads 403 access_denied as denied, for every permission asked', async () => {
+  it('reads 403 access_denied as denied; of several, each is asked again on its own for its exact verdict', async () => {
     answer(403, { error: 'access_denied', error_description: 'not_authorized' });
+    expect(await ask()).toEqual(['denied']);
+    const before = idp.forms.token.length;
     expect(await ask([order, { resource: 'invoice', scopes: [] }])).toEqual(['denied', 'denied']);
-    expect(idp.forms.token.at(-1)!.getAll('permission')).toEqual(['order#approve', 'invoice']);
+    const forms = idp.forms.token.slice(before).map((f) => f.getAll('permission').join(' '));
+    expect(forms).toEqual(['order#approve invoice', 'order#approve', 'invoice']);
+  });
+
+  it('tells an unknown resource from a denied one when several are asked (Keycloak leaves it out silently)', async () => {
+    idp.tokenAnswer = (form) => {
+      const asked = form.getAll('permission');
+      if (asked.length > 1) return { status: 200, body: [{ rsname: 'order', scopes: ['approve'] }] };
+      if (asked[0] === 'nope#read') return { status: 400, body: { error: 'invalid_resource' } };
+      return { status: 403, body: { error: 'access_denied' } };
+    };
+    const verdicts = await ask([
+      order,
+      { resource: 'nope', scopes: ['read'] },
+      { resource: 'invoice', scopes: [] },
+    ]);
+    expect(verdicts).toEqual(['allowed', 'unknown_resource', 'denied']);
   });
 
   it('reads invalid_resource and invalid_scope as unknown; with several, asks each on its own', async () => {

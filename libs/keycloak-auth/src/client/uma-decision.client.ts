@@ -40,7 +40,8 @@ export interface DecisionRequest {
  * `access_denied`; an unknown resource or scope → 400 `invalid_resource` / `invalid_scope` (with
  * `permissions`, unknown ones are left out of the list silently); a subject token it does not accept → 400
  * `unauthorized_client` "Invalid identity"; this service's client refused → 401 `unauthorized_client`; a resource
- * server without authorization → 400 `invalid_request`.
+ * server without authorization → 400 `invalid_request`. A permission several permissions were asked with and not
+ * granted is asked again on its own, so each verdict is exact (denied or unknown).
  */
 export class UmaDecisionClient {
   constructor(
@@ -56,17 +57,27 @@ export class UmaDecisionClient {
     // granted, so a permission of several scopes is asked in permissions mode, where each granted scope is listed.
     const single = permissions.length === 1 && permissions[0].scopes.length <= 1;
     const answer = await this.ask(request, single ? 'decision' : 'permissions');
-    if (answer.status === 200) {
-      if (single) return [(answer.body as { result?: unknown })?.result === true ? 'allowed' : 'denied'];
-      return permissions.map((p) => (grants(answer.body, p) ? 'allowed' : 'denied'));
-    }
     const { error, description } = oauthError(answer);
-    if (answer.status === 403 && error === 'access_denied') return permissions.map(() => 'denied');
-    if (answer.status === 400 && (error === 'invalid_resource' || error === 'invalid_scope')) {
-      if (permissions.length === 1) return ['unknown_resource'];
-      // Which one Keycloak does not know, its answer does not say: ask each on its own.
-      const each = permissions.map((p) => this.decide({ ...request, permissions: [p] }));
-      return (await Promise.all(each)).flat();
+    const denied = answer.status === 403 && error === 'access_denied';
+    const unknown = answer.status === 400 && (error === 'invalid_resource' || error === 'invalid_scope');
+    if (permissions.length === 1) {
+      if (answer.status === 200) {
+        const granted = single
+          ? (answer.body as { result?: unknown })?.result === true
+          : grants(answer.body, permissions[0]);
+        return [granted ? 'allowed' : 'denied'];
+      }
+      if (denied) return ['denied'];
+      if (unknown) return ['unknown_resource'];
+    } else if (answer.status === 200 || denied || unknown) {
+      // With several permissions Keycloak leaves an unknown resource out of its list silently, and one unknown among
+      // them fails the whole request: each one not granted is asked again on its own, for its exact verdict.
+      const verdicts = permissions.map((p) =>
+        answer.status === 200 && grants(answer.body, p)
+          ? Promise.resolve<PermissionVerdict[]>(['allowed'])
+          : this.decide({ ...request, permissions: [p] }),
+      );
+      return (await Promise.all(verdicts)).flat();
     }
     throw refusal(answer.status, error, description);
   }

@@ -90,6 +90,8 @@ export class KeycloakAuthzGuard implements CanActivate {
   private enforce(check: PermissionCheck, mode: EnforcementMode): void {
     if (check.verdict === 'allowed') return;
     if (check.verdict === 'unknown_resource' && mode === 'permissive') {
+      // Once per decision Keycloak made, not on every request the cache answers.
+      if (check.source === 'cache') return;
       const what = permissionParameter(check.permission);
       this.logger.warn(`Keycloak knows no resource or scope of ${what}: let through (permissive mode)`);
       return;
