@@ -114,4 +114,25 @@ describe("service-a's page in a real browser (Chromium), logging in on Keycloak'
     expect(await page.locator('#error').innerText()).not.toContain('{'); // not a JSON dump
     await page.screenshot({ path: join(ARTIFACTS, 'call-as-bob-refused.png'), fullPage: true });
   });
+
+  it('"Approve order": Keycloak grants order#approve to service-a and alice, and refuses bob, readably', async () => {
+    const page = await freshPage();
+    await page.goto(serviceA);
+    await page.getByRole('button', { name: 'Approve order as service-a' }).click();
+    await expectText(page, '#approval-answer', 'Order 9876 approved by Service B');
+
+    const alice = await freshPage();
+    await logInAs(alice, 'alice');
+    await alice.getByRole('button', { name: 'Approve order as alice' }).click();
+    await expectText(alice, '#approval h2', 'Called as alice');
+    await expectText(alice, '#approval-answer', 'Order 9876 approved by Service B');
+
+    const bob = await freshPage();
+    await logInAs(bob, 'bob');
+    await bob.getByRole('button', { name: 'Approve order as bob' }).click();
+    await expectText(bob, '#error', 'the permission this route requires is not granted');
+    expect(await bob.locator('#error h2').innerText()).toBe('The call as bob failed');
+    expect(await bob.content()).not.toMatch(/eyJ[\w-]+\./);
+    await bob.screenshot({ path: join(ARTIFACTS, 'approve-as-bob-refused.png'), fullPage: true });
+  });
 });

@@ -58,6 +58,9 @@ describe('OpenAPI documents (/docs-json) and the Swagger UI (/docs)', () => {
     const quote = doc.paths['/api/quote'].post;
     expect(bodySchemaOf(quote)).toBe('#/components/schemas/OrderRequestDto');
     expect(quote.description).toContain('**Requires** a DPoP-bound access token (with its DPoP proof)');
+    const approve = doc.paths['/api/orders/{id}/approve'].post;
+    expect(approve.security).toEqual([{ bearer: [] }]);
+    expect(approve.description).toContain('scope orders.read; Keycloak permission order#approve');
     for (const status of ['400', '401', '403', '502', '503', '504'])
       expect(process.responses[status].content?.['application/json'].schema.$ref).toBe(
         '#/components/schemas/ErrorBody',

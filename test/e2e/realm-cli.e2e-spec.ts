@@ -186,6 +186,37 @@ describe('realm CLI (npm run realm)', () => {
     expect((await password('bob', USERS.bob)).status).toBe(200);
   });
 
+  it("diff and apply cover service-b's Authorization Services: a permission's policies and decision strategy", async () => {
+    const b = await find(admin.clients.find({ clientId: 'service-b' }));
+    const permission = await find(admin.clients.findPermissions({ id: b.id!, name: 'approve orders' }));
+    const where = { id: b.id!, type: 'scope', permissionId: permission.id! };
+    const serviceOnly = (await admin.clients.findPolicyByName({
+      id: b.id!,
+      name: 'service-a as a service',
+    }))!;
+    await admin.clients.updatePermission(where, {
+      ...(await admin.clients.findOnePermission(where)),
+      // The admin client's enum is not exported from its entry: its value, as the representation carries it.
+      decisionStrategy: 'UNANIMOUS' as never,
+      policies: [serviceOnly.id!],
+    });
+
+    const expected = [
+      '~ client service-b: authorization policy "approve orders": decisionStrategy "UNANIMOUS" → "AFFIRMATIVE"',
+      `~ client service-b: authorization policy "approve orders": config.applyPolicies "[\\"service-a as a service\\"]" → "[\\"orders-user role\\", \\"service-a as a service\\"]"`,
+    ];
+    const diff = await realmCli(['diff', '--realm', realm]);
+    const apply = await realmCli(['apply', '--realm', realm]);
+    expect(diff.code).toBe(1);
+    expect(lines(diff.stdout).slice(0, -1)).toEqual(expected);
+    expect(apply).toMatchObject({ code: 0, stderr: '' });
+    expect(lines(apply.stdout)).toEqual([
+      ...expected,
+      `applied 2 changes to realm ${realm} at ${KEYCLOAK_URL}`,
+    ]);
+    expect((await realmCli(['diff', '--realm', realm])).code).toBe(0);
+  });
+
   it("never resets an existing user's password unless asked with --reset-passwords", async () => {
     const alice = await user('alice');
     await admin.users.resetPassword({

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Public } from 'nest-keycloak-s2s';
 import { ApiErrorResponses } from '@app/service-runtime';
@@ -49,6 +49,36 @@ export class ChainController {
   @ApiErrorResponses(400, 502, 503, 504)
   quote(@Body() order: OrderRequestDto) {
     return this.chain.quoteAsService(order);
+  }
+
+  /** service-b's approval of an order as service-a: a permission Keycloak's Authorization Services decide. */
+  @Post('api/orders/:id/approve')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Asks service-b to approve an order as service-a (its own client-credentials token)',
+    description:
+      "service-b asks Keycloak whether service-a's service account holds the permission order#approve.",
+  })
+  @ApiOkResponse({ description: "service-b's approval and what it saw of service-a's token" })
+  @ApiErrorResponses(400, 502, 503, 504)
+  approve(@Param('id', ParseIntPipe) id: number) {
+    return this.chain.approveAsService(id);
+  }
+
+  /** service-b's approval of an order for the logged-in user (403 when Keycloak denies the user). */
+  @Post('api/orders/:id/approve/user')
+  @HttpCode(200)
+  @UseGuards(SameOriginGuard)
+  @ApiOperation({
+    summary: 'Asks service-b to approve an order for the user logged in to this browser session',
+    description:
+      "Needs the session cookie and a request of this origin. 401 `login_required` without a session; 403 when Keycloak's policies do not grant the user order#approve.",
+  })
+  @ApiOkResponse({ description: "service-b's approval and what it saw of the user's token" })
+  @ApiErrorResponses(400, 401, 403, 502, 503, 504)
+  async approveAsUser(@Param('id', ParseIntPipe) id: number, @Req() request: FastifyRequest) {
+    const token = await this.sessions.accessToken(await this.sessions.current(request));
+    return this.chain.approveAsUser(id, token);
   }
 
   /** The chain on behalf of the user logged in to this browser session (401 login_required otherwise). */

@@ -19,6 +19,12 @@ export const DEMO_ORDER: OrderRequestDto = { order_id: 9876, amount: 1500 };
 /** What the chain answers: each service's result and the claims each hop saw (service-b's answer, passed on). */
 export type ChainResult = ChainAnswer;
 
+/** What service-b answers when it approves an order. */
+export interface ApprovalResult {
+  service_b: string;
+  hop: Hop;
+}
+
 /** What service-b's quote answers. */
 export interface QuoteResult {
   service_b: string;
@@ -49,6 +55,24 @@ export class ChainService {
   async quoteAsService(order: OrderRequestDto): Promise<QuoteResult> {
     const token = await this.tokens.getToken({ dpop: true });
     return this.serviceB.postJson<QuoteResult>('/api/quote', order, token, this.proofs);
+  }
+
+  /**
+   * Asks service-b to approve order `id` as service-a (its own client-credentials token): service-b asks Keycloak's
+   * Authorization Services whether service-a's service account holds `order#approve`.
+   */
+  async approveAsService(id: number): Promise<ApprovalResult> {
+    const token = await this.tokens.getToken();
+    return this.serviceB.postJson<ApprovalResult>(`/api/orders/${id}/approve`, {}, token);
+  }
+
+  /** Asks service-b to approve order `id` for the logged-in user; service-b's refusal of the user stays a 403. */
+  async approveAsUser(id: number, userAccessToken: string): Promise<ApprovalResult> {
+    try {
+      return await this.serviceB.postJson<ApprovalResult>(`/api/orders/${id}/approve`, {}, userAccessToken);
+    } catch (error) {
+      throw refusalOfUser(error) ?? error;
+    }
   }
 
   /**

@@ -6,3 +6,4 @@ export {
   REQUIRED_ROLES_KEY,
   REQUIRED_SCOPES_KEY,
 } from './core/constants';
+export { PERMISSION_ENFORCEMENT_KEY, REQUIRED_PERMISSIONS_KEY } from './core/authz.constants';

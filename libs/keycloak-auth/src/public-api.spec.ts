@@ -25,6 +25,16 @@ import {
   TokenEndpointError,
 } from 'nest-keycloak-s2s/errors';
 import type { InvalidTokenCode, TokenEndpointCode } from 'nest-keycloak-s2s/errors';
+import {
+  EnforcementMode,
+  KeycloakAuthzGuard,
+  KeycloakAuthzModule,
+  PermissionDecisions,
+  PermissionEnforcement,
+  PermissionVerdict,
+  RequirePermission,
+  resolveKeycloakAuthzOptions,
+} from 'nest-keycloak-s2s/authz';
 import { KeycloakReadiness, ReadinessVerdict } from 'nest-keycloak-s2s/health';
 import { KeycloakOAuthClient, REALM_KEYS } from 'nest-keycloak-s2s/oauth';
 import {
@@ -139,6 +149,20 @@ describe('the public API, by its types', () => {
     expectTypeOf(TOKEN_VERIFIER).toBeSymbol();
     expectTypeOf(REALM_KEYS).toBeSymbol();
     expectTypeOf<KeycloakOAuthClient>().toHaveProperty('options');
+  });
+
+  it('requires Authorization Services permissions by decorators, decided by a guard and a cached decision path', () => {
+    expectTypeOf(RequirePermission('order:{id}', 'approve')).toMatchTypeOf<MethodDecorator>();
+    expectTypeOf(
+      RequirePermission('order', (_request, caller) => caller.scopes),
+    ).toMatchTypeOf<ClassDecorator>();
+    expectTypeOf(PermissionEnforcement).parameter(0).toEqualTypeOf<EnforcementMode>();
+    expectTypeOf<EnforcementMode>().toEqualTypeOf<'enforcing' | 'permissive' | 'disabled'>();
+    expectTypeOf<KeycloakAuthzGuard>().toMatchTypeOf<CanActivate>();
+    expectTypeOf(KeycloakAuthzModule.forRoot).toBeFunction();
+    expectTypeOf<ReturnType<PermissionDecisions['check']>>().resolves.items.toHaveProperty('verdict');
+    expectTypeOf<PermissionVerdict>().toEqualTypeOf<'allowed' | 'denied' | 'unknown_resource'>();
+    expectTypeOf(resolveKeycloakAuthzOptions({}).decisionCacheTtlMs).toBeNumber();
   });
 
   it('keeps the names that are not public out of reach (the @ts-expect-error imports above)', () => {

@@ -41,6 +41,8 @@ async function readClient(
     optionalClientScopes: names(optionals),
     roles: roles.map((r) => ({ name: r.name ?? '', description: r.description })),
   };
+  if (rep.authorizationServicesEnabled)
+    client.authorization = (await admin.clients.exportResource({ id })) as unknown as Representation;
   if (readSecret && !rep.publicClient) client.secret = (await admin.clients.getClientSecret({ id })).value;
   const serviceAccount = rep.serviceAccountsEnabled
     ? await readUser(admin, await admin.clients.getServiceAccountUser({ id }))

@@ -149,6 +149,10 @@ export class KeycloakWriter {
         const patch = action.kind === 'updateClient' ? action.patch : { secret: action.secret };
         return admin.clients.update({ id }, merged(rep, patch));
       }
+      case 'importAuthorization': {
+        const id = await this.clientUuid(action.clientId);
+        return admin.clients.importResource({ id }, action.settings);
+      }
       case 'clientScope': {
         const id = await this.clientUuid(action.clientId);
         const clientScopeId = await this.scopeUuid(action.scope);

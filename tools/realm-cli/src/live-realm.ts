@@ -23,6 +23,8 @@ export interface LiveClient {
   optionalClientScopes: string[];
   roles: RoleSpec[];
   secret?: string;
+  /** Its Authorization Services settings as Keycloak exports them, when they are enabled. */
+  authorization?: Record<string, unknown>;
 }
 
 /** A user (or service-account user) as Keycloak has it: its fields and its direct role mappings. */

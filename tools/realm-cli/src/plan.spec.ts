@@ -10,6 +10,18 @@ const file = (): RealmFile => parseRealmFile(readFileSync(FILE_PATH, 'utf8'), FI
 const plain = (o: object) =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)));
 
+/** Authorization settings as Keycloak exports them: attributes added, policy config JSON without spaces. */
+function exported(settings: unknown): Record<string, unknown> {
+  const s = structuredClone(settings) as {
+    resources?: Record<string, unknown>[];
+    policies?: { config?: Record<string, string> }[];
+  };
+  for (const r of s.resources ?? []) r.attributes = {};
+  for (const p of s.policies ?? [])
+    for (const [k, v] of Object.entries(p.config ?? {})) p.config![k] = JSON.stringify(JSON.parse(v));
+  return s as Record<string, unknown>;
+}
+
 /**
  * The realm as Keycloak holds it right after importing the file: the file's content plus what Keycloak adds by
  * itself (built-in scopes and roles, default-roles-<realm>, default attributes and mapper config keys).
@@ -49,6 +61,7 @@ function imported(f: RealmFile): LiveRealm {
           optionalClientScopes: c.optionalClientScopes ?? [],
           roles: f.roles?.client?.[c.clientId] ?? [],
           secret: c.secret,
+          authorization: c.authorizationSettings ? exported(c.authorizationSettings) : undefined,
         },
       ]),
     ),
@@ -241,5 +254,49 @@ describe('planChanges (what apply would change)', () => {
     live.clients['service-a']!.fields.redirectUris = ['http://anything.test/'];
     live.users.alice!.realmRoles = [];
     expect(planChanges(f, live)).toEqual([]);
+  });
+
+  describe('authorization settings (Keycloak Authorization Services of a client)', () => {
+    const serviceB = (live: LiveRealm) => live.clients['service-b']!;
+
+    it("reports a client without them as one line, fixed by importing the file's settings", () => {
+      const live = imported(file());
+      delete serviceB(live).authorization;
+      const changes = planChanges(file(), live);
+      expect(changes.map((c) => c.line)).toEqual([
+        '+ client service-b: authorization settings (1 resources, 6 policies)',
+      ]);
+      expect(changes[0].action).toMatchObject({ kind: 'importAuthorization', clientId: 'service-b' });
+    });
+
+    it('reports a changed policy, a missing one, a resource scope and a setting, each on one line, one import', () => {
+      const live = imported(file());
+      const authz = serviceB(live).authorization as {
+        policyEnforcementMode: string;
+        policies: { name: string; logic?: string; config?: Record<string, string> }[];
+        resources: { scopes: { name: string }[] }[];
+      };
+      authz.policyEnforcementMode = 'PERMISSIVE';
+      authz.policies = authz.policies.filter((p) => p.name !== 'read orders');
+      authz.policies.find((p) => p.name === 'orders-user role')!.logic = 'NEGATIVE';
+      authz.policies.find((p) => p.name === 'approve orders')!.config!.applyPolicies =
+        '["service-a as a service"]';
+      authz.resources[0].scopes = [{ name: 'read' }];
+      const changes = planChanges(file(), live);
+      expect(changes.map((c) => c.line)).toEqual([
+        '~ client service-b: authorization policyEnforcementMode "PERMISSIVE" → "ENFORCING"',
+        '+ client service-b: authorization resource "order": scope approve',
+        '~ client service-b: authorization policy "orders-user role": logic "NEGATIVE" → "POSITIVE"',
+        '+ client service-b: authorization policy "read orders"',
+        '~ client service-b: authorization policy "approve orders": config.applyPolicies "[\\"service-a as a service\\"]" → "[\\"orders-user role\\", \\"service-a as a service\\"]"',
+      ]);
+      expect(actionsOf(changes)).toHaveLength(1);
+    });
+
+    it('leaves policies the file does not name alone', () => {
+      const live = imported(file());
+      (serviceB(live).authorization as { policies: object[] }).policies.push({ name: 'extra', type: 'user' });
+      expect(planChanges(file(), live)).toEqual([]);
+    });
   });
 });

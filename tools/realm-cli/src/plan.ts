@@ -1,6 +1,7 @@
 import { diffFields, setDifference, show } from './field-diff';
 import type { LiveClient, LiveMapper, LiveRealm, LiveUser } from './live-realm';
 import { planIdentityProviders } from './plan-identity-providers';
+import { AuthorizationSettings, planAuthorization } from './plan-authorization';
 import type { ClientScopeSpec, ClientSpec, MapperSpec, RealmFile, RoleSpec, UserSpec } from './realm-file';
 import type { IdentityProviderSpec } from './realm-overlay';
 
@@ -28,6 +29,7 @@ export type Action =
   | { kind: 'createClient'; client: ClientSpec }
   | { kind: 'updateClient'; clientId: string; patch: Record<string, unknown> }
   | { kind: 'clientScope'; clientId: string; scope: string; type: ScopeType; add: boolean }
+  | { kind: 'importAuthorization'; clientId: string; settings: AuthorizationSettings }
   | { kind: 'resetClientSecret'; clientId: string; secret: string }
   | { kind: 'createUser'; user: UserSpec }
   | { kind: 'updateUser'; username: string; patch: Record<string, unknown> }
@@ -56,6 +58,7 @@ const CLIENT_SKIP = [
   'defaultClientScopes',
   'optionalClientScopes',
   'protocolMappers',
+  'authorizationSettings',
 ];
 const USER_SKIP = ['id', 'username', 'serviceAccountClientId', 'credentials', 'realmRoles', 'clientRoles'];
 const SCOPE_SKIP = ['id', 'name', 'protocolMappers'];
@@ -162,6 +165,8 @@ function planClient(client: ClientSpec, live: LiveClient | undefined, options: P
       (scope, type, add) => ({ kind: 'clientScope', clientId, scope, type, add }),
     ),
   );
+  const authorization = client.authorizationSettings as AuthorizationSettings | undefined;
+  changes.push(...planAuthorization(clientId, authorization, live.authorization));
   if (options.resetSecrets && client.secret !== undefined && client.secret !== live.secret)
     changes.push({
       line: `~ client ${clientId}: secret differs from the file's (reset to it)`,

@@ -138,6 +138,9 @@ describe('service-a BFF routes (in-process, Keycloak not contacted unless said)'
     for (const url of [
       '/ui/call-service-b',
       '/ui/call-service-b-as-user',
+      '/ui/approve-order',
+      '/ui/approve-order-as-user',
+      '/api/orders/1/approve/user',
       '/auth/logout',
       '/api/chain/user',
     ]) {

@@ -2,9 +2,9 @@ import { Controller, Get, HttpException, Logger, Post, Req, Res, UseGuards } fro
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from 'nest-keycloak-s2s';
 import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { ChainResult, ChainService, DEMO_ORDER } from '../chain.service';
+import { ChainService, DEMO_ORDER } from '../chain.service';
 import { PageRenderer } from './page.renderer';
-import { PAGE_CSS } from './page.view';
+import { PAGE_CSS, PageModel } from './page.view';
 import { SameOriginGuard } from './same-origin.guard';
 import { SessionService } from './session.service';
 
@@ -47,9 +47,40 @@ export class PageController {
   @UseGuards(SameOriginGuard)
   @ApiOperation({ summary: "The page's button: the chain as service-a, answered as the page" })
   callAsService(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.show(request, reply, 'service-a (client credentials)', () =>
-      this.chain.runAsService(DEMO_ORDER),
-    );
+    return this.show(request, reply, 'service-a (client credentials)', async (heading) => ({
+      result: { heading, chain: await this.chain.runAsService(DEMO_ORDER) },
+    }));
+  }
+
+  @Post('ui/approve-order')
+  @UseGuards(SameOriginGuard)
+  @ApiOperation({
+    summary: "The page's button: service-b approves the demo order for service-a, answered as the page",
+  })
+  approveAsService(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.show(request, reply, 'service-a (client credentials)', async (heading) => ({
+      approval: { heading, answer: await this.chain.approveAsService(DEMO_ORDER.order_id) },
+    }));
+  }
+
+  @Post('ui/approve-order-as-user')
+  @UseGuards(SameOriginGuard)
+  @ApiOperation({
+    summary: "The page's button: service-b approves the demo order for the user, answered as the page",
+  })
+  async approveAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    let session;
+    try {
+      session = await this.sessions.current(request);
+    } catch (error) {
+      return this.show(request, reply, 'the user', () => Promise.reject(error));
+    }
+    return this.show(request, reply, session?.user?.username ?? 'the user', async (heading) => ({
+      approval: {
+        heading,
+        answer: await this.chain.approveAsUser(DEMO_ORDER.order_id, await this.sessions.accessToken(session)),
+      },
+    }));
   }
 
   @Post('ui/call-service-b-as-user')
@@ -62,21 +93,24 @@ export class PageController {
     } catch (error) {
       return this.show(request, reply, 'the user', () => Promise.reject(error));
     }
-    return this.show(request, reply, session?.user?.username ?? 'the user', async () =>
-      this.chain.runAsUser(DEMO_ORDER, await this.sessions.accessToken(session)),
-    );
+    return this.show(request, reply, session?.user?.username ?? 'the user', async (heading) => ({
+      result: {
+        heading,
+        chain: await this.chain.runAsUser(DEMO_ORDER, await this.sessions.accessToken(session)),
+      },
+    }));
   }
 
   private async show(
     request: FastifyRequest,
     reply: FastifyReply,
     caller: string,
-    run: () => Promise<ChainResult>,
+    run: (heading: string) => Promise<Pick<PageModel, 'result' | 'approval'>>,
   ) {
     try {
-      const chain = await run();
+      const shown = await run(`Called as ${caller}`);
       const user = await this.sessions.userIfAvailable(request);
-      return this.page.send(reply, 200, { user, result: { heading: `Called as ${caller}`, chain } });
+      return this.page.send(reply, 200, { user, ...shown });
     } catch (error) {
       const user = await this.sessions.userIfAvailable(request);
       if (error instanceof HttpException)

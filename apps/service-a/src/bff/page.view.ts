@@ -1,11 +1,13 @@
 import type { Hop } from '@app/chain';
-import type { ChainResult } from '../chain.service';
+import type { ApprovalResult, ChainResult } from '../chain.service';
 import type { SessionUser } from './session.store';
 
 /** What the page shows: who is logged in, and the outcome of the last call (a result or a readable error). */
 export interface PageModel {
   user?: SessionUser;
   result?: { heading: string; chain: ChainResult };
+  /** service-b's approval of the demo order (a permission Keycloak decided). */
+  approval?: { heading: string; answer: ApprovalResult };
   error?: { heading: string; message: string };
 }
 
@@ -76,6 +78,13 @@ function resultSection(result: NonNullable<PageModel['result']>): string {
   </section>`;
 }
 
+function approvalSection(approval: NonNullable<PageModel['approval']>): string {
+  return `<section id="approval" aria-live="polite">
+    <h2>${e(approval.heading)}</h2>
+    <p id="approval-answer">service-b: ${e(approval.answer.service_b)} (Keycloak granted <code>order#approve</code>)</p>
+  </section>`;
+}
+
 function errorSection(error: NonNullable<PageModel['error']>): string {
   return `<section id="error" class="error" role="alert">
     <h2>${e(error.heading)}</h2>
@@ -89,6 +98,9 @@ export function renderPage(model: PageModel): string {
   const userControls = user
     ? `<form method="post" action="/ui/call-service-b-as-user">
         <button type="submit" class="primary" id="call-as-user">Call Service B as ${e(user.username)}</button>
+      </form>
+      <form method="post" action="/ui/approve-order-as-user">
+        <button type="submit" id="approve-as-user">Approve order as ${e(user.username)}</button>
       </form>
       <form method="post" action="/auth/logout"><button type="submit" id="logout">Log out</button></form>
       <span class="who" id="who">Logged in as <strong>${e(user.name ?? user.username)}</strong> (${e(user.username)})</span>`
@@ -112,10 +124,14 @@ export function renderPage(model: PageModel): string {
     <form method="post" action="/ui/call-service-b">
       <button type="submit" id="call-service-b">Call Service B</button>
     </form>
+    <form method="post" action="/ui/approve-order">
+      <button type="submit" id="approve-order">Approve order as service-a</button>
+    </form>
     ${userControls}
   </div>
   ${model.error ? errorSection(model.error) : ''}
   ${model.result ? resultSection(model.result) : ''}
+  ${model.approval ? approvalSection(model.approval) : ''}
 </body>
 </html>
 `;

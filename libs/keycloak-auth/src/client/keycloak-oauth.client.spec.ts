@@ -3,6 +3,13 @@ import { ACCESS_TOKEN_TYPE } from '../core/constants';
 import { LocalIdp } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { addClientKey } from '../keys/client-key-file';
+import { ClientKeySet } from '../keys/client-key-set';
+import { privateKeyJwt } from './private-key-jwt';
 
 describe('KeycloakOAuthClient', () => {
   let idp: LocalIdp;
@@ -104,5 +111,49 @@ describe('KeycloakOAuthClient', () => {
     }
     expect(idp.requests.token + idp.requests.introspect).toBe(11);
     expect(idp.connections).toBe(warm);
+  });
+
+  it('sends a token endpoint request whose answer is no token with the client authentication of every call (a signed JWT here)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oauth-uma-'));
+    try {
+      addClientKey(dir);
+      const keys = new ClientKeySet({ dir });
+      const calls: string[] = [];
+      const options = idp.options({
+        httpTimeoutMs: 1000,
+        observer: {
+          authenticated: () => undefined,
+          cacheLookup: () => undefined,
+          idpCall: (e: { endpoint: string; outcome: string }) =>
+            void calls.push(`${e.endpoint} ${e.outcome}`),
+        },
+      });
+      client = new KeycloakOAuthClient(options, undefined, undefined, () => privateKeyJwt(keys));
+      idp.tokenAnswer = { status: 403, body: { error: 'access_denied' } };
+      const answer = await client.tokenEndpointRequest(
+        'urn:ietf:params:oauth:grant-type:uma-ticket',
+        { audience: 'service-b', permission: ['a#x', 'b#y'] },
+        'authorization',
+      );
+      expect(answer).toEqual({ status: 403, body: { error: 'access_denied' } });
+      const form = idp.forms.token.at(-1)!;
+      expect(form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:uma-ticket');
+      expect(form.getAll('permission')).toEqual(['a#x', 'b#y']);
+      expect(form.get('client_id')).toBe('service-b');
+      const { payload } = await jwtVerify(form.get('client_assertion')!, createLocalJWKSet(keys.jwks()), {
+        issuer: 'service-b',
+        audience: idp.issuer,
+      });
+      expect(payload.jti).toEqual(expect.any(String));
+      expect(idp.authorizations.at(-1)).toBe('');
+      expect(calls).toEqual(['authorization error']);
+      idp.tokenAnswer = { status: 200, body: 'not json' };
+      expect(await client.tokenEndpointRequest('g', {}, 'authorization')).toEqual({
+        status: 200,
+        body: undefined,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

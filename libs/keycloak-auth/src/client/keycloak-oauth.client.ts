@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { Dispatcher } from 'undici';
 import { keycloakFetch } from '../transport/keycloak-fetch';
+import type { IdpEndpoint } from '../transport/keycloak-auth.observer';
 import { keycloakDispatcher } from '../transport/keycloak-tls';
 import { TOKEN_EXCHANGE_GRANT } from '../core/constants';
 import { ResolvedKeycloakAuthOptions, ResolvedRealm } from '../config/keycloak-auth.options';
@@ -16,6 +17,12 @@ export interface IssuedToken {
   /** Lifetime in seconds, as Keycloak stated it. */
   expiresIn: number;
   scope?: string;
+}
+
+/** A token endpoint answer as it came: the status and the JSON body (undefined when the body is not JSON). */
+export interface TokenEndpointAnswer {
+  status: number;
+  body: unknown;
 }
 
 /** Keycloak's lifetime of a token whose answer states none is unknown: assume a short one (RFC 6749 §5.1). */
@@ -108,6 +115,38 @@ export class KeycloakOAuthClient {
     } catch (error) {
       throw keycloakAuthErrorOf(error, 'introspection');
     }
+  }
+
+  /**
+   * A token endpoint request whose answer is not a token, so openid-client does not read it — Keycloak's UMA grant
+   * with `response_mode=decision` or `permissions` answers a decision or a list of permissions. Authenticated as
+   * every other call of this service ({@link clientAuthOf}), over the same pool, reported as one call to
+   * `endpoint`. Any answer comes back as it is; only an unreachable Keycloak throws (`KeycloakUnreachableError`).
+   */
+  async tokenEndpointRequest(
+    grantType: string,
+    parameters: Readonly<Record<string, string | readonly string[]>>,
+    endpoint: IdpEndpoint,
+    issuer?: string,
+  ): Promise<TokenEndpointAnswer> {
+    const realm = this.realm(issuer);
+    const body = new URLSearchParams({ grant_type: grantType });
+    for (const [name, value] of Object.entries(parameters))
+      for (const one of typeof value === 'string' ? [value] : value) body.append(name, one);
+    const headers = new Headers({ accept: 'application/json' });
+    const server = { issuer: realm.issuer, token_endpoint: realm.endpoints.token };
+    // openid-client types a ClientAuth as returning void; the signed-JWT ones sign asynchronously.
+    await (this.clientAuth(realm)(
+      server,
+      { client_id: realm.clientId },
+      body,
+      headers,
+    ) as void | Promise<void>);
+    const { httpTimeoutMs: timeoutMs, observer } = this.options;
+    const send = keycloakFetch({ dispatcher: this.dispatcher, timeoutMs, report: { observer, endpoint } });
+    const response = await send(realm.endpoints.token, { method: 'POST', headers, body });
+    const json = /\bjson\b/i.test(response.headers.get('content-type') ?? '');
+    return { status: response.status, body: json ? await response.json().catch(() => undefined) : undefined };
   }
 
   /** Closes the connection pool. */

@@ -22,6 +22,7 @@ export const KEYCLOAK_AUTH_ERROR_CODES = [
   'insufficient_scope',
   'insufficient_role',
   'caller_not_allowed',
+  'permission_denied',
   'idp_unavailable',
   'idp_rejected_client',
   'introspection_rate_limited',
@@ -29,6 +30,7 @@ export const KEYCLOAK_AUTH_ERROR_CODES = [
   'exchange_subject_rejected',
   'exchange_failed',
   'client_credentials_failed',
+  'authorization_failed',
   'dpop_proof_missing',
   'dpop_proof_malformed',
   'dpop_proof_algorithm_not_allowed',
@@ -80,11 +82,15 @@ export const INVALID_DPOP_PROOF_CODES = [
   'dpop_proof_replayed',
 ] as const satisfies readonly KeycloakAuthErrorCode[];
 
-/** 403 `insufficient_scope`: a valid token that lacks a scope, a role or an allowed caller (RFC 6750 §3.1). */
+/**
+ * 403 `insufficient_scope`: a valid token that lacks a scope, a role, an allowed caller or a permission Keycloak's
+ * Authorization Services grant (RFC 6750 §3.1).
+ */
 export const INSUFFICIENT_SCOPE_CODES = [
   'insufficient_scope',
   'insufficient_role',
   'caller_not_allowed',
+  'permission_denied',
 ] as const satisfies readonly KeycloakAuthErrorCode[];
 
 /** 503: Keycloak cannot be reached or fails; the request is refused, not let through (fail closed). */
@@ -100,12 +106,13 @@ export const RATE_LIMIT_CODES = [
   'introspection_rate_limited',
 ] as const satisfies readonly KeycloakAuthErrorCode[];
 
-/** Keycloak's token endpoint refused this service's client-credentials or exchange request. */
+/** Keycloak's token endpoint refused this service's client-credentials, exchange or authorization request. */
 export const TOKEN_ENDPOINT_CODES = [
   'exchange_denied',
   'exchange_subject_rejected',
   'exchange_failed',
   'client_credentials_failed',
+  'authorization_failed',
 ] as const satisfies readonly KeycloakAuthErrorCode[];
 
 /** One of {@link KEYCLOAK_AUTH_ERROR_CODES}. */
@@ -183,6 +190,7 @@ export const ERROR_ANSWERS: { readonly [Code in KeycloakAuthErrorCode]: ErrorAns
   insufficient_scope: insufficient,
   insufficient_role: insufficient,
   caller_not_allowed: insufficient,
+  permission_denied: insufficient,
   idp_unavailable: unavailable,
   // The service cannot serve until its client is fixed: 503 as an outage is, but its own class and code.
   idp_rejected_client: unavailable,
@@ -192,4 +200,6 @@ export const ERROR_ANSWERS: { readonly [Code in KeycloakAuthErrorCode]: ErrorAns
   exchange_denied: insufficient,
   exchange_failed: badGateway,
   client_credentials_failed: badGateway,
+  // Keycloak refused to decide (an unknown audience, a malformed permission): this service's request, not the caller.
+  authorization_failed: badGateway,
 };

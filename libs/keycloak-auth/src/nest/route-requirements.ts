@@ -12,6 +12,7 @@ import {
   REQUIRED_SCOPES_KEY,
 } from '../core/constants';
 import { Principal } from '../core/principal';
+import { REQUIRED_PERMISSIONS_KEY } from '../core/authz.constants';
 
 /** What a route's decorators ask of its callers, read once per route (handler and class). */
 export interface RouteRules {
@@ -27,6 +28,8 @@ export interface RouteRules {
   readonly callers: readonly string[];
   /** `@ExchangeToken`: what the route exchanges the verified token for (its request must keep the token). */
   readonly exchange?: ExchangeTarget;
+  /** Whether a later step reads the verified token: `@ExchangeToken`, or `@RequirePermission` (authz). */
+  readonly keepToken: boolean;
 }
 
 // Decorators write their metadata when the classes are defined; a route's rules are read on its first request
@@ -41,13 +44,15 @@ export function routeRules(reflector: Reflector, context: ExecutionContext): Rou
   const known = byHandler?.get(handler);
   if (known) return known;
   const metadata = <T>(key: string) => reflector.getAllAndOverride<T>(key, [handler, type]);
+  const exchange = metadata<ExchangeTarget>(EXCHANGE_TOKEN_KEY);
   const rules: RouteRules = {
     isPublic: metadata<boolean>(IS_PUBLIC_KEY) === true,
     dpop: metadata<DpopPolicy>(DPOP_POLICY_KEY),
     scopes: metadata<string[]>(REQUIRED_SCOPES_KEY) ?? [],
     roles: metadata<string[]>(REQUIRED_ROLES_KEY) ?? [],
     callers: metadata<string[]>(ALLOWED_CALLERS_KEY) ?? [],
-    exchange: metadata<ExchangeTarget>(EXCHANGE_TOKEN_KEY),
+    exchange,
+    keepToken: exchange !== undefined || metadata<unknown[]>(REQUIRED_PERMISSIONS_KEY) !== undefined,
   };
   if (!byHandler) rulesByClass.set(type, (byHandler = new WeakMap()));
   byHandler.set(handler, rules);

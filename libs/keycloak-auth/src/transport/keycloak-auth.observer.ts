@@ -5,8 +5,11 @@ import type { AuthMode } from '../core/auth-mode';
 export type AuthOutcome = 'accepted' | KeycloakAuthErrorCode;
 
 /** The Keycloak endpoints the library calls. */
-export const IDP_ENDPOINTS = ['token', 'introspection', 'token_exchange', 'jwks'] as const;
-/** One of {@link IDP_ENDPOINTS}: `token` is the client-credentials grant, `token_exchange` RFC 8693. */
+export const IDP_ENDPOINTS = ['token', 'introspection', 'token_exchange', 'jwks', 'authorization'] as const;
+/**
+ * One of {@link IDP_ENDPOINTS}: `token` is the client-credentials grant, `token_exchange` RFC 8693,
+ * `authorization` the UMA grant that asks Keycloak's Authorization Services for a decision.
+ */
 export type IdpEndpoint = (typeof IDP_ENDPOINTS)[number];
 
 /**
@@ -24,11 +27,24 @@ export const CACHE_NAMES = [
   'token_exchange',
   'verified_jwt',
   'dpop_jti',
+  'authorization',
 ] as const;
 /** One of {@link CACHE_NAMES}. */
 export type CacheName = (typeof CACHE_NAMES)[number];
 /** A lookup served from the cache (or joined a load under way), or one that had to ask Keycloak. */
 export type CacheResult = 'hit' | 'miss';
+
+/**
+ * A permission check's outcome: `allowed`, `denied`, `unknown_resource` (Keycloak knows no such resource or scope;
+ * let through only in permissive mode) or `unavailable` (Keycloak did not answer usefully: refused, fail closed).
+ */
+export const AUTHZ_OUTCOMES = ['allowed', 'denied', 'unknown_resource', 'unavailable'] as const;
+/** One of {@link AUTHZ_OUTCOMES}. */
+export type AuthzOutcome = (typeof AUTHZ_OUTCOMES)[number];
+/** Where a permission check's answer came from: the token's own RPT claim, the decision cache, or Keycloak. */
+export const AUTHZ_SOURCES = ['claim', 'cache', 'keycloak'] as const;
+/** One of {@link AUTHZ_SOURCES}. */
+export type AuthzSource = (typeof AUTHZ_SOURCES)[number];
 
 /**
  * What the library reports as it works, for metrics: every label is from a fixed set (no token, URL or user in
@@ -43,6 +59,11 @@ export interface KeycloakAuthObserver {
   idpCall(event: { endpoint: IdpEndpoint; outcome: IdpCallOutcome; durationMs: number }): void;
   /** One lookup in one of the caches. */
   cacheLookup(event: { cache: CacheName; result: CacheResult }): void;
+  /**
+   * One permission of a route was decided (`nest-keycloak-s2s/authz`). Optional: observers written before it
+   * need no change.
+   */
+  authorized?(event: { outcome: AuthzOutcome; source: AuthzSource }): void;
 }
 
 /** The default observer: reports nothing. */

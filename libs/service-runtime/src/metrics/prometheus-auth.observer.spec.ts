@@ -50,6 +50,16 @@ describe('PrometheusAuthObserver', () => {
     ]);
   });
 
+  it('counts permission decisions by outcome and source', async () => {
+    observer.authorized({ outcome: 'allowed', source: 'keycloak' });
+    observer.authorized({ outcome: 'allowed', source: 'cache' });
+    observer.authorized({ outcome: 'allowed', source: 'cache' });
+    expect(await samples(registry)).toEqual([
+      'keycloak_authz_decisions_total{outcome="allowed",source="keycloak"} 1',
+      'keycloak_authz_decisions_total{outcome="allowed",source="cache"} 2',
+    ]);
+  });
+
   it('counts a value outside the fixed sets as other: no caller can add series', async () => {
     observer.authenticated({ mode: 'x', outcome: 'eyJhbGciOi.token' as AuthOutcome });
     observer.idpCall({ endpoint: '/realms/s2s' as IdpEndpoint, outcome: 'ok', durationMs: 1 });

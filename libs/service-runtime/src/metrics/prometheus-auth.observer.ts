@@ -3,6 +3,10 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { KEYCLOAK_AUTH_ERROR_CODES } from 'nest-keycloak-s2s/errors';
 import {
   AuthOutcome,
+  AUTHZ_OUTCOMES,
+  AUTHZ_SOURCES,
+  AuthzOutcome,
+  AuthzSource,
   CACHE_NAMES,
   CacheName,
   CacheResult,
@@ -30,6 +34,7 @@ export class PrometheusAuthObserver implements KeycloakAuthObserver {
   private readonly decisions: Counter<'mode' | 'outcome'>;
   private readonly idpDuration: Histogram<'endpoint' | 'outcome'>;
   private readonly lookups: Counter<'cache' | 'result'>;
+  private readonly permissions: Counter<'outcome' | 'source'>;
 
   constructor(registry: Registry) {
     this.decisions = new Counter({
@@ -51,6 +56,12 @@ export class PrometheusAuthObserver implements KeycloakAuthObserver {
       labelNames: ['cache', 'result'],
       registers: [registry],
     });
+    this.permissions = new Counter({
+      name: 'keycloak_authz_decisions_total',
+      help: 'Permissions decided for @RequirePermission routes, by outcome (allowed, denied, unknown_resource, unavailable) and source (claim, cache, keycloak)',
+      labelNames: ['outcome', 'source'],
+      registers: [registry],
+    });
   }
 
   authenticated(event: { mode: string; outcome: AuthOutcome }): void {
@@ -62,6 +73,13 @@ export class PrometheusAuthObserver implements KeycloakAuthObserver {
       { endpoint: oneOf(event.endpoint, IDP_ENDPOINTS), outcome: oneOf(event.outcome, IDP_CALL_OUTCOMES) },
       event.durationMs / 1000,
     );
+  }
+
+  authorized(event: { outcome: AuthzOutcome; source: AuthzSource }): void {
+    this.permissions.inc({
+      outcome: oneOf(event.outcome, AUTHZ_OUTCOMES),
+      source: oneOf(event.source, AUTHZ_SOURCES),
+    });
   }
 
   cacheLookup(event: { cache: CacheName; result: CacheResult }): void {

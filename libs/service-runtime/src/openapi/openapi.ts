@@ -8,8 +8,10 @@ import {
   DPOP_POLICY_KEY,
   IS_PUBLIC_KEY,
   REQUIRED_ROLES_KEY,
+  REQUIRED_PERMISSIONS_KEY,
   REQUIRED_SCOPES_KEY,
 } from 'nest-keycloak-s2s/metadata';
+import type { PermissionRequirement } from 'nest-keycloak-s2s/authz';
 import type { ServiceDefinition } from '../service-definition';
 import { ERROR_MEANINGS, ErrorBody, ErrorStatus } from './error-body';
 
@@ -91,6 +93,16 @@ function describeAuthorization(
       if (scopes.length) needs.push(`scope ${scopes.join(' and ')}`);
       if (roles.length) needs.push(`role ${roles.join(' or ')}`);
       if (callers.length) needs.push(`caller (azp) ${callers.join(' or ')}`);
+      // @RequirePermission: decided by Keycloak's Authorization Services (the controller's and the route's).
+      const permissions =
+        reflector.getAllAndMerge<PermissionRequirement[]>(REQUIRED_PERMISSIONS_KEY, [
+          found.controller,
+          found.handler,
+        ]) ?? [];
+      for (const { resource, scopes } of permissions)
+        needs.push(
+          `Keycloak permission ${resource}${typeof scopes === 'function' ? ' (scopes chosen per request)' : scopes.length ? `#${scopes.join(',')}` : ''}`,
+        );
       operation.security = [{ [BEARER]: [] }];
       operation.description = [operation.description, `**Requires** ${needs.join('; ')}.`]
         .filter(Boolean)
