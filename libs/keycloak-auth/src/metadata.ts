@@ -5,4 +5,5 @@ export {
   IS_PUBLIC_KEY,
   REQUIRED_ROLES_KEY,
   REQUIRED_SCOPES_KEY,
+  ROLES_MATCH_KEY,
 } from './core/constants';

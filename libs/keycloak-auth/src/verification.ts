@@ -4,5 +4,6 @@
 export { KEEP_VERIFIED_TOKENS, TOKEN_VERIFIER } from './core/constants';
 export type { TokenVerifier } from './verification/token-verifier';
 export { rememberBearerToken } from './nest/bearer-token';
+export { AccessToken } from './nest/access-token.decorator';
 export { KeycloakAuthenticator } from './nest/keycloak-authenticator';
 export type { AuthenticatedRequest } from './nest/bearer-token';

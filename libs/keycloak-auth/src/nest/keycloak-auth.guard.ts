@@ -59,7 +59,7 @@ export class KeycloakAuthGuard implements CanActivate {
     const check = (principal: Principal) => assertRules(rules, principal);
     let principal: Principal | undefined;
     try {
-      const keepToken = rules.exchange !== undefined || this.keepsEveryToken();
+      const keepToken = rules.exchange !== undefined || rules.readsToken || this.keepsEveryToken();
       principal = this.authenticator.authenticateFromCache(request, check, policy, keepToken);
     } catch (error) {
       return this.outcome(context, request, error, undefined);
