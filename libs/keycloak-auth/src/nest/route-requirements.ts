@@ -9,6 +9,7 @@ import {
   EXCHANGE_TOKEN_KEY,
   ACCESS_TOKEN_KEY,
   IS_PUBLIC_KEY,
+  OPTIONAL_AUTHENTICATION_KEY,
   REQUIRED_ROLES_KEY,
   ROLES_MATCH_KEY,
   REQUIRED_SCOPES_KEY,
@@ -19,6 +20,8 @@ import { Principal } from '../core/principal';
 export interface RouteRules {
   /** `@Public()`. */
   readonly isPublic: boolean;
+  /** `@Public({ authentication: 'optional' })`: a token, when the request carries one, is verified. */
+  readonly optionalAuthentication: boolean;
   /** `@Dpop()`, when the route sets one (else the module's option applies). */
   readonly dpop?: DpopPolicy;
   /** `@RequireScopes`: all of them. */
@@ -49,6 +52,7 @@ export function routeRules(reflector: Reflector, context: ExecutionContext): Rou
   const metadata = <T>(key: string) => reflector.getAllAndOverride<T>(key, [handler, type]);
   const rules: RouteRules = {
     isPublic: metadata<boolean>(IS_PUBLIC_KEY) === true,
+    optionalAuthentication: metadata<boolean>(OPTIONAL_AUTHENTICATION_KEY) === true,
     dpop: metadata<DpopPolicy>(DPOP_POLICY_KEY),
     scopes: metadata<string[]>(REQUIRED_SCOPES_KEY) ?? [],
     roles: metadata<string[]>(REQUIRED_ROLES_KEY) ?? [],
