@@ -7,6 +7,7 @@ import { CurrentPrincipal } from './current-principal.decorator';
 import { Principal } from '../core/principal';
 import { Public } from './public.decorator';
 import { Roles } from './roles.decorator';
+import { Dpop } from './dpop.decorator';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
 import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../../../test/support/loopback-app';
@@ -156,3 +157,46 @@ function tampered(token: string): string {
   const i = token.lastIndexOf('.') + 10;
   return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
 }
+
+describe('the DPoP challenge of a module that never configured DPoP', () => {
+  @Controller()
+  class DpopProbeController {
+    @Get('plain')
+    plain() {
+      return { ok: true };
+    }
+
+    @Dpop('allowed')
+    @Get('dpop-allowed')
+    dpopAllowed() {
+      return { ok: true };
+    }
+  }
+
+  let idp: LocalIdp;
+  let app: INestApplication;
+  let base: string;
+  beforeAll(async () => {
+    idp = await LocalIdp.start();
+    const moduleRef = await Test.createTestingModule({
+      imports: [KeycloakAuthModule.forRoot(idp.moduleOptions())],
+      controllers: [DpopProbeController],
+    }).compile();
+    app = moduleRef.createNestApplication(new FastifyAdapter());
+    base = await listenOnLoopback(app);
+  });
+  afterAll(async () => {
+    await app.close();
+    await idp.stop();
+  });
+
+  it('offers only the Bearer scheme: the module takes no DPoP-bound token', async () => {
+    expect(await get(base, '/plain')).toMatchObject({ status: 401, challenge: 'Bearer realm="s2s"' });
+  });
+
+  it('offers DPoP on a route that takes it (@Dpop)', async () => {
+    expect((await get(base, '/dpop-allowed')).challenge).toMatch(
+      /^Bearer realm="s2s", DPoP realm="s2s", algs="[^"]+"$/,
+    );
+  });
+});
