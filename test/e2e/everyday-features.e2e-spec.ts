@@ -9,7 +9,8 @@ import {
   TokenExchangeService,
   type Principal,
 } from 'nest-keycloak-s2s';
-import { AccessToken } from 'nest-keycloak-s2s/verification';
+import { InvalidTokenError } from 'nest-keycloak-s2s/errors';
+import { AccessToken, TOKEN_VERIFIER, type TokenVerifier } from 'nest-keycloak-s2s/verification';
 import { get, listenOnLoopback } from '../support/loopback-app';
 import { keysDirOf } from './support/client-keys';
 import { claimsOf, KEYCLOAK_URL, serviceToken } from './support/keycloak';
@@ -109,5 +110,28 @@ describe('@AccessToken() with TokenExchangeService.exchange against Keycloak', (
     expect(res.status).toBe(200);
     expect([res.body.aud].flat()).toContain('service-c');
     expect(res.body.azp).toBe('service-b');
+  });
+});
+
+describe('TOKEN_VERIFIER: a token verified in code, outside a guard, against Keycloak', () => {
+  const verifier = () => app.get<TokenVerifier>(TOKEN_VERIFIER);
+
+  it("turns service-a's token into its principal", async () => {
+    const principal = await verifier().verify(await serviceToken('service-a'));
+    expect(principal).toMatchObject({
+      clientId: 'service-a',
+      audience: expect.arrayContaining(['service-b']),
+    });
+  });
+
+  it('refuses a token with a changed signature with a typed InvalidTokenError', async () => {
+    const token = await serviceToken('service-a');
+    const i = token.lastIndexOf('.') + 10;
+    const forged = token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
+    const refusal = await verifier()
+      .verify(forged)
+      .catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(InvalidTokenError);
+    expect(refusal).toMatchObject({ code: 'token_signature_invalid' });
   });
 });

@@ -8,6 +8,9 @@ import { Principal } from '../core/principal';
 import { Public } from './public.decorator';
 import { Roles } from './roles.decorator';
 import { Dpop } from './dpop.decorator';
+import { TOKEN_VERIFIER } from '../core/constants';
+import { InvalidTokenError } from '../core/errors';
+import { TokenVerifier } from '../verification/token-verifier';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
 import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../../../test/support/loopback-app';
@@ -198,5 +201,30 @@ describe('the DPoP challenge of a module that never configured DPoP', () => {
     expect((await get(base, '/dpop-allowed')).challenge).toMatch(
       /^Bearer realm="s2s", DPoP realm="s2s", algs="[^"]+"$/,
     );
+  });
+});
+
+describe('TOKEN_VERIFIER outside a guard', () => {
+  let idp: LocalIdp;
+  let verifier: TokenVerifier;
+  beforeAll(async () => {
+    idp = await LocalIdp.start();
+    const moduleRef = await Test.createTestingModule({
+      imports: [KeycloakAuthModule.forRoot(idp.moduleOptions())],
+    }).compile();
+    verifier = moduleRef.get<TokenVerifier>(TOKEN_VERIFIER);
+  });
+  afterAll(() => idp.stop());
+
+  it('verifies a token string into its principal', async () => {
+    expect(await verifier.verify(await idp.issue())).toMatchObject(idp.defaultPrincipal());
+  });
+
+  it('refuses an expired token with a typed InvalidTokenError', async () => {
+    const refusal = await verifier
+      .verify(await idp.issue({ exp: Math.floor(Date.now() / 1000) - 600 }))
+      .catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(InvalidTokenError);
+    expect(refusal).toMatchObject({ code: 'token_expired' });
   });
 });
