@@ -12,6 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { BEFORE_SHIM, docBlocks, mapDiagnostics } from './support/doc-blocks';
 import { KEYCLOAK_URL, serviceToken } from './support/keycloak';
 import { RunningService, startService } from './support/service-process';
 
@@ -19,6 +20,8 @@ import { RunningService, startService } from './support/service-process';
  * The packed library as a user gets it: `npm pack`, then two apps of their own outside the workspace (nothing
  * resolves from the repo's node_modules) — Nest 12 as ES modules on Fastify, Nest 11 as CommonJS on Express —
  * compiled by tsc from the sources in ./fresh-apps, each started as its own process against the e2e Keycloak.
+ * The Nest 12 app also holds every ```ts block of the documentation (./support/doc-blocks.ts) under docs/, compiled
+ * by one more tsc run with the tsconfig `nest new` writes for Nest 12 (isolatedModules and decorator metadata).
  */
 
 const run = promisify(execFile);
@@ -31,10 +34,12 @@ interface Flavour {
   nest: string;
   type: 'module' | 'commonjs';
   platform: 'fastify' | 'express';
+  /** Whether the documentation's blocks are compiled in this app. */
+  docs?: boolean;
 }
 
 const FLAVOURS: Flavour[] = [
-  { name: 'nest12-esm-fastify', nest: '^12', type: 'module', platform: 'fastify' },
+  { name: 'nest12-esm-fastify', nest: '^12', type: 'module', platform: 'fastify', docs: true },
   { name: 'nest11-cjs-express', nest: '^11', type: 'commonjs', platform: 'express' },
 ];
 
@@ -78,10 +83,59 @@ async function prepareApp(flavour: Flavour, tarball: string): Promise<string> {
   );
   const install = (args: string[]) =>
     sh('npm', ['install', '--no-audit', '--no-fund', ...args], dir, `npm install ${args.join(' ')}`);
-  await install([...packages, 'reflect-metadata', 'rxjs', tarball]);
+  // What the documentation's blocks import besides the library: its optional peers and @nestjs/config.
+  const docPackages = flavour.docs
+    ? [
+        ...['passport', 'axios', 'terminus', 'config'].map((p) => `@nestjs/${p}@${flavour.nest}`),
+        'passport@^0.7',
+        'passport-custom@^1',
+        'axios@^1',
+      ]
+    : [];
+  await install([...packages, 'reflect-metadata', 'rxjs', ...docPackages, tarball]);
   await install(['--save-dev', '@types/node@^24']);
   await sh(process.execPath, [tsc, '-p', 'tsconfig.json'], dir, 'tsc');
+  if (flavour.docs) writeDocs(dir);
   return dir;
+}
+
+/** The tsconfig `nest new` writes for a Nest 12 app (ES modules), for the documentation's blocks, without emit. */
+const NEST_NEW_TSCONFIG = {
+  compilerOptions: {
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    resolvePackageJsonExports: true,
+    esModuleInterop: true,
+    isolatedModules: true,
+    declaration: true,
+    removeComments: true,
+    emitDecoratorMetadata: true,
+    experimentalDecorators: true,
+    allowSyntheticDefaultImports: true,
+    target: 'ES2023',
+    sourceMap: true,
+    outDir: './dist-docs',
+    incremental: false,
+    skipLibCheck: true,
+    strictNullChecks: true,
+    forceConsistentCasingInFileNames: true,
+    noImplicitAny: false,
+    strictBindCallApply: false,
+    noFallthroughCasesInSwitch: false,
+    noEmit: true,
+    types: ['node'],
+  },
+  include: ['docs'],
+};
+
+const blocks = docBlocks(repo);
+
+/** Every documentation block as a file under docs/ of the app in `dir`, with tsconfig.docs.json to compile them. */
+function writeDocs(dir: string): void {
+  mkdirSync(join(dir, 'docs'));
+  for (const block of blocks) writeFileSync(join(dir, 'docs', block.file), block.source);
+  writeFileSync(join(dir, 'docs', 'nest-keycloak-connect.d.ts'), BEFORE_SHIM);
+  writeFileSync(join(dir, 'tsconfig.docs.json'), JSON.stringify(NEST_NEW_TSCONFIG, null, 2));
 }
 
 /** `token` with one character of its signature changed. */
@@ -113,6 +167,22 @@ afterAll(async () => {
   await Promise.all(Object.values(apps).map((app) => app.service?.stop()));
   for (const { dir } of Object.values(apps)) rmSync(dir, { recursive: true, force: true });
   rmSync(work, { recursive: true, force: true });
+});
+
+describe('the documentation in a fresh Nest 12 app', () => {
+  it('has TypeScript blocks in the README, the package README and docs/', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(13);
+  });
+
+  it('compiles every TypeScript block of the README, the package README and docs/ against the tarball', async () => {
+    const dir = apps[FLAVOURS.find((f) => f.docs)!.name].dir;
+    const output = await run(process.execPath, [tsc, '-p', 'tsconfig.docs.json'], { cwd: dir }).then(
+      ({ stdout }) => stdout,
+      (e: { stdout?: string }) => e.stdout ?? String(e),
+    );
+    // Each error as `document:line:column error TSxxxx: …`, the place to fix.
+    expect(mapDiagnostics(output, blocks)).toEqual([]);
+  });
 });
 
 describe.each(FLAVOURS)('the packed library in a fresh $name app', (flavour) => {

@@ -95,6 +95,7 @@ describe('serviceEnvValidator', () => {
       introspectionMissesPerMinute: 600,
       jwksCacheMaxAgeMs: 5000,
       ca: undefined,
+      dpop: 'allowed',
     });
   });
 

@@ -124,6 +124,8 @@ function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthO
     introspectionMissesPerMinute: env.INTROSPECTION_MISSES_PER_MINUTE,
     jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE * 1000,
     ca,
+    // The chain's services take DPoP-bound tokens as well as bearer tokens (their `@Dpop()` routes require them).
+    dpop: 'allowed',
     dpopKeycloakHtu: env.KEYCLOAK_DPOP_HTU as KeycloakAuthOptions['dpopKeycloakHtu'],
   };
 }

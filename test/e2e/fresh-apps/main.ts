@@ -15,6 +15,7 @@ async function main(): Promise<void> {
         : { clientSecret: process.env.CLIENT_SECRET }),
       mode: 'jwt',
       audience: 'service-b',
+      dpop: 'allowed', // DPoP-bound tokens too, so the challenges offer both schemes
     }),
   );
   await app.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');

@@ -12,7 +12,8 @@ export interface DpopOptions {
   /**
    * Whether routes take DPoP-bound access tokens (`Authorization: DPoP <token>` with a `DPoP` proof): `required`,
    * `allowed` or `off`; a route overrides it with `@Dpop()` (nest-keycloak-s2s/dpop). A token bound to a key
-   * (`cnf.jkt`) sent as a bearer token is refused whatever the policy (RFC 9449 §7.2). Default `allowed`.
+   * (`cnf.jkt`) sent as a bearer token is refused whatever the policy (RFC 9449 §7.2). Default `off`: a
+   * module that does not configure DPoP neither takes DPoP-bound tokens nor advertises the scheme in its challenges.
    */
   dpop?: DpopPolicy;
   /** Accepted proof signature algorithms (asymmetric only), announced in the challenge's `algs`. Default ES256, PS256, RS256, EdDSA. */
@@ -47,7 +48,7 @@ export function resolveDpopOptions(
   options: DpopOptions,
   need: (key: string, ok: boolean, why: string) => void,
 ): ResolvedDpopOptions {
-  const dpop = options.dpop ?? 'allowed';
+  const dpop = options.dpop ?? 'off';
   need('dpop', DPOP_POLICIES.includes(dpop), `must be one of ${DPOP_POLICIES.join(', ')}`);
   const dpopAlgorithms = options.dpopAlgorithms ?? ['ES256', 'PS256', 'RS256', 'EdDSA'];
   need(

@@ -91,7 +91,7 @@ describe('resolveKeycloakAuthOptions', () => {
       ],
       ca: undefined,
       observer: noopKeycloakAuthObserver,
-      dpop: 'allowed',
+      dpop: 'off',
       dpopAlgorithms: ['ES256', 'PS256', 'RS256', 'EdDSA'],
       dpopProofMaxAgeSec: 60,
       dpopOrigin: undefined,

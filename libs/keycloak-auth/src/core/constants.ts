@@ -39,6 +39,12 @@ export const IS_PUBLIC_KEY = 'keycloak-auth:public';
 export const REQUIRED_SCOPES_KEY = 'keycloak-auth:scopes';
 /** Metadata key set by `@Roles()`. */
 export const REQUIRED_ROLES_KEY = 'keycloak-auth:roles';
+/** Metadata key set by `@Public({ authentication: 'optional' })`: a token, when one comes, is verified. */
+export const OPTIONAL_AUTHENTICATION_KEY = 'keycloak-auth:optional-authentication';
+/** Metadata key set by `@Roles(..., { match })`: `any` (the default) or `all` of the roles. */
+export const ROLES_MATCH_KEY = 'keycloak-auth:roles-match';
+/** Metadata key set by `@AccessToken()`: the route's handler reads the verified token, so its request keeps it. */
+export const ACCESS_TOKEN_KEY = 'keycloak-auth:access-token';
 /** Metadata key set by `@AllowedCallers()`. */
 export const ALLOWED_CALLERS_KEY = 'keycloak-auth:callers';
 /** Metadata key set by `@Dpop()`. */

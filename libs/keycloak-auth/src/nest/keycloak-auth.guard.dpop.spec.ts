@@ -56,10 +56,13 @@ async function startApp(idp: LocalIdp, adapter: AdapterName, passport = false) {
   const moduleRef = await Test.createTestingModule({
     imports: passport
       ? [
-          KeycloakAuthModule.forRoot({ ...idp.moduleOptions({ globalGuard: false }), isGlobal: true }),
+          KeycloakAuthModule.forRoot({
+            ...idp.moduleOptions({ globalGuard: false, dpop: 'allowed' }),
+            isGlobal: true,
+          }),
           KeycloakPassportModule,
         ]
-      : [KeycloakAuthModule.forRoot(idp.moduleOptions())],
+      : [KeycloakAuthModule.forRoot(idp.moduleOptions({ dpop: 'allowed' }))],
     controllers: [passport ? PassportDpopController : DpopController],
   }).compile();
   const app = moduleRef.createNestApplication(

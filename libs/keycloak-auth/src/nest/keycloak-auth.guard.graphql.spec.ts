@@ -92,7 +92,7 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
     };
     const moduleRef = await Test.createTestingModule({
       imports: [
-        KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000 })),
+        KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000, dpop: 'allowed' })),
         GraphQLModule.forRoot<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           autoSchemaFile: true,

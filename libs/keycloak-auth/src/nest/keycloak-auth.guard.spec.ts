@@ -88,7 +88,7 @@ async function startApp(
   adapter: AdapterName,
 ): Promise<{ app: INestApplication; base: string }> {
   const moduleRef = await Test.createTestingModule({
-    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000 }))],
+    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000, dpop: 'allowed' }))],
     controllers: [ProbeController, PublicController],
   }).compile();
   const app = moduleRef.createNestApplication(

@@ -52,14 +52,18 @@ export class KeycloakAuthGuard implements CanActivate {
     const rules = routeRules(this.reflector, context);
     // A public route is answered at once, and so is a bearer token verified before: no promise to create and
     // await on such requests, the most frequent ones.
-    if (rules.isPublic) return true;
+    if (rules.isPublic && !rules.optionalAuthentication) return true;
     const request = this.getRequest(context);
+    // Optional authentication: no Authorization header, no principal; any header is verified as on a guarded
+    // route, so a forged or expired token is refused rather than read as anonymous.
+    if (rules.isPublic && request.headers.authorization === undefined) return true;
     const policy = rules.dpop ?? this.options.dpop;
     rememberRoutePolicy(request, policy, this.options);
-    const check = (principal: Principal) => assertRules(rules, principal);
+    // A public route's callers meet no route rules, with a token or without.
+    const check = rules.isPublic ? () => undefined : (principal: Principal) => assertRules(rules, principal);
     let principal: Principal | undefined;
     try {
-      const keepToken = rules.keepToken || this.keepsEveryToken();
+      const keepToken = rules.keepToken || rules.readsToken || this.keepsEveryToken();
       principal = this.authenticator.authenticateFromCache(request, check, policy, keepToken);
     } catch (error) {
       return this.outcome(context, request, error, undefined);

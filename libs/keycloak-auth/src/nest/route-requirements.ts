@@ -7,8 +7,11 @@ import {
   ALLOWED_CALLERS_KEY,
   DPOP_POLICY_KEY,
   EXCHANGE_TOKEN_KEY,
+  ACCESS_TOKEN_KEY,
   IS_PUBLIC_KEY,
+  OPTIONAL_AUTHENTICATION_KEY,
   REQUIRED_ROLES_KEY,
+  ROLES_MATCH_KEY,
   REQUIRED_SCOPES_KEY,
 } from '../core/constants';
 import { Principal } from '../core/principal';
@@ -18,12 +21,18 @@ import { REQUIRED_PERMISSIONS_KEY } from '../core/authz.constants';
 export interface RouteRules {
   /** `@Public()`. */
   readonly isPublic: boolean;
+  /** `@Public({ authentication: 'optional' })`: a token, when the request carries one, is verified. */
+  readonly optionalAuthentication: boolean;
   /** `@Dpop()`, when the route sets one (else the module's option applies). */
   readonly dpop?: DpopPolicy;
   /** `@RequireScopes`: all of them. */
   readonly scopes: readonly string[];
-  /** `@Roles`: any one of them. */
+  /** `@Roles`: any one of them, or all of them when `rolesMatch` is `all`. */
   readonly roles: readonly string[];
+  /** `@Roles(..., { match })`. */
+  readonly rolesMatch: 'any' | 'all';
+  /** `@AccessToken()` in the handler: the request keeps its verified token. */
+  readonly readsToken: boolean;
   /** `@AllowedCallers`: the `azp` (and the acting party of a delegated token) must be one of them. */
   readonly callers: readonly string[];
   /** `@ExchangeToken`: what the route exchanges the verified token for (its request must keep the token). */
@@ -47,9 +56,13 @@ export function routeRules(reflector: Reflector, context: ExecutionContext): Rou
   const exchange = metadata<ExchangeTarget>(EXCHANGE_TOKEN_KEY);
   const rules: RouteRules = {
     isPublic: metadata<boolean>(IS_PUBLIC_KEY) === true,
+    optionalAuthentication: metadata<boolean>(OPTIONAL_AUTHENTICATION_KEY) === true,
     dpop: metadata<DpopPolicy>(DPOP_POLICY_KEY),
     scopes: metadata<string[]>(REQUIRED_SCOPES_KEY) ?? [],
     roles: metadata<string[]>(REQUIRED_ROLES_KEY) ?? [],
+    rolesMatch: metadata<'any' | 'all'>(ROLES_MATCH_KEY) === 'all' ? 'all' : 'any',
+    // On the handler only: the parameter decorator marks the method it is in.
+    readsToken: reflector.get<boolean>(ACCESS_TOKEN_KEY, handler) === true,
     callers: metadata<string[]>(ALLOWED_CALLERS_KEY) ?? [],
     exchange,
     keepToken: exchange !== undefined || metadata<unknown[]>(REQUIRED_PERMISSIONS_KEY) !== undefined,
@@ -73,13 +86,17 @@ export function assertRouteRequirements(
 
 /** {@link assertRouteRequirements} with the route's rules at hand. */
 export function assertRules(rules: RouteRules, principal: Principal): void {
-  const { scopes, roles, callers } = rules;
+  const { scopes, roles, rolesMatch, callers } = rules;
   for (const scope of scopes) {
     if (principal.scopes.includes(scope)) continue;
     const missing = scopes.filter((s) => !principal.scopes.includes(s));
     throw new InsufficientScopeError('insufficient_scope', `token lacks scope ${missing.join(' ')}`, scopes);
   }
-  if (roles.length > 0 && !roles.some((role) => hasRole(principal, role))) {
+  if (rolesMatch === 'all') {
+    const missing = roles.filter((role) => !hasRole(principal, role));
+    if (missing.length > 0)
+      throw new InsufficientScopeError('insufficient_role', `requires role ${missing.join(' and ')}`);
+  } else if (roles.length > 0 && !roles.some((role) => hasRole(principal, role))) {
     throw new InsufficientScopeError('insufficient_role', `requires role ${roles.join(' or ')}`);
   }
   if (callers.length > 0) {
