@@ -34,7 +34,7 @@ export interface BenchOptions {
   cacheMaxEntries: number;
   /**
    * Peers: the apps to run (`--peers`; their bare ceilings are added), and the window settings: `--duration`,
-   * `--warmup` and `--rounds` when given, else shorter defaults than the chain's (22 apps take turns).
+   * `--warmup` and `--rounds` when given, else shorter defaults than the chain's (26 apps take turns).
    */
   peers: { apps: string[]; durationSec: number; warmupSec: number; rounds: number; cpuRatePerSec: number };
   /** Many users: the distinct user counts, ascending (the biggest is created; the others use a prefix of it). */
