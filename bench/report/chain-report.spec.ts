@@ -285,6 +285,10 @@ describe('chain report', () => {
     it('writes the split and the floor tables', () => {
       const markdown = chainMarkdown(rated);
       expect(markdown).toContain('window of 10 s at a fixed 500 req/s');
+      expect(markdown).toContain('| chain CPU vs no auth (at the fixed rate) | failed |');
+      expect(markdown).toContain(
+        '| 4 | jwt | 1 500 | 0.75× | 0.7 | 3.3 | 0.0000 | 1.50 | 0.00 | +19.8 % | 0 |',
+      );
       expect(markdown).toContain('| no-auth | 500 | 1.010 | – | – | – | – | – |');
       expect(markdown).toContain('| jwt | 500 | 1.210 | 0.200 | ES256 | 0.170 | 0.030 | +3.0 % |');
       expect(markdown).toContain('| jwt-eddsa | 500 | 1.110 | 0.100 | EdDSA | 0.080 | 0.020 | +2.0 % |');

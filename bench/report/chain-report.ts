@@ -426,7 +426,7 @@ export function chainMarkdown(report: ChainReport): string {
       'Keycloak calls / request',
       'CPU ms / request: services',
       'Keycloak',
-      'chain CPU vs no auth',
+      (settings.cpuRatePerSec ?? 0) > 0 ? 'chain CPU vs no auth (at the fixed rate)' : 'chain CPU vs no auth',
       'failed',
     ],
     report.scenarios.map((s) => [
