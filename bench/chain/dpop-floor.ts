@@ -7,10 +7,10 @@ import { KeycloakAuthGuard, KeycloakAuthModule, RequireScopes, Roles } from 'nes
 import { DpopKeyAlgorithm, DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { DpopFloor } from '../report/chain-report';
-import { median } from '../report/stats';
+import { mean } from '../report/stats';
 
 // The DPoP crypto floor of the chain: what one b → c call cannot spend less on, whatever the code around it. In
-// one process, one operation at a time: service-b's proof (DpopProofMaker, jose), its bare signature check (jose
+// one process, one operation at a time, in CPU time: service-b's proof (DpopProofMaker, jose), its bare signature check (jose
 // compactVerify with the public key at hand, as service-c's verifier calls it), and service-c's whole DPoP check
 // through the guard (KeycloakAuthGuard with a DPoP-bound token and a fresh proof, minus the same guard with a
 // cached bearer token).
@@ -54,29 +54,33 @@ async function guardAccepts(guard: CanActivate, authorization: string, dpop?: st
   if (!(await guard.canActivate(context))) throw new Error('the guard refused a valid request');
 }
 
-/** µs of one run of `op`. */
-async function timeUs(op: () => Promise<unknown>): Promise<number> {
-  const t0 = performance.now();
-  await op();
-  return (performance.now() - t0) * 1000;
+/**
+ * CPU µs of one run of `op`: the whole process's (user and system, every thread: WebCrypto signs and verifies on
+ * libuv's pool, so that the wall time of an operation is mostly waiting), comparable with the chain's CPU per
+ * request and hardly moved by other work on a busy machine.
+ */
+async function cpuUs<T>(op: () => Promise<T>): Promise<{ result: T; us: number }> {
+  const before = process.cpuUsage();
+  const result = await op();
+  const { user, system } = process.cpuUsage(before);
+  return { result, us: user + system };
 }
 
-/** Runs `op` for about `seconds`, timing each run and keeping what it returns (at least 2 × {@link WARMUP_OPS}). */
+/** Runs `op` for about `seconds`, keeping what it returns and its CPU µs (at least 2 × {@link WARMUP_OPS} runs). */
 async function collectFor<T>(seconds: number, op: () => Promise<T>): Promise<{ results: T[]; us: number[] }> {
   const results: T[] = [];
   const us: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   while (results.length < 2 * WARMUP_OPS || performance.now() < deadline) {
-    const t0 = performance.now();
-    results.push(await op());
-    us.push((performance.now() - t0) * 1000);
+    const run = await cpuUs(op);
+    results.push(run.result);
+    us.push(run.us);
   }
   return { results, us };
 }
 
 /**
- * Measures the floor for each of `algorithms`, medians of single operations: about `seconds` of proof signing
- * each, then as many verifications and guard checks as proofs were made (each proof is checked once, its `jti`
+ * Measures the floor for each of `algorithms`, mean CPU µs per operation: about `seconds` of proof signing each, then as many verifications and guard checks as proofs were made (each proof is checked once, its `jti`
  * being new each time).
  */
 export async function measureDpopFloor(
@@ -114,23 +118,22 @@ export async function measureDpopFloor(
         const signed = await collectFor(seconds, () => maker.proof('POST', URL, token));
         const proofs = signed.results;
         // Interleaved, one proof at a time: the bare verification, the guard with a cached bearer token, and the
-        // guard with the DPoP-bound token and this proof, so that all three see the same machine; medians, which
-        // a busy machine's preemptions move less than means.
+        // guard with the DPoP-bound token and this proof, so that all three see the same machine.
         const [verify, bearerGuard, dpopGuard]: number[][] = [[], [], []];
         for (let i = 0; i < proofs.length; i++) {
           const times = [
-            await timeUs(() => compactVerify(proofs[i], keyPair.publicKey, { algorithms: [alg] })),
-            await timeUs(() => guardAccepts(guard, bearer)),
-            await timeUs(() => guardAccepts(guard, `DPoP ${token}`, proofs[i])),
+            (await cpuUs(() => compactVerify(proofs[i], keyPair.publicKey, { algorithms: [alg] }))).us,
+            (await cpuUs(() => guardAccepts(guard, bearer))).us,
+            (await cpuUs(() => guardAccepts(guard, `DPoP ${token}`, proofs[i]))).us,
           ];
           if (i < WARMUP_OPS) continue;
           verify.push(times[0]);
           bearerGuard.push(times[1]);
           dpopGuard.push(times[2]);
         }
-        const signUs = median(signed.us.slice(WARMUP_OPS)) ?? 0;
-        const verifyUs = median(verify) ?? 0;
-        const [bearerUs, dpopUs] = [median(bearerGuard) ?? 0, median(dpopGuard) ?? 0];
+        const signUs = mean(signed.us.slice(WARMUP_OPS)) ?? 0;
+        const verifyUs = mean(verify) ?? 0;
+        const [bearerUs, dpopUs] = [mean(bearerGuard) ?? 0, mean(dpopGuard) ?? 0];
         const floor: DpopFloor = {
           alg,
           proofs: proofs.length,

@@ -59,8 +59,8 @@ export interface RateWindow {
 }
 
 /**
- * The DPoP crypto floor of one proof algorithm, µs per operation (medians of single operations), measured in the
- * benchmark's process: service-b's proof (DpopProofMaker: jose signs it), the bare verification of its signature (jose
+ * The DPoP crypto floor of one proof algorithm, CPU µs per operation (the process's, mean over the operations),
+ * measured in the benchmark's process: service-b's proof (DpopProofMaker: jose signs it), the bare verification of its signature (jose
  * compactVerify with the key at hand), and service-c's whole DPoP check (KeycloakAuthGuard with a DPoP-bound token
  * and a fresh proof, minus the same guard with a cached bearer token).
  */
@@ -567,7 +567,7 @@ export function chainMarkdown(report: ChainReport): string {
       : []),
     ...((report.dpopFloor ?? []).length > 0
       ? [
-          "The DPoP crypto floor per proof algorithm, medians of single operations in the benchmark's process: service-b's " +
+          "The DPoP crypto floor per proof algorithm, CPU µs per operation in the benchmark's process: service-b's " +
             "proof (DpopProofMaker, jose), the bare check of its signature (jose compactVerify), and service-c's " +
             'whole DPoP check (KeycloakAuthGuard with a DPoP-bound token and a fresh proof, minus the same guard ' +
             'with a cached bearer token):',
