@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, NotFoundException, Req } from '@nestjs/common';
+import { Controller, Get, Header, Inject, NotFoundException, Req, SetMetadata } from '@nestjs/common';
 import { KEYCLOAK_AUTH_OPTIONS } from '../core/constants';
 import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { protectedResourceMetadata, resourceMetadataPath } from '../config/resource-metadata';
@@ -28,6 +28,13 @@ export const RESOURCE_METADATA_MAX_AGE_SEC = 300;
  * it has a token), cacheable, and 404 with the option `resourceMetadata: false`. Lists no secret: issuers,
  * scopes and algorithms only.
  */
+/**
+ * A discovery document, not an operation of the application's API: left out of an OpenAPI document the way
+ * @nestjs/swagger's `@ApiExcludeController()` does it (its metadata key, so the library needs no @nestjs/swagger).
+ */
+const EXCLUDED_FROM_OPENAPI = SetMetadata('swagger/apiExcludeController', [true]);
+
+@EXCLUDED_FROM_OPENAPI
 @Controller()
 export class ProtectedResourceMetadataController {
   constructor(
