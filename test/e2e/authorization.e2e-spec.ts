@@ -25,7 +25,7 @@ import { CountingServiceC, startCountingServiceC } from './security/support/serv
 /** Seconds a decision is reused: short, so a policy changed at Keycloak applies within the test. */
 const DECISION_TTL_SEC = 3;
 const INSUFFICIENT =
-  /^Bearer realm="s2s", error="insufficient_scope", error_description="the permission this route requires is not granted"$/;
+  /^Bearer realm="s2s", error="insufficient_scope", error_description="the permission this route requires is not granted", resource_metadata="[^"]+"$/;
 
 let keycloak: CountingProxy;
 let serviceC: CountingServiceC;

@@ -210,7 +210,7 @@ describe.each(FLAVOURS)('the packed library in a fresh $name app', (flavour) => 
     const res = await fetch(url('/orders'));
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(
-      /^Bearer realm="s2s", DPoP realm="s2s", algs="[^"]+"$/,
+      /^Bearer realm="s2s", resource_metadata="[^"]+", DPoP realm="s2s", algs="[^"]+", resource_metadata="[^"]+"$/,
     );
     expect(await res.json()).toMatchObject({ code: 'token_missing' });
   });

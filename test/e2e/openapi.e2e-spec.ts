@@ -98,6 +98,10 @@ describe('OpenAPI documents (/docs-json) and the Swagger UI (/docs)', () => {
       for (const operation of Object.values(operations)) expect(operation.security).toBeUndefined();
     // Health and metrics are for the orchestrator and the scraper, not API clients.
     expect(Object.keys(doc.paths).filter((p) => p.startsWith('/health') || p === '/metrics')).toEqual([]);
+    // The Protected Resource Metadata is a discovery document, not an operation of the API.
+    expect(
+      Object.keys(doc.paths).filter((p) => p.startsWith('/.well-known/oauth-protected-resource')),
+    ).toEqual([]);
   });
 
   it("service-a's page keeps its own strict policy (no script at all)", async () => {

@@ -18,3 +18,11 @@ export async function get(base: string, path: string, authorization?: string) {
   const body = (await res.json()) as Record<string, unknown>;
   return { status: res.status, challenge: res.headers.get('www-authenticate'), body };
 }
+
+/**
+ * The `resource_metadata` parameter (RFC 9728 §5.1) every challenge of an app at `base` carries: the URL of its
+ * Protected Resource Metadata at the origin the request was sent to.
+ */
+export function metadataOf(base: string): string {
+  return `resource_metadata="${new URL(base).origin}/.well-known/oauth-protected-resource"`;
+}

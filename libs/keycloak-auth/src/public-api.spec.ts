@@ -17,6 +17,12 @@ import {
   TokenExchangeService,
 } from 'nest-keycloak-s2s';
 import {
+  PROTECTED_RESOURCE_METADATA_PATH,
+  ProtectedResourceMetadata,
+  ResourceMetadataOptions,
+  resourceMetadataUrl,
+} from 'nest-keycloak-s2s/metadata';
+import {
   ClientConfigurationError,
   IdentityProviderUnavailableError,
   InsufficientScopeError,
@@ -94,6 +100,15 @@ describe('the public API, by its types', () => {
     expectTypeOf(resolveKeycloakAuthOptions).parameter(0).toEqualTypeOf<KeycloakAuthOptions>();
     expectTypeOf(resolveKeycloakAuthOptions).returns.toEqualTypeOf<ResolvedKeycloakAuthOptions>();
     expectTypeOf<InvalidKeycloakAuthOptionsError['problems']>().toEqualTypeOf<readonly OptionProblem[]>();
+  });
+
+  it('describes the Protected Resource Metadata by an option, a document type and its URL', () => {
+    expectTypeOf<KeycloakAuthOptions['resourceMetadata']>().toEqualTypeOf<
+      false | ResourceMetadataOptions | undefined
+    >();
+    expectTypeOf<ProtectedResourceMetadata['authorization_servers']>().toEqualTypeOf<readonly string[]>();
+    expectTypeOf(resourceMetadataUrl).toEqualTypeOf<(resource: string) => string>();
+    expectTypeOf(PROTECTED_RESOURCE_METADATA_PATH).toBeString();
   });
 
   it('gives the caller as a Principal of readonly claims', () => {

@@ -55,7 +55,9 @@ describe('the KeycloakAuthModule options of a service', () => {
       const res = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/probe' });
       expect(res.statusCode).toBe(401);
       // RFC 6750 §3.1: a request without credentials gets the challenge without an error code.
-      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="s2s", DPoP realm="s2s", algs="[^"]+"$/);
+      expect(res.headers['www-authenticate']).toMatch(
+        /^Bearer realm="s2s", resource_metadata="[^"]+", DPoP realm="s2s", algs="[^"]+", resource_metadata="[^"]+"$/,
+      );
       expect(JSON.parse(res.body)).toMatchObject({ code: 'token_missing' });
     } finally {
       await app.close();

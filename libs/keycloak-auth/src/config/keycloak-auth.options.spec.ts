@@ -91,6 +91,7 @@ describe('resolveKeycloakAuthOptions', () => {
       ],
       ca: undefined,
       observer: noopKeycloakAuthObserver,
+      resourceMetadata: { resource: undefined, scopes: undefined, resourceName: undefined, extra: {} },
       dpop: 'off',
       dpopAlgorithms: ['ES256', 'PS256', 'RS256', 'EdDSA'],
       dpopProofMaxAgeSec: 60,

@@ -3,6 +3,7 @@ import type { KeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import type { ClientKeySet, ClientKeysOptions } from '../keys/client-key-set';
 import type { ClientAuthMethod } from './client-auth-method';
 import type { DpopOptions, ResolvedDpopOptions } from './dpop.options';
+import type { ResolvedResourceMetadataOptions, ResourceMetadataOptions } from './resource-metadata.options';
 
 /** Another realm whose tokens a service accepts besides its home realm (option `additionalRealms`). */
 export interface KeycloakRealmOptions {
@@ -106,6 +107,13 @@ export interface KeycloakAuthOptions extends DpopOptions {
    * {@link KeycloakAuthObserver}). Default: an observer that does nothing.
    */
   observer?: KeycloakAuthObserver;
+  /**
+   * The service's OAuth 2.0 Protected Resource Metadata (RFC 9728), served at
+   * `/.well-known/oauth-protected-resource` and named in every challenge's `resource_metadata`: the resource
+   * identifier, the accepted realms' issuers, the scopes, the DPoP policy ({@link ResourceMetadataOptions}).
+   * Default: served, with the request's origin as the identifier; `false` turns it off (404, no parameter).
+   */
+  resourceMetadata?: false | ResourceMetadataOptions;
 }
 
 /** One accepted realm, resolved: where to reach it, the issuer its tokens carry, and how to authenticate there. */
@@ -152,4 +160,6 @@ export interface ResolvedKeycloakAuthOptions extends ResolvedRealm, ResolvedDpop
   /** The CA certificates trusted for calls to Keycloak, one PEM each; undefined: Node's trusted roots. */
   readonly ca?: readonly string[];
   readonly observer: KeycloakAuthObserver;
+  /** The Protected Resource Metadata's options; `false`: not served. */
+  readonly resourceMetadata: ResolvedResourceMetadataOptions;
 }

@@ -5,6 +5,7 @@ import { isKeycloakAuthObserver, noopKeycloakAuthObserver } from '../transport/k
 import { CLIENT_AUTH_METHODS } from './client-auth-method';
 import { clientKeysProblems } from './client-keys.options';
 import { resolveDpopOptions } from './dpop.options';
+import { resolveResourceMetadataOptions } from './resource-metadata.options';
 import { federatedJwtProblems } from './federated-jwt.options';
 import type {
   KeycloakAuthOptions,
@@ -112,6 +113,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     );
   }
   const dpop = resolveDpopOptions(options, need);
+  const resourceMetadata = resolveResourceMetadataOptions(options.resourceMetadata, need);
   if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
   const clientKeys = options.clientAuthMethod === 'private_key_jwt' ? options.clientKeys : undefined;
@@ -145,6 +147,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     realms,
     ca,
     observer: options.observer ?? noopKeycloakAuthObserver,
+    resourceMetadata,
     ...dpop,
   };
 }

@@ -18,12 +18,14 @@ export type { AuthScheme, KeycloakAuthErrorCode } from './error-codes';
 
 /**
  * What a route offers a caller, for its challenge: whether a bearer token is accepted, the DPoP proof algorithms
- * when DPoP is (RFC 9449 §7.1 `algs`), and the scheme the request's Authorization header used, if any.
+ * when DPoP is (RFC 9449 §7.1 `algs`), the scheme the request's Authorization header used, if any, and the URL
+ * of the service's Protected Resource Metadata (RFC 9728 §5.1 `resource_metadata`), if it serves one.
  */
 export interface ChallengeOffer {
   readonly bearer: boolean;
   readonly dpopAlgs?: readonly string[];
   readonly presented?: AuthScheme;
+  readonly resourceMetadata?: string;
 }
 
 /** What a route without DPoP offers: bearer tokens only. */
@@ -67,16 +69,19 @@ export abstract class KeycloakAuthError extends HttpException {
    * A request without any credentials, or with only another scheme's (`Basic`), gets one challenge per accepted
    * scheme and no error code (RFC 6750 §3.1);
    * any other error is reported on one scheme: the error's own, else the one the request used, if offered.
+   * Every challenge ends with the offer's `resource_metadata` (RFC 9728 §5.1, for the Bearer and DPoP schemes
+   * alike), where a client learns which realms and scopes to ask for.
    */
   wwwAuthenticate(realm: string, offer: ChallengeOffer = BEARER_ONLY): string | undefined {
     if (!this.bearerError) return undefined;
     const realmPart = `realm="${quote(realm)}"`;
     const algs = offer.dpopAlgs?.length ? `algs="${quote(offer.dpopAlgs.join(' '))}"` : undefined;
+    const metadata = offer.resourceMetadata ? [`resource_metadata="${quote(offer.resourceMetadata)}"`] : [];
     const offered = (scheme: AuthScheme | undefined) =>
       scheme === 'Bearer' ? offer.bearer : scheme === 'DPoP' && algs !== undefined;
     if (this.namesNoError) {
-      const challenges = offer.bearer ? [`Bearer ${realmPart}`] : [];
-      if (algs) challenges.push(`DPoP ${realmPart}, ${algs}`);
+      const challenges = offer.bearer ? [[`Bearer ${realmPart}`, ...metadata].join(', ')] : [];
+      if (algs) challenges.push([`DPoP ${realmPart}`, algs, ...metadata].join(', '));
       return challenges.join(', ');
     }
     const scheme = [this.scheme, offer.presented, 'Bearer' as const].find(offered) ?? 'DPoP';
@@ -84,6 +89,7 @@ export abstract class KeycloakAuthError extends HttpException {
     parts.push(`error_description="${quote(this.description)}"`);
     if (this.requiredScopes.length > 0) parts.push(`scope="${quote(this.requiredScopes.join(' '))}"`);
     if (scheme === 'DPoP' && algs) parts.push(algs);
+    parts.push(...metadata);
     return `${scheme} ${parts.join(', ')}`;
   }
 }

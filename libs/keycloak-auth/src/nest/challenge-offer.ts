@@ -2,6 +2,7 @@ import { ChallengeOffer } from '../core/errors';
 import { DpopPolicy } from '../config/dpop.options';
 import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { AuthenticatedRequest, presentedScheme } from './bearer-token';
+import { resourceMetadataUrlOf } from './resource-identifier';
 
 // Kept off the request object, as the token is: nothing a logger could print, nothing a handler could change.
 const routePolicies = new WeakMap<object, DpopPolicy>();
@@ -23,7 +24,10 @@ export function dpopPolicyOf(request: object, options: ResolvedKeycloakAuthOptio
   return routePolicies.get(request) ?? options.dpop;
 }
 
-/** What a route under `policy` offers a caller who presented `request`'s Authorization header. */
+/**
+ * What a route under `policy` offers a caller who presented `request`'s Authorization header, and where the
+ * service's metadata is for that request.
+ */
 export function offerFor(
   policy: DpopPolicy,
   options: ResolvedKeycloakAuthOptions,
@@ -33,6 +37,7 @@ export function offerFor(
     bearer: policy !== 'required',
     dpopAlgs: policy === 'off' ? undefined : options.dpopAlgorithms,
     presented: request ? presentedScheme(request) : undefined,
+    resourceMetadata: resourceMetadataUrlOf(options, request),
   };
 }
 

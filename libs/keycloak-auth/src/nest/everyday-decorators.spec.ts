@@ -13,7 +13,13 @@ import { InvalidTokenError } from '../core/errors';
 import { TokenVerifier } from '../verification/token-verifier';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
-import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../../../test/support/loopback-app';
+import {
+  ADAPTERS,
+  AdapterName,
+  get,
+  listenOnLoopback,
+  metadataOf,
+} from '../../../../test/support/loopback-app';
 
 @Controller()
 class RolesController {
@@ -194,12 +200,15 @@ describe('the DPoP challenge of a module that never configured DPoP', () => {
   });
 
   it('offers only the Bearer scheme: the module takes no DPoP-bound token', async () => {
-    expect(await get(base, '/plain')).toMatchObject({ status: 401, challenge: 'Bearer realm="s2s"' });
+    expect(await get(base, '/plain')).toMatchObject({
+      status: 401,
+      challenge: `Bearer realm="s2s", ${metadataOf(base)}`,
+    });
   });
 
   it('offers DPoP on a route that takes it (@Dpop)', async () => {
     expect((await get(base, '/dpop-allowed')).challenge).toMatch(
-      /^Bearer realm="s2s", DPoP realm="s2s", algs="[^"]+"$/,
+      /^Bearer realm="s2s", resource_metadata="[^"]+", DPoP realm="s2s", algs="[^"]+", resource_metadata="[^"]+"$/,
     );
   });
 });

@@ -10,7 +10,7 @@ import { DpopProofMaker } from '../client/dpop-proof.maker';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { systemClock } from '../core/clock';
 import { LocalIdp } from '../testing/local-idp';
-import { ADAPTERS, AdapterName, listenOnLoopback } from '../../../../test/support/loopback-app';
+import { ADAPTERS, AdapterName, listenOnLoopback, metadataOf } from '../../../../test/support/loopback-app';
 
 // DPoP (RFC 9449) at the guard, over real HTTP on both adapters: bound tokens from the local IdP (typ DPoP,
 // cnf.jkt of a key this test holds), proofs made with the library's DpopProofMaker, checked by the guard.
@@ -115,15 +115,20 @@ describe.each(ADAPTERS)('KeycloakAuthGuard and DPoP (%s)', (adapter) => {
     expect((await call(base, '/allowed', { authorization: `Bearer ${plain}` })).status).toBe(200);
   });
 
+  // `M`: the service's metadata URL (RFC 9728 §5.1), at the origin the request was sent to.
   it.each([
-    ['allowed', 'Bearer realm="s2s", DPoP realm="s2s", ' + ALGS],
-    ['required', 'DPoP realm="s2s", ' + ALGS],
-    ['off', 'Bearer realm="s2s"'],
+    ['allowed', `Bearer realm="s2s", M, DPoP realm="s2s", ${ALGS}, M`],
+    ['required', `DPoP realm="s2s", ${ALGS}, M`],
+    ['off', 'Bearer realm="s2s", M'],
   ])(
     'answers no credentials on a %s route with the schemes it takes and no error code',
     async (path, challenge) => {
       const res = await call(base, `/${path}`);
-      expect(res).toMatchObject({ status: 401, challenge, body: { code: 'token_missing' } });
+      expect(res).toMatchObject({
+        status: 401,
+        challenge: challenge.replaceAll('M', metadataOf(base)),
+        body: { code: 'token_missing' },
+      });
     },
   );
 
@@ -133,21 +138,21 @@ describe.each(ADAPTERS)('KeycloakAuthGuard and DPoP (%s)', (adapter) => {
       '/allowed',
       async () => ({ authorization: `Bearer ${bound}` }),
       'dpop_bound_token_as_bearer',
-      /^DPoP realm="s2s", error="invalid_token", error_description="[^"]+", algs="[^"]+"$/,
+      /^DPoP realm="s2s", error="invalid_token", error_description="[^"]+", algs="[^"]+", resource_metadata="[^"]+"$/,
     ],
     [
       'a bound token sent as Bearer where DPoP is off',
       '/off',
       async () => ({ authorization: `Bearer ${bound}` }),
       'dpop_bound_token_as_bearer',
-      /^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/,
+      /^Bearer realm="s2s", error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+"$/,
     ],
     [
       'a bearer token on a route that requires DPoP',
       '/required',
       async () => ({ authorization: `Bearer ${plain}` }),
       'dpop_required',
-      /^DPoP realm="s2s", error="invalid_token", error_description="[^"]+", algs="[^"]+"$/,
+      /^DPoP realm="s2s", error="invalid_token", error_description="[^"]+", algs="[^"]+", resource_metadata="[^"]+"$/,
     ],
     [
       'a DPoP token where DPoP is off',
@@ -168,7 +173,7 @@ describe.each(ADAPTERS)('KeycloakAuthGuard and DPoP (%s)', (adapter) => {
       '/required',
       async () => ({ authorization: `DPoP ${bound}` }),
       'dpop_proof_missing',
-      /^DPoP realm="s2s", error="invalid_dpop_proof", error_description="[^"]+", algs="[^"]+"$/,
+      /^DPoP realm="s2s", error="invalid_dpop_proof", error_description="[^"]+", algs="[^"]+", resource_metadata="[^"]+"$/,
     ],
     [
       'a proof made for another URI',
@@ -221,10 +226,12 @@ describe.each(ADAPTERS)('KeycloakPassportGuard and DPoP (%s)', (adapter) => {
   it('answers no credentials as the guard does: no error code (RFC 6750 §3.1), the route’s schemes', async () => {
     expect(await call(base, '/passport/allowed')).toMatchObject({
       status: 401,
-      challenge: `Bearer realm="s2s", DPoP realm="s2s", ${ALGS}`,
+      challenge: `Bearer realm="s2s", ${metadataOf(base)}, DPoP realm="s2s", ${ALGS}, ${metadataOf(base)}`,
       body: { code: 'token_missing' },
     });
-    expect((await call(base, '/passport/required')).challenge).toBe(`DPoP realm="s2s", ${ALGS}`);
+    expect((await call(base, '/passport/required')).challenge).toBe(
+      `DPoP realm="s2s", ${ALGS}, ${metadataOf(base)}`,
+    );
   });
 
   it('applies @Dpop("required") of the route', async () => {

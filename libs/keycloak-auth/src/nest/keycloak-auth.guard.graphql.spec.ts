@@ -12,7 +12,7 @@ import { ExchangedToken, ExchangeToken } from './exchange-token.decorator';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { Principal } from '../core/principal';
 import { LocalIdp } from '../testing/local-idp';
-import { listenOnLoopback } from '../../../../test/support/loopback-app';
+import { listenOnLoopback, metadataOf } from '../../../../test/support/loopback-app';
 
 @ObjectType()
 class Caller {
@@ -156,7 +156,9 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
       const res = await query('{ me { subject } }', await tokenOf(kind));
       // GraphQL over HTTP (mercurius) answers 200 with `errors`; the challenge rides on that HTTP response.
       expect(res.status).toBe(200);
-      expect(res.challenge).toBe(`Bearer realm="s2s", error="invalid_token", error_description="${why}"`);
+      expect(res.challenge).toBe(
+        `Bearer realm="s2s", error="invalid_token", error_description="${why}", ${metadataOf(base)}`,
+      );
       expect(res.data).toBeNull();
       expect(res.errors).toEqual([
         expect.objectContaining({
@@ -171,7 +173,9 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
   it('refuses a request without a token: challenges without an error code (RFC 6750 §3.1), code in the GraphQL error', async () => {
     const res = await query('{ me { subject } }', await tokenOf('none'));
     expect(res.status).toBe(200);
-    expect(res.challenge).toBe('Bearer realm="s2s", DPoP realm="s2s", algs="ES256 PS256 RS256 EdDSA"');
+    expect(res.challenge).toBe(
+      `Bearer realm="s2s", ${metadataOf(base)}, DPoP realm="s2s", algs="ES256 PS256 RS256 EdDSA", ${metadataOf(base)}`,
+    );
     expect(res.errors?.[0]).toMatchObject({
       message: 'access token missing',
       extensions: { code: 'token_missing', statusCode: 401, error: 'invalid_token' },
@@ -182,7 +186,7 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
     const res = await query('{ analytics }', await idp.issue());
     expect(res.challenge).toBe(
       'Bearer realm="s2s", error="insufficient_scope", error_description="token lacks scope analytics.run", ' +
-        'scope="orders.read analytics.run"',
+        `scope="orders.read analytics.run", ${metadataOf(base)}`,
     );
     expect(res.data).toBeNull();
     expect(res.errors?.[0]).toMatchObject({

@@ -12,7 +12,13 @@ import { ExchangedToken, ExchangeToken } from './exchange-token.decorator';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { Principal } from '../core/principal';
 import { LocalIdp } from '../testing/local-idp';
-import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../../../test/support/loopback-app';
+import {
+  ADAPTERS,
+  AdapterName,
+  get,
+  listenOnLoopback,
+  metadataOf,
+} from '../../../../test/support/loopback-app';
 
 // Every test here runs on both HTTP adapters: the guard sets WWW-Authenticate through Nest's HttpAdapterHost, and
 // the decorators read the request through the execution context, so neither may depend on Fastify or Express.
@@ -129,6 +135,8 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
   });
 
   const call = (path: string, authorization?: string) => get(base, path, authorization);
+  /** RFC 9728 §5.1: every challenge names the service's metadata, at the origin the request was sent to. */
+  const metadata = () => metadataOf(base);
   const bearer = async (claims: Record<string, unknown> = {}) => `Bearer ${await idp.issue(claims)}`;
 
   it('is served by the adapter under test', async () => {
@@ -156,7 +164,10 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
   describe('answers 401 invalid_token with an RFC 6750 challenge and a JSON body', () => {
     const expectInvalidToken = (res: Awaited<ReturnType<typeof call>>, code: string) => {
       expect(res.status).toBe(401);
-      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/);
+      expect(res.challenge).toMatch(
+        /^Bearer realm="s2s", error="invalid_token", error_description="[^"]+", /,
+      );
+      expect(res.challenge?.endsWith(`, ${metadata()}`)).toBe(true);
       expect(res.body).toEqual({
         statusCode: 401,
         error: 'invalid_token',
@@ -169,7 +180,9 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
     it('for no Authorization header: one challenge per accepted scheme and no error code (RFC 6750 §3.1)', async () => {
       const res = await call('/me');
       expect(res.status).toBe(401);
-      expect(res.challenge).toBe('Bearer realm="s2s", DPoP realm="s2s", algs="ES256 PS256 RS256 EdDSA"');
+      expect(res.challenge).toBe(
+        `Bearer realm="s2s", ${metadata()}, DPoP realm="s2s", algs="ES256 PS256 RS256 EdDSA", ${metadata()}`,
+      );
       expect(res.body).toMatchObject({ statusCode: 401, error: 'invalid_token', code: 'token_missing' });
     });
 
@@ -182,7 +195,9 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
       async (_name, authorization) => {
         const res = await call('/me', authorization);
         expect(res.status).toBe(401);
-        expect(res.challenge).toBe('Bearer realm="s2s", DPoP realm="s2s", algs="ES256 PS256 RS256 EdDSA"');
+        expect(res.challenge).toBe(
+          `Bearer realm="s2s", ${metadata()}, DPoP realm="s2s", algs="ES256 PS256 RS256 EdDSA", ${metadata()}`,
+        );
         expect(res.body).toMatchObject({ statusCode: 401, error: 'invalid_token', code: 'token_malformed' });
       },
     );
@@ -280,6 +295,8 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
       expect(res.status).toBe(403);
       expect(res.challenge).toMatch(/^Bearer realm="s2s", error="insufficient_scope", /);
       expect(res.challenge).toContain('scope="orders.read"');
+      // RFC 9728 §5: the metadata's scopes_supported tells the client what to ask for.
+      expect(res.challenge?.endsWith(`, ${metadata()}`)).toBe(true);
       expect(res.body).toEqual({
         statusCode: 403,
         error: 'insufficient_scope',
@@ -405,7 +422,10 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
       const res = await call('/exchange', await bearer({ jti: 'revoked-meanwhile' }));
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('exchange_subject_rejected');
-      expect(res.challenge).toMatch(/^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/);
+      expect(res.challenge).toMatch(
+        /^Bearer realm="s2s", error="invalid_token", error_description="[^"]+", /,
+      );
+      expect(res.challenge?.endsWith(`, ${metadata()}`)).toBe(true);
     });
 
     it('answers 401 when there is no verified token to exchange', async () => {

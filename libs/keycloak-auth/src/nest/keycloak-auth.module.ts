@@ -7,7 +7,7 @@ import {
   Optional,
   Provider,
 } from '@nestjs/common';
-import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule, HttpAdapterHost } from '@nestjs/core';
 import { declarePrincipalOnFastify } from './fastify-request-shape';
 import { generateKeyPair, RemoteJWKSet } from 'jose';
 import { Clock, systemClock } from '../core/clock';
@@ -40,6 +40,8 @@ import { loadClientKeys } from '../client/load-client-keys';
 import type { ClientKeySet } from '../keys/client-key-set';
 import { realmJwks } from '../verification/realm-jwks';
 import { ClientCredentialsTokenProvider } from '../client/client-credentials-token.provider';
+import { ProtectedResourceMetadataController } from './resource-metadata.controller';
+import { RouteScopes } from './route-scopes';
 
 const providers: Provider[] = [
   {
@@ -148,6 +150,7 @@ const providers: Provider[] = [
       new TokenExchangeService(options, clock, oauth),
   },
   TokenExchangeInterceptor,
+  RouteScopes,
   {
     provide: APP_GUARD,
     inject: [KEYCLOAK_AUTH_OPTIONS, KeycloakAuthGuard],
@@ -160,8 +163,12 @@ const providers: Provider[] = [
 /**
  * Keycloak authentication for a Nest service: validates incoming bearer tokens (jwt or introspection), gives
  * handlers the caller as a {@link Principal}, and obtains outgoing tokens (client credentials, token exchange).
+ * Serves the service's Protected Resource Metadata (RFC 9728) at `/.well-known/oauth-protected-resource`.
  */
 @Module({
+  // DiscoveryModule: the metadata's scopes are read from the application's routes.
+  imports: [DiscoveryModule],
+  controllers: [ProtectedResourceMetadataController],
   providers,
   // What applications inject (each named by a public entry); the verifiers' parts and the interceptors stay inside.
   exports: [

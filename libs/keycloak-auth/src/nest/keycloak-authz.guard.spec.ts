@@ -12,7 +12,7 @@ import {
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { listenOnLoopback } from '../../../../test/support/loopback-app';
+import { listenOnLoopback, metadataOf } from '../../../../test/support/loopback-app';
 import { AUTHZ_OUTCOMES, AUTHZ_SOURCES, KeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { LocalIdp } from '../testing/local-idp';
 import { KeycloakAuthModule } from './keycloak-auth.module';
@@ -239,7 +239,8 @@ describe.each([
       body: { code: 'permission_denied', error: 'insufficient_scope' },
     });
     expect(res.challenge).toBe(
-      'Bearer realm="s2s", error="insufficient_scope", error_description="the permission this route requires is not granted"',
+      'Bearer realm="s2s", error="insufficient_scope", error_description="the permission this route requires is not granted", ' +
+        metadataOf(base),
     );
     expect(res.challenge).not.toMatch(/order|approve/);
     expect(handled).toBe(0);

@@ -38,9 +38,23 @@ export function normalizedHtu(value: string): string | undefined {
  * or the request's own protocol and Host header, then the path it arrived with.
  */
 export function requestHtu(request: HtuRequest, origin?: string): string | undefined {
-  const host = request.headers.host;
   const path = request.originalUrl ?? request.url ?? '/';
-  const base = origin ?? (typeof host === 'string' ? `${request.protocol ?? 'http'}://${host}` : undefined);
+  const base = origin ?? requestOrigin(request);
   if (base === undefined) return undefined;
   return normalizedHtu(`${base}${path.startsWith('/') ? path : `/${path}`}`);
+}
+
+/**
+ * The `scheme://host[:port]` a request was sent to, from its protocol (as the framework derives it) and Host
+ * header, normalised as a URL's origin; undefined without a Host header or for one that names no host.
+ */
+export function requestOrigin(request: HtuRequest): string | undefined {
+  const host = request.headers.host;
+  // A host and a port only (RFC 3986 §3.2.2 reg-name or IP literal): no path, credentials, quote or space.
+  if (typeof host !== 'string' || !/^[A-Za-z0-9\-._~%!$&'()*+,;=:[\]]+$/.test(host)) return undefined;
+  try {
+    return new URL(`${request.protocol ?? 'http'}://${host}`).origin;
+  } catch {
+    return undefined;
+  }
 }

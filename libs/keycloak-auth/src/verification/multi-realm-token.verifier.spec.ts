@@ -9,7 +9,7 @@ import { AuthMode } from '../core/auth-mode';
 import { KeycloakAuthModule } from '../nest/keycloak-auth.module';
 import { Principal } from '../core/principal';
 import { Endpoint, LocalIdp } from '../testing/local-idp';
-import { listenOnLoopback } from '../../../../test/support/loopback-app';
+import { listenOnLoopback, metadataOf } from '../../../../test/support/loopback-app';
 
 @Controller()
 class CallerController {
@@ -118,7 +118,7 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
     const res = await get('/me', await elsewhere.issue());
     expect(res.status).toBe(401);
     expect(res.challenge).toBe(
-      'Bearer realm="s2s", error="invalid_token", error_description="token issuer not accepted"',
+      `Bearer realm="s2s", error="invalid_token", error_description="token issuer not accepted", ${metadataOf(base)}`,
     );
     expect(res.body).toMatchObject({ error: 'invalid_token', code: 'token_issuer_invalid' });
     expect([calls(home), calls(partners), calls(elsewhere)]).toEqual([0, 0, 0]);

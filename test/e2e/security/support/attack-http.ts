@@ -9,6 +9,8 @@ export interface Observed {
   text: string;
   /** The credential the request carried, so the check can make sure it is not echoed back. */
   credential?: string;
+  /** Where the request went, for the metadata URL its challenge must name (RFC 9728 §5.1). */
+  url?: string;
 }
 
 /** A request the way an attacker may shape it: any Authorization value, any content type, any body text. */
@@ -47,6 +49,7 @@ export async function send(url: string, request: AttackRequest): Promise<Observe
     body: parsed(text),
     text,
     credential: [request.authorization, request.dpop].filter(Boolean).join(' '),
+    url,
   };
 }
 
@@ -72,7 +75,7 @@ export function sendRaw(url: string, authorizations: string[], body: string): Pr
     // The server may answer and close before it has read everything (e.g. 431): keep what arrived.
     socket.on('error', (error) => (chunks.length === 0 ? reject(error) : undefined));
     socket.on('close', () =>
-      resolve(parseRawAnswer(Buffer.concat(chunks).toString('latin1'), authorizations)),
+      resolve({ ...parseRawAnswer(Buffer.concat(chunks).toString('latin1'), authorizations), url }),
     );
     socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
   });

@@ -124,7 +124,9 @@ describe.each(ADAPTERS)('KeycloakStrategy and KeycloakPassportGuard over HTTP (%
   it('KeycloakPassportGuard answers a missing scope 403 insufficient_scope naming the scope', async () => {
     const res = await get(base, '/guarded/analytics', await bearer());
     expect(res).toMatchObject({ status: 403, body: { code: 'insufficient_scope' } });
-    expect(res.challenge).toMatch(/error="insufficient_scope".*scope="analytics.run"$/);
+    expect(res.challenge).toMatch(
+      /error="insufficient_scope".*scope="analytics.run", resource_metadata="[^"]+"$/,
+    );
   });
 
   it('KeycloakPassportGuard accepts a token carrying the required scope', async () => {
