@@ -14,6 +14,7 @@ import { TokenVerifier } from '../verification/token-verifier';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
 import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 @Controller()
 class RolesController {
@@ -77,7 +78,7 @@ describe.each(ADAPTERS)(
     let app: INestApplication;
     let base: string;
     beforeAll(async () => {
-      idp = await LocalIdp.start();
+      idp = await startS2sIdp();
       ({ app, base } = await startApp(idp, adapter));
     });
     afterAll(async () => {
@@ -180,7 +181,7 @@ describe('the DPoP challenge of a module that never configured DPoP', () => {
   let app: INestApplication;
   let base: string;
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     const moduleRef = await Test.createTestingModule({
       imports: [KeycloakAuthModule.forRoot(idp.moduleOptions())],
       controllers: [DpopProbeController],
@@ -208,7 +209,7 @@ describe('TOKEN_VERIFIER outside a guard', () => {
   let idp: LocalIdp;
   let verifier: TokenVerifier;
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     const moduleRef = await Test.createTestingModule({
       imports: [KeycloakAuthModule.forRoot(idp.moduleOptions())],
     }).compile();

@@ -13,6 +13,7 @@ import { KeycloakAuthModule } from './keycloak-auth.module';
 import { Principal } from '../core/principal';
 import { LocalIdp } from '../testing/local-idp';
 import { ADAPTERS, AdapterName, get, listenOnLoopback } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 // Every test here runs on both HTTP adapters: the guard sets WWW-Authenticate through Nest's HttpAdapterHost, and
 // the decorators read the request through the execution context, so neither may depend on Fastify or Express.
@@ -120,7 +121,7 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
   let base: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     ({ app, base } = await startApp(idp, adapter));
   });
   afterAll(async () => {
@@ -423,7 +424,7 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s) with Keycloak unreacha
   let token: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     idp.behaviour.jwks = 'reset';
     token = await idp.issue();
     ({ app, base } = await startApp(idp, adapter));
