@@ -7,6 +7,8 @@ export { resolveKeycloakAuthOptions } from './config/resolve-options';
 export type {
   KeycloakAuthOptions,
   KeycloakRealmOptions,
+  RealmResolver,
+  RealmResolverRequest,
   ResolvedKeycloakAuthOptions,
   ResolvedRealm,
 } from './config/keycloak-auth.options';
