@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bashCommands, realmCliCommands } from './doc-commands';
+import { bashCommands, realmCliCommands, shellWords } from './doc-commands';
 
 const fence = '```';
 
@@ -27,12 +27,27 @@ describe('bashCommands', () => {
     ]);
   });
 
-  it('refuses what it cannot run faithfully: quotes, variables, a dangling continuation, an open block', () => {
+  it('refuses what it cannot run faithfully: double quotes, variables, a dangling continuation, an open block', () => {
     expect(() => bashCommands(`${fence}bash\nnpm run realm -- x --realm "$REALM"\n${fence}`)).toThrow(
-      /quotes/,
+      /double quotes/,
+    );
+    expect(() => bashCommands(`${fence}bash\nnpm run realm -- x --realm $REALM\n${fence}`)).toThrow(
+      /variables/,
     );
     expect(() => bashCommands(`${fence}bash\nnpm run realm -- x \\\n${fence}`)).toThrow(/continued/);
     expect(() => bashCommands(`${fence}bash\nnpm test\n`)).toThrow(/unclosed/);
+    expect(() => shellWords("curl -d '{")).toThrow(/unclosed quote/);
+  });
+
+  it('takes single-quoted words literally, spaces and braces included', () => {
+    expect(
+      shellWords(`curl -s localhost:3000/api -H 'content-type: application/json' -d '{"a": 1}' # sent`),
+    ).toEqual(['curl', '-s', 'localhost:3000/api', '-H', 'content-type: application/json', '-d', '{"a": 1}']);
+  });
+
+  it("reads README's getting-started curl commands", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    expect(bashCommands(readme).filter((c) => c[0] === 'curl')).toHaveLength(2);
   });
 
   it("reads the protect-your-service guide's three add-client commands", () => {

@@ -1,7 +1,36 @@
 /**
+ * The words of one command line as a POSIX shell splits them, for the simple lines the guides write: blanks
+ * separate words, '…' quotes literally; double quotes, `$`, backquotes and backslashes are refused (they would need
+ * a shell to mean what they say), and `#` at the start of a word begins a comment.
+ */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) throw new Error(`an unclosed quote in a guide command: ${line.trim()}`);
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (c === '#' && word === undefined) break;
+    else if ('"$`\\'.includes(c))
+      throw new Error(
+        `a guide command with double quotes, variables or escapes, which this reader does not run: ${line.trim()}`,
+      );
+    else word = (word ?? '') + c;
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/**
  * The shell commands a guide shows in its ```bash blocks, as argument lists, so that a test runs the guide's own
- * commands and the guide cannot drift from what works. A command may continue over lines ending in `\`; `#`
- * starts a comment; arguments are separated by blanks (the guides quote nothing).
+ * commands and the guide cannot drift from what works. A command may continue over lines ending in `\`; words
+ * are split as {@link shellWords} says.
  */
 export function bashCommands(markdown: string): string[][] {
   const commands: string[][] = [];
@@ -17,16 +46,11 @@ export function bashCommands(markdown: string): string[][] {
       inBlock = false;
       continue;
     }
-    const line = raw.replace(/(^|\s)#.*$/, '');
-    const continued = /\\\s*$/.test(line);
-    pending += ` ${line.replace(/\\\s*$/, '')}`;
+    const continued = /\\\s*$/.test(raw);
+    pending += ` ${raw.replace(/\\\s*$/, '')}`;
     if (continued) continue;
-    const words = pending.trim().split(/\s+/).filter(Boolean);
+    const words = shellWords(pending);
     pending = '';
-    if (words.some((w) => /["'`$]/.test(w)))
-      throw new Error(
-        `a guide command with quotes or variables, which this reader does not run: ${words.join(' ')}`,
-      );
     if (words.length) commands.push(words);
   }
   if (inBlock) throw new Error('an unclosed ```bash block');
