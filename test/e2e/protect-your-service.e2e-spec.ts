@@ -146,6 +146,17 @@ describe('protect your own service (docs/protect-your-service.md, on a real Keyc
     rmSync(work, { recursive: true, force: true });
   });
 
+  it('out of order, the caller first: refused with one line and exit 2, nothing created', async () => {
+    const caller = commands().at(-1)!;
+    const run = await realmCli(caller);
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr.trim().split('\n')).toEqual([
+      `realm: client scope invoices-api-audience does not exist in realm ${realm}: its resource server's add-client makes it (--audience-scope or --route-scope)`,
+    ]);
+    admin.setConfig({ realmName: realm });
+    expect(await admin.clients.find({ clientId: 'billing-worker' })).toEqual([]);
+  });
+
   it("step 1: the guide's add-client commands register the three clients, and a second run changes nothing", async () => {
     const steps = commands();
     expect(steps).toHaveLength(3);
