@@ -10,6 +10,7 @@ import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { GuardCaseResult, GuardReport } from '../report/guard-report';
 import { thisMachine } from '../report/machine';
 import { mean, percentile } from '../report/stats';
+import { startS2sIdp } from '../../test/support/s2s-idp';
 
 /** What the guard micro-benchmark is told. */
 export interface GuardBenchOptions {
@@ -149,7 +150,7 @@ export async function runGuardBenchmark(
 ): Promise<GuardReport> {
   const machine = thisMachine();
   const startedAt = new Date().toISOString();
-  const idp = await LocalIdp.start();
+  const idp = await startS2sIdp();
   idp.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
   const claims = {
     azp: 'service-a',

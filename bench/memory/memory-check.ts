@@ -6,6 +6,7 @@ import { TOKEN_VERIFIER, TokenVerifier } from 'nest-keycloak-s2s/verification';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { thisMachine } from '../report/machine';
 import { MemoryReport, MemorySample } from '../report/memory-report';
+import { startS2sIdp } from '../../test/support/s2s-idp';
 
 /** What the memory check is told. */
 export interface MemoryCheckOptions {
@@ -111,7 +112,7 @@ export async function runMemoryCheck(
     );
   const machine = thisMachine();
   const startedAt = new Date().toISOString();
-  const idp = await LocalIdp.start();
+  const idp = await startS2sIdp();
   idp.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });

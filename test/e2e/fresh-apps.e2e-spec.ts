@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BEFORE_SHIM, docBlocks, mapDiagnostics } from './support/doc-blocks';
+import { BEFORE_SHIM, blocksOf, docBlocks, mapDiagnostics } from './support/doc-blocks';
 import { KEYCLOAK_URL, serviceToken } from './support/keycloak';
 import { RunningService, startService } from './support/service-process';
 
@@ -61,6 +61,8 @@ async function prepareApp(flavour: Flavour, tarball: string): Promise<string> {
   for (const file of ['main.ts', 'app.module.ts', 'orders.controller.ts', 'orders.test.ts'])
     copyFileSync(join(sources, file), join(dir, 'src', file));
   copyFileSync(join(sources, `platform-${flavour.platform}.ts`), join(dir, 'src', 'platform.ts'));
+  // The guide's own LocalIdp test, as the guide writes it: compiled with the app and run under node --test below.
+  if (flavour.docs) writeFileSync(join(dir, 'src', 'guide.test.ts'), guideTest());
   const json = (path: string, value: unknown) =>
     writeFileSync(join(dir, path), JSON.stringify(value, null, 2));
   json('package.json', { name: flavour.name, private: true, type: flavour.type });
@@ -130,6 +132,15 @@ const NEST_NEW_TSCONFIG = {
 
 const blocks = docBlocks(repo);
 
+/** The `node:test` file of docs/protect-your-service.md ("A test without Keycloak"), as written there. */
+function guideTest(): string {
+  const guide = readFileSync(join(repo, 'docs', 'protect-your-service.md'), 'utf8');
+  const found = blocksOf(guide).filter((b) => b.code.some((line) => line.includes("from 'node:test'")));
+  if (found.length !== 1)
+    throw new Error(`docs/protect-your-service.md: ${found.length} node:test blocks, not 1`);
+  return `${found[0].code.join('\n')}\n`;
+}
+
 /** Every documentation block as a file under docs/ of the app in `dir`, with tsconfig.docs.json to compile them. */
 function writeDocs(dir: string): void {
   mkdirSync(join(dir, 'docs'));
@@ -182,6 +193,23 @@ describe('the documentation in a fresh Nest 12 app', () => {
     );
     // Each error as `document:line:column error TSxxxx: …`, the place to fix.
     expect(mapDiagnostics(output, blocks)).toEqual([]);
+  });
+
+  it("runs the protect-your-service guide's LocalIdp test as written, under node --test", async () => {
+    const dir = apps[FLAVOURS.find((f) => f.docs)!.name].dir;
+    const { code, report } = await run(
+      process.execPath,
+      ['--test', '--test-reporter=tap', 'dist/guide.test.js'],
+      {
+        cwd: dir,
+      },
+    ).then(
+      ({ stdout }) => ({ code: 0, report: stdout }),
+      (e: { code?: number; stdout?: string }) => ({ code: e.code, report: e.stdout ?? '' }),
+    );
+    expect(report).toMatch(/^# pass 2$/m);
+    expect(report).toMatch(/^# fail 0$/m);
+    expect(code).toBe(0);
   });
 });
 

@@ -4,9 +4,13 @@ export { KEYCLOAK_AUTH_OPTIONS } from './core/constants';
 export { AUTH_MODES } from './core/auth-mode';
 export { InvalidKeycloakAuthOptionsError } from './config/option-problem';
 export { resolveKeycloakAuthOptions } from './config/resolve-options';
+export { optionsFromKeycloakJson } from './config/keycloak-json';
+export type { KeycloakJson } from './config/keycloak-json';
 export type {
   KeycloakAuthOptions,
   KeycloakRealmOptions,
+  RealmResolver,
+  RealmResolverRequest,
   ResolvedKeycloakAuthOptions,
   ResolvedRealm,
 } from './config/keycloak-auth.options';

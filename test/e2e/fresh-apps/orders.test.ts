@@ -11,7 +11,8 @@ let app: INestApplication;
 let url: string;
 
 before(async () => {
-  idp = await LocalIdp.start();
+  // The local realm's neutral defaults (my-client calling my-service), with the scope GET /orders requires.
+  idp = await LocalIdp.start({ claims: { scope: 'orders.read' } });
   app = await createApp(AppModule.register(idp.moduleOptions()));
   await app.listen(0, '127.0.0.1');
   url = await app.getUrl();
@@ -31,5 +32,5 @@ test('a token the local realm signed with orders.read reaches GET /orders', asyn
 test('GET /orders without a token is refused with 401', async () => {
   const res = await fetch(`${url}/orders`);
   assert.equal(res.status, 401);
-  assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="s2s"/);
+  assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="local-idp"/);
 });

@@ -38,7 +38,7 @@ describe('parseArgs', () => {
   });
 
   it.each([
-    [['frobnicate'], 'unknown command frobnicate (apply, diff, rotate-secret, help)'],
+    [['frobnicate'], 'unknown command frobnicate (apply, diff, rotate-secret, add-client, help)'],
     [['diff', '--force'], 'unknown option --force (see npm run realm -- help)'],
     [['diff', '--realm'], '--realm needs a value'],
     [['apply', 'extra'], 'unexpected argument extra'],

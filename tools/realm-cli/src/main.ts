@@ -1,4 +1,5 @@
-// The realm admin CLI: `npm run realm -- apply | diff | rotate-secret <client>` (see USAGE and the README).
+// The realm admin CLI: `npm run realm -- apply | diff | rotate-secret <client> | add-client <client>` (see USAGE and the README).
+import { runAddClient } from './add-client';
 import { connectAdmin } from './admin-connection';
 import { parseArgs, USAGE } from './args';
 import { describeFailure, EXIT_ERROR } from './cli-error';
@@ -18,6 +19,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, output: Outpu
     }
     const config = readConfig(env);
     keycloakUrl = config.keycloakUrl;
+    if (command.name === 'add-client')
+      return await runAddClient(await connectAdmin(config, command.realm), command, keycloakUrl, output);
     const filePath = command.file ?? config.realmFile;
     if (command.name === 'rotate-secret') {
       const realm = command.realm ?? loadRealmFile(filePath).realm;

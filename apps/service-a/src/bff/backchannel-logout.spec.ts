@@ -4,6 +4,7 @@ import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { createRemoteJWKSet, decodeJwt, generateKeyPair, RemoteJWKSet, SignJWT } from 'jose';
 import { BACKCHANNEL_LOGOUT_EVENT, BackchannelLogout } from './backchannel-logout';
 import { MemorySessionStore, Session } from './session.store';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 describe('BackchannelLogout (OIDC Back-Channel Logout 1.0 §2.6)', () => {
   let idp: LocalIdp;
@@ -18,7 +19,7 @@ describe('BackchannelLogout (OIDC Back-Channel Logout 1.0 §2.6)', () => {
   });
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     options = idp.options({ clientId: 'service-a', audience: 'service-a' });
     keys = createRemoteJWKSet(new URL(options.endpoints.jwks));
   });

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { throwawayPki, ThrowawayPki } from '../../../../test/support/throwaway-ca';
 import { OidcClient } from './oidc.client';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 /** service-a's OIDC client against a loopback realm served over https with a throwaway CA's certificate. */
 describe('OidcClient with Keycloak behind a private CA', () => {
@@ -12,7 +13,7 @@ describe('OidcClient with Keycloak behind a private CA', () => {
 
   beforeAll(async () => {
     pki = throwawayPki();
-    idp = await LocalIdp.start({ tls: pki.server });
+    idp = await startS2sIdp({ tls: pki.server });
     idp.tokenAnswer = {
       status: 200,
       body: { access_token: 'user-token', token_type: 'Bearer', expires_in: 300, refresh_token: 'r-1' },

@@ -11,6 +11,7 @@ import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
 import { ClientCredentialsTokenProvider } from './client-credentials-token.provider';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 describe('ClientCredentialsTokenProvider', () => {
   let idp: LocalIdp;
@@ -41,7 +42,7 @@ describe('ClientCredentialsTokenProvider', () => {
 
   beforeEach(async () => {
     dpopKey = await generateKeyPair('ES256');
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     clock = new TestClock();
     provider = providerWith({ refreshMarginSec: 30, refreshFraction: 0.1 });
     issued = 0;

@@ -9,6 +9,7 @@ import { LocalIdp } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
 import { JWT_BEARER_ASSERTION_TYPE } from './federated-jwt';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 /** A token as a kubelet writes it: signed by the cluster's issuer, for the realm, `sub` the service account. */
 async function workloadToken(sub: string, expiresInSec = 600): Promise<string> {
@@ -43,7 +44,7 @@ describe('federated_jwt client authentication (a token file as RFC 7523 client a
     dir = mkdtempSync(join(tmpdir(), 'federated-jwt-'));
     file = join(dir, 'token');
     writeFileSync(file, `${await workloadToken('system:serviceaccount:s2s:service-b')}\n`);
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
   });
   afterEach(async () => {
     await client?.close();

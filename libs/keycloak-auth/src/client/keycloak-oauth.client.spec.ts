@@ -10,6 +10,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { addClientKey } from '../keys/client-key-file';
 import { ClientKeySet } from '../keys/client-key-set';
 import { privateKeyJwt } from './private-key-jwt';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 describe('KeycloakOAuthClient', () => {
   let idp: LocalIdp;
@@ -18,7 +19,7 @@ describe('KeycloakOAuthClient', () => {
     (client = new KeycloakOAuthClient(idp.options({ httpTimeoutMs: 1000, ...overrides })));
 
   beforeEach(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
   });
   afterEach(async () => {
     await client?.close();

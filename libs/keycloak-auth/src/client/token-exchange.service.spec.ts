@@ -8,6 +8,7 @@ import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
 import { TokenExchangeService } from './token-exchange.service';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 describe('TokenExchangeService', () => {
   let idp: LocalIdp;
@@ -19,7 +20,7 @@ describe('TokenExchangeService', () => {
   const target = { audience: 'service-c', scope: 'analytics.run service-c-audience' };
 
   beforeEach(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     clock = new TestClock();
     const options = idp.options({ httpTimeoutMs: 1000 });
     oauth = new KeycloakOAuthClient(options, undefined, await generateKeyPair('ES256'));

@@ -2,6 +2,7 @@ import { resolveKeycloakAuthOptions } from '../config/resolve-options';
 import { LocalIdp } from '../testing/local-idp';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { UMA_TICKET_GRANT, UmaDecisionClient } from './uma-decision.client';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 describe('UmaDecisionClient against a stub of the token endpoint', () => {
   let idp: LocalIdp;
@@ -11,7 +12,7 @@ describe('UmaDecisionClient against a stub of the token endpoint', () => {
   const ask = (permissions = [order]) => client.decide({ subjectToken: 'caller-token', permissions });
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     oauth = new KeycloakOAuthClient(resolveKeycloakAuthOptions(idp.moduleOptions({ httpTimeoutMs: 500 })));
     client = new UmaDecisionClient(oauth, 'service-b');
   });

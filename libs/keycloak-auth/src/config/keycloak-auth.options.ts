@@ -19,6 +19,20 @@ export interface KeycloakRealmOptions {
   clientSecret?: string;
 }
 
+/**
+ * What a {@link RealmResolver} is given: the incoming HTTP request (Express', Fastify's, or the one a GraphQL
+ * context holds), typed by what every one of them has: its headers (`host`, `x-forwarded-host`, …).
+ */
+export interface RealmResolverRequest {
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/**
+ * Chooses, per request, the one configured realm (by name: the home `realm` or one of `additionalRealms`) whose
+ * tokens the request may carry, e.g. by host name. Undefined: no realm serves this request (401).
+ */
+export type RealmResolver = (request: RealmResolverRequest) => string | undefined;
+
 /** Options of {@link KeycloakAuthModule}; validated at start by {@link resolveKeycloakAuthOptions}. */
 export interface KeycloakAuthOptions extends DpopOptions {
   /** Where this service reaches Keycloak, e.g. `http://keycloak:8080` inside compose. */
@@ -97,6 +111,13 @@ export interface KeycloakAuthOptions extends DpopOptions {
    */
   additionalRealms?: KeycloakRealmOptions[];
   /**
+   * Chooses per request which configured realm may verify its token (multi-tenancy, e.g. by host name): a token
+   * whose `iss` is not that realm's issuer gets 401 `invalid_token` before any call to Keycloak. A name that is no
+   * configured realm, undefined, or a resolver that throws refuses the request (401; the first and last are logged
+   * as configuration problems): it never widens the accepted issuers. Default: every configured realm.
+   */
+  realmResolver?: RealmResolver;
+  /**
    * PEM certificate(s) of the CA(s) that sign Keycloak's HTTPS certificate, for a Keycloak behind a private CA.
    * When set, only these are trusted for calls to Keycloak (JWKS, token, introspection, exchange), as with
    * Node's `tls` option `ca`. Default: Node's trusted roots.
@@ -157,6 +178,8 @@ export interface ResolvedKeycloakAuthOptions extends ResolvedRealm, ResolvedDpop
   readonly jwksCacheMaxAgeMs: number;
   readonly globalGuard: boolean;
   readonly realms: readonly ResolvedRealm[];
+  /** The per-request choice among {@link realms}, when configured. */
+  readonly realmResolver?: RealmResolver;
   /** The CA certificates trusted for calls to Keycloak, one PEM each; undefined: Node's trusted roots. */
   readonly ca?: readonly string[];
   readonly observer: KeycloakAuthObserver;

@@ -98,6 +98,12 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       }
     });
   }
+  if (options.realmResolver !== undefined)
+    need(
+      'realmResolver',
+      typeof options.realmResolver === 'function',
+      'must be a function (request) => realm name',
+    );
   let ca: string[] | undefined;
   if (options.ca !== undefined) {
     const parsed = [options.ca].flat().map((pem) => pemCertificates(pem));
@@ -145,6 +151,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     jwksCacheMaxAgeMs: options.jwksCacheMaxAgeMs ?? 600_000,
     globalGuard: options.globalGuard ?? true,
     realms,
+    realmResolver: options.realmResolver,
     ca,
     observer: options.observer ?? noopKeycloakAuthObserver,
     resourceMetadata,

@@ -1,4 +1,4 @@
-import { KeycloakAuthError } from '../core/errors';
+import { InvalidTokenError, KeycloakAuthError } from '../core/errors';
 import { DpopPolicy } from '../config/dpop.options';
 import { DpopProofVerifier } from '../verification/dpop-proof.verifier';
 import { assertBearerAllowed, assertSenderConstraint } from './sender-constraint';
@@ -12,6 +12,7 @@ import {
   usualCredential,
 } from './bearer-token';
 import { dpopPolicyOf } from './challenge-offer';
+import { assertTokenOfRealm, realmOfRequest } from './request-realm';
 
 /** What authenticates a request: the token verifier, the DPoP proof verifier and the resolved options. */
 export interface RequestAuthenticators {
@@ -34,6 +35,8 @@ export async function authenticateRequest(
 ): Promise<Principal> {
   try {
     const credential = extractCredential(request);
+    const realm = realmOfRequest(request, options);
+    if (realm) assertTokenOfRealm(credential.token, realm);
     const principal = await verifier.verify(credential.token);
     await assertSenderConstraint(request, credential, principal, policy, proofs, options.dpopOrigin);
     check?.(principal);
@@ -62,6 +65,10 @@ export function authenticateFromCache(
   try {
     principal = verifier.cached(credential.token);
     if (principal === undefined) return undefined;
+    // A token verified for one request's realm is no pass for another's.
+    const realm = realmOfRequest(request, options);
+    if (realm && principal.issuer !== realm.issuer)
+      throw new InvalidTokenError('token_issuer_invalid', 'token issuer not accepted for this request');
     assertBearerAllowed(principal, policy);
     check(principal);
   } catch (error) {

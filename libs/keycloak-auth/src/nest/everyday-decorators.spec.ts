@@ -20,6 +20,7 @@ import {
   listenOnLoopback,
   metadataOf,
 } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 @Controller()
 class RolesController {
@@ -83,7 +84,7 @@ describe.each(ADAPTERS)(
     let app: INestApplication;
     let base: string;
     beforeAll(async () => {
-      idp = await LocalIdp.start();
+      idp = await startS2sIdp();
       ({ app, base } = await startApp(idp, adapter));
     });
     afterAll(async () => {
@@ -186,7 +187,7 @@ describe('the DPoP challenge of a module that never configured DPoP', () => {
   let app: INestApplication;
   let base: string;
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     const moduleRef = await Test.createTestingModule({
       imports: [KeycloakAuthModule.forRoot(idp.moduleOptions())],
       controllers: [DpopProbeController],
@@ -217,7 +218,7 @@ describe('TOKEN_VERIFIER outside a guard', () => {
   let idp: LocalIdp;
   let verifier: TokenVerifier;
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     const moduleRef = await Test.createTestingModule({
       imports: [KeycloakAuthModule.forRoot(idp.moduleOptions())],
     }).compile();

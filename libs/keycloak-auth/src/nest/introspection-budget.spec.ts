@@ -5,6 +5,7 @@ import { Test } from '@nestjs/testing';
 import { ADAPTERS, get, listenOnLoopback } from '../../../../test/support/loopback-app';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 @Controller()
 class OrdersController {
@@ -20,7 +21,7 @@ describe.each(ADAPTERS)('a caller past introspectionMissesPerMinute (%s)', (adap
   let base: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     const moduleRef = await Test.createTestingModule({
       imports: [
         KeycloakAuthModule.forRoot(

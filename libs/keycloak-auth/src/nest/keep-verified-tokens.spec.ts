@@ -6,6 +6,7 @@ import { KEEP_VERIFIED_TOKENS } from '../core/constants';
 import { LocalIdp } from '../testing/local-idp';
 import { verifiedBearerToken } from './bearer-token';
 import { KeycloakAuthModule } from './keycloak-auth.module';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 /** A route without `@ExchangeToken`: does the guard keep its request's verified token? */
 @Controller()
@@ -32,7 +33,7 @@ describe('KEEP_VERIFIED_TOKENS: one application keeps every route verified token
   };
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
   });
 
   afterAll(async () => {

@@ -11,6 +11,7 @@ import { KeycloakAuthModule } from './keycloak-auth.module';
 import { systemClock } from '../core/clock';
 import { LocalIdp } from '../testing/local-idp';
 import { ADAPTERS, AdapterName, listenOnLoopback, metadataOf } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 // DPoP (RFC 9449) at the guard, over real HTTP on both adapters: bound tokens from the local IdP (typ DPoP,
 // cnf.jkt of a key this test holds), proofs made with the library's DpopProofMaker, checked by the guard.
@@ -86,7 +87,7 @@ describe.each(ADAPTERS)('KeycloakAuthGuard and DPoP (%s)', (adapter) => {
   let plain: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     ({ app, base } = await startApp(idp, adapter));
     maker = new DpopProofMaker(await generateKeyPair('ES256'), systemClock);
     bound = await idp.issue({ typ: 'DPoP', cnf: { jkt: await maker.thumbprint(), 'kc-jkt-type': 'DPoP' } });
@@ -215,7 +216,7 @@ describe.each(ADAPTERS)('KeycloakPassportGuard and DPoP (%s)', (adapter) => {
   let base: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     ({ app, base } = await startApp(idp, adapter, true));
   });
   afterAll(async () => {

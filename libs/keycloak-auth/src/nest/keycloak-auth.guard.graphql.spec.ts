@@ -13,6 +13,7 @@ import { KeycloakAuthModule } from './keycloak-auth.module';
 import { Principal } from '../core/principal';
 import { LocalIdp } from '../testing/local-idp';
 import { listenOnLoopback, metadataOf } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 @ObjectType()
 class Caller {
@@ -85,7 +86,7 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
   let base: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     idp.tokenAnswer = {
       status: 200,
       body: { access_token: 'token-for-c', token_type: 'Bearer', expires_in: 300 },

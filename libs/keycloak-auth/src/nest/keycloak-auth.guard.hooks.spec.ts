@@ -17,6 +17,7 @@ import { KeycloakAuthModule } from './keycloak-auth.module';
 import { Principal } from '../core/principal';
 import { LocalIdp } from '../testing/local-idp';
 import { KeycloakAuthGuard } from './keycloak-auth.guard';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 /** A guard of one's own: the library's checks, then a tenant claim. No constructor: the parent's are properties. */
 @Injectable()
@@ -74,7 +75,7 @@ describe('KeycloakAuthGuard on routes of your choice, extended through its hooks
   let base: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     const moduleRef = await Test.createTestingModule({
       imports: [
         KeycloakAuthModule.forRoot({ ...idp.moduleOptions({ globalGuard: false }), isGlobal: true }),

@@ -19,6 +19,7 @@ import {
   listenOnLoopback,
   metadataOf,
 } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 // Every test here runs on both HTTP adapters: the guard sets WWW-Authenticate through Nest's HttpAdapterHost, and
 // the decorators read the request through the execution context, so neither may depend on Fastify or Express.
@@ -126,7 +127,7 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s)', (adapter) => {
   let base: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     ({ app, base } = await startApp(idp, adapter));
   });
   afterAll(async () => {
@@ -443,7 +444,7 @@ describe.each(ADAPTERS)('KeycloakAuthGuard over HTTP (%s) with Keycloak unreacha
   let token: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     idp.behaviour.jwks = 'reset';
     token = await idp.issue();
     ({ app, base } = await startApp(idp, adapter));

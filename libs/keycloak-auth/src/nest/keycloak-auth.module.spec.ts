@@ -21,6 +21,7 @@ import { MultiRealmTokenVerifier } from '../verification/multi-realm-token.verif
 import { systemClock } from '../core/clock';
 import { LocalIdp } from '../testing/local-idp';
 import { listenOnLoopback } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 @Controller()
 class OpenAndGuardedController {
@@ -140,7 +141,7 @@ describe('KeycloakAuthModule', () => {
   describe('over HTTP', () => {
     let idp: LocalIdp;
     let app: INestApplication | undefined;
-    beforeEach(async () => (idp = await LocalIdp.start()));
+    beforeEach(async () => (idp = await startS2sIdp()));
     afterEach(async () => {
       await app?.close();
       await idp.stop();

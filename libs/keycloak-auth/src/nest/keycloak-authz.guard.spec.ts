@@ -23,6 +23,7 @@ import { PermissionEnforcement, RequirePermission } from './require-permission.d
 import { RequireScopes } from './require-scopes.decorator';
 import { UMA_TICKET_GRANT } from '../client/uma-decision.client';
 import type { KeycloakAuthzOptions } from '../config/authz.options';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 let handled = 0;
 
@@ -155,7 +156,7 @@ describe.each([
   }
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     vi.spyOn(Logger.prototype, 'warn').mockImplementation(
       (message: unknown) => void warnings.push(String(message)),
     );
@@ -378,7 +379,7 @@ describe.each([
 
 describe('KeycloakAuthzGuard on its own', () => {
   it('refuses a request the authentication guard did not verify (another guard let it through)', async () => {
-    const idp = await LocalIdp.start();
+    const idp = await startS2sIdp();
     @Controller()
     class OpenController {
       @UseGuards({ canActivate: () => true })

@@ -3,13 +3,14 @@ import { keycloakDispatcher } from '../transport/keycloak-tls';
 import { realmJwks } from '../verification/realm-jwks';
 import { LocalIdp } from '../testing/local-idp';
 import { KeycloakReadiness } from './keycloak-readiness';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 describe('KeycloakReadiness', () => {
   let idp: LocalIdp;
   let pool: Dispatcher;
 
   beforeEach(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     pool = keycloakDispatcher();
   });
   afterEach(async () => {

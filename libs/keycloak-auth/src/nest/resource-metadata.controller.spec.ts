@@ -5,6 +5,7 @@ import { Test } from '@nestjs/testing';
 import type { KeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { LocalIdp } from '../testing/local-idp';
 import { ADAPTERS, AdapterName, listenOnLoopback, metadataOf } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 import { Public } from './public.decorator';
 import { RequireScopes } from './require-scopes.decorator';
 import { KeycloakAuthModule } from './keycloak-auth.module';
@@ -89,7 +90,7 @@ describe.each(ADAPTERS)('the Protected Resource Metadata route (%s)', (adapter) 
   };
 
   beforeAll(async () => {
-    [idp, partners] = await Promise.all([LocalIdp.start(), LocalIdp.start({ realm: 'partners' })]);
+    [idp, partners] = await Promise.all([startS2sIdp(), startS2sIdp({ realm: 'partners' })]);
   });
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));

@@ -16,6 +16,7 @@ import { ADAPTERS, AdapterName, listenOnLoopback } from '../../../../test/suppor
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
 import { ExchangedToken, ExchangeToken } from './exchange-token.decorator';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 class OrderDto {
   @Min(1)
@@ -64,7 +65,7 @@ describe.each(ADAPTERS)('@ExchangeToken validates the request before it exchange
   let base: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     idp.tokenAnswer = {
       status: 200,
       body: { access_token: 'token-for-c', token_type: 'Bearer', expires_in: 300 },

@@ -52,13 +52,41 @@ export interface IssueOptions {
 
 /** How {@link LocalIdp.start} sets up a realm. */
 export interface LocalIdpOptions {
-  /** Realm name (default `s2s`). */
+  /** Realm name (default `local-idp`). */
   realm?: string;
+  /**
+   * Claims every {@link LocalIdp.issue}d token carries unless the call overrides them, on top of
+   * {@link LOCAL_IDP_DEFAULT_CLAIMS} (a claim set to undefined is left out): your service's audience, your caller.
+   */
+  claims?: Record<string, unknown>;
+  /** Module options {@link LocalIdp.moduleOptions} starts from, on top of {@link LOCAL_IDP_DEFAULT_MODULE_OPTIONS}. */
+  moduleOptions?: Partial<KeycloakAuthOptions>;
   /** A signing key of this realm's own with this kid, instead of the `key-1` every default realm of a file shares. */
   kid?: string;
   /** Serve HTTPS with this key and certificate (PEM) instead of plain HTTP. */
   tls?: { key: string; cert: string };
 }
+
+/**
+ * The claims of a default token (besides `iss`, `typ`, `jti`, `iat` and `exp`): client `my-client` calling the
+ * service `my-service` for `user-1`, with Keycloak's `profile` scope and no roles. Neutral names: give yours with
+ * the `claims` option of {@link LocalIdp.start} or per token.
+ */
+export const LOCAL_IDP_DEFAULT_CLAIMS: Readonly<Record<string, unknown>> = Object.freeze({
+  aud: 'my-service',
+  azp: 'my-client',
+  sub: 'user-1',
+  scope: 'profile',
+  preferred_username: 'user-1',
+});
+
+/** The module options {@link LocalIdp.moduleOptions} starts from (besides `url` and `realm`): the service `my-service`. */
+export const LOCAL_IDP_DEFAULT_MODULE_OPTIONS: Readonly<Partial<KeycloakAuthOptions>> = Object.freeze({
+  clientId: 'my-service',
+  clientSecret: 'my-service-secret',
+  mode: 'jwt',
+  audience: 'my-service',
+});
 
 let realmKey: Promise<SigningKey> | undefined;
 
@@ -94,12 +122,24 @@ export class LocalIdp {
 
   private constructor(
     readonly realm: string,
-    private readonly tls?: { key: string; cert: string },
+    private readonly tls: { key: string; cert: string } | undefined,
+    /** The claims of a default token (see {@link issue}). */
+    readonly defaultClaims: Readonly<Record<string, unknown>>,
+    private readonly baseModuleOptions: Partial<KeycloakAuthOptions>,
   ) {}
 
-  /** A realm with one RS256 key (`key-1` unless `kid` is given), listening on 127.0.0.1 on a free port. */
+  /**
+   * A realm (`local-idp` unless `realm` is given) with one RS256 key (`key-1` unless `kid` is given), listening on
+   * 127.0.0.1 on a free port; its default tokens and module options are `claims` and `moduleOptions` over the
+   * neutral defaults.
+   */
   static async start(options: LocalIdpOptions = {}): Promise<LocalIdp> {
-    const idp = new LocalIdp(options.realm ?? 's2s', options.tls);
+    const idp = new LocalIdp(
+      options.realm ?? 'local-idp',
+      options.tls,
+      Object.freeze({ ...LOCAL_IDP_DEFAULT_CLAIMS, ...options.claims }),
+      { ...LOCAL_IDP_DEFAULT_MODULE_OPTIONS, ...options.moduleOptions },
+    );
     // RSA key generation costs ~100 ms: every default realm of a test file shares its first key.
     if (options.kid) idp.keys.push(await LocalIdp.newKey(options.kid));
     else idp.keys.push(await (realmKey ??= LocalIdp.newKey('key-1')));
@@ -107,16 +147,27 @@ export class LocalIdp {
     return idp;
   }
 
-  /** The principal fields a default token of {@link claims} turns into, in either validation mode. */
+  /** The principal fields a default token of {@link issue} turns into, in either validation mode. */
   defaultPrincipal() {
+    const claims = this.defaultClaims as {
+      sub?: string;
+      preferred_username?: string;
+      azp?: string;
+      aud?: string | string[];
+      scope?: string;
+      realm_access?: { roles?: string[] };
+      resource_access?: Record<string, { roles?: string[] }>;
+    };
     return {
-      subject: 'user-1',
-      username: 'alice',
-      clientId: 'service-a',
-      audience: ['service-b'],
-      scopes: ['orders.read', 'profile'],
-      realmRoles: ['orders-user'],
-      clientRoles: { 'service-b': ['admin'] },
+      subject: claims.sub,
+      username: claims.preferred_username,
+      clientId: claims.azp,
+      audience: claims.aud === undefined ? [] : [claims.aud].flat(),
+      scopes: (claims.scope ?? '').split(' ').filter(Boolean),
+      realmRoles: claims.realm_access?.roles ?? [],
+      clientRoles: Object.fromEntries(
+        Object.entries(claims.resource_access ?? {}).map(([client, access]) => [client, access.roles ?? []]),
+      ),
       issuer: this.issuer,
     };
   }
@@ -126,22 +177,22 @@ export class LocalIdp {
     return `${this.url}/realms/${this.realm}`;
   }
 
-  /** Options for the library pointing at this realm, as service-b. */
+  /** Resolved options for the library pointing at this realm ({@link moduleOptions} with `overrides`). */
   options(overrides: Record<string, unknown> = {}): ResolvedKeycloakAuthOptions {
     return resolveKeycloakAuthOptions({ ...this.moduleOptions(), ...overrides });
   }
 
-  /** The KeycloakAuthModule options of a service-b (jwt mode) that trusts this realm, with `overrides`. */
+  /**
+   * The KeycloakAuthModule options of a service that trusts this realm: `my-service` in jwt mode unless the
+   * realm's `moduleOptions` say otherwise, with `overrides`.
+   */
   moduleOptions(overrides: Partial<KeycloakAuthOptions> = {}): KeycloakAuthOptions {
     return {
+      ...this.baseModuleOptions,
       url: this.url,
       realm: this.realm,
-      clientId: 'service-b',
-      clientSecret: 'b-secret',
-      mode: 'jwt',
-      audience: 'service-b',
       ...overrides,
-    };
+    } as KeycloakAuthOptions;
   }
 
   /** Adds a signing key to the JWKS (rotation) and returns its kid. */
@@ -162,22 +213,17 @@ export class LocalIdp {
   }
 
   /**
-   * Signs an access token shaped like Keycloak's (service-a calling service-b for user-1): header `alg`, `typ`
-   * and `kid`; claims `typ: "Bearer"`, iss, aud, azp, sub, scope, roles, iat, exp, jti. `claims` override them;
-   * a claim set to undefined is left out.
+   * Signs an access token shaped like Keycloak's: header `alg`, `typ` and `kid`; claims `iss`, `typ: "Bearer"`,
+   * `jti`, `iat`, `exp` and the realm's default claims ({@link LOCAL_IDP_DEFAULT_CLAIMS}: `my-client` calling
+   * `my-service` for `user-1`, unless `start`'s `claims` say otherwise). `claims` override them; a claim set to
+   * undefined is left out.
    */
   async issue(claims: Record<string, unknown> = {}, opts: IssueOptions = {}): Promise<string> {
     const iat = Math.floor((opts.now ?? Date.now()) / 1000);
     const payload: Record<string, unknown> = {
       iss: this.issuer,
-      aud: 'service-b',
-      azp: 'service-a',
-      sub: 'user-1',
       typ: 'Bearer',
-      scope: 'orders.read profile',
-      preferred_username: 'alice',
-      realm_access: { roles: ['orders-user'] },
-      resource_access: { 'service-b': { roles: ['admin'] } },
+      ...this.defaultClaims,
       jti: `jti-${Math.random().toString(36).slice(2)}`,
       iat,
       exp: iat + (opts.lifetimeSec ?? 300),

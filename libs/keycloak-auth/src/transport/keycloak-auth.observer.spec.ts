@@ -25,6 +25,7 @@ import {
   IdpEndpoint,
   KeycloakAuthObserver,
 } from './keycloak-auth.observer';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 /** Keeps every event, in order. */
 class RecordingObserver implements KeycloakAuthObserver {
@@ -102,7 +103,7 @@ describe('KeycloakAuthObserver: the guard reports each verdict with its reason',
   let base: string;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
   });
   afterAll(() => idp.stop());
   beforeEach(() => {
@@ -177,7 +178,7 @@ describe('KeycloakAuthObserver: the guard reports each verdict with its reason',
 describe('KeycloakAuthObserver: whatever code a verifier refuses with is the reported outcome', () => {
   it("for every one of the library's codes", async () => {
     const observer = new RecordingObserver();
-    const idp = await LocalIdp.start();
+    const idp = await startS2sIdp();
     const moduleRef = await Test.createTestingModule({
       imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ observer }))],
       controllers: [ProbeController],
@@ -211,7 +212,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   let token: string;
 
   beforeEach(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     clock = new TestClock();
     observer = new RecordingObserver();
     token = await idp.issue({}, { now: clock.now() });

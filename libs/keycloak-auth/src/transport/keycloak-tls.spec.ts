@@ -15,6 +15,7 @@ import { rejectionOf } from '../../../../test/support/rejection';
 import { throwawayPki, ThrowawayPki } from '../../../../test/support/throwaway-ca';
 import { pemCertificates } from './keycloak-tls';
 import { listenOnLoopback } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 @Controller()
 class TlsProbeController {
@@ -63,7 +64,7 @@ describe('Keycloak behind a private CA (option ca)', () => {
 
   beforeAll(async () => {
     pki = throwawayPki();
-    idp = await LocalIdp.start({ tls: pki.server });
+    idp = await startS2sIdp({ tls: pki.server });
     idp.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
     idp.tokenAnswer = {
       status: 200,
@@ -131,7 +132,7 @@ describe('Keycloak behind a private CA (option ca)', () => {
   });
 
   it('still reaches a plain-http realm with a CA configured', async () => {
-    const plain = await LocalIdp.start();
+    const plain = await startS2sIdp();
     try {
       const started = await startApp(plain, 'jwt', pki.ca);
       app = started.app;

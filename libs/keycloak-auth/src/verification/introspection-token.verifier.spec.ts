@@ -9,6 +9,7 @@ import { KeycloakOAuthClient } from '../client/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
 import { IntrospectionTokenVerifier } from './introspection-token.verifier';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 describe('IntrospectionTokenVerifier', () => {
   let idp: LocalIdp;
@@ -18,7 +19,7 @@ describe('IntrospectionTokenVerifier', () => {
   let token: string;
 
   beforeEach(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     clock = new TestClock();
     const options = idp.options({ mode: 'introspection', introspectionCacheTtlSec: 30, httpTimeoutMs: 1000 });
     oauth = new KeycloakOAuthClient(options);

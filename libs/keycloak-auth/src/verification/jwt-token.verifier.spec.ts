@@ -5,6 +5,7 @@ import { LocalIdp, TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
 import { CacheResult, noopKeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { JwtTokenVerifier } from './jwt-token.verifier';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 describe('JwtTokenVerifier', () => {
   let idp: LocalIdp;
@@ -12,7 +13,7 @@ describe('JwtTokenVerifier', () => {
   let verifier: JwtTokenVerifier;
 
   beforeEach(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     clock = new TestClock();
     verifier = new JwtTokenVerifier(idp.options(), clock);
   });

@@ -10,6 +10,7 @@ import { KeycloakAuthModule } from '../nest/keycloak-auth.module';
 import { Principal } from '../core/principal';
 import { Endpoint, LocalIdp } from '../testing/local-idp';
 import { listenOnLoopback, metadataOf } from '../../../../test/support/loopback-app';
+import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
 @Controller()
 class CallerController {
@@ -59,9 +60,9 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
   let base: string;
 
   beforeAll(async () => {
-    home = await LocalIdp.start({ realm: 's2s', kid: 'home-key' });
-    partners = await LocalIdp.start({ realm: 'partners', kid: 'partners-key' });
-    elsewhere = await LocalIdp.start({ realm: 'elsewhere', kid: 'elsewhere-key' });
+    home = await startS2sIdp({ realm: 's2s', kid: 'home-key' });
+    partners = await startS2sIdp({ realm: 'partners', kid: 'partners-key' });
+    elsewhere = await startS2sIdp({ realm: 'elsewhere', kid: 'elsewhere-key' });
     for (const idp of [home, partners, elsewhere]) {
       // Each realm's Keycloak knows its own tokens: active when it signed them, inactive otherwise.
       idp.introspectAnswer = async (form) => {
@@ -178,8 +179,8 @@ describe.each<AuthMode>(['jwt', 'introspection'])('one realm (%s mode): nothing 
   let base: string;
 
   beforeAll(async () => {
-    home = await LocalIdp.start({ realm: 's2s', kid: 'home-key' });
-    elsewhere = await LocalIdp.start({ realm: 'elsewhere', kid: 'elsewhere-key' });
+    home = await startS2sIdp({ realm: 's2s', kid: 'home-key' });
+    elsewhere = await startS2sIdp({ realm: 'elsewhere', kid: 'elsewhere-key' });
     home.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
     ({ app, base } = await callerApp(home.moduleOptions({ mode, httpTimeoutMs: 1000 })));
   });

@@ -11,6 +11,7 @@ import { LocalIdp } from '../../testing/local-idp';
 import { rejectionOf } from '../../../../../test/support/rejection';
 import { listenOnLoopback } from '../../../../../test/support/loopback-app';
 import { KeycloakHttpModule } from './keycloak-http.module';
+import { startS2sIdp } from '../../../../../test/support/s2s-idp';
 
 /** The next service on loopback: answers 401 to the first `refusals` requests, and records every Authorization. */
 class Callee {
@@ -97,7 +98,7 @@ describe('KeycloakHttpModule', () => {
   const own = () => app.get(OwnTokenClient).http;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     await callee.start();
     const moduleRef = await Test.createTestingModule({
       imports: [

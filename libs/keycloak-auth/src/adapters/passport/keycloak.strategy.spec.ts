@@ -13,6 +13,7 @@ import { LocalIdp } from '../../testing/local-idp';
 import { ADAPTERS, get, listenOnLoopback } from '../../../../../test/support/loopback-app';
 import { KeycloakPassportGuard } from './keycloak-passport.guard';
 import { KeycloakPassportModule } from './keycloak-passport.module';
+import { startS2sIdp } from '../../../../../test/support/s2s-idp';
 
 // Both adapters: a passport strategy is handed the request only, and the two differ in what it links to.
 
@@ -67,7 +68,7 @@ describe.each(ADAPTERS)('KeycloakStrategy and KeycloakPassportGuard over HTTP (%
   const bearer = async (claims: Record<string, unknown> = {}) => `Bearer ${await idp.issue(claims)}`;
 
   beforeAll(async () => {
-    idp = await LocalIdp.start();
+    idp = await startS2sIdp();
     const moduleRef = await Test.createTestingModule({
       imports: [
         KeycloakAuthModule.forRoot({ ...idp.moduleOptions({ globalGuard: false }), isGlobal: true }),
