@@ -142,7 +142,9 @@ describe('per-request realm (realmResolver, security)', () => {
     const before = keycloak.counts();
     const res = await send(host, bearer);
     expect(res.status).toBe(401);
-    expect(res.challenge).toMatch(/^Bearer realm="s2s", error="invalid_token", error_description="[^"]+"$/);
+    expect(res.challenge).toMatch(
+      /^Bearer realm="s2s", error="invalid_token", error_description="[^"]+", resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource"$/,
+    );
     expect(res.body).toMatchObject({ error: 'invalid_token', code: 'token_issuer_invalid' });
     expect(res.body).not.toHaveProperty('caller');
     expect(totalCalls(callsBetween(before, keycloak.counts()))).toBe(0);
