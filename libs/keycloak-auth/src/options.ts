@@ -5,11 +5,27 @@ export { AUTH_MODES } from './core/auth-mode';
 export { InvalidKeycloakAuthOptionsError } from './config/option-problem';
 export { resolveKeycloakAuthOptions } from './config/resolve-options';
 export type {
+  ClientAuthOptions,
+  ClientSecretAuthOptions,
+  FederatedJwtAuthOptions,
+  HttpOptions,
+  IntrospectionOptions,
+  JwksOptions,
   KeycloakAuthOptions,
   KeycloakRealmOptions,
+  OutgoingTokenOptions,
+  PrivateKeyJwtAuthOptions,
+  ResolvedClientAuth,
+  ResolvedHttpOptions,
+  ResolvedIntrospectionOptions,
+  ResolvedJwksOptions,
   ResolvedKeycloakAuthOptions,
+  ResolvedOutgoingTokenOptions,
   ResolvedRealm,
+  ResolvedVerificationOptions,
+  VerificationOptions,
 } from './config/keycloak-auth.options';
+export type { DpopOptions, ResolvedDpopOptions } from './config/dpop.options';
 export type { AuthMode } from './core/auth-mode';
 export type { OptionProblem } from './config/option-problem';
 export { CLIENT_AUTH_METHODS } from './config/client-auth-method';

@@ -52,15 +52,14 @@ const AUTH_KEYS: Record<string, keyof ServiceEnv> = {
   url: 'KEYCLOAK_URL',
   realm: 'KEYCLOAK_REALM',
   issuer: 'KEYCLOAK_ISSUER',
-  ca: 'KEYCLOAK_CA_FILE',
+  'http.ca': 'KEYCLOAK_CA_FILE',
   clientId: 'CLIENT_ID',
-  clientSecret: 'CLIENT_SECRET',
   ...CLIENT_AUTH_KEYS,
   mode: 'AUTH_MODE',
-  introspectionCacheTtlSec: 'INTROSPECTION_CACHE_TTL',
-  introspectionMissesPerMinute: 'INTROSPECTION_MISSES_PER_MINUTE',
-  jwksCacheMaxAgeMs: 'JWKS_CACHE_MAX_AGE',
-  dpopKeycloakHtu: 'KEYCLOAK_DPOP_HTU',
+  'introspection.cacheTtlSec': 'INTROSPECTION_CACHE_TTL',
+  'introspection.missesPerMinute': 'INTROSPECTION_MISSES_PER_MINUTE',
+  'jwks.cacheMaxAgeMs': 'JWKS_CACHE_MAX_AGE',
+  'dpop.keycloakHtu': 'KEYCLOAK_DPOP_HTU',
 };
 
 /** What the environment check needs of a service's definition. */
@@ -116,17 +115,20 @@ function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthO
     issuer: env.KEYCLOAK_ISSUER,
     realm: env.KEYCLOAK_REALM,
     clientId: env.CLIENT_ID,
-    clientSecret: env.CLIENT_SECRET,
-    ...clientAuthOptions(env),
+    clientAuth: clientAuthOptions(env),
     mode: env.AUTH_MODE,
     audience: env.CLIENT_ID,
-    introspectionCacheTtlSec: env.INTROSPECTION_CACHE_TTL,
-    introspectionMissesPerMinute: env.INTROSPECTION_MISSES_PER_MINUTE,
-    jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE * 1000,
-    ca,
-    // The chain's services take DPoP-bound tokens as well as bearer tokens (their `@Dpop()` routes require them).
-    dpop: 'allowed',
-    dpopKeycloakHtu: env.KEYCLOAK_DPOP_HTU as KeycloakAuthOptions['dpopKeycloakHtu'],
+    introspection: {
+      cacheTtlSec: env.INTROSPECTION_CACHE_TTL,
+      missesPerMinute: env.INTROSPECTION_MISSES_PER_MINUTE,
+    },
+    jwks: { cacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE * 1000 },
+    http: { ca },
+    dpop: {
+      // The chain's services take DPoP-bound tokens as well as bearer tokens (their `@Dpop()` routes require them).
+      policy: 'allowed',
+      keycloakHtu: env.KEYCLOAK_DPOP_HTU as NonNullable<KeycloakAuthOptions['dpop']>['keycloakHtu'],
+    },
   };
 }
 

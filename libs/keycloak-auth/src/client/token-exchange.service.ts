@@ -2,6 +2,11 @@ import { ExpiringCache, tokenHash } from '../transport/expiring-cache';
 import { Clock } from '../core/clock';
 import { ACCESS_TOKEN_TYPE } from '../core/constants';
 import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+
+/** What token exchange needs of the resolved options: the cache bound, the renewal and the observer. */
+export type TokenExchangeSettings = Pick<ResolvedKeycloakAuthOptions, 'outgoingTokens' | 'observer'> & {
+  readonly verification: Pick<ResolvedKeycloakAuthOptions['verification'], 'cacheMaxEntries'>;
+};
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { reportLookups } from '../transport/keycloak-auth.observer';
 import { unverifiedIssuer } from '../core/unverified-token';
@@ -34,12 +39,12 @@ export class TokenExchangeService {
   private readonly exchanged: ExpiringCache<string>;
 
   constructor(
-    private readonly options: ResolvedKeycloakAuthOptions,
+    private readonly options: TokenExchangeSettings,
     private readonly clock: Clock,
     private readonly oauth: KeycloakOAuthClient,
   ) {
     this.exchanged = new ExpiringCache(
-      options.cacheMaxEntries,
+      options.verification.cacheMaxEntries,
       clock,
       reportLookups(options.observer, 'token_exchange'),
     );
@@ -57,7 +62,7 @@ export class TokenExchangeService {
       };
       if (scope) parameters.scope = scope;
       const issuer = unverifiedIssuer(subjectToken);
-      return renewableToken(this.clock, this.options, () =>
+      return renewableToken(this.clock, this.options.outgoingTokens, () =>
         this.oauth.exchange(parameters, issuer, target.dpop ?? false),
       );
     });

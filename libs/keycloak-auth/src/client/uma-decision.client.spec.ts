@@ -12,7 +12,9 @@ describe('UmaDecisionClient against a stub of the token endpoint', () => {
 
   beforeAll(async () => {
     idp = await LocalIdp.start();
-    oauth = new KeycloakOAuthClient(resolveKeycloakAuthOptions(idp.moduleOptions({ httpTimeoutMs: 500 })));
+    oauth = new KeycloakOAuthClient(
+      resolveKeycloakAuthOptions(idp.moduleOptions({ http: { timeoutMs: 500 } })),
+    );
     client = new UmaDecisionClient(oauth, 'service-b');
   });
 

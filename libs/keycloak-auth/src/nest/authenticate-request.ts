@@ -17,8 +17,11 @@ import { dpopPolicyOf } from './challenge-offer';
 export interface RequestAuthenticators {
   verifier: TokenVerifier;
   proofs: DpopProofVerifier;
-  options: ResolvedKeycloakAuthOptions;
+  options: AuthenticationSettings;
 }
+
+/** What authenticating a request needs of the resolved options: the mode and observer, the DPoP settings. */
+export type AuthenticationSettings = Pick<ResolvedKeycloakAuthOptions, 'mode' | 'observer' | 'dpop'>;
 
 /**
  * Verifies the request's access token (and, for a DPoP-bound one, its proof), runs `check` (a guard's route
@@ -35,7 +38,7 @@ export async function authenticateRequest(
   try {
     const credential = extractCredential(request);
     const principal = await verifier.verify(credential.token);
-    await assertSenderConstraint(request, credential, principal, policy, proofs, options.dpopOrigin);
+    await assertSenderConstraint(request, credential, principal, policy, proofs, options.dpop.origin);
     check?.(principal);
     return accept(request, principal, credential.token, options);
   } catch (error) {
@@ -74,7 +77,7 @@ function accept(
   request: AuthenticatedRequest,
   principal: Principal,
   token: string | undefined,
-  options: ResolvedKeycloakAuthOptions,
+  options: AuthenticationSettings,
 ): Principal {
   request.principal = principal;
   if (token !== undefined) rememberBearerToken(request, token);
@@ -82,7 +85,7 @@ function accept(
   return principal;
 }
 
-function refused(error: unknown, options: ResolvedKeycloakAuthOptions): unknown {
+function refused(error: unknown, options: AuthenticationSettings): unknown {
   if (error instanceof KeycloakAuthError)
     options.observer.authenticated({ mode: options.mode, outcome: error.code });
   return error;

@@ -1,6 +1,9 @@
 import { ChallengeOffer } from '../core/errors';
 import { DpopPolicy } from '../config/dpop.options';
 import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+
+/** What a challenge needs of the resolved options: the home realm's name and the DPoP policy and algorithms. */
+export type ChallengeSettings = Pick<ResolvedKeycloakAuthOptions, 'home' | 'dpop'>;
 import { AuthenticatedRequest, presentedScheme } from './bearer-token';
 
 // Kept off the request object, as the token is: nothing a logger could print, nothing a handler could change.
@@ -13,25 +16,25 @@ const routePolicies = new WeakMap<object, DpopPolicy>();
 export function rememberRoutePolicy(
   request: object,
   policy: DpopPolicy | undefined,
-  options: ResolvedKeycloakAuthOptions,
+  options: Pick<ChallengeSettings, 'dpop'>,
 ): void {
-  if (policy && policy !== options.dpop) routePolicies.set(request, policy);
+  if (policy && policy !== options.dpop.policy) routePolicies.set(request, policy);
 }
 
 /** The DPoP policy that applies to `request`: its route's (`@Dpop()`), else the module's. */
-export function dpopPolicyOf(request: object, options: ResolvedKeycloakAuthOptions): DpopPolicy {
-  return routePolicies.get(request) ?? options.dpop;
+export function dpopPolicyOf(request: object, options: Pick<ChallengeSettings, 'dpop'>): DpopPolicy {
+  return routePolicies.get(request) ?? options.dpop.policy;
 }
 
 /** What a route under `policy` offers a caller who presented `request`'s Authorization header. */
 export function offerFor(
   policy: DpopPolicy,
-  options: ResolvedKeycloakAuthOptions,
+  options: Pick<ChallengeSettings, 'dpop'>,
   request?: AuthenticatedRequest,
 ): ChallengeOffer {
   return {
     bearer: policy !== 'required',
-    dpopAlgs: policy === 'off' ? undefined : options.dpopAlgorithms,
+    dpopAlgs: policy === 'off' ? undefined : options.dpop.algorithms,
     presented: request ? presentedScheme(request) : undefined,
   };
 }
@@ -42,9 +45,9 @@ export function offerFor(
  */
 export function offerOf(
   request: AuthenticatedRequest | undefined,
-  options: ResolvedKeycloakAuthOptions,
+  options: ChallengeSettings,
 ): ChallengeOffer {
   return request
     ? offerFor(dpopPolicyOf(request, options), options, request)
-    : offerFor(options.dpop, options);
+    : offerFor(options.dpop.policy, options);
 }

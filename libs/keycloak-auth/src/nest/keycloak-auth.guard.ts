@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { DpopPolicy } from '../config/dpop.options';
 import { KEEP_VERIFIED_TOKENS, KEYCLOAK_AUTH_OPTIONS } from '../core/constants';
-import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import type { AuthenticationSettings } from './authenticate-request';
+import type { ChallengeSettings } from './challenge-offer';
 import { Principal } from '../core/principal';
 import { AuthenticatedRequest } from './bearer-token';
 import { KeycloakAuthenticator } from './keycloak-authenticator';
@@ -43,7 +44,7 @@ import { assertRules, routeRules } from './route-requirements';
 export class KeycloakAuthGuard implements CanActivate {
   @Inject(Reflector) private readonly reflector!: Reflector;
   @Inject(HttpAdapterHost) private readonly adapterHost!: HttpAdapterHost;
-  @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options!: ResolvedKeycloakAuthOptions;
+  @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options!: AuthenticationSettings & ChallengeSettings;
   @Inject(KeycloakAuthenticator) private readonly authenticator!: KeycloakAuthenticator;
   @Inject(ModuleRef) private readonly moduleRef!: ModuleRef;
   private everyRouteKeepsToken?: boolean;
@@ -57,7 +58,7 @@ export class KeycloakAuthGuard implements CanActivate {
     // Optional authentication: no Authorization header, no principal; any header is verified as on a guarded
     // route, so a forged or expired token is refused rather than read as anonymous.
     if (rules.isPublic && request.headers.authorization === undefined) return true;
-    const policy = rules.dpop ?? this.options.dpop;
+    const policy = rules.dpop ?? this.options.dpop.policy;
     rememberRoutePolicy(request, policy, this.options);
     // A public route's callers meet no route rules, with a token or without.
     const check = rules.isPublic ? () => undefined : (principal: Principal) => assertRules(rules, principal);

@@ -37,7 +37,7 @@ const base: KeycloakAuthOptions = {
   url: 'http://127.0.0.1:1',
   realm: 's2s',
   clientId: 'service-b',
-  clientSecret: 'b-secret',
+  clientAuth: { method: 'client_secret_basic', secret: 'b-secret' },
   mode: 'jwt',
   audience: 'service-b',
 };
@@ -66,7 +66,7 @@ describe('KeycloakAuthModule', () => {
   it('provides the resolved options', async () => {
     const moduleRef = await compile({ ...base, url: 'http://keycloak:8080/' });
     expect(moduleRef.get(KEYCLOAK_AUTH_OPTIONS)).toMatchObject({
-      url: 'http://keycloak:8080',
+      home: expect.objectContaining({ url: 'http://keycloak:8080' }),
       audience: ['service-b'],
     });
     await moduleRef.close();
@@ -83,7 +83,9 @@ describe('KeycloakAuthModule', () => {
 
   it('refuses to start with options that would let foreign tokens through', async () => {
     await expect(compile({ ...base, audience: [] })).rejects.toThrow(/audience: /);
-    await expect(compile({ ...base, algorithms: ['HS256'] })).rejects.toThrow(/algorithms: /);
+    await expect(compile({ ...base, verification: { algorithms: ['HS256'] } })).rejects.toThrow(
+      /algorithms: /,
+    );
   });
 
   it('accepts its options from forRootAsync', async () => {

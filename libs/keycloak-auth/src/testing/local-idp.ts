@@ -127,7 +127,7 @@ export class LocalIdp {
   }
 
   /** Options for the library pointing at this realm, as service-b. */
-  options(overrides: Record<string, unknown> = {}): ResolvedKeycloakAuthOptions {
+  options(overrides: Partial<KeycloakAuthOptions> = {}): ResolvedKeycloakAuthOptions {
     return resolveKeycloakAuthOptions({ ...this.moduleOptions(), ...overrides });
   }
 
@@ -137,7 +137,7 @@ export class LocalIdp {
       url: this.url,
       realm: this.realm,
       clientId: 'service-b',
-      clientSecret: 'b-secret',
+      clientAuth: { method: 'client_secret_basic', secret: 'b-secret' },
       mode: 'jwt',
       audience: 'service-b',
       ...overrides,
