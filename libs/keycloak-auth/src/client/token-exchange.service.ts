@@ -9,7 +9,7 @@ export type TokenExchangeSettings = Pick<ResolvedKeycloakAuthOptions, 'outgoingT
 };
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { reportLookups } from '../transport/keycloak-auth.observer';
-import { unverifiedIssuer } from '../core/unverified-token';
+import { claimedIssuer } from '../core/unverified-token';
 import { renewableToken } from './token-renewal';
 
 /** The target of an exchange: the audience (a client id) and the scopes the new token should carry. */
@@ -61,7 +61,7 @@ export class TokenExchangeService {
         audience: target.audience,
       };
       if (scope) parameters.scope = scope;
-      const issuer = unverifiedIssuer(subjectToken);
+      const issuer = issuerOf(subjectToken);
       return renewableToken(this.clock, this.options.outgoingTokens, () =>
         this.oauth.exchange(parameters, issuer, target.dpop ?? false),
       );
@@ -85,4 +85,13 @@ export class TokenExchangeService {
 function cacheKey(subjectToken: string, target: ExchangeTarget): string {
   const binding = target.dpop ? 'dpop' : 'bearer';
   return `${tokenHash(subjectToken)}|${target.audience}|${target.scope?.trim() ?? ''}|${binding}`;
+}
+
+/** The realm to exchange at: the one the subject token names; a token that is no JWT goes to the home realm's Keycloak, which refuses it. */
+function issuerOf(subjectToken: string): string | undefined {
+  try {
+    return claimedIssuer(subjectToken);
+  } catch {
+    return undefined;
+  }
 }
