@@ -9,7 +9,7 @@ import {
   AuthenticatedRequest,
   extractCredential,
   rememberBearerToken,
-  usualCredential,
+  requestCredential,
 } from './bearer-token';
 import { dpopPolicyOf } from './challenge-offer';
 
@@ -59,7 +59,7 @@ export function authenticateFromCache(
   policy: DpopPolicy,
   keepToken = true,
 ): Principal | undefined {
-  const credential = usualCredential(request);
+  const credential = requestCredential(request).usual;
   if (credential?.scheme !== 'Bearer' || verifier.cached === undefined) return undefined;
   let principal: Principal | undefined;
   try {

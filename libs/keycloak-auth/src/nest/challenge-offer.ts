@@ -4,7 +4,7 @@ import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
 
 /** What a challenge needs of the resolved options: the home realm's name and the DPoP policy and algorithms. */
 export type ChallengeSettings = Pick<ResolvedKeycloakAuthOptions, 'home' | 'dpop'>;
-import { AuthenticatedRequest, presentedScheme } from './bearer-token';
+import { AuthenticatedRequest, requestCredential } from './bearer-token';
 
 // Kept off the request object, as the token is: nothing a logger could print, nothing a handler could change.
 const routePolicies = new WeakMap<object, DpopPolicy>();
@@ -35,7 +35,7 @@ export function offerFor(
   return {
     bearer: policy !== 'required',
     dpopAlgs: policy === 'off' ? undefined : options.dpop.algorithms,
-    presented: request ? presentedScheme(request) : undefined,
+    presented: request ? requestCredential(request).scheme : undefined,
   };
 }
 

@@ -5,7 +5,7 @@ import { KEEP_VERIFIED_TOKENS, KEYCLOAK_AUTH_OPTIONS } from '../core/constants';
 import type { AuthenticationSettings } from './authenticate-request';
 import type { ChallengeSettings } from './challenge-offer';
 import { Principal } from '../core/principal';
-import { AuthenticatedRequest } from './bearer-token';
+import { AuthenticatedRequest, requestCredential } from './bearer-token';
 import { KeycloakAuthenticator } from './keycloak-authenticator';
 import { rememberRoutePolicy } from './challenge-offer';
 import { requestOf, setChallenge } from './request-context';
@@ -57,7 +57,7 @@ export class KeycloakAuthGuard implements CanActivate {
     const request = this.getRequest(context);
     // Optional authentication: no Authorization header, no principal; any header is verified as on a guarded
     // route, so a forged or expired token is refused rather than read as anonymous.
-    if (rules.isPublic && request.headers.authorization === undefined) return true;
+    if (rules.isPublic && !requestCredential(request).presented) return true;
     const policy = rules.dpop ?? this.options.dpop.policy;
     rememberRoutePolicy(request, policy, this.options);
     // A public route's callers meet no route rules, with a token or without.
