@@ -12,7 +12,7 @@ import { requestOf, setChallenge } from './request-context';
 import { assertRules, routeRules } from './route-requirements';
 
 /**
- * Authenticates the access token (bearer, or DPoP-bound with its proof: `@Dpop()`, option `dpop`) with the
+ * Authenticates the access token (bearer, or DPoP-bound with its proof: `@Dpop()`, option `dpop.policy`) with the
  * configured verifier, then enforces `@RequireScopes`, `@Roles` and `@AllowedCallers`. Every refusal carries its
  * RFC 6750 `WWW-Authenticate` challenge. Guards HTTP routes and GraphQL resolvers alike (the request of a
  * resolver is taken from its GraphQL context).
