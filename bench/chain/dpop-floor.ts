@@ -92,7 +92,9 @@ export async function measureDpopFloor(
   const floors: DpopFloor[] = [];
   try {
     @Module({
-      imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ audience: 'service-b', dpop: 'allowed' }))],
+      imports: [
+        KeycloakAuthModule.forRoot(idp.moduleOptions({ audience: 'service-b', dpop: { policy: 'allowed' } })),
+      ],
     })
     class DpopFloorModule {}
     const app: INestApplicationContext = await NestFactory.createApplicationContext(DpopFloorModule, {

@@ -97,7 +97,7 @@ async function validateRange(
 
 /**
  * 100 000 distinct tokens (by default) through introspection mode: the answer cache must stay within
- * `cacheMaxEntries`. The entries left at the end are counted from the outside — the newest tokens are validated
+ * `verification.cacheMaxEntries`. The entries left at the end are counted from the outside — the newest tokens are validated
  * again, newest first, until one needs an introspection call — and the heap is sampled after the cache is full
  * and at the end; a cache that kept every token would show in both.
  */
@@ -129,11 +129,9 @@ export async function runMemoryCheck(
         // A TTL longer than the check, so that only the bound can take an answer out of the cache.
         idp.moduleOptions({
           mode: 'introspection',
-          cacheMaxEntries,
-          introspectionCacheTtlSec: 3600,
-          algorithms: ['EdDSA'],
+          verification: { cacheMaxEntries, algorithms: ['EdDSA'] },
           // Every token of the check is new: the per-caller limit is not what it measures.
-          introspectionMissesPerMinute: 0,
+          introspection: { cacheTtlSec: 3600, missesPerMinute: 0 },
         }),
       ),
     ],
@@ -147,7 +145,7 @@ export async function runMemoryCheck(
     log(`filling the cache: ${cacheMaxEntries} tokens…`);
     await validateRange(idp, verifier, token, 0, cacheMaxEntries, CONCURRENCY);
     samples.push(await sample(idp, 'cache full', cacheMaxEntries));
-    // The last `cacheMaxEntries` tokens one at a time, so that the cache's order is exactly the tokens' order.
+    // The last `verification.cacheMaxEntries` tokens one at a time, so that the cache's order is exactly the tokens' order.
     const sequentialFrom = tokens - cacheMaxEntries;
     log(`${tokens - cacheMaxEntries} more tokens…`);
     const halfWay = cacheMaxEntries + Math.floor((sequentialFrom - cacheMaxEntries) / 2);

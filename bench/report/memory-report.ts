@@ -18,7 +18,7 @@ export interface MemoryReport extends RunHeader {
   introspections: number;
   /**
    * Entries found in the cache at the end (the newest tokens it still answers without a call); counting stops one
-   * past the bound, so a value above `cacheMaxEntries` means "more than the bound".
+   * past the bound, so a value above `verification.cacheMaxEntries` means "more than the bound".
    */
   entries: number;
   samples: MemorySample[];

@@ -56,7 +56,7 @@ function modeAdvice(report: UsersReport, mode: UsersMode): string {
 /** The sizing advice, computed from the runs. */
 export function sizingAdvice(report: UsersReport): string {
   return [
-    'Set `cacheMaxEntries` to the distinct users active within one token lifetime (an entry is kept until its ' +
+    'Set `verification.cacheMaxEntries` to the distinct users active within one token lifetime (an entry is kept until its ' +
       'token expires, unless the bound evicts it first).',
     ...report.settings.modes.map((mode) => modeAdvice(report, mode)),
   ].join(' ');

@@ -24,7 +24,7 @@ export interface UsersRun extends LoadWindow {
   mode: UsersMode;
   /** Distinct user tokens sent, in turn (round robin). */
   users: number;
-  /** `cacheMaxEntries` of service-b and service-c. */
+  /** `verification.cacheMaxEntries` of service-b and service-c. */
   cacheMaxEntries: number;
   /** Requests before the window: a pass over the tokens (fewer when the bound is lower), then `warmupSec` more. */
   warmupRequests: number;

@@ -1,6 +1,6 @@
 import type { UsersMode } from '../report/users-report';
 
-/** The library's default bound of each token cache (`cacheMaxEntries`). */
+/** The library's default bound of each token cache (`verification.cacheMaxEntries`). */
 export const DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 
 /** One run of the users part: how many distinct user tokens go in turn, through caches of what bound. */

@@ -15,7 +15,12 @@ export const S2S_IDP = {
     realm_access: { roles: ['orders-user'] },
     resource_access: { 'service-b': { roles: ['admin'] } },
   },
-  moduleOptions: { clientId: 'service-b', clientSecret: 'b-secret', mode: 'jwt', audience: 'service-b' },
+  moduleOptions: {
+    clientId: 'service-b',
+    clientAuth: { method: 'client_secret_basic', secret: 'b-secret' },
+    mode: 'jwt',
+    audience: 'service-b',
+  },
 } as const satisfies LocalIdpOptions;
 
 /** A LocalIdp with this repository's defaults ({@link S2S_IDP}); `options` override them key by key. */

@@ -8,5 +8,7 @@ import { positiveEnv, startHeapProbe } from '../heap-probe';
 
 startHeapProbe(positiveEnv('BENCH_HEAP_PORT'));
 void runService(
-  withOverrides(SERVICE_B, { auth: { cacheMaxEntries: positiveEnv('BENCH_CACHE_MAX_ENTRIES') } }),
+  withOverrides(SERVICE_B, {
+    auth: { verification: { cacheMaxEntries: positiveEnv('BENCH_CACHE_MAX_ENTRIES') } },
+  }),
 );

@@ -6,5 +6,7 @@ import { withOverrides } from '../../chain/variants/service-overrides';
 import { positiveEnv } from '../heap-probe';
 
 void runService(
-  withOverrides(SERVICE_C, { auth: { cacheMaxEntries: positiveEnv('BENCH_CACHE_MAX_ENTRIES') } }),
+  withOverrides(SERVICE_C, {
+    auth: { verification: { cacheMaxEntries: positiveEnv('BENCH_CACHE_MAX_ENTRIES') } },
+  }),
 );

@@ -7,13 +7,29 @@ export { resolveKeycloakAuthOptions } from './config/resolve-options';
 export { optionsFromKeycloakJson } from './config/keycloak-json';
 export type { KeycloakJson } from './config/keycloak-json';
 export type {
+  ClientAuthOptions,
+  ClientSecretAuthOptions,
+  FederatedJwtAuthOptions,
+  HttpOptions,
+  IntrospectionOptions,
+  JwksOptions,
   KeycloakAuthOptions,
   KeycloakRealmOptions,
+  OutgoingTokenOptions,
+  PrivateKeyJwtAuthOptions,
   RealmResolver,
   RealmResolverRequest,
+  ResolvedClientAuth,
+  ResolvedHttpOptions,
+  ResolvedIntrospectionOptions,
+  ResolvedJwksOptions,
   ResolvedKeycloakAuthOptions,
+  ResolvedOutgoingTokenOptions,
   ResolvedRealm,
+  ResolvedVerificationOptions,
+  VerificationOptions,
 } from './config/keycloak-auth.options';
+export type { DpopOptions, ResolvedDpopOptions } from './config/dpop.options';
 export type { AuthMode } from './core/auth-mode';
 export type { OptionProblem } from './config/option-problem';
 export { CLIENT_AUTH_METHODS } from './config/client-auth-method';

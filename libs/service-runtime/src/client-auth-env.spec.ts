@@ -46,8 +46,7 @@ describe('the client-authentication keys of the service environment', () => {
     });
     expect(readdirSync(dir)).toHaveLength(1);
     expect(env.KEYCLOAK_AUTH).toMatchObject({
-      clientAuthMethod: 'private_key_jwt',
-      clientKeys: { dir, generate: true },
+      clientAuth: { method: 'private_key_jwt', keys: { dir, generate: true } },
     });
     expect(problemsOf({ ...base, CLIENT_KEYS_DIR: dir, CLIENT_KEYS_GENERATE: 'yes' })).toContain(
       'CLIENT_KEYS_GENERATE must be true or false, got "yes"',
@@ -68,10 +67,10 @@ describe('the client-authentication keys of the service environment', () => {
       CLIENT_ASSERTION_FILE: file,
       CLIENT_SECRET: '',
     });
-    expect(env.KEYCLOAK_AUTH).toMatchObject({ clientAuthMethod: 'federated_jwt', clientAssertionFile: file });
-    expect(resolveKeycloakAuthOptions(env.KEYCLOAK_AUTH)).toMatchObject({
-      clientSecret: undefined,
-      clientAssertionFile: file,
+    expect(env.KEYCLOAK_AUTH.clientAuth).toEqual({ method: 'federated_jwt', assertionFile: file });
+    expect(resolveKeycloakAuthOptions(env.KEYCLOAK_AUTH).home.clientAuth).toEqual({
+      method: 'federated_jwt',
+      assertionFile: file,
     });
   });
 
@@ -80,17 +79,14 @@ describe('the client-authentication keys of the service environment', () => {
       { CLIENT_AUTH_METHOD: 'private_key' },
       'CLIENT_AUTH_METHOD: must be one of client_secret_basic, private_key_jwt, federated_jwt, got "private_key"',
     ],
-    [
-      { CLIENT_AUTH_METHOD: 'federated_jwt' },
-      'CLIENT_ASSERTION_FILE: is required with clientAuthMethod federated_jwt',
-    ],
+    [{ CLIENT_AUTH_METHOD: 'federated_jwt' }, 'CLIENT_ASSERTION_FILE: is required with method federated_jwt'],
     [
       { CLIENT_AUTH_METHOD: 'federated_jwt', CLIENT_ASSERTION_FILE: '/nonexistent/t' },
       'CLIENT_ASSERTION_FILE: cannot be read (ENOENT): /nonexistent/t',
     ],
     [
       { CLIENT_AUTH_METHOD: 'federated_jwt', CLIENT_ASSERTION_FILE: '/t', CLIENT_SECRET: 's' },
-      'CLIENT_SECRET: must not be set with clientAuthMethod federated_jwt',
+      'CLIENT_SECRET: must not be set with method federated_jwt',
     ],
   ])('refuses %j by the library rule: "%s"', (change, message) => {
     expect(problemsOf({ ...base, ...change })).toContain(message);

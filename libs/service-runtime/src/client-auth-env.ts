@@ -20,11 +20,13 @@ export interface ClientAuthEnv {
 
 /** The library option each of these keys becomes (its refusals are reported under the key). */
 export const CLIENT_AUTH_KEYS = {
-  clientAuthMethod: 'CLIENT_AUTH_METHOD',
-  clientAssertionFile: 'CLIENT_ASSERTION_FILE',
-  clientKeys: 'CLIENT_KEYS_DIR',
-  'clientKeys.dir': 'CLIENT_KEYS_DIR',
-  'clientKeys.generate': 'CLIENT_KEYS_GENERATE',
+  clientAuth: 'CLIENT_AUTH_METHOD',
+  'clientAuth.method': 'CLIENT_AUTH_METHOD',
+  'clientAuth.secret': 'CLIENT_SECRET',
+  'clientAuth.assertionFile': 'CLIENT_ASSERTION_FILE',
+  'clientAuth.keys': 'CLIENT_KEYS_DIR',
+  'clientAuth.keys.dir': 'CLIENT_KEYS_DIR',
+  'clientAuth.keys.generate': 'CLIENT_KEYS_GENERATE',
 } as const;
 
 /** Reads the keys as set; whether they fit together is the library resolver's to say. */
@@ -46,15 +48,28 @@ export function secretNeeded(env: ClientAuthEnv): boolean {
   return env.CLIENT_AUTH_METHOD === 'client_secret_basic';
 }
 
-/** The KeycloakAuthModule options of those keys. */
+/**
+ * The KeycloakAuthModule `clientAuth` of those keys and CLIENT_SECRET. A secret set next to a signed-JWT method
+ * is passed on, for the resolver to refuse under its key; an unknown method likewise.
+ */
 export function clientAuthOptions(
-  env: ClientAuthEnv,
-): Pick<KeycloakAuthOptions, 'clientAuthMethod' | 'clientAssertionFile' | 'clientKeys'> {
-  return {
-    clientAuthMethod: env.CLIENT_AUTH_METHOD,
-    clientAssertionFile: env.CLIENT_ASSERTION_FILE,
-    ...(env.CLIENT_AUTH_METHOD === 'private_key_jwt'
-      ? { clientKeys: { dir: env.CLIENT_KEYS_DIR, generate: env.CLIENT_KEYS_GENERATE } }
-      : {}),
-  };
+  env: ClientAuthEnv & { CLIENT_SECRET: string },
+): NonNullable<KeycloakAuthOptions['clientAuth']> {
+  const secret = env.CLIENT_SECRET === '' ? {} : { secret: env.CLIENT_SECRET };
+  switch (env.CLIENT_AUTH_METHOD) {
+    case 'client_secret_basic':
+      return { method: 'client_secret_basic', secret: env.CLIENT_SECRET };
+    case 'private_key_jwt':
+      return {
+        method: 'private_key_jwt',
+        keys: { dir: env.CLIENT_KEYS_DIR, generate: env.CLIENT_KEYS_GENERATE },
+        ...secret,
+      };
+    case 'federated_jwt':
+      return { method: 'federated_jwt', assertionFile: env.CLIENT_ASSERTION_FILE ?? '', ...secret };
+    default:
+      return { method: env.CLIENT_AUTH_METHOD as string } as unknown as NonNullable<
+        KeycloakAuthOptions['clientAuth']
+      >;
+  }
 }

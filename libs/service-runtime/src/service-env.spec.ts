@@ -86,16 +86,13 @@ describe('serviceEnvValidator', () => {
       issuer: undefined,
       realm: 's2s',
       clientId: 'service-b',
-      clientSecret: 's',
-      clientAuthMethod: 'client_secret_basic',
-      clientAssertionFile: undefined,
+      clientAuth: { method: 'client_secret_basic', secret: 's' },
       mode: 'introspection',
       audience: 'service-b',
-      introspectionCacheTtlSec: 30,
-      introspectionMissesPerMinute: 600,
-      jwksCacheMaxAgeMs: 5000,
-      ca: undefined,
-      dpop: 'allowed',
+      introspection: { cacheTtlSec: 30, missesPerMinute: 600 },
+      jwks: { cacheMaxAgeMs: 5000 },
+      http: { ca: undefined },
+      dpop: { policy: 'allowed', keycloakHtu: undefined },
     });
   });
 
@@ -123,8 +120,8 @@ describe('serviceEnvValidator', () => {
 
   it('hands KEYCLOAK_DPOP_HTU to the library (url unless set) and names a bad value under its key', () => {
     const validate = serviceEnvValidator({});
-    expect(validate(withSecret).KEYCLOAK_AUTH.dpopKeycloakHtu).toBeUndefined();
-    expect(validate({ ...withSecret, KEYCLOAK_DPOP_HTU: 'issuer' }).KEYCLOAK_AUTH.dpopKeycloakHtu).toBe(
+    expect(validate(withSecret).KEYCLOAK_AUTH.dpop?.keycloakHtu).toBeUndefined();
+    expect(validate({ ...withSecret, KEYCLOAK_DPOP_HTU: 'issuer' }).KEYCLOAK_AUTH.dpop?.keycloakHtu).toBe(
       'issuer',
     );
     expect(() => validate({ ...withSecret, KEYCLOAK_DPOP_HTU: 'proxy' })).toThrow(
@@ -134,8 +131,8 @@ describe('serviceEnvValidator', () => {
 
   it('hands DPOP_KEY_ALG to the library (ES256 unless set) and names a bad value under its key', () => {
     const validate = serviceEnvValidator({});
-    expect(validate(withSecret).KEYCLOAK_AUTH.dpopKeyAlgorithm).toBeUndefined();
-    expect(validate({ ...withSecret, DPOP_KEY_ALG: 'EdDSA' }).KEYCLOAK_AUTH.dpopKeyAlgorithm).toBe('EdDSA');
+    expect(validate(withSecret).KEYCLOAK_AUTH.dpop?.keyAlgorithm).toBeUndefined();
+    expect(validate({ ...withSecret, DPOP_KEY_ALG: 'EdDSA' }).KEYCLOAK_AUTH.dpop?.keyAlgorithm).toBe('EdDSA');
     expect(() => validate({ ...withSecret, DPOP_KEY_ALG: 'HS256' })).toThrow(
       'DPOP_KEY_ALG: must be one of ES256, PS256, EdDSA, got "HS256"',
     );
@@ -169,9 +166,9 @@ describe('serviceEnvValidator: KEYCLOAK_CA_FILE', () => {
 
   it('reads the CA certificates at start and hands them to the library', () => {
     const { ca } = throwawayPki();
-    expect(serviceEnvValidator({})({ ...withSecret, KEYCLOAK_CA_FILE: fileWith(ca) }).KEYCLOAK_AUTH.ca).toBe(
-      ca,
-    );
+    expect(
+      serviceEnvValidator({})({ ...withSecret, KEYCLOAK_CA_FILE: fileWith(ca) }).KEYCLOAK_AUTH.http?.ca,
+    ).toBe(ca);
   });
 
   it("refuses a file that holds no certificate by the library's rule, naming the key and the file", () => {

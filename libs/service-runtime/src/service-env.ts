@@ -38,9 +38,9 @@ export interface ServiceEnv extends ClientAuthEnv {
   NEXT_HOP_URL?: string;
   /** Milliseconds between SIGTERM and closing the listener, while readiness answers 503. Default 0. */
   SHUTDOWN_DELAY_MS: number;
-  /** Which URL DPoP proofs to Keycloak name (option `dpopKeycloakHtu`): `issuer` behind a proxy that presents Keycloak the issuer's host. */
+  /** Which URL DPoP proofs to Keycloak name (option `dpop.keycloakHtu`): `issuer` behind a proxy that presents Keycloak the issuer's host. */
   KEYCLOAK_DPOP_HTU?: string;
-  /** The algorithm of this service's own DPoP key (option `dpopKeyAlgorithm`): ES256 (default), PS256 or EdDSA. */
+  /** The algorithm of this service's own DPoP key (option `dpop.keyAlgorithm`): ES256 (default), PS256 or EdDSA. */
   DPOP_KEY_ALG?: string;
   /**
    * The KeycloakAuthModule options the auth keys above make, already checked by the library's own resolver: a bad
@@ -54,16 +54,15 @@ const AUTH_KEYS: Record<string, keyof ServiceEnv> = {
   url: 'KEYCLOAK_URL',
   realm: 'KEYCLOAK_REALM',
   issuer: 'KEYCLOAK_ISSUER',
-  ca: 'KEYCLOAK_CA_FILE',
+  'http.ca': 'KEYCLOAK_CA_FILE',
   clientId: 'CLIENT_ID',
-  clientSecret: 'CLIENT_SECRET',
   ...CLIENT_AUTH_KEYS,
   mode: 'AUTH_MODE',
-  introspectionCacheTtlSec: 'INTROSPECTION_CACHE_TTL',
-  introspectionMissesPerMinute: 'INTROSPECTION_MISSES_PER_MINUTE',
-  jwksCacheMaxAgeMs: 'JWKS_CACHE_MAX_AGE',
-  dpopKeycloakHtu: 'KEYCLOAK_DPOP_HTU',
-  dpopKeyAlgorithm: 'DPOP_KEY_ALG',
+  'introspection.cacheTtlSec': 'INTROSPECTION_CACHE_TTL',
+  'introspection.missesPerMinute': 'INTROSPECTION_MISSES_PER_MINUTE',
+  'jwks.cacheMaxAgeMs': 'JWKS_CACHE_MAX_AGE',
+  'dpop.keycloakHtu': 'KEYCLOAK_DPOP_HTU',
+  'dpop.keyAlgorithm': 'DPOP_KEY_ALG',
 };
 
 /** What the environment check needs of a service's definition. */
@@ -120,18 +119,21 @@ function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthO
     issuer: env.KEYCLOAK_ISSUER,
     realm: env.KEYCLOAK_REALM,
     clientId: env.CLIENT_ID,
-    clientSecret: env.CLIENT_SECRET,
-    ...clientAuthOptions(env),
+    clientAuth: clientAuthOptions(env),
     mode: env.AUTH_MODE,
     audience: env.CLIENT_ID,
-    introspectionCacheTtlSec: env.INTROSPECTION_CACHE_TTL,
-    introspectionMissesPerMinute: env.INTROSPECTION_MISSES_PER_MINUTE,
-    jwksCacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE * 1000,
-    ca,
-    // The chain's services take DPoP-bound tokens as well as bearer tokens (their `@Dpop()` routes require them).
-    dpop: 'allowed',
-    dpopKeycloakHtu: env.KEYCLOAK_DPOP_HTU as KeycloakAuthOptions['dpopKeycloakHtu'],
-    dpopKeyAlgorithm: env.DPOP_KEY_ALG as KeycloakAuthOptions['dpopKeyAlgorithm'],
+    introspection: {
+      cacheTtlSec: env.INTROSPECTION_CACHE_TTL,
+      missesPerMinute: env.INTROSPECTION_MISSES_PER_MINUTE,
+    },
+    jwks: { cacheMaxAgeMs: env.JWKS_CACHE_MAX_AGE * 1000 },
+    http: { ca },
+    dpop: {
+      // The chain's services take DPoP-bound tokens as well as bearer tokens (their `@Dpop()` routes require them).
+      policy: 'allowed',
+      keycloakHtu: env.KEYCLOAK_DPOP_HTU as NonNullable<KeycloakAuthOptions['dpop']>['keycloakHtu'],
+      keyAlgorithm: env.DPOP_KEY_ALG as NonNullable<KeycloakAuthOptions['dpop']>['keyAlgorithm'],
+    },
   };
 }
 

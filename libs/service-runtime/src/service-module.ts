@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { KeycloakAuthModule } from 'nest-keycloak-s2s';
+import { KeycloakAuthModule, type KeycloakAuthOptions } from 'nest-keycloak-s2s';
 import { ClientJwksController } from 'nest-keycloak-s2s/client-keys';
 import { TerminusModule } from '@nestjs/terminus';
 import { KeycloakHealthIndicator } from 'nest-keycloak-s2s/terminus';
@@ -62,11 +62,8 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
       KeycloakAuthModule.forRootAsync({
         imports: [MetricsModule],
         inject: [ConfigService, PrometheusAuthObserver],
-        useFactory: (env: ConfigService<ServiceEnv, true>, observer: PrometheusAuthObserver) => ({
-          ...env.get('KEYCLOAK_AUTH', { infer: true }),
-          observer,
-          ...definition.auth,
-        }),
+        useFactory: (env: ConfigService<ServiceEnv, true>, observer: PrometheusAuthObserver) =>
+          withAuthOverrides({ ...env.get('KEYCLOAK_AUTH', { infer: true }), observer }, definition.auth),
       }),
       TerminusModule.forRoot({ errorLogStyle: 'json' }),
       definition.module,
@@ -74,4 +71,20 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
     controllers: [HealthController, MetricsController, ClientJwksController],
     providers: [ShutdownState, KeycloakHealthIndicator],
   };
+}
+
+/** The option groups a definition's `auth` refines key by key (`clientAuth`, a union, is replaced whole). */
+const GROUPS = ['verification', 'introspection', 'jwks', 'dpop', 'outgoingTokens', 'http'] as const;
+
+/** `base` with a definition's `auth` on top: its top-level keys replace, its option groups merge into the base's. */
+export function withAuthOverrides(
+  base: KeycloakAuthOptions,
+  overrides: Partial<KeycloakAuthOptions> = {},
+): KeycloakAuthOptions {
+  const merged: KeycloakAuthOptions = { ...base, ...overrides };
+  for (const group of GROUPS) {
+    if (base[group] !== undefined && overrides[group] !== undefined)
+      Object.assign(merged, { [group]: { ...base[group], ...overrides[group] } });
+  }
+  return merged;
 }

@@ -10,12 +10,12 @@ async function main(): Promise<void> {
       realm: 's2s',
       clientId: 'service-b',
       // A signed JWT with the keys in CLIENT_KEYS_DIR (no shared secret); CLIENT_SECRET otherwise.
-      ...(process.env.CLIENT_KEYS_DIR
-        ? { clientAuthMethod: 'private_key_jwt' as const, clientKeys: { dir: process.env.CLIENT_KEYS_DIR } }
-        : { clientSecret: process.env.CLIENT_SECRET }),
+      clientAuth: process.env.CLIENT_KEYS_DIR
+        ? { method: 'private_key_jwt', keys: { dir: process.env.CLIENT_KEYS_DIR } }
+        : { method: 'client_secret_basic', secret: String(process.env.CLIENT_SECRET) },
       mode: 'jwt',
       audience: 'service-b',
-      dpop: 'allowed', // DPoP-bound tokens too, so the challenges offer both schemes
+      dpop: { policy: 'allowed' }, // DPoP-bound tokens too, so the challenges offer both schemes
     }),
   );
   await app.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');

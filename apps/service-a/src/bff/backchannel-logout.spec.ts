@@ -21,7 +21,7 @@ describe('BackchannelLogout (OIDC Back-Channel Logout 1.0 §2.6)', () => {
   beforeAll(async () => {
     idp = await startS2sIdp();
     options = idp.options({ clientId: 'service-a', audience: 'service-a' });
-    keys = createRemoteJWKSet(new URL(options.endpoints.jwks));
+    keys = createRemoteJWKSet(new URL(options.home.endpoints.jwks));
   });
   afterAll(async () => {
     await idp.stop();
@@ -32,7 +32,7 @@ describe('BackchannelLogout (OIDC Back-Channel Logout 1.0 §2.6)', () => {
     await store.set(session('a1', 'alice', 'kc-1'));
     await store.set(session('a2', 'alice', 'kc-2'));
     await store.set(session('b1', 'bob', 'kc-3'));
-    logout = new BackchannelLogout(options, new Map([[options.issuer, keys]]), store);
+    logout = new BackchannelLogout(options, new Map([[options.home.issuer, keys]]), store);
   });
 
   /** A logout token as Keycloak makes one for service-a, with `claims` changed. */

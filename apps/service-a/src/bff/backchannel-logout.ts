@@ -40,7 +40,7 @@ export class BackchannelLogout {
     @Inject(REALM_KEYS) keys: ReadonlyMap<string, RemoteJWKSet>,
     @Inject(SESSION_STORE) private readonly store: SessionStore,
   ) {
-    this.keys = keys.get(options.issuer)!;
+    this.keys = keys.get(options.home.issuer)!;
   }
 
   /** Validates `logoutToken` and ends its sessions; how many ended. */
@@ -55,10 +55,10 @@ export class BackchannelLogout {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
-        issuer: this.options.issuer,
-        audience: this.options.clientId,
-        algorithms: [...this.options.algorithms],
-        clockTolerance: this.options.clockToleranceSec,
+        issuer: this.options.home.issuer,
+        audience: this.options.home.clientId,
+        algorithms: [...this.options.verification.algorithms],
+        clockTolerance: this.options.verification.clockToleranceSec,
         maxTokenAge: MAX_AGE_SEC,
         requiredClaims: ['iat', 'jti'],
       }));

@@ -32,13 +32,12 @@ describe('OidcClient with Keycloak behind a private CA', () => {
       url: idp.url,
       realm: 's2s',
       clientId: 'service-a',
-      clientSecret: 'a-secret',
+      clientAuth: { method: 'client_secret_basic', secret: 'a-secret' },
       mode: 'jwt',
       audience: 'service-a',
-      httpTimeoutMs: 2000,
-      ca,
+      http: { timeoutMs: 2000, ca },
     });
-    const pool = keycloakDispatcher(options.ca);
+    const pool = keycloakDispatcher(options.http.ca);
     pools.push(pool);
     return new OidcClient(options, pool, null);
   };

@@ -50,27 +50,28 @@ export class OidcClient {
     @Inject(KEYCLOAK_DISPATCHER) dispatcher: Dispatcher,
     @Inject(CLIENT_KEY_SET) keys: ClientKeySet | null,
   ) {
+    const { home, http } = options;
     this.config = new oidc.Configuration(
       {
-        issuer: options.issuer,
-        authorization_endpoint: `${options.issuer}/protocol/openid-connect/auth`,
-        end_session_endpoint: `${options.issuer}/protocol/openid-connect/logout`,
-        token_endpoint: options.endpoints.token,
-        jwks_uri: options.endpoints.jwks,
+        issuer: home.issuer,
+        authorization_endpoint: `${home.issuer}/protocol/openid-connect/auth`,
+        end_session_endpoint: `${home.issuer}/protocol/openid-connect/logout`,
+        token_endpoint: home.endpoints.token,
+        jwks_uri: home.endpoints.jwks,
       },
-      options.clientId,
+      home.clientId,
       undefined,
       // The library's client authentication: the BFF's calls authenticate as every other call of this service.
-      clientAuthOf(options, keys ?? undefined),
+      clientAuthOf(home, keys ?? undefined),
     );
-    this.config.timeout = Math.ceil(options.httpTimeoutMs / 1000) + 1;
+    this.config.timeout = Math.ceil(http.timeoutMs / 1000) + 1;
     // Keycloak is reached as the library reaches it: its one keep-alive pool, `ca` (KEYCLOAK_CA_FILE) and timeout.
     this.config[oidc.customFetch] = keycloakFetch({
       dispatcher,
-      timeoutMs: options.httpTimeoutMs,
+      timeoutMs: http.timeoutMs,
     });
     // Plain http only where Keycloak is configured so (the local dev realm); https everywhere else.
-    if (options.url.startsWith('http:') || options.issuer.startsWith('http:'))
+    if (home.url.startsWith('http:') || home.issuer.startsWith('http:'))
       oidc.allowInsecureRequests(this.config);
   }
 

@@ -10,7 +10,7 @@ export class PageRenderer {
 
   constructor(@Inject(KEYCLOAK_AUTH_OPTIONS) options: ResolvedKeycloakAuthOptions) {
     // Forms post to service-a, whose logout then redirects to Keycloak's end-session endpoint.
-    const keycloak = new URL(options.issuer).origin;
+    const keycloak = new URL(options.home.issuer).origin;
     this.policy = [
       "default-src 'none'",
       "style-src 'self'",

@@ -1,3 +1,4 @@
+import type { KeycloakAuthOptions } from '../config/keycloak-auth.options';
 import {
   calculateJwkThumbprint,
   compactVerify,
@@ -20,16 +21,16 @@ describe('ClientCredentialsTokenProvider', () => {
   let provider: ClientCredentialsTokenProvider;
   let issued: number;
 
-  const providerWith = (overrides: Record<string, unknown> = {}) => {
+  const providerWith = (overrides: Partial<KeycloakAuthOptions> = {}) => {
     const options = idp.options({
       clientId: 'service-a',
-      clientSecret: 'a-secret',
-      httpTimeoutMs: 1000,
+      clientAuth: { method: 'client_secret_basic', secret: 'a-secret' },
+      http: { timeoutMs: 1000 },
       ...overrides,
     });
     void oauth?.close();
     oauth = new KeycloakOAuthClient(options, undefined, dpopKey);
-    return new ClientCredentialsTokenProvider(clock, oauth);
+    return new ClientCredentialsTokenProvider(clock, oauth, options.outgoingTokens);
   };
   const answerTokens = (expiresIn: number) => {
     idp.tokenAnswer = () => ({
@@ -44,7 +45,7 @@ describe('ClientCredentialsTokenProvider', () => {
     dpopKey = await generateKeyPair('ES256');
     idp = await startS2sIdp();
     clock = new TestClock();
-    provider = providerWith({ refreshMarginSec: 30, refreshFraction: 0.1 });
+    provider = providerWith({ outgoingTokens: { refreshMarginSec: 30, refreshFraction: 0.1 } });
     issued = 0;
     answerTokens(300);
   });
@@ -62,7 +63,7 @@ describe('ClientCredentialsTokenProvider', () => {
   });
 
   it('form-encodes id and secret before joining them for Basic (RFC 6749 §2.3.1)', async () => {
-    provider = providerWith({ clientSecret: 'p@ss:w rd' });
+    provider = providerWith({ clientAuth: { method: 'client_secret_basic', secret: 'p@ss:w rd' } });
     await provider.getToken();
     expect(idp.authorizations[0]).toBe(
       `Basic ${Buffer.from('service%2Da:p%40ss%3Aw+rd').toString('base64')}`,
@@ -209,9 +210,9 @@ describe('ClientCredentialsTokenProvider', () => {
       },
     );
 
-    it('names the token endpoint under the issuer in htu with dpopKeycloakHtu: issuer (Keycloak behind a proxy)', async () => {
+    it('names the token endpoint under the issuer in htu with dpop.keycloakHtu: issuer (Keycloak behind a proxy)', async () => {
       const issuer = 'http://keycloak.example/realms/s2s';
-      provider = providerWith({ issuer, dpopKeycloakHtu: 'issuer' });
+      provider = providerWith({ issuer, dpop: { keycloakHtu: 'issuer' } });
       await provider.getToken({ dpop: true });
       expect(decodeJwt(idp.dpopProofs[0]).htu).toBe(`${issuer}/protocol/openid-connect/token`);
       // The request itself still goes to `url`, where this service reaches Keycloak.

@@ -4,6 +4,7 @@ import { IdentityProviderUnavailableError } from '../core/errors';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { reportLookups } from '../transport/keycloak-auth.observer';
 import { renewableToken } from './token-renewal';
+import type { ResolvedOutgoingTokenOptions } from '../config/keycloak-auth.options';
 
 /** What a caller asks of {@link ClientCredentialsTokenProvider}. */
 export interface ClientCredentialsRequest {
@@ -32,6 +33,8 @@ export class ClientCredentialsTokenProvider {
   constructor(
     private readonly clock: Clock,
     private readonly oauth: KeycloakOAuthClient,
+    /** When the tokens are renewed (the module's `outgoingTokens`). */
+    private readonly renewal: ResolvedOutgoingTokenOptions,
   ) {
     this.tokens = new ExpiringCache(64, clock, reportLookups(oauth.options.observer, 'client_credentials'));
   }
@@ -53,7 +56,7 @@ export class ClientCredentialsTokenProvider {
   private async fetch(scope: string, dpop: boolean) {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await renewableToken(this.clock, this.oauth.options, () =>
+        return await renewableToken(this.clock, this.renewal, () =>
           this.oauth.clientCredentials(scope, dpop),
         );
       } catch (error) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, CryptoKey, exportJWK, JWK, SignJWT } from 'jose';
+import { CryptoKey, exportJWK, JWK, SignJWT } from 'jose';
+import { jwkThumbprint } from '../core/jwk-thumbprint';
 import { Clock, systemClock } from '../core/clock';
 import { accessTokenHash } from '../core/access-token-hash';
 
@@ -79,7 +80,8 @@ export class DpopProofMaker {
 
   /** The JWK SHA-256 thumbprint of this key: the `cnf.jkt` of the tokens bound to it (RFC 9449 §6.1). */
   async thumbprint(): Promise<string> {
-    return calculateJwkThumbprint(await this.jwk(), 'sha256');
+    // An exported EC key has every member the thumbprint needs.
+    return jwkThumbprint(await this.jwk())!;
   }
 
   private jwk(): Promise<JWK> {

@@ -1,3 +1,4 @@
+import type { KeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,14 +31,9 @@ describe('federated_jwt client authentication (a token file as RFC 7523 client a
   let file: string;
   let idp: LocalIdp;
   let client: KeycloakOAuthClient | undefined;
-  const federated = (overrides: Record<string, unknown> = {}) =>
+  const federated = (overrides: Partial<KeycloakAuthOptions> = {}) =>
     (client = new KeycloakOAuthClient(
-      idp.options({
-        clientAuthMethod: 'federated_jwt',
-        clientAssertionFile: file,
-        clientSecret: undefined,
-        ...overrides,
-      }),
+      idp.options({ clientAuth: { method: 'federated_jwt', assertionFile: file }, ...overrides }),
     ));
 
   beforeEach(async () => {
@@ -121,7 +117,7 @@ describe('federated_jwt client authentication (a token file as RFC 7523 client a
     // The resolver's refusals, then the start's: the assertion file must be readable when the service starts.
     const refusal = (options: Record<string, unknown>) => {
       try {
-        loadClientKeys(resolveKeycloakAuthOptions({ ...base, ...options }));
+        loadClientKeys(resolveKeycloakAuthOptions({ ...base, ...options } as KeycloakAuthOptions));
       } catch (error) {
         return (error as Error).message;
       }
@@ -131,41 +127,45 @@ describe('federated_jwt client authentication (a token file as RFC 7523 client a
     it('resolves with the file and without a secret, in introspection mode too', () => {
       const resolved = resolveKeycloakAuthOptions({
         ...base,
-        clientAuthMethod: 'federated_jwt',
-        clientAssertionFile: file,
+        clientAuth: { method: 'federated_jwt', assertionFile: file },
         additionalRealms: [{ realm: 'partners' }],
       });
-      expect(resolved.realms.map((r) => [r.clientAuthMethod, r.clientAssertionFile, r.clientSecret])).toEqual(
-        [
-          ['federated_jwt', file, undefined],
-          ['federated_jwt', file, undefined],
-        ],
-      );
+      expect(resolved.realms.map((r) => r.clientAuth)).toEqual([
+        { method: 'federated_jwt', assertionFile: file },
+        { method: 'federated_jwt', assertionFile: file },
+      ]);
     });
 
     it.each([
-      [{}, /clientAssertionFile: is required with clientAuthMethod federated_jwt/],
-      [{ clientAssertionFile: ' ' }, /clientAssertionFile: is required/],
+      [{ method: 'federated_jwt' }, /clientAuth\.assertionFile: is required with method federated_jwt/],
+      [{ method: 'federated_jwt', assertionFile: ' ' }, /clientAuth\.assertionFile: is required/],
       [
-        { clientAssertionFile: '/nonexistent/token' },
-        /clientAssertionFile: cannot be read \(ENOENT\): \/nonexistent\/token/,
+        { method: 'federated_jwt', assertionFile: '/nonexistent/token' },
+        /clientAuth\.assertionFile: cannot be read \(ENOENT\): \/nonexistent\/token/,
       ],
-      [{ clientSecret: 's' }, /clientSecret: must not be set with clientAuthMethod federated_jwt/],
       [
-        { additionalRealms: [{ realm: 'partners', clientSecret: 's' }] },
-        /additionalRealms\[0\]\.clientSecret: must not be set/,
+        { method: 'federated_jwt', assertionFile: '/t', secret: 's' },
+        /clientAuth\.secret: must not be set with method federated_jwt/,
       ],
-    ])('refuses federated_jwt with %j, naming the key', (change, message) => {
-      const options = { clientAuthMethod: 'federated_jwt', clientAssertionFile: file, ...change };
-      if (!('clientAssertionFile' in change))
-        delete (options as { clientAssertionFile?: string }).clientAssertionFile;
-      expect(refusal(options)).toMatch(message);
+    ])('refuses clientAuth %j, naming the key', (clientAuth, message) => {
+      expect(refusal({ clientAuth })).toMatch(message);
     });
 
-    it('refuses clientAssertionFile with another method (it would be ignored)', () => {
-      expect(refusal({ clientSecret: 's', clientAssertionFile: file })).toMatch(
-        /clientAssertionFile: is only used with clientAuthMethod federated_jwt/,
-      );
+    it("refuses a secret of an additional realm: the assertion is every realm's credential", () => {
+      expect(
+        refusal({
+          clientAuth: { method: 'federated_jwt', assertionFile: file },
+          additionalRealms: [
+            { realm: 'partners', clientAuth: { method: 'client_secret_basic', secret: 's' } },
+          ],
+        }),
+      ).toMatch(/additionalRealms\[0\]\.clientAuth: must not be set with clientAuth method federated_jwt/);
+    });
+
+    it('refuses assertionFile with another method (it would be ignored)', () => {
+      expect(
+        refusal({ clientAuth: { method: 'client_secret_basic', secret: 's', assertionFile: file } }),
+      ).toMatch(/clientAuth\.assertionFile: is not an option of method client_secret_basic/);
     });
   });
 });

@@ -1,3 +1,4 @@
+import type { KeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { ClientConfigurationError, TokenEndpointError } from '../core/errors';
 import { ACCESS_TOKEN_TYPE } from '../core/constants';
 import { LocalIdp } from '../testing/local-idp';
@@ -15,8 +16,8 @@ import { startS2sIdp } from '../../../../test/support/s2s-idp';
 describe('KeycloakOAuthClient', () => {
   let idp: LocalIdp;
   let client: KeycloakOAuthClient | undefined;
-  const clientWith = (overrides: Record<string, unknown> = {}) =>
-    (client = new KeycloakOAuthClient(idp.options({ httpTimeoutMs: 1000, ...overrides })));
+  const clientWith = (overrides: Partial<KeycloakAuthOptions> = {}) =>
+    (client = new KeycloakOAuthClient(idp.options({ http: { timeoutMs: 1000 }, ...overrides })));
 
   beforeEach(async () => {
     idp = await startS2sIdp();
@@ -28,7 +29,7 @@ describe('KeycloakOAuthClient', () => {
   });
 
   it('identifies a public client by client_id in the form when it has no secret', async () => {
-    await clientWith({ clientSecret: undefined }).clientCredentials();
+    await clientWith({ clientAuth: undefined }).clientCredentials();
     expect(idp.authorizations[0]).toBe('');
     expect(idp.forms.token[0].get('client_id')).toBe('service-b');
   });
@@ -42,9 +43,9 @@ describe('KeycloakOAuthClient', () => {
     });
   });
 
-  it('refuses an unknown clientAuthMethod at start, naming the key', () => {
-    expect(() => idp.options({ clientAuthMethod: 'client_secret_jwt' })).toThrow(
-      /clientAuthMethod: must be one of client_secret_basic, private_key_jwt/,
+  it('refuses an unknown clientAuth method at start, naming the key', () => {
+    expect(() => idp.options({ clientAuth: { method: 'client_secret_jwt' } as never })).toThrow(
+      /clientAuth\.method: must be one of client_secret_basic, private_key_jwt/,
     );
   });
 
@@ -121,7 +122,7 @@ describe('KeycloakOAuthClient', () => {
       const keys = new ClientKeySet({ dir });
       const calls: string[] = [];
       const options = idp.options({
-        httpTimeoutMs: 1000,
+        http: { timeoutMs: 1000 },
         observer: {
           authenticated: () => undefined,
           cacheLookup: () => undefined,

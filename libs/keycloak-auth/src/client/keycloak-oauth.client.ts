@@ -5,6 +5,14 @@ import type { IdpEndpoint } from '../transport/keycloak-auth.observer';
 import { keycloakDispatcher } from '../transport/keycloak-tls';
 import { TOKEN_EXCHANGE_GRANT } from '../core/constants';
 import { ResolvedKeycloakAuthOptions, ResolvedRealm } from '../config/keycloak-auth.options';
+
+/** What the OAuth client needs of the resolved options: the realms, the calls' settings, DPoP's `keycloakHtu`. */
+export type KeycloakOAuthSettings = Pick<
+  ResolvedKeycloakAuthOptions,
+  'home' | 'realms' | 'http' | 'observer'
+> & {
+  readonly dpop: Pick<ResolvedKeycloakAuthOptions['dpop'], 'keycloakHtu'>;
+};
 import { clientAuthOf } from './client-auth';
 import { loadClientKeys } from './load-client-keys';
 import type { ClientKeySet } from '../keys/client-key-set';
@@ -45,9 +53,9 @@ export class KeycloakOAuthClient {
   private readonly dpopHandles = new Map<oidc.Configuration, oidc.DPoPHandle>();
 
   constructor(
-    readonly options: ResolvedKeycloakAuthOptions,
+    readonly options: KeycloakOAuthSettings,
     /** The pool of every call to Keycloak, the JWKS fetches included; closed by {@link close}. */
-    readonly dispatcher: Dispatcher = keycloakDispatcher(options.ca),
+    readonly dispatcher: Dispatcher = keycloakDispatcher(options.http.ca),
     /** The key DPoP-bound tokens are requested with; without one, `dpop` requests are refused. */
     private readonly dpopKey?: DpopKeyPair,
     /**
@@ -64,9 +72,10 @@ export class KeycloakOAuthClient {
    * with `dpop`, bound to this service's DPoP key (RFC 9449 §5).
    */
   clientCredentials(scope?: string, dpop = false): Promise<IssuedToken> {
-    const config = this.configuration(this.options, 'token');
+    const home = this.options.home;
+    const config = this.configuration(home, 'token');
     return this.token('token', () =>
-      oidc.clientCredentialsGrant(config, scope ? { scope } : {}, this.dpop(config, this.options, dpop)),
+      oidc.clientCredentialsGrant(config, scope ? { scope } : {}, this.dpop(config, home, dpop)),
     );
   }
 
@@ -84,7 +93,7 @@ export class KeycloakOAuthClient {
 
   /**
    * openid-client's DPoP handle of `config` (one per configuration: it keeps the token endpoint's `DPoP-Nonce`
-   * and retries once when Keycloak asks for one, RFC 9449 §8). With `dpopKeycloakHtu: 'issuer'` the proof's `htu`
+   * and retries once when Keycloak asks for one, RFC 9449 §8). With `dpop.keycloakHtu: 'issuer'` the proof's `htu`
    * names the endpoint under the realm's issuer: the URL Keycloak sees behind a proxy that presents it the
    * issuer's host (Keycloak checks `htu` against the URL it was reached by, RFC 9449 §4.3).
    */
@@ -94,7 +103,7 @@ export class KeycloakOAuthClient {
     let handle = this.dpopHandles.get(config);
     if (!handle) {
       const called = `${realm.url}/realms/${encodeURIComponent(realm.realm)}`;
-      const asIssuer = this.options.dpopKeycloakHtu === 'issuer';
+      const asIssuer = this.options.dpop.keycloakHtu === 'issuer';
       const proofs: oidc.ModifyAssertionOptions = {
         [oidc.modifyAssertion]: (header, payload) => {
           // openid-client names an Ed25519 proof `Ed25519` (RFC 9864); Keycloak accepts it only as `EdDSA`, the
@@ -145,7 +154,8 @@ export class KeycloakOAuthClient {
       body,
       headers,
     ) as void | Promise<void>);
-    const { httpTimeoutMs: timeoutMs, observer } = this.options;
+    const { http, observer } = this.options;
+    const timeoutMs = http.timeoutMs;
     const send = keycloakFetch({ dispatcher: this.dispatcher, timeoutMs, report: { observer, endpoint } });
     const response = await send(realm.endpoints.token, { method: 'POST', headers, body });
     const json = /\bjson\b/i.test(response.headers.get('content-type') ?? '');
@@ -175,7 +185,7 @@ export class KeycloakOAuthClient {
   }
 
   private realm(issuer?: string): ResolvedRealm {
-    return this.options.realms.find((r) => r.issuer === issuer) ?? this.options;
+    return this.options.realms.find((r) => r.issuer === issuer) ?? this.options.home;
   }
 
   /**
@@ -189,7 +199,8 @@ export class KeycloakOAuthClient {
     const key = `${realm.issuer} ${call}`;
     const known = this.configurations.get(key);
     if (known) return known;
-    const { httpTimeoutMs, observer } = this.options;
+    const { http, observer } = this.options;
+    const httpTimeoutMs = http.timeoutMs;
     const config = new oidc.Configuration(
       {
         issuer: realm.issuer,

@@ -5,9 +5,9 @@ import { ClientKeySet } from '../keys/client-key-set';
 
 /**
  * What client authentication needs from outside the options, read once at start so a bad path stops the start
- * with the option named: under `private_key_jwt` the key set of `clientKeys` (its folder read, a key made there
- * with `generate`, which `log` hears of); under `federated_jwt` a check that `clientAssertionFile` can be read
- * (it is read anew at every call). Undefined unless `private_key_jwt`. Throws `InvalidKeycloakAuthOptionsError`.
+ * with the option named: under `private_key_jwt` the key set of `clientAuth.keys` (its folder read, a key made
+ * there with `generate`, which `log` hears of); under `federated_jwt` a check that `clientAuth.assertionFile` can
+ * be read (it is read anew at every call). Undefined unless `private_key_jwt`. Throws `InvalidKeycloakAuthOptionsError`.
  *
  * @example
  * ```ts
@@ -16,25 +16,26 @@ import { ClientKeySet } from '../keys/client-key-set';
  * ```
  */
 export function loadClientKeys(
-  options: ResolvedKeycloakAuthOptions,
+  options: Pick<ResolvedKeycloakAuthOptions, 'home'>,
   log: (message: string) => void = () => {},
 ): ClientKeySet | undefined {
-  if (options.clientAuthMethod === 'federated_jwt' && options.clientAssertionFile !== undefined) {
-    const file = options.clientAssertionFile;
+  const auth = options.home.clientAuth;
+  if (auth.method === 'federated_jwt') {
+    const file = auth.assertionFile;
     try {
       accessSync(file, constants.R_OK);
     } catch (error) {
       const reason = `cannot be read (${(error as NodeJS.ErrnoException).code}): ${file}`;
-      throw new InvalidKeycloakAuthOptionsError([{ option: 'clientAssertionFile', reason }]);
+      throw new InvalidKeycloakAuthOptionsError([{ option: 'clientAuth.assertionFile', reason }]);
     }
   }
-  const keys = options.clientAuthMethod === 'private_key_jwt' ? options.clientKeys : undefined;
-  if (keys === undefined || keys instanceof ClientKeySet) return keys;
+  if (auth.method !== 'private_key_jwt') return undefined;
+  if (auth.keys instanceof ClientKeySet) return auth.keys;
   try {
-    return new ClientKeySet(keys, undefined, log);
+    return new ClientKeySet(auth.keys, undefined, log);
   } catch (error) {
     throw new InvalidKeycloakAuthOptionsError([
-      { option: 'clientKeys.dir', reason: (error as Error).message },
+      { option: 'clientAuth.keys.dir', reason: (error as Error).message },
     ]);
   }
 }

@@ -22,7 +22,7 @@ describe('TokenExchangeService', () => {
   beforeEach(async () => {
     idp = await startS2sIdp();
     clock = new TestClock();
-    const options = idp.options({ httpTimeoutMs: 1000 });
+    const options = idp.options({ http: { timeoutMs: 1000 } });
     oauth = new KeycloakOAuthClient(options, undefined, await generateKeyPair('ES256'));
     service = new TokenExchangeService(options, clock, oauth);
     issued = 0;
@@ -52,7 +52,10 @@ describe('TokenExchangeService', () => {
 
   it('sends a DPoP proof with the exchange when the target asks for a bound token, none otherwise', async () => {
     await service.exchange(subject, { ...target, dpop: true });
-    expect(decodeJwt(idp.dpopProofs[0])).toMatchObject({ htm: 'POST', htu: oauth.options.endpoints.token });
+    expect(decodeJwt(idp.dpopProofs[0])).toMatchObject({
+      htm: 'POST',
+      htu: oauth.options.home.endpoints.token,
+    });
     await service.exchange(subject, target);
     // A bound and a bearer exchange of one subject are cached apart.
     expect(idp.requests.token).toBe(2);

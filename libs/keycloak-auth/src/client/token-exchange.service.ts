@@ -2,9 +2,14 @@ import { ExpiringCache, tokenHash } from '../transport/expiring-cache';
 import { Clock } from '../core/clock';
 import { ACCESS_TOKEN_TYPE } from '../core/constants';
 import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+
+/** What token exchange needs of the resolved options: the cache bound, the renewal and the observer. */
+export type TokenExchangeSettings = Pick<ResolvedKeycloakAuthOptions, 'outgoingTokens' | 'observer'> & {
+  readonly verification: Pick<ResolvedKeycloakAuthOptions['verification'], 'cacheMaxEntries'>;
+};
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { reportLookups } from '../transport/keycloak-auth.observer';
-import { unverifiedIssuer } from '../core/unverified-token';
+import { claimedIssuer } from '../core/unverified-token';
 import { renewableToken } from './token-renewal';
 
 /** The target of an exchange: the audience (a client id) and the scopes the new token should carry. */
@@ -34,12 +39,12 @@ export class TokenExchangeService {
   private readonly exchanged: ExpiringCache<string>;
 
   constructor(
-    private readonly options: ResolvedKeycloakAuthOptions,
+    private readonly options: TokenExchangeSettings,
     private readonly clock: Clock,
     private readonly oauth: KeycloakOAuthClient,
   ) {
     this.exchanged = new ExpiringCache(
-      options.cacheMaxEntries,
+      options.verification.cacheMaxEntries,
       clock,
       reportLookups(options.observer, 'token_exchange'),
     );
@@ -56,8 +61,8 @@ export class TokenExchangeService {
         audience: target.audience,
       };
       if (scope) parameters.scope = scope;
-      const issuer = unverifiedIssuer(subjectToken);
-      return renewableToken(this.clock, this.options, () =>
+      const issuer = issuerOf(subjectToken);
+      return renewableToken(this.clock, this.options.outgoingTokens, () =>
         this.oauth.exchange(parameters, issuer, target.dpop ?? false),
       );
     });
@@ -80,4 +85,13 @@ export class TokenExchangeService {
 function cacheKey(subjectToken: string, target: ExchangeTarget): string {
   const binding = target.dpop ? 'dpop' : 'bearer';
   return `${tokenHash(subjectToken)}|${target.audience}|${target.scope?.trim() ?? ''}|${binding}`;
+}
+
+/** The realm to exchange at: the one the subject token names; a token that is no JWT goes to the home realm's Keycloak, which refuses it. */
+function issuerOf(subjectToken: string): string | undefined {
+  try {
+    return claimedIssuer(subjectToken);
+  } catch {
+    return undefined;
+  }
 }

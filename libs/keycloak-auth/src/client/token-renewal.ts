@@ -1,6 +1,6 @@
 import { Expiring } from '../transport/expiring-cache';
 import { Clock } from '../core/clock';
-import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import { ResolvedOutgoingTokenOptions } from '../config/keycloak-auth.options';
 import { IssuedToken } from './keycloak-oauth.client';
 
 /** The instant (ms) after which a token issued at `issuedAt` should be renewed: a margin or a fraction of its life, whichever is earlier. */
@@ -16,7 +16,7 @@ export function renewAt(issuedAt: number, expiresInSec: number, marginSec: numbe
  */
 export async function renewableToken(
   clock: Clock,
-  options: Pick<ResolvedKeycloakAuthOptions, 'refreshMarginSec' | 'refreshFraction'>,
+  options: ResolvedOutgoingTokenOptions,
   request: () => Promise<IssuedToken>,
 ): Promise<Expiring<string>> {
   const issuedAt = clock.now();

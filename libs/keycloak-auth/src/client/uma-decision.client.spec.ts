@@ -1,5 +1,5 @@
 import { resolveKeycloakAuthOptions } from '../config/resolve-options';
-import { LocalIdp } from '../testing/local-idp';
+import type { LocalIdp } from '../testing/local-idp';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
 import { UMA_TICKET_GRANT, UmaDecisionClient } from './uma-decision.client';
 import { startS2sIdp } from '../../../../test/support/s2s-idp';
@@ -13,7 +13,9 @@ describe('UmaDecisionClient against a stub of the token endpoint', () => {
 
   beforeAll(async () => {
     idp = await startS2sIdp();
-    oauth = new KeycloakOAuthClient(resolveKeycloakAuthOptions(idp.moduleOptions({ httpTimeoutMs: 500 })));
+    oauth = new KeycloakOAuthClient(
+      resolveKeycloakAuthOptions(idp.moduleOptions({ http: { timeoutMs: 500 } })),
+    );
     client = new UmaDecisionClient(oauth, 'service-b');
   });
 

@@ -11,10 +11,14 @@ const base: KeycloakAuthOptions = {
   url: 'http://keycloak:8080',
   realm: 's2s',
   clientId: 'service-b',
-  clientAuthMethod: 'private_key_jwt',
   mode: 'introspection',
   audience: 'service-b',
 };
+
+/** `clientAuth` of private_key_jwt with `keys`. */
+const signingWith = (keys: unknown): Partial<KeycloakAuthOptions> => ({
+  clientAuth: { method: 'private_key_jwt', keys } as KeycloakAuthOptions['clientAuth'],
+});
 
 /** The refusal of `change`, by the resolver or (the key folder) by the loading of the keys at start. */
 const refusal = (change: Partial<KeycloakAuthOptions>): string => {
@@ -26,7 +30,7 @@ const refusal = (change: Partial<KeycloakAuthOptions>): string => {
   throw new Error(`options ${JSON.stringify(change)} were accepted`);
 };
 
-describe('option clientKeys of private_key_jwt', () => {
+describe('option clientAuth.keys of private_key_jwt', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'options-keys-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,39 +39,36 @@ describe('option clientKeys of private_key_jwt', () => {
     addClientKey(dir);
     const resolved = resolveKeycloakAuthOptions({
       ...base,
-      clientKeys: { dir },
+      ...signingWith({ dir }),
       additionalRealms: [{ realm: 'partners' }],
     });
-    expect(resolved.clientSecret).toBeUndefined();
-    expect(resolved.realms.map((r) => r.clientKeys)).toEqual([{ dir }, { dir }]);
+    expect(resolved.realms.map((r) => r.clientAuth)).toEqual([
+      { method: 'private_key_jwt', keys: { dir } },
+      { method: 'private_key_jwt', keys: { dir } },
+    ]);
     expect(loadClientKeys(resolved)).toBeInstanceOf(ClientKeySet);
   });
 
   it('is required with private_key_jwt, and each of its keys is checked', () => {
-    expect(refusal({})).toBe(
-      'Invalid KeycloakAuthModule options: clientKeys: is required with clientAuthMethod private_key_jwt (a folder of key files)',
+    expect(refusal(signingWith(undefined))).toBe(
+      'Invalid KeycloakAuthModule options: clientAuth.keys: is required with method private_key_jwt (a folder of key files, or a ClientKeySet)',
     );
-    const message = refusal({
-      clientKeys: {
-        dir: ' ',
-        generate: 'yes' as never,
-        activationDelaySec: -1,
-        reloadIntervalSec: Number.NaN,
-      },
-    });
-    expect(message).toContain('clientKeys.dir: is required (the folder of key files)');
-    expect(message).toContain('clientKeys.generate: must be true or false');
-    expect(message).toContain('clientKeys.activationDelaySec: must be a number >= 0');
-    expect(message).toContain('clientKeys.reloadIntervalSec: must be a number >= 0');
+    const message = refusal(
+      signingWith({ dir: ' ', generate: 'yes', activationDelaySec: -1, reloadIntervalSec: Number.NaN }),
+    );
+    expect(message).toContain('clientAuth.keys.dir: is required (the folder of key files)');
+    expect(message).toContain('clientAuth.keys.generate: must be true or false');
+    expect(message).toContain('clientAuth.keys.activationDelaySec: must be a number >= 0');
+    expect(message).toContain('clientAuth.keys.reloadIntervalSec: must be a number >= 0');
   });
 
   it('refuses to start on a folder without key, naming it; with generate it makes one', () => {
-    expect(refusal({ clientKeys: { dir } })).toBe(
-      `Invalid KeycloakAuthModule options: clientKeys.dir: ${dir} holds no key (*.key.json)`,
+    expect(refusal(signingWith({ dir }))).toBe(
+      `Invalid KeycloakAuthModule options: clientAuth.keys.dir: ${dir} holds no key (*.key.json)`,
     );
     const generating = resolveKeycloakAuthOptions({
       ...base,
-      clientKeys: { dir: join(dir, 'new'), generate: true },
+      ...signingWith({ dir: join(dir, 'new'), generate: true }),
     });
     expect(() => readdirSync(join(dir, 'new'))).toThrow(); // the resolver reads and writes no file
     const log = vi.fn();
@@ -79,12 +80,12 @@ describe('option clientKeys of private_key_jwt', () => {
   it('takes a key set already loaded', () => {
     addClientKey(dir);
     const keys = new ClientKeySet({ dir });
-    expect(loadClientKeys(resolveKeycloakAuthOptions({ ...base, clientKeys: keys }))).toBe(keys);
+    expect(loadClientKeys(resolveKeycloakAuthOptions({ ...base, ...signingWith(keys) }))).toBe(keys);
   });
 
-  it('still asks client_secret_basic for a secret in introspection mode', () => {
-    expect(refusal({ clientAuthMethod: 'client_secret_basic' })).toContain(
-      'clientSecret: is required in introspection mode',
+  it('refuses a secret next to the keys (the signed JWT replaces it)', () => {
+    expect(refusal({ clientAuth: { method: 'private_key_jwt', keys: { dir }, secret: 's' } as never })).toBe(
+      'Invalid KeycloakAuthModule options: clientAuth.secret: must not be set with method private_key_jwt (it authenticates without a shared secret)',
     );
   });
 });

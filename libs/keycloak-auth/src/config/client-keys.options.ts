@@ -1,31 +1,29 @@
-import type { KeycloakAuthOptions } from './keycloak-auth.options';
 import type { OptionProblem } from './option-problem';
 import { ClientKeySet } from '../keys/client-key-set';
 
 /**
- * What is wrong with option `clientKeys` under `private_key_jwt`, one problem per key: the folder is required with
- * it; whether the folder holds a key is checked when the key set is read, after these.
+ * What is wrong with `clientAuth.keys` under `private_key_jwt`, one problem per key (named under `at`): the folder
+ * is required; whether the folder holds a key is checked when the key set is read, after these.
  */
-export function clientKeysProblems(options: KeycloakAuthOptions): OptionProblem[] {
-  if (options.clientAuthMethod !== 'private_key_jwt') return [];
-  const keys = options.clientKeys;
+export function clientKeysProblems(keys: unknown, at = 'clientAuth.keys'): OptionProblem[] {
   if (keys instanceof ClientKeySet) return [];
   if (typeof keys !== 'object' || keys === null)
     return [
       {
-        option: 'clientKeys',
-        reason: 'is required with clientAuthMethod private_key_jwt (a folder of key files)',
+        option: at,
+        reason: 'is required with method private_key_jwt (a folder of key files, or a ClientKeySet)',
       },
     ];
+  const given = keys as Record<string, unknown>;
   const problems: OptionProblem[] = [];
-  if (typeof keys.dir !== 'string' || keys.dir.trim() === '')
-    problems.push({ option: 'clientKeys.dir', reason: 'is required (the folder of key files)' });
-  if (keys.generate !== undefined && typeof keys.generate !== 'boolean')
-    problems.push({ option: 'clientKeys.generate', reason: 'must be true or false' });
+  if (typeof given.dir !== 'string' || given.dir.trim() === '')
+    problems.push({ option: `${at}.dir`, reason: 'is required (the folder of key files)' });
+  if (given.generate !== undefined && typeof given.generate !== 'boolean')
+    problems.push({ option: `${at}.generate`, reason: 'must be true or false' });
   for (const key of ['activationDelaySec', 'reloadIntervalSec'] as const) {
-    const value = keys[key];
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0))
-      problems.push({ option: `clientKeys.${key}`, reason: 'must be a number >= 0' });
+    const value = given[key];
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value) && value >= 0))
+      problems.push({ option: `${at}.${key}`, reason: 'must be a number >= 0' });
   }
   return problems;
 }

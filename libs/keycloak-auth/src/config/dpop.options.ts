@@ -13,7 +13,7 @@ export type DpopKeyAlgorithm = 'ES256' | 'PS256' | 'EdDSA';
 /** The {@link DpopKeyAlgorithm}s, for validation. */
 export const DPOP_KEY_ALGORITHMS: readonly DpopKeyAlgorithm[] = ['ES256', 'PS256', 'EdDSA'];
 
-/** The DPoP options of {@link KeycloakAuthOptions}. */
+/** The DPoP options of {@link KeycloakAuthOptions} (option `dpop`). */
 export interface DpopOptions {
   /**
    * Whether routes take DPoP-bound access tokens (`Authorization: DPoP <token>` with a `DPoP` proof): `required`,
@@ -21,83 +21,75 @@ export interface DpopOptions {
    * (`cnf.jkt`) sent as a bearer token is refused whatever the policy (RFC 9449 §7.2). Default `off`: a
    * module that does not configure DPoP neither takes DPoP-bound tokens nor advertises the scheme in its challenges.
    */
-  dpop?: DpopPolicy;
+  policy?: DpopPolicy;
   /** Accepted proof signature algorithms (asymmetric only), announced in the challenge's `algs`. Default ES256, PS256, RS256, EdDSA. */
-  dpopAlgorithms?: string[];
-  /** How old a proof's `iat` may be, in seconds (on top of `clockToleranceSec`); its `jti` is remembered this long. Default 60. */
-  dpopProofMaxAgeSec?: number;
+  algorithms?: string[];
+  /** How old a proof's `iat` may be, in seconds (on top of `verification.clockToleranceSec`); its `jti` is remembered this long. Default 60. */
+  proofMaxAgeSec?: number;
   /**
    * The `scheme://host[:port]` callers address this service by, for the proof's `htu`. Default: the request's
    * protocol and Host header; set it behind a proxy that rewrites them.
    */
-  dpopOrigin?: string;
+  origin?: string;
   /**
    * Which URL the DPoP proofs sent to Keycloak's token endpoint name as `htu` (Keycloak compares it with the URL it
    * was reached by): `url` (the endpoint under `url`, what this service calls; right when Keycloak derives its
    * backchannel URL from the request) or `issuer` (the endpoint under the issuer; right behind a proxy that presents
    * Keycloak the issuer's host). Default `url`.
    */
-  dpopKeycloakHtu?: 'url' | 'issuer';
+  keycloakHtu?: 'url' | 'issuer';
   /**
    * The algorithm of the key this service makes at start for its own DPoP proofs (to Keycloak's token endpoint
    * and to resource servers): `ES256` (P-256), `PS256` (RSA 2048) or `EdDSA` (Ed25519). The token endpoint and the
    * resource servers called must accept it. Default ES256.
    */
-  dpopKeyAlgorithm?: DpopKeyAlgorithm;
+  keyAlgorithm?: DpopKeyAlgorithm;
 }
 
 /** {@link DpopOptions} with defaults applied. */
 export interface ResolvedDpopOptions {
-  readonly dpop: DpopPolicy;
-  readonly dpopAlgorithms: readonly string[];
-  readonly dpopProofMaxAgeSec: number;
-  readonly dpopOrigin?: string;
-  readonly dpopKeycloakHtu: 'url' | 'issuer';
-  readonly dpopKeyAlgorithm: DpopKeyAlgorithm;
+  readonly policy: DpopPolicy;
+  readonly algorithms: readonly string[];
+  readonly proofMaxAgeSec: number;
+  readonly origin?: string;
+  readonly keycloakHtu: 'url' | 'issuer';
+  readonly keyAlgorithm: DpopKeyAlgorithm;
 }
 
-/** Applies the DPoP defaults; `need(key, ok, why)` records a bad key as the options resolver does. */
+/** Applies the DPoP defaults; `need(key, ok, why)` records a bad key (named `dpop.<key>`) as the options resolver does. */
 export function resolveDpopOptions(
   options: DpopOptions,
   need: (key: string, ok: boolean, why: string) => void,
 ): ResolvedDpopOptions {
-  const dpop = options.dpop ?? 'off';
-  need('dpop', DPOP_POLICIES.includes(dpop), `must be one of ${DPOP_POLICIES.join(', ')}`);
-  const dpopAlgorithms = options.dpopAlgorithms ?? ['ES256', 'PS256', 'RS256', 'EdDSA'];
+  const policy = options.policy ?? 'off';
+  need('dpop.policy', DPOP_POLICIES.includes(policy), `must be one of ${DPOP_POLICIES.join(', ')}`);
+  const algorithms = options.algorithms ?? ['ES256', 'PS256', 'RS256', 'EdDSA'];
   need(
-    'dpopAlgorithms',
-    Array.isArray(dpopAlgorithms) &&
-      dpopAlgorithms.length > 0 &&
-      dpopAlgorithms.every((a) => ASYMMETRIC_ALGORITHM.test(a)),
+    'dpop.algorithms',
+    Array.isArray(algorithms) &&
+      algorithms.length > 0 &&
+      algorithms.every((a) => ASYMMETRIC_ALGORITHM.test(a)),
     'must list asymmetric algorithms only (never none or HS*)',
   );
-  const dpopProofMaxAgeSec = options.dpopProofMaxAgeSec ?? 60;
-  need(
-    'dpopProofMaxAgeSec',
-    Number.isFinite(dpopProofMaxAgeSec) && dpopProofMaxAgeSec > 0,
-    'must be a number > 0',
-  );
-  let dpopOrigin: string | undefined;
-  if (options.dpopOrigin !== undefined) {
+  const proofMaxAgeSec = options.proofMaxAgeSec ?? 60;
+  need('dpop.proofMaxAgeSec', Number.isFinite(proofMaxAgeSec) && proofMaxAgeSec > 0, 'must be a number > 0');
+  let origin: string | undefined;
+  if (options.origin !== undefined) {
     try {
-      const url = new URL(options.dpopOrigin);
-      need('dpopOrigin', url.protocol === 'http:' || url.protocol === 'https:', 'must be an http(s) origin');
-      dpopOrigin = url.origin;
+      const url = new URL(options.origin);
+      need('dpop.origin', url.protocol === 'http:' || url.protocol === 'https:', 'must be an http(s) origin');
+      origin = url.origin;
     } catch {
-      need('dpopOrigin', false, 'must be an http(s) origin');
+      need('dpop.origin', false, 'must be an http(s) origin');
     }
   }
-  const dpopKeycloakHtu = options.dpopKeycloakHtu ?? 'url';
+  const keycloakHtu = options.keycloakHtu ?? 'url';
+  need('dpop.keycloakHtu', keycloakHtu === 'url' || keycloakHtu === 'issuer', "must be 'url' or 'issuer'");
+  const keyAlgorithm = options.keyAlgorithm ?? 'ES256';
   need(
-    'dpopKeycloakHtu',
-    dpopKeycloakHtu === 'url' || dpopKeycloakHtu === 'issuer',
-    "must be 'url' or 'issuer'",
-  );
-  const dpopKeyAlgorithm = options.dpopKeyAlgorithm ?? 'ES256';
-  need(
-    'dpopKeyAlgorithm',
-    DPOP_KEY_ALGORITHMS.includes(dpopKeyAlgorithm),
+    'dpop.keyAlgorithm',
+    DPOP_KEY_ALGORITHMS.includes(keyAlgorithm),
     `must be one of ${DPOP_KEY_ALGORITHMS.join(', ')}`,
   );
-  return { dpop, dpopAlgorithms, dpopProofMaxAgeSec, dpopOrigin, dpopKeycloakHtu, dpopKeyAlgorithm };
+  return { policy, algorithms, proofMaxAgeSec, origin, keycloakHtu, keyAlgorithm };
 }

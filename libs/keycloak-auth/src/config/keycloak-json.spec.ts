@@ -36,11 +36,11 @@ describe('optionsFromKeycloakJson', () => {
       url: 'http://localhost:8080',
       realm: 'shop',
       clientId: 'invoices-api',
-      clientSecret: 'invoices-api-dev-secret',
+      clientAuth: { method: 'client_secret_basic', secret: 'invoices-api-dev-secret' },
       mode: 'jwt',
       audience: 'invoices-api',
     });
-    expect(resolveKeycloakAuthOptions(options).issuer).toBe('http://localhost:8080/realms/shop');
+    expect(resolveKeycloakAuthOptions(options).home.issuer).toBe('http://localhost:8080/realms/shop');
   });
 
   it('reads a file, keeps /auth of an older Keycloak, maps the JWKS timings, and takes overrides', () => {
@@ -67,8 +67,7 @@ describe('optionsFromKeycloakJson', () => {
         clientId: 'invoices-api',
         mode: 'introspection',
         audience: ['invoices-api', 'api'],
-        jwksCooldownMs: 10_000,
-        jwksCacheMaxAgeMs: 86_400_000,
+        jwks: { cooldownMs: 10_000, cacheMaxAgeMs: 86_400_000 },
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

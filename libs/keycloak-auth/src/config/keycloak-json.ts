@@ -34,11 +34,11 @@ const REFUSED: Record<string, string> = {
   truststore: 'a Java truststore is not read: give the CA certificates as PEM in the `ca` option',
   'truststore-password': 'a Java truststore is not read: give the CA certificates as PEM in the `ca` option',
   'client-keystore':
-    'a Java keystore is not read: use clientAuthMethod private_key_jwt with clientKeys in the overrides',
+    'a Java keystore is not read: use clientAuth { method: private_key_jwt, keys } in the overrides',
   'client-keystore-password':
-    'a Java keystore is not read: use clientAuthMethod private_key_jwt with clientKeys in the overrides',
+    'a Java keystore is not read: use clientAuth { method: private_key_jwt, keys } in the overrides',
   'client-key-password':
-    'a Java keystore is not read: use clientAuthMethod private_key_jwt with clientKeys in the overrides',
+    'a Java keystore is not read: use clientAuth { method: private_key_jwt, keys } in the overrides',
   'policy-enforcer':
     'Authorization Services are configured with KeycloakAuthzModule.forRoot, not in the adapter file',
 };
@@ -105,11 +105,11 @@ function readJson(source: string | KeycloakJson): KeycloakJson {
 /**
  * The module options of a Keycloak adapter configuration (`keycloak.json`: a path, or its parsed content), with
  * `overrides` on top — what the file cannot say: `mode` (default `jwt`), `audience` (default: the file's `resource`,
- * also when `verify-token-audience` is off: the audience is always checked), `clientAuthMethod`, `ca`, and so on.
+ * also when `verify-token-audience` is off: the audience is always checked), `clientAuth` other than a secret, `http.ca`, and so on.
  *
  * Mapped: `realm`; `auth-server-url` → `url` (trailing `/` dropped, `/auth` kept); `resource` → `clientId`;
- * `credentials.secret` → `clientSecret`; `public-client` (no secret); `min-time-between-jwks-requests` (s) →
- * `jwksCooldownMs`; `public-key-cache-ttl` (s) → `jwksCacheMaxAgeMs`; `ssl-required` is checked against `url`
+ * `credentials.secret` → `clientAuth: { method: 'client_secret_basic', secret }`; `public-client` (no secret); `min-time-between-jwks-requests` (s) →
+ * `jwks.cooldownMs`; `public-key-cache-ttl` (s) → `jwks.cacheMaxAgeMs`; `ssl-required` is checked against `url`
  * (`all`: https only; `external`: https unless Keycloak is on loopback or a private network; `none`). Keys with no
  * effect on a bearer-only service (`bearer-only`, `confidential-port`, `use-resource-role-mappings`, CORS) are
  * dropped. Refused, every problem at once in one {@link InvalidKeycloakAuthOptionsError} naming the key: an
@@ -193,7 +193,7 @@ export function optionsFromKeycloakJson(
         if (type !== 'secret')
           refuse(
             `credentials.${type}`,
-            'only credentials.secret is read; for a signed JWT use clientAuthMethod private_key_jwt with clientKeys in the overrides',
+            'only credentials.secret is read; for a signed JWT use clientAuth { method: private_key_jwt, keys } in the overrides',
           );
         else if (typeof value !== 'string' || value === '')
           refuse('credentials.secret', 'must be a non-empty string');
@@ -240,14 +240,19 @@ export function optionsFromKeycloakJson(
   }
   if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
+  const jwks = {
+    ...(jwksCooldownMs !== undefined ? { cooldownMs: jwksCooldownMs } : {}),
+    ...(jwksCacheMaxAgeMs !== undefined ? { cacheMaxAgeMs: jwksCacheMaxAgeMs } : {}),
+  };
   const options = {
     url,
     realm,
     clientId,
-    ...(clientSecret !== undefined ? { clientSecret } : {}),
+    ...(clientSecret !== undefined
+      ? { clientAuth: { method: 'client_secret_basic', secret: clientSecret } }
+      : {}),
     mode: 'jwt',
-    ...(jwksCooldownMs !== undefined ? { jwksCooldownMs } : {}),
-    ...(jwksCacheMaxAgeMs !== undefined ? { jwksCacheMaxAgeMs } : {}),
+    ...(Object.keys(jwks).length > 0 ? { jwks } : {}),
     ...overrides,
   } as KeycloakAuthOptions;
   return { ...options, audience: overrides.audience ?? options.clientId };

@@ -8,7 +8,7 @@ export interface ResourceMetadataOptions {
    * `https://orders.example.com`, spelled as clients address the service (RFC 9728 §3.3 has them compare it with
    * the URL they called). With a path (`https://api.example.com/orders`) the metadata is served under it, after the
    * well-known suffix (`/.well-known/oauth-protected-resource/orders`, §3.1). Default: the origin the request was
-   * sent to — `dpopOrigin` when set, else the request's protocol and Host header; set one of them behind a proxy.
+   * sent to — `dpop.origin` when set, else the request's protocol and Host header; set one of them behind a proxy.
    */
   resource?: string;
   /** The scopes announced (`scopes_supported`). Default: every scope the application's `@RequireScopes` name. */

@@ -7,7 +7,7 @@ const BASE: KeycloakAuthOptions = {
   url: 'http://keycloak:8080',
   realm: 's2s',
   clientId: 'service-b',
-  clientSecret: 'do-not-publish',
+  clientAuth: { method: 'client_secret_basic', secret: 'do-not-publish' },
   mode: 'jwt',
   audience: 'service-b',
 };
@@ -48,19 +48,19 @@ describe('protectedResourceMetadata (RFC 9728 §2)', () => {
   it('never lists a secret: the client secret and id stay out', () => {
     const text = JSON.stringify(metadataOf({ mode: 'introspection' }));
     expect(text).not.toContain('do-not-publish');
-    expect(text).not.toContain('clientSecret');
+    expect(text).not.toContain('clientAuth');
   });
 
   it('announces the DPoP algorithms when DPoP is allowed, and requires bound tokens only when required', () => {
-    expect(metadataOf({ dpop: 'allowed', dpopAlgorithms: ['ES256', 'EdDSA'] })).toMatchObject({
+    expect(metadataOf({ dpop: { policy: 'allowed', algorithms: ['ES256', 'EdDSA'] } })).toMatchObject({
       dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
       dpop_bound_access_tokens_required: false,
     });
-    expect(metadataOf({ dpop: 'required' })).toMatchObject({
+    expect(metadataOf({ dpop: { policy: 'required' } })).toMatchObject({
       dpop_signing_alg_values_supported: ['ES256', 'PS256', 'RS256', 'EdDSA'],
       dpop_bound_access_tokens_required: true,
     });
-    expect(metadataOf({ dpop: 'off' })).not.toHaveProperty('dpop_signing_alg_values_supported');
+    expect(metadataOf({ dpop: { policy: 'off' } })).not.toHaveProperty('dpop_signing_alg_values_supported');
   });
 
   it('lists every accepted realm by its issuer, the home realm first', () => {

@@ -25,7 +25,7 @@ export function resourceMetadataPath(resource: string): string {
  * `resource` and the scopes its routes ask for (`routeScopes`, used unless the option `scopes` lists them).
  */
 export function protectedResourceMetadata(
-  options: ResolvedKeycloakAuthOptions,
+  options: Pick<ResolvedKeycloakAuthOptions, 'resourceMetadata' | 'realms' | 'dpop'>,
   resource: string,
   routeScopes: readonly string[] = [],
 ): ProtectedResourceMetadata {
@@ -37,8 +37,10 @@ export function protectedResourceMetadata(
     authorization_servers: options.realms.map((realm) => realm.issuer),
     bearer_methods_supported: ['header'],
     ...(scopes.length > 0 ? { scopes_supported: scopes } : {}),
-    ...(options.dpop === 'off' ? {} : { dpop_signing_alg_values_supported: [...options.dpopAlgorithms] }),
-    dpop_bound_access_tokens_required: options.dpop === 'required',
+    ...(options.dpop.policy === 'off'
+      ? {}
+      : { dpop_signing_alg_values_supported: [...options.dpop.algorithms] }),
+    dpop_bound_access_tokens_required: options.dpop.policy === 'required',
     ...(own?.resourceName !== undefined ? { resource_name: own.resourceName } : {}),
   };
 }

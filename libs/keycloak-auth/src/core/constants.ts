@@ -14,7 +14,7 @@ export const REALM_KEYS = Symbol('REALM_KEYS');
 
 /**
  * Injection token of this service's `private_key_jwt` key set (null under another client authentication): read
- * from `clientKeys` at start by `loadClientKeys`; what `ClientJwksController` publishes and the OAuth client signs
+ * from `clientAuth.keys` at start by `loadClientKeys`; what `ClientJwksController` publishes and the OAuth client signs
  * with.
  */
 export const CLIENT_KEY_SET = Symbol('CLIENT_KEY_SET');

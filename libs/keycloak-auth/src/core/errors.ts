@@ -154,7 +154,7 @@ export class ClientConfigurationError extends KeycloakAuthError {
 
 /**
  * 429: one caller (the `azp` of tokens whose signature already checked) sent more new tokens to introspect than
- * `introspectionMissesPerMinute` allows; the guard answers with `Retry-After`. Not the token's fault: no challenge.
+ * `introspection.missesPerMinute` allows; the guard answers with `Retry-After`. Not the token's fault: no challenge.
  */
 export class IntrospectionRateLimitedError extends KeycloakAuthError {
   constructor(

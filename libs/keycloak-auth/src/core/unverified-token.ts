@@ -18,9 +18,15 @@ function unverifiedClaims(token: string): Record<string, unknown> {
   }
 }
 
-/** The `iss` claim of a token of JWT shape, unverified (any type: the caller compares it with an accepted issuer). */
-export function claimedIssuer(token: string): unknown {
-  return unverifiedClaims(token).iss;
+/**
+ * The `iss` a token claims, read WITHOUT verifying it: only to choose which realm's keys or introspection endpoint
+ * will verify it (that realm then checks the signature and the same `iss` again). Undefined when the token is not of
+ * JWT shape or its `iss` is not a string; a JWT whose payload is not a JSON object is malformed (thrown).
+ */
+export function claimedIssuer(token: string): string | undefined {
+  if (!looksLikeJwt(token)) return undefined;
+  const { iss } = unverifiedClaims(token);
+  return typeof iss === 'string' ? iss : undefined;
 }
 
 /**
@@ -31,19 +37,4 @@ export function claimsNamingIssuer(token: string, issuer: string): Record<string
   const claims = unverifiedClaims(token);
   if (claims.iss !== issuer) throw new InvalidTokenError('token_issuer_invalid', 'token issuer not accepted');
   return claims;
-}
-
-/**
- * The `iss` a token claims, read WITHOUT verifying it: only to choose which realm's keys or introspection endpoint
- * will verify it (that realm then checks the signature and the same `iss` again). Undefined when the payload is
- * not JSON or has no string `iss`.
- */
-export function unverifiedIssuer(token: string): string | undefined {
-  if (!looksLikeJwt(token)) return undefined;
-  try {
-    const { iss } = decodeJwt(token);
-    return typeof iss === 'string' ? iss : undefined;
-  } catch {
-    return undefined;
-  }
 }

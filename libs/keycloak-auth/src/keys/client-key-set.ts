@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Clock, systemClock } from '../core/clock';
 import { addClientKey, CLIENT_KEY_SUFFIX, ClientKey, readClientKeys } from './client-key-file';
 
-/** Where this service's signing keys for `private_key_jwt` come from (option `clientKeys`). */
+/** Where this service's signing keys for `private_key_jwt` come from (option `clientAuth.keys`). */
 export interface ClientKeysOptions {
   /** Folder of key files (`<kid>.key.json`, made by `addClientKey` or the keys CLI); every one is published. */
   dir: string;

@@ -9,7 +9,7 @@ import {
   AuthenticatedRequest,
   extractCredential,
   rememberBearerToken,
-  usualCredential,
+  requestCredential,
 } from './bearer-token';
 import { dpopPolicyOf } from './challenge-offer';
 import { assertTokenOfRealm, realmOfRequest } from './request-realm';
@@ -18,8 +18,14 @@ import { assertTokenOfRealm, realmOfRequest } from './request-realm';
 export interface RequestAuthenticators {
   verifier: TokenVerifier;
   proofs: DpopProofVerifier;
-  options: ResolvedKeycloakAuthOptions;
+  options: AuthenticationSettings;
 }
+
+/** What authenticating a request needs of the resolved options: the mode and observer, the DPoP settings. */
+export type AuthenticationSettings = Pick<
+  ResolvedKeycloakAuthOptions,
+  'mode' | 'observer' | 'dpop' | 'realms' | 'realmResolver'
+>;
 
 /**
  * Verifies the request's access token (and, for a DPoP-bound one, its proof), runs `check` (a guard's route
@@ -38,7 +44,7 @@ export async function authenticateRequest(
     const realm = realmOfRequest(request, options);
     if (realm) assertTokenOfRealm(credential.token, realm);
     const principal = await verifier.verify(credential.token);
-    await assertSenderConstraint(request, credential, principal, policy, proofs, options.dpopOrigin);
+    await assertSenderConstraint(request, credential, principal, policy, proofs, options.dpop.origin);
     check?.(principal);
     return accept(request, principal, credential.token, options);
   } catch (error) {
@@ -59,7 +65,7 @@ export function authenticateFromCache(
   policy: DpopPolicy,
   keepToken = true,
 ): Principal | undefined {
-  const credential = usualCredential(request);
+  const credential = requestCredential(request).usual;
   if (credential?.scheme !== 'Bearer' || verifier.cached === undefined) return undefined;
   let principal: Principal | undefined;
   try {
@@ -81,7 +87,7 @@ function accept(
   request: AuthenticatedRequest,
   principal: Principal,
   token: string | undefined,
-  options: ResolvedKeycloakAuthOptions,
+  options: AuthenticationSettings,
 ): Principal {
   request.principal = principal;
   if (token !== undefined) rememberBearerToken(request, token);
@@ -89,7 +95,7 @@ function accept(
   return principal;
 }
 
-function refused(error: unknown, options: ResolvedKeycloakAuthOptions): unknown {
+function refused(error: unknown, options: AuthenticationSettings): unknown {
   if (error instanceof KeycloakAuthError)
     options.observer.authenticated({ mode: options.mode, outcome: error.code });
   return error;

@@ -1,9 +1,12 @@
-import { AuthScheme, InvalidTokenError } from '../core/errors';
+import { AuthScheme, InvalidDpopProofError, InvalidTokenError } from '../core/errors';
 import { HtuRequest } from '../verification/htu';
 import { Principal } from '../core/principal';
 
-/** What the guard leaves on the request: the principal in the open, the raw token out of reach of loggers. */
-const tokens = new WeakMap<object, string>();
+/**
+ * Each request's credential state, parsed once from its headers: kept off the request object, as the raw token
+ * must be (nothing a logger could print, nothing a handler could change).
+ */
+const states = new WeakMap<object, RequestCredential>();
 
 /** The request shape the library reads; Express and Fastify requests both fit it. */
 export interface AuthenticatedRequest extends HtuRequest {
@@ -16,12 +19,86 @@ export interface AuthenticatedRequest extends HtuRequest {
   principal?: Principal | null;
 }
 
+/** An access token as the Authorization header carried it, and under which scheme. */
+export interface Credential {
+  scheme: AuthScheme;
+  token: string;
+}
+
 /**
- * How many `name` header lines (default Authorization) the request arrived with. Node keeps only the first one in `headers` and
- * drops the rest, so a second token is invisible there; a proxy in front that reads the last one would then
- * have checked another token than the one this service authenticates.
+ * What a request presented, read from its Authorization and DPoP headers once and kept for the request: the guard,
+ * the DPoP check, the challenge and the token exchange all read it here. Each part is worked out at its first use
+ * (a cached token needs neither the full header rules nor the proof).
  */
-export function headerLines(request: AuthenticatedRequest, name = 'authorization'): number {
+export interface RequestCredential {
+  /** Whether the request carries an Authorization header at all. */
+  readonly presented: boolean;
+  /** The scheme the Authorization header names, when it is one the library takes (for the challenge). */
+  readonly scheme: AuthScheme | undefined;
+  /**
+   * The credential when the header has its usual form — one header line, `Bearer ` or `DPoP ` (as written here) and
+   * the token, no other spaces — split without the token68 check of {@link credential}. Only for a lookup among
+   * tokens verified before: a hit proves the token is one that passed every check (its SHA-256 matched). Undefined
+   * for any other form, where the full rules apply.
+   */
+  readonly usual: Credential | undefined;
+  /**
+   * The RFC 6750 §2.1 `Authorization: Bearer <token68>` or RFC 9449 §7.1 `Authorization: DPoP <token68>`
+   * credential; anything else — no header, several, another scheme, an empty or malformed credential — is its
+   * invalid_token refusal, never a pass.
+   */
+  readonly credential: Credential | InvalidTokenError;
+  /** The one `DPoP` proof header (RFC 9449 §4.3): its value, undefined when none came, or the refusal of several. */
+  readonly proof: string | undefined | InvalidDpopProofError;
+  /** The token once the guard verified it, for `@AccessToken()`, `@ExchangeToken()` and the permission checks. */
+  verifiedToken?: string;
+}
+
+/** The credential state of `request`, parsed at the first call and the same object for the rest of the request. */
+export function requestCredential(request: AuthenticatedRequest): RequestCredential {
+  let state = states.get(request);
+  if (!state) {
+    state = parseCredential(request);
+    states.set(request, state);
+  }
+  return state;
+}
+
+function parseCredential(request: AuthenticatedRequest): RequestCredential {
+  // A request handed to rememberBearerToken may be a bare object.
+  const header = request.headers?.authorization;
+  let lines: number | undefined;
+  const authorizationLines = () => (lines ??= headerLines(request));
+  let scheme: AuthScheme | undefined | null = null;
+  let usual: Credential | undefined | null = null;
+  let credential: Credential | InvalidTokenError | undefined;
+  let proof: string | undefined | InvalidDpopProofError | null = null;
+  return {
+    presented: header !== undefined,
+    get scheme() {
+      if (scheme === null) scheme = presentedScheme(header);
+      return scheme;
+    },
+    get usual() {
+      if (usual === null) usual = usualCredential(header, authorizationLines);
+      return usual;
+    },
+    get credential() {
+      return (credential ??= fullCredential(header, authorizationLines));
+    },
+    get proof() {
+      if (proof === null) proof = dpopProof(request);
+      return proof;
+    },
+  };
+}
+
+/**
+ * How many `name` header lines the request arrived with. Node keeps only the first one in `headers` and drops the
+ * rest, so a second token is invisible there; a proxy in front that reads the last one would then have checked
+ * another token than the one this service authenticates.
+ */
+function headerLines(request: AuthenticatedRequest, name = 'authorization'): number {
   const raw = request.raw?.rawHeaders ?? request.rawHeaders ?? [];
   let count = 0;
   for (let i = 0; i < raw.length; i += 2)
@@ -29,37 +106,26 @@ export function headerLines(request: AuthenticatedRequest, name = 'authorization
   return count;
 }
 
-/** An access token as the Authorization header carried it, and under which scheme. */
-export interface Credential {
-  scheme: AuthScheme;
-  token: string;
-}
-
-/** The scheme an Authorization header names, when it is one the library takes (for the challenge). */
-export function presentedScheme(request: AuthenticatedRequest): AuthScheme | undefined {
-  const header = request.headers.authorization;
+function presentedScheme(header: string | string[] | undefined): AuthScheme | undefined {
   if (typeof header !== 'string') return undefined;
   const scheme = /^(Bearer|DPoP) /i.exec(header)?.[1].toLowerCase();
   return scheme === 'bearer' ? 'Bearer' : scheme === 'dpop' ? 'DPoP' : undefined;
 }
 
-/**
- * Reads the RFC 6750 §2.1 `Authorization: Bearer <token68>` or the RFC 9449 §7.1 `Authorization: DPoP <token68>`
- * header. Anything else — no header, another scheme, an empty or malformed credential — is an invalid_token
- * answer, never a pass.
- */
-export function extractCredential(request: AuthenticatedRequest): Credential {
-  const header = request.headers.authorization;
-  if (Array.isArray(header) || headerLines(request) > 1)
-    throw new InvalidTokenError('token_malformed', 'more than one Authorization header');
+function fullCredential(
+  header: string | string[] | undefined,
+  lines: () => number,
+): Credential | InvalidTokenError {
+  if (Array.isArray(header) || lines() > 1)
+    return new InvalidTokenError('token_malformed', 'more than one Authorization header');
   if (header === undefined || header === '')
-    throw new InvalidTokenError('token_missing', 'access token missing');
+    return new InvalidTokenError('token_missing', 'access token missing');
   const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(header);
   if (!match) {
     // Another scheme's credentials (`Basic …`) are none the library takes; a header that starts as ours but is
     // broken (`Bearer`, `Bearer<token>`) is a malformed token.
     const unsupported = !/^(Bearer|DPoP)/i.test(header);
-    throw new InvalidTokenError(
+    return new InvalidTokenError(
       'token_malformed',
       'Authorization header is not a Bearer or DPoP token',
       unsupported,
@@ -68,14 +134,7 @@ export function extractCredential(request: AuthenticatedRequest): Credential {
   return { scheme: match[1].toLowerCase() === 'dpop' ? 'DPoP' : 'Bearer', token: match[2] };
 }
 
-/**
- * The credential of a request whose Authorization header has its usual form — one header line, `Bearer ` or
- * `DPoP ` (as written here) and the token, no other spaces — split without the token68 check
- * {@link extractCredential} makes. Only for a lookup among tokens verified before: a hit proves the token is one
- * that passed every check (its SHA-256 matched). Undefined for any other form, where the full rules apply.
- */
-export function usualCredential(request: AuthenticatedRequest): Credential | undefined {
-  const header = request.headers.authorization;
+function usualCredential(header: string | string[] | undefined, lines: () => number): Credential | undefined {
   if (typeof header !== 'string') return undefined;
   const scheme: AuthScheme | undefined = header.startsWith('Bearer ')
     ? 'Bearer'
@@ -85,17 +144,31 @@ export function usualCredential(request: AuthenticatedRequest): Credential | und
   if (scheme === undefined) return undefined;
   const start = scheme.length + 1;
   const spaceAt = (i: number) => header.charCodeAt(i) === 32;
-  if (header.length === start || spaceAt(start) || spaceAt(header.length - 1) || headerLines(request) > 1)
+  if (header.length === start || spaceAt(start) || spaceAt(header.length - 1) || lines() > 1)
     return undefined;
   return { scheme, token: header.slice(start) };
 }
 
+function dpopProof(request: AuthenticatedRequest): string | undefined | InvalidDpopProofError {
+  const proof = request.headers?.dpop;
+  if (Array.isArray(proof) || headerLines(request, 'dpop') > 1)
+    return new InvalidDpopProofError('dpop_proof_malformed', 'more than one DPoP header');
+  return proof === '' ? undefined : proof;
+}
+
+/** The request's credential under the full header rules; throws its invalid_token refusal. */
+export function extractCredential(request: AuthenticatedRequest): Credential {
+  const { credential } = requestCredential(request);
+  if (credential instanceof InvalidTokenError) throw credential;
+  return credential;
+}
+
 /** Remembers the verified token of a request, for token exchange later in the same request. */
 export function rememberBearerToken(request: object, token: string): void {
-  tokens.set(request, token);
+  requestCredential(request as AuthenticatedRequest).verifiedToken = token;
 }
 
 /** The bearer token the guard verified for this request, if any. */
 export function verifiedBearerToken(request: object): string | undefined {
-  return tokens.get(request);
+  return states.get(request)?.verifiedToken;
 }

@@ -1,8 +1,14 @@
 import { ChallengeOffer } from '../core/errors';
 import { DpopPolicy } from '../config/dpop.options';
 import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
-import { AuthenticatedRequest, presentedScheme } from './bearer-token';
+import { AuthenticatedRequest, requestCredential } from './bearer-token';
 import { resourceMetadataUrlOf } from './resource-identifier';
+
+/**
+ * What a challenge needs of the resolved options: the home realm's name, the DPoP policy and algorithms, and what
+ * the metadata URL is made of.
+ */
+export type ChallengeSettings = Pick<ResolvedKeycloakAuthOptions, 'home' | 'dpop' | 'resourceMetadata'>;
 
 // Kept off the request object, as the token is: nothing a logger could print, nothing a handler could change.
 const routePolicies = new WeakMap<object, DpopPolicy>();
@@ -14,14 +20,14 @@ const routePolicies = new WeakMap<object, DpopPolicy>();
 export function rememberRoutePolicy(
   request: object,
   policy: DpopPolicy | undefined,
-  options: ResolvedKeycloakAuthOptions,
+  options: Pick<ChallengeSettings, 'dpop'>,
 ): void {
-  if (policy && policy !== options.dpop) routePolicies.set(request, policy);
+  if (policy && policy !== options.dpop.policy) routePolicies.set(request, policy);
 }
 
 /** The DPoP policy that applies to `request`: its route's (`@Dpop()`), else the module's. */
-export function dpopPolicyOf(request: object, options: ResolvedKeycloakAuthOptions): DpopPolicy {
-  return routePolicies.get(request) ?? options.dpop;
+export function dpopPolicyOf(request: object, options: Pick<ChallengeSettings, 'dpop'>): DpopPolicy {
+  return routePolicies.get(request) ?? options.dpop.policy;
 }
 
 /**
@@ -30,13 +36,13 @@ export function dpopPolicyOf(request: object, options: ResolvedKeycloakAuthOptio
  */
 export function offerFor(
   policy: DpopPolicy,
-  options: ResolvedKeycloakAuthOptions,
+  options: Pick<ChallengeSettings, 'dpop' | 'resourceMetadata'>,
   request?: AuthenticatedRequest,
 ): ChallengeOffer {
   return {
     bearer: policy !== 'required',
-    dpopAlgs: policy === 'off' ? undefined : options.dpopAlgorithms,
-    presented: request ? presentedScheme(request) : undefined,
+    dpopAlgs: policy === 'off' ? undefined : options.dpop.algorithms,
+    presented: request ? requestCredential(request).scheme : undefined,
     resourceMetadata: resourceMetadataUrlOf(options, request),
   };
 }
@@ -47,9 +53,9 @@ export function offerFor(
  */
 export function offerOf(
   request: AuthenticatedRequest | undefined,
-  options: ResolvedKeycloakAuthOptions,
+  options: ChallengeSettings,
 ): ChallengeOffer {
   return request
     ? offerFor(dpopPolicyOf(request, options), options, request)
-    : offerFor(options.dpop, options);
+    : offerFor(options.dpop.policy, options);
 }

@@ -3,7 +3,7 @@ import { DPOP_POLICY_KEY } from '../core/constants';
 import { DPOP_POLICIES, DpopPolicy } from '../config/dpop.options';
 
 /**
- * This route's (or controller's) DPoP policy, over the module's `dpop` option: `required` takes DPoP-bound tokens
+ * This route's (or controller's) DPoP policy, over the module's `dpop.policy` option: `required` takes DPoP-bound tokens
  * with a valid proof only, `allowed` bearer and DPoP-bound ones, `off` bearer tokens only. A route that exchanges
  * the caller's token cannot be `required` while Keycloak refuses to exchange a DPoP-bound subject token.
  */

@@ -56,7 +56,7 @@ class RolesController {
 
 async function startApp(idp: LocalIdp, adapter: AdapterName) {
   const moduleRef = await Test.createTestingModule({
-    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000 }))],
+    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ http: { timeoutMs: 1000 } }))],
     controllers: [RolesController],
   }).compile();
   const app: INestApplication = moduleRef.createNestApplication(

@@ -15,7 +15,7 @@ class OrdersController {
   }
 }
 
-describe.each(ADAPTERS)('a caller past introspectionMissesPerMinute (%s)', (adapter) => {
+describe.each(ADAPTERS)('a caller past introspection.missesPerMinute (%s)', (adapter) => {
   let idp: LocalIdp;
   let app: INestApplication;
   let base: string;
@@ -25,7 +25,11 @@ describe.each(ADAPTERS)('a caller past introspectionMissesPerMinute (%s)', (adap
     const moduleRef = await Test.createTestingModule({
       imports: [
         KeycloakAuthModule.forRoot(
-          idp.moduleOptions({ mode: 'introspection', introspectionMissesPerMinute: 2, httpTimeoutMs: 1000 }),
+          idp.moduleOptions({
+            mode: 'introspection',
+            introspection: { missesPerMinute: 2 },
+            http: { timeoutMs: 1000 },
+          }),
         ),
       ],
       controllers: [OrdersController],

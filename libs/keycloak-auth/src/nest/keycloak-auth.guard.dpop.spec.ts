@@ -58,12 +58,12 @@ async function startApp(idp: LocalIdp, adapter: AdapterName, passport = false) {
     imports: passport
       ? [
           KeycloakAuthModule.forRoot({
-            ...idp.moduleOptions({ globalGuard: false, dpop: 'allowed' }),
+            ...idp.moduleOptions({ globalGuard: false, dpop: { policy: 'allowed' } }),
             isGlobal: true,
           }),
           KeycloakPassportModule,
         ]
-      : [KeycloakAuthModule.forRoot(idp.moduleOptions({ dpop: 'allowed' }))],
+      : [KeycloakAuthModule.forRoot(idp.moduleOptions({ dpop: { policy: 'allowed' } }))],
     controllers: [passport ? PassportDpopController : DpopController],
   }).compile();
   const app = moduleRef.createNestApplication(

@@ -93,7 +93,9 @@ describe('KeycloakAuthGuard on GraphQL resolvers (@nestjs/mercurius on Fastify)'
     };
     const moduleRef = await Test.createTestingModule({
       imports: [
-        KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000, dpop: 'allowed' })),
+        KeycloakAuthModule.forRoot(
+          idp.moduleOptions({ http: { timeoutMs: 1000 }, dpop: { policy: 'allowed' } }),
+        ),
         GraphQLModule.forRoot<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           autoSchemaFile: true,

@@ -95,7 +95,11 @@ async function startApp(
   adapter: AdapterName,
 ): Promise<{ app: INestApplication; base: string }> {
   const moduleRef = await Test.createTestingModule({
-    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000, dpop: 'allowed' }))],
+    imports: [
+      KeycloakAuthModule.forRoot(
+        idp.moduleOptions({ http: { timeoutMs: 1000 }, dpop: { policy: 'allowed' } }),
+      ),
+    ],
     controllers: [ProbeController, PublicController],
   }).compile();
   const app = moduleRef.createNestApplication(

@@ -2,16 +2,17 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import { HttpAdapterHost, ModuleRef, Reflector } from '@nestjs/core';
 import { DpopPolicy } from '../config/dpop.options';
 import { KEEP_VERIFIED_TOKENS, KEYCLOAK_AUTH_OPTIONS } from '../core/constants';
-import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import type { AuthenticationSettings } from './authenticate-request';
+import type { ChallengeSettings } from './challenge-offer';
 import { Principal } from '../core/principal';
-import { AuthenticatedRequest } from './bearer-token';
+import { AuthenticatedRequest, requestCredential } from './bearer-token';
 import { KeycloakAuthenticator } from './keycloak-authenticator';
 import { rememberRoutePolicy } from './challenge-offer';
 import { requestOf, setChallenge } from './request-context';
 import { assertRules, routeRules } from './route-requirements';
 
 /**
- * Authenticates the access token (bearer, or DPoP-bound with its proof: `@Dpop()`, option `dpop`) with the
+ * Authenticates the access token (bearer, or DPoP-bound with its proof: `@Dpop()`, option `dpop.policy`) with the
  * configured verifier, then enforces `@RequireScopes`, `@Roles` and `@AllowedCallers`. Every refusal carries its
  * RFC 6750 `WWW-Authenticate` challenge. Guards HTTP routes and GraphQL resolvers alike (the request of a
  * resolver is taken from its GraphQL context).
@@ -43,7 +44,7 @@ import { assertRules, routeRules } from './route-requirements';
 export class KeycloakAuthGuard implements CanActivate {
   @Inject(Reflector) private readonly reflector!: Reflector;
   @Inject(HttpAdapterHost) private readonly adapterHost!: HttpAdapterHost;
-  @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options!: ResolvedKeycloakAuthOptions;
+  @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options!: AuthenticationSettings & ChallengeSettings;
   @Inject(KeycloakAuthenticator) private readonly authenticator!: KeycloakAuthenticator;
   @Inject(ModuleRef) private readonly moduleRef!: ModuleRef;
   private everyRouteKeepsToken?: boolean;
@@ -56,8 +57,8 @@ export class KeycloakAuthGuard implements CanActivate {
     const request = this.getRequest(context);
     // Optional authentication: no Authorization header, no principal; any header is verified as on a guarded
     // route, so a forged or expired token is refused rather than read as anonymous.
-    if (rules.isPublic && request.headers.authorization === undefined) return true;
-    const policy = rules.dpop ?? this.options.dpop;
+    if (rules.isPublic && !requestCredential(request).presented) return true;
+    const policy = rules.dpop ?? this.options.dpop.policy;
     rememberRoutePolicy(request, policy, this.options);
     // A public route's callers meet no route rules, with a token or without.
     const check = rules.isPublic ? () => undefined : (principal: Principal) => assertRules(rules, principal);

@@ -41,7 +41,7 @@ const base: KeycloakAuthOptions = {
   url: 'http://127.0.0.1:1',
   realm: 's2s',
   clientId: 'service-b',
-  clientSecret: 'b-secret',
+  clientAuth: { method: 'client_secret_basic', secret: 'b-secret' },
   mode: 'jwt',
   audience: 'service-b',
 };
@@ -70,7 +70,7 @@ describe('KeycloakAuthModule', () => {
   it('provides the resolved options', async () => {
     const moduleRef = await compile({ ...base, url: 'http://keycloak:8080/' });
     expect(moduleRef.get(KEYCLOAK_AUTH_OPTIONS)).toMatchObject({
-      url: 'http://keycloak:8080',
+      home: expect.objectContaining({ url: 'http://keycloak:8080' }),
       audience: ['service-b'],
     });
     await moduleRef.close();
@@ -81,9 +81,12 @@ describe('KeycloakAuthModule', () => {
     ['PS256', 'PS256', { name: 'RSA-PSS', modulusLength: 2048 }],
     ['EdDSA', 'EdDSA', { name: 'Ed25519' }],
   ] as const)(
-    'makes its DPoP key for dpopKeyAlgorithm %s, and its proofs say %s',
+    'makes its DPoP key for dpop.keyAlgorithm %s, and its proofs say %s',
     async (dpopKeyAlgorithm, alg, algorithm) => {
-      const moduleRef = await compile({ ...base, ...(dpopKeyAlgorithm ? { dpopKeyAlgorithm } : {}) });
+      const moduleRef = await compile({
+        ...base,
+        ...(dpopKeyAlgorithm ? { dpop: { keyAlgorithm: dpopKeyAlgorithm } } : {}),
+      });
       const key = moduleRef.get<DpopKeyPair>(DPOP_KEY);
       expect(key.privateKey.algorithm).toMatchObject(algorithm);
       const proof = await moduleRef.get(DpopProofMaker).proof('POST', 'http://127.0.0.1:3002/api/compute');
@@ -104,7 +107,9 @@ describe('KeycloakAuthModule', () => {
 
   it('refuses to start with options that would let foreign tokens through', async () => {
     await expect(compile({ ...base, audience: [] })).rejects.toThrow(/audience: /);
-    await expect(compile({ ...base, algorithms: ['HS256'] })).rejects.toThrow(/algorithms: /);
+    await expect(compile({ ...base, verification: { algorithms: ['HS256'] } })).rejects.toThrow(
+      /algorithms: /,
+    );
   });
 
   it('accepts its options from forRootAsync', async () => {

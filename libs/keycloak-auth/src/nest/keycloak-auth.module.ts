@@ -31,7 +31,7 @@ import { CLIENT_KEY_SET } from '../core/constants';
 import { KeycloakReadiness } from './keycloak-readiness';
 import { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } from './keycloak-auth.module-definition';
 import { KeycloakAuthOptions, ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
-import { optionsForRealm, resolveKeycloakAuthOptions } from '../config/resolve-options';
+import { resolveKeycloakAuthOptions } from '../config/resolve-options';
 import { IntrospectionTokenVerifier } from '../verification/introspection-token.verifier';
 import { JwtTokenVerifier } from '../verification/jwt-token.verifier';
 import { MultiRealmTokenVerifier } from '../verification/multi-realm-token.verifier';
@@ -62,20 +62,20 @@ const providers: Provider[] = [
   {
     provide: KEYCLOAK_DISPATCHER,
     inject: [KEYCLOAK_AUTH_OPTIONS],
-    useFactory: (options: ResolvedKeycloakAuthOptions) => keycloakDispatcher(options.ca),
+    useFactory: (options: ResolvedKeycloakAuthOptions) => keycloakDispatcher(options.http.ca),
   },
-  // RFC 9449 §2: the proof key is the client's own (ES256 unless `dpopKeyAlgorithm` says otherwise), made at
+  // RFC 9449 §2: the proof key is the client's own (ES256 unless `dpop.keyAlgorithm` says otherwise), made at
   // start, kept in memory only.
   {
     provide: DPOP_KEY,
     inject: [KEYCLOAK_AUTH_OPTIONS],
-    useFactory: (options: ResolvedKeycloakAuthOptions) => generateKeyPair(options.dpopKeyAlgorithm),
+    useFactory: (options: ResolvedKeycloakAuthOptions) => generateKeyPair(options.dpop.keyAlgorithm),
   },
   {
     provide: DpopProofMaker,
     inject: [DPOP_KEY, KEYCLOAK_CLOCK, KEYCLOAK_AUTH_OPTIONS],
     useFactory: (key: DpopKeyPair, clock: Clock, options: ResolvedKeycloakAuthOptions) =>
-      new DpopProofMaker(key, clock, options.dpopKeyAlgorithm),
+      new DpopProofMaker(key, clock, options.dpop.keyAlgorithm),
   },
   {
     provide: DpopProofVerifier,
@@ -98,9 +98,7 @@ const providers: Provider[] = [
     inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_DISPATCHER],
     // Every call to Keycloak, the JWKS fetches included, goes over the one pool.
     useFactory: (options: ResolvedKeycloakAuthOptions, dispatcher: Dispatcher) =>
-      new Map(
-        options.realms.map((realm) => [realm.issuer, realmJwks(optionsForRealm(options, realm), dispatcher)]),
-      ),
+      new Map(options.realms.map((realm) => [realm.issuer, realmJwks(realm, options, dispatcher)])),
   },
   {
     provide: TOKEN_VERIFIER,
@@ -115,12 +113,11 @@ const providers: Provider[] = [
       new MultiRealmTokenVerifier(
         new Map(
           options.realms.map((realm) => {
-            const own = optionsForRealm(options, realm);
             const realmKeys = keys.get(realm.issuer)!;
             const verifier =
               options.mode === 'jwt'
-                ? new JwtTokenVerifier(own, clock, realmKeys)
-                : new IntrospectionTokenVerifier(own, clock, oauth, realmKeys);
+                ? new JwtTokenVerifier(realm, options, clock, realmKeys)
+                : new IntrospectionTokenVerifier(realm, options, clock, oauth, realmKeys);
             return [realm.issuer, verifier];
           }),
         ),
@@ -139,9 +136,9 @@ const providers: Provider[] = [
   KeycloakAuthGuard,
   {
     provide: ClientCredentialsTokenProvider,
-    inject: [KEYCLOAK_CLOCK, KeycloakOAuthClient],
-    useFactory: (clock: Clock, oauth: KeycloakOAuthClient) =>
-      new ClientCredentialsTokenProvider(clock, oauth),
+    inject: [KEYCLOAK_AUTH_OPTIONS, KEYCLOAK_CLOCK, KeycloakOAuthClient],
+    useFactory: (options: ResolvedKeycloakAuthOptions, clock: Clock, oauth: KeycloakOAuthClient) =>
+      new ClientCredentialsTokenProvider(clock, oauth, options.outgoingTokens),
   },
   {
     provide: TokenExchangeService,

@@ -1,7 +1,8 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { DpopPolicy } from '../config/dpop.options';
-import type { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import type { AuthenticationSettings } from './authenticate-request';
+import type { ChallengeSettings } from './challenge-offer';
 import { KEYCLOAK_AUTH_OPTIONS, TOKEN_VERIFIER } from '../core/constants';
 import type { Principal } from '../core/principal';
 import type { TokenVerifier } from '../verification/token-verifier';
@@ -31,7 +32,7 @@ export class KeycloakAuthenticator {
 
   constructor(
     @Inject(TOKEN_VERIFIER) verifier: TokenVerifier,
-    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: AuthenticationSettings & ChallengeSettings,
     @Inject(DpopProofVerifier) proofs: DpopProofVerifier,
     private readonly reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,

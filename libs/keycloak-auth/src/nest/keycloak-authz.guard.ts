@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { EnforcementMode, ResolvedKeycloakAuthzOptions } from '../config/authz.options';
-import type { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import type { ChallengeSettings } from './challenge-offer';
 import {
   KEYCLOAK_AUTHZ_OPTIONS,
   PERMISSION_ENFORCEMENT_KEY,
@@ -47,7 +47,7 @@ const decided = new WeakSet<object>();
 export class KeycloakAuthzGuard implements CanActivate {
   @Inject(Reflector) private readonly reflector!: Reflector;
   @Inject(HttpAdapterHost) private readonly adapterHost!: HttpAdapterHost;
-  @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly authOptions!: ResolvedKeycloakAuthOptions;
+  @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly authOptions!: ChallengeSettings;
   @Inject(KEYCLOAK_AUTHZ_OPTIONS) private readonly options!: ResolvedKeycloakAuthzOptions;
   @Inject(PermissionDecisions) private readonly decisions!: PermissionDecisions;
   private readonly logger = new Logger('KeycloakAuthz');

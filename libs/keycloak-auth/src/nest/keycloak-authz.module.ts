@@ -48,12 +48,12 @@ export const { ConfigurableModuleClass: AuthzModuleClass, MODULE_OPTIONS_TOKEN: 
       inject: [KEYCLOAK_AUTHZ_OPTIONS, KEYCLOAK_AUTH_OPTIONS, KeycloakOAuthClient, KEYCLOAK_CLOCK],
       useFactory: (
         authz: ResolvedKeycloakAuthzOptions,
-        auth: ResolvedKeycloakAuthOptions,
+        auth: Pick<ResolvedKeycloakAuthOptions, 'home' | 'observer'>,
         oauth: KeycloakOAuthClient,
         clock: Clock,
       ) =>
         new PermissionDecisions(
-          new UmaDecisionClient(oauth, authz.resourceServer ?? auth.clientId),
+          new UmaDecisionClient(oauth, authz.resourceServer ?? auth.home.clientId),
           clock,
           { ttlMs: authz.decisionCacheTtlMs, maxEntries: authz.decisionCacheMaxEntries },
           auth.observer,

@@ -20,8 +20,8 @@ describe('KeycloakReadiness', () => {
   });
 
   const readiness = (mode: 'jwt' | 'introspection', timeoutMs?: number) => {
-    const options = idp.options({ mode, jwksCacheMaxAgeMs: 60_000, httpTimeoutMs: 400 });
-    const keys = new Map([[options.issuer, realmJwks(options, pool)]]);
+    const options = idp.options({ mode, jwks: { cacheMaxAgeMs: 60_000 }, http: { timeoutMs: 400 } });
+    const keys = new Map([[options.home.issuer, realmJwks(options.home, options, pool)]]);
     return new KeycloakReadiness(options, keys, pool, timeoutMs);
   };
 

@@ -15,13 +15,13 @@ const CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * Readiness that fits the validation mode. jwt mode needs Keycloak only for keys it does not hold: it is ready while
- * every accepted realm's key set is fresh (fetched within `jwksCacheMaxAgeMs`), so an IdP blip does not take warm
+ * every accepted realm's key set is fresh (fetched within `jwks.cacheMaxAgeMs`), so an IdP blip does not take warm
  * pods out of their Service; a stale or never-fetched set is fetched now (which also warms it), and only a failed
  * fetch makes it unready. Introspection mode asks Keycloak for every new token: it is ready when Keycloak answers.
  */
 export class KeycloakReadiness {
   constructor(
-    private readonly options: ResolvedKeycloakAuthOptions,
+    private readonly options: Pick<ResolvedKeycloakAuthOptions, 'realms' | 'mode'>,
     private readonly keys: ReadonlyMap<string, RemoteJWKSet>,
     private readonly dispatcher: Dispatcher,
     private readonly timeoutMs = CHECK_TIMEOUT_MS,
@@ -71,7 +71,7 @@ export class KeycloakReadiness {
       : otherwise();
   }
 
-  /** `work`, or a TimeoutError after `timeoutMs` (jose's own fetch timeout is the longer `httpTimeoutMs`). */
+  /** `work`, or a TimeoutError after `timeoutMs` (jose's own fetch timeout is the longer `http.timeoutMs`). */
   private async within<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

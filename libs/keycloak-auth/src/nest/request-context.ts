@@ -1,9 +1,8 @@
 import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { IntrospectionRateLimitedError, KeycloakAuthError } from '../core/errors';
-import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { AuthenticatedRequest } from './bearer-token';
-import { offerOf } from './challenge-offer';
+import { ChallengeSettings, offerOf } from './challenge-offer';
 
 /** The part of a GraphQL resolver context (args[2]) where the drivers put the HTTP request and response. */
 interface GraphQlResolverContext {
@@ -53,7 +52,7 @@ export function responseOf(context: ExecutionContext): object | undefined {
 export function setChallenge(
   adapterHost: HttpAdapterHost,
   context: ExecutionContext,
-  options: ResolvedKeycloakAuthOptions,
+  options: ChallengeSettings,
   error: unknown,
 ): void {
   const response = responseOf(context);
@@ -65,12 +64,12 @@ export function setChallenge(
 export function setChallengeOn(
   adapterHost: HttpAdapterHost,
   response: object,
-  options: ResolvedKeycloakAuthOptions,
+  options: ChallengeSettings,
   error: unknown,
   request?: AuthenticatedRequest,
 ): void {
   if (!(error instanceof KeycloakAuthError)) return;
-  const challenge = error.wwwAuthenticate(options.realm, offerOf(request, options));
+  const challenge = error.wwwAuthenticate(options.home.realm, offerOf(request, options));
   if (challenge) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
   if (error instanceof IntrospectionRateLimitedError)
     adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfterSec));

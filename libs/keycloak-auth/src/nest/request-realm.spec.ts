@@ -50,7 +50,7 @@ describe.each<AuthMode>(['jwt', 'introspection'])(
             : { status: 200, body: { active: false } };
         };
       const options: KeycloakAuthOptions = {
-        ...tenantA.moduleOptions({ mode, httpTimeoutMs: 1000 }),
+        ...tenantA.moduleOptions({ mode, http: { timeoutMs: 1000 } }),
         additionalRealms: [{ realm: 'tenant-b', url: tenantB.url }],
         realmResolver: byHost,
       };

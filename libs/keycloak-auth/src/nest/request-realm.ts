@@ -24,7 +24,7 @@ const shown = (value: unknown) =>
  */
 export function realmOfRequest(
   request: RealmResolverRequest,
-  options: ResolvedKeycloakAuthOptions,
+  options: Pick<ResolvedKeycloakAuthOptions, 'realms' | 'realmResolver'>,
 ): ResolvedRealm | undefined {
   const resolver = options.realmResolver;
   if (!resolver) return undefined;

@@ -99,7 +99,7 @@ describe.each(ADAPTERS)('the Protected Resource Metadata route (%s)', (adapter) 
 
   it('answers without a token, as cacheable JSON: the request origin, the realms, the routes’ scopes', async () => {
     const base = await start({
-      dpop: 'allowed',
+      dpop: { policy: 'allowed' },
       additionalRealms: [{ realm: 'partners', url: partners.url }],
     });
     const res = await fetchJson(`${base}${WELL_KNOWN}`);
@@ -124,7 +124,7 @@ describe.each(ADAPTERS)('the Protected Resource Metadata route (%s)', (adapter) 
   });
 
   it('requires bound tokens in the metadata when the module requires DPoP; DPoP challenges carry the parameter', async () => {
-    const base = await start({ dpop: 'required' });
+    const base = await start({ dpop: { policy: 'required' } });
     const res = await fetchJson(`${base}${WELL_KNOWN}`);
     expect(res.body).toMatchObject({ dpop_bound_access_tokens_required: true });
     const refused = await fetchJson(`${base}/me`, { authorization: `Bearer ${await idp.issue()}` });
@@ -147,12 +147,12 @@ describe.each(ADAPTERS)('the Protected Resource Metadata route (%s)', (adapter) 
     expect(lacking.challenge?.endsWith(`, ${metadataOf(base)}`)).toBe(true);
   });
 
-  it('follows the Host header the request came with, and dpopOrigin when set (behind a proxy)', async () => {
+  it('follows the Host header the request came with, and dpop.origin when set (behind a proxy)', async () => {
     const base = await start();
     const viaLocalhost = base.replace('127.0.0.1', 'localhost');
     expect((await fetchJson(`${viaLocalhost}${WELL_KNOWN}`)).body.resource).toBe(viaLocalhost);
 
-    const proxied = await start({ dpopOrigin: 'https://orders.example.com' });
+    const proxied = await start({ dpop: { origin: 'https://orders.example.com' } });
     const res = await fetchJson(`${proxied}${WELL_KNOWN}`);
     expect(res.body.resource).toBe('https://orders.example.com');
     expect((await fetchJson(`${proxied}/me`)).challenge).toBe(

@@ -46,7 +46,7 @@ class OrdersController {
 
 async function startApp(idp: LocalIdp, adapter: AdapterName): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
-    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ httpTimeoutMs: 1000 }))],
+    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ http: { timeoutMs: 1000 } }))],
     controllers: [OrdersController],
   }).compile();
   const app = moduleRef.createNestApplication(

@@ -1,6 +1,12 @@
-import { ArgumentMetadata, ExecutionContext, PipeTransform } from '@nestjs/common';
-import { PIPES_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
-import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
+import {
+  ArgumentMetadata,
+  Body,
+  ExecutionContext,
+  Param,
+  PipeTransform,
+  Query,
+  UsePipes,
+} from '@nestjs/common';
 import { ApplicationConfig } from '@nestjs/core';
 
 /** A route argument as Nest's `@Body()`, `@Query()` and `@Param()` record it on the controller. */
@@ -10,14 +16,33 @@ interface RouteArgument {
   pipes?: unknown[];
 }
 
-/** The arguments whose pipes run here: their pipe type, and where each finds its value on the request. */
-const VALIDATED: Partial<
-  Record<RouteParamtypes, readonly ['body' | 'query' | 'param', 'body' | 'query' | 'params']>
-> = {
-  [RouteParamtypes.BODY]: ['body', 'body'],
-  [RouteParamtypes.QUERY]: ['query', 'query'],
-  [RouteParamtypes.PARAM]: ['param', 'params'],
-};
+type Validated = readonly ['body' | 'query' | 'param', 'body' | 'query' | 'params'];
+
+/**
+ * Where Nest's public decorators keep what this reads: the metadata key of route arguments and their argument
+ * types (by `@Body()`, `@Query()`, `@Param()`), and the key of `@UsePipes()`. Learnt once by applying those
+ * decorators to a probe class, so the library reads no Nest internals by name and follows the installed Nest.
+ */
+const ROUTE_METADATA = (() => {
+  class Probe {
+    handler(): void {}
+  }
+  const probePipe: PipeTransform = { transform: (value: unknown) => value };
+  const sources: Validated[] = [
+    ['body', 'body'],
+    ['query', 'query'],
+    ['param', 'params'],
+  ];
+  [Body(), Query(), Param()].forEach((decorate, index) => decorate(Probe.prototype, 'handler', index));
+  UsePipes(probePipe)(Probe);
+  const [argsKey] = Reflect.getOwnMetadataKeys(Probe, 'handler') as string[];
+  const [pipesKey] = Reflect.getOwnMetadataKeys(Probe) as string[];
+  const recorded = Reflect.getOwnMetadata(argsKey, Probe, 'handler') as Record<string, RouteArgument>;
+  const validated = new Map<string, Validated>();
+  for (const [key, argument] of Object.entries(recorded))
+    validated.set(key.split(':')[0], sources[argument.index]);
+  return { argsKey, pipesKey, validated };
+})();
 
 /**
  * Runs the pipes a handler's body, query and path arguments will get (the app's global pipes, the controller's and
@@ -33,7 +58,7 @@ export async function validateRouteInput(
   if (context.getType() !== 'http') return;
   const controller = context.getClass();
   const handler = context.getHandler();
-  const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, handler.name) ?? {}) as Record<
+  const args = (Reflect.getMetadata(ROUTE_METADATA.argsKey, controller, handler.name) ?? {}) as Record<
     string,
     RouteArgument
   >;
@@ -41,12 +66,12 @@ export async function validateRouteInput(
     []) as unknown[];
   const routePipes = [
     ...config.getGlobalPipes(),
-    ...((Reflect.getMetadata(PIPES_METADATA, controller) ?? []) as unknown[]),
-    ...((Reflect.getMetadata(PIPES_METADATA, handler) ?? []) as unknown[]),
+    ...((Reflect.getMetadata(ROUTE_METADATA.pipesKey, controller) ?? []) as unknown[]),
+    ...((Reflect.getMetadata(ROUTE_METADATA.pipesKey, handler) ?? []) as unknown[]),
   ];
   const request = context.switchToHttp().getRequest<Record<'body' | 'query' | 'params', unknown>>();
   for (const [key, argument] of Object.entries(args)) {
-    const validated = VALIDATED[Number(key.split(':')[0]) as RouteParamtypes];
+    const validated = ROUTE_METADATA.validated.get(key.split(':')[0]);
     if (!validated) continue;
     const [type, field] = validated;
     const data = typeof argument.data === 'string' ? argument.data : undefined;

@@ -1,5 +1,5 @@
 import { InvalidDpopProofError, InvalidTokenError } from '../core/errors';
-import { AuthenticatedRequest, Credential, headerLines } from './bearer-token';
+import { AuthenticatedRequest, Credential, requestCredential } from './bearer-token';
 import { Principal } from '../core/principal';
 import { DpopPolicy } from '../config/dpop.options';
 import { DpopProofVerifier } from '../verification/dpop-proof.verifier';
@@ -42,11 +42,9 @@ export async function assertSenderConstraint(
   if (policy === 'off') throw new InvalidTokenError('dpop_not_accepted', 'DPoP tokens are not accepted here');
   if (jkt === undefined)
     throw new InvalidTokenError('dpop_token_not_bound', 'token sent with the DPoP scheme is not DPoP-bound');
-  const proof = request.headers.dpop;
-  if (Array.isArray(proof) || headerLines(request, 'dpop') > 1)
-    throw new InvalidDpopProofError('dpop_proof_malformed', 'more than one DPoP header');
-  if (proof === undefined || proof === '')
-    throw new InvalidDpopProofError('dpop_proof_missing', 'DPoP proof missing');
+  const { proof } = requestCredential(request);
+  if (proof instanceof InvalidDpopProofError) throw proof;
+  if (proof === undefined) throw new InvalidDpopProofError('dpop_proof_missing', 'DPoP proof missing');
   const url = requestHtu(request, origin);
   if (url === undefined) throw new InvalidDpopProofError('dpop_proof_uri_mismatch', 'request URI unknown');
   await proofs.verify(proof, { method: request.method ?? '', url, accessToken: credential.token, jkt });

@@ -6,7 +6,7 @@ import { verifiedBearerToken } from './bearer-token';
 import { requestOf, setChallenge } from './request-context';
 import { routeRules } from './route-requirements';
 import { KEYCLOAK_AUTH_OPTIONS } from '../core/constants';
-import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import type { ChallengeSettings } from './challenge-offer';
 import { rememberExchangedToken } from './exchanged-tokens';
 import { validateRouteInput } from './route-input';
 import { TokenExchangeService } from '../client/token-exchange.service';
@@ -25,7 +25,7 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly exchange: TokenExchangeService,
     private readonly adapterHost: HttpAdapterHost,
-    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ResolvedKeycloakAuthOptions,
+    @Inject(KEYCLOAK_AUTH_OPTIONS) private readonly options: ChallengeSettings,
     private readonly config: ApplicationConfig,
   ) {}
 

@@ -17,7 +17,7 @@ describe('LocalIdp defaults', () => {
       url: idp.url,
       realm: 'local-idp',
       clientId: 'my-service',
-      clientSecret: 'my-service-secret',
+      clientAuth: { method: 'client_secret_basic', secret: 'my-service-secret' },
       mode: 'jwt',
       audience: 'my-service',
     });
@@ -25,7 +25,8 @@ describe('LocalIdp defaults', () => {
 
   it('the default token passes the default options, as defaultPrincipal() says', async () => {
     idp = await LocalIdp.start();
-    const verifier = new JwtTokenVerifier(idp.options(), new TestClock());
+    const options = idp.options();
+    const verifier = new JwtTokenVerifier(options.home, options, new TestClock());
     expect(await verifier.verify(await idp.issue())).toMatchObject(idp.defaultPrincipal());
     expect(idp.defaultPrincipal()).toMatchObject({
       clientId: 'my-client',
@@ -65,7 +66,8 @@ describe('LocalIdp defaults', () => {
       scopes: ['invoices.read'],
       clientRoles: { 'invoices-api': ['reader'] },
     });
-    const verifier = new JwtTokenVerifier(idp.options({ mode: 'jwt' }), new TestClock());
+    const options = idp.options({ mode: 'jwt' });
+    const verifier = new JwtTokenVerifier(options.home, options, new TestClock());
     expect(await verifier.verify(await idp.issue())).toMatchObject(idp.defaultPrincipal());
   });
 });

@@ -83,10 +83,10 @@ export const LOCAL_IDP_DEFAULT_CLAIMS: Readonly<Record<string, unknown>> = Objec
 /** The module options {@link LocalIdp.moduleOptions} starts from (besides `url` and `realm`): the service `my-service`. */
 export const LOCAL_IDP_DEFAULT_MODULE_OPTIONS: Readonly<Partial<KeycloakAuthOptions>> = Object.freeze({
   clientId: 'my-service',
-  clientSecret: 'my-service-secret',
+  clientAuth: { method: 'client_secret_basic', secret: 'my-service-secret' },
   mode: 'jwt',
   audience: 'my-service',
-});
+} satisfies Partial<KeycloakAuthOptions>);
 
 let realmKey: Promise<SigningKey> | undefined;
 
@@ -178,7 +178,7 @@ export class LocalIdp {
   }
 
   /** Resolved options for the library pointing at this realm ({@link moduleOptions} with `overrides`). */
-  options(overrides: Record<string, unknown> = {}): ResolvedKeycloakAuthOptions {
+  options(overrides: Partial<KeycloakAuthOptions> = {}): ResolvedKeycloakAuthOptions {
     return resolveKeycloakAuthOptions({ ...this.moduleOptions(), ...overrides });
   }
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock';
 import { ERROR_ANSWERS } from '../core/error-codes';
 import { Controller, Get, INestApplication } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -26,6 +27,10 @@ import {
   KeycloakAuthObserver,
 } from './keycloak-auth.observer';
 import { startS2sIdp } from '../../../../test/support/s2s-idp';
+
+/** The jwt-mode verifier of `options`' home realm. */
+const jwtVerifier = (options: ResolvedKeycloakAuthOptions, clock: Clock) =>
+  new JwtTokenVerifier(options.home, options, clock);
 
 /** Keeps every event, in order. */
 class RecordingObserver implements KeycloakAuthObserver {
@@ -115,7 +120,9 @@ describe('KeycloakAuthObserver: the guard reports each verdict with its reason',
     (await fetch(`${base}${path}`, { headers: token === undefined ? {} : { authorization: token } })).status;
 
   it('in jwt mode: accepted, and every refusal under its own code; public routes not at all', async () => {
-    ({ app, base } = await startApp(idp.moduleOptions({ observer, httpTimeoutMs: 1000, jwksCooldownMs: 0 })));
+    ({ app, base } = await startApp(
+      idp.moduleOptions({ observer, http: { timeoutMs: 1000 }, jwks: { cooldownMs: 0 } }),
+    ));
     const good = await idp.issue();
     const [header, payload, signature] = good.split('.');
     const forged = Buffer.from(Buffer.from(payload, 'base64url').toString().replace('user-1', 'user-2'));
@@ -151,7 +158,7 @@ describe('KeycloakAuthObserver: the guard reports each verdict with its reason',
 
   it('in introspection mode: an inactive token, and Keycloak down (idp_unavailable)', async () => {
     ({ app, base } = await startApp(
-      idp.moduleOptions({ observer, mode: 'introspection', httpTimeoutMs: 1000 }),
+      idp.moduleOptions({ observer, mode: 'introspection', http: { timeoutMs: 1000 } }),
     ));
     const token = await idp.issue();
     idp.introspectAnswer = LocalIdp.activeAnswer(token);
@@ -225,7 +232,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   const clientFor = (options: ResolvedKeycloakAuthOptions) => (oauth = new KeycloakOAuthClient(options));
 
   it('jwt: one JWKS fetch (ok), then the verified token is a cache miss and a hit', async () => {
-    const verifier = new JwtTokenVerifier(idp.options({ observer }), clock);
+    const verifier = jwtVerifier(idp.options({ observer }), clock);
     await verifier.verify(token);
     await verifier.verify(token);
     expect(observer.callNames()).toEqual(['jwks ok']);
@@ -234,7 +241,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   });
 
   it('jwt: a JWKS that answers 503, and one that is down, are unavailable', async () => {
-    const verifier = new JwtTokenVerifier(idp.options({ observer, jwksCooldownMs: 0 }), clock);
+    const verifier = jwtVerifier(idp.options({ observer, jwks: { cooldownMs: 0 } }), clock);
     idp.jwksAnswer = { status: 503, body: 'down for maintenance' };
     await rejectionOf(verifier.verify(token));
     await idp.stop();
@@ -243,8 +250,8 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   });
 
   it('introspection: ok, a 400 for an unparsable token is an error answer, a 503 unavailable; answers cached', async () => {
-    const options = idp.options({ observer, mode: 'introspection', httpTimeoutMs: 1000 });
-    const verifier = new IntrospectionTokenVerifier(options, clock, clientFor(options));
+    const options = idp.options({ observer, mode: 'introspection', http: { timeoutMs: 1000 } });
+    const verifier = new IntrospectionTokenVerifier(options.home, options, clock, clientFor(options));
     idp.introspectAnswer = LocalIdp.activeAnswer(token);
     await verifier.verify(token);
     await verifier.verify(token);
@@ -267,8 +274,8 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   });
 
   it('client credentials: the token endpoint (ok, refused, down) and its cache', async () => {
-    const options = idp.options({ observer, clientId: 'service-a', httpTimeoutMs: 1000 });
-    const provider = new ClientCredentialsTokenProvider(clock, clientFor(options));
+    const options = idp.options({ observer, clientId: 'service-a', http: { timeoutMs: 1000 } });
+    const provider = new ClientCredentialsTokenProvider(clock, clientFor(options), options.outgoingTokens);
     await provider.getToken();
     await provider.getToken();
     idp.tokenAnswer = { status: 401, body: { error: 'invalid_client' } };
@@ -292,7 +299,7 @@ describe('KeycloakAuthObserver: calls to Keycloak and cache lookups', () => {
   });
 
   it('token exchange: reported as its own endpoint, with its own cache', async () => {
-    const options = idp.options({ observer, httpTimeoutMs: 1000 });
+    const options = idp.options({ observer, http: { timeoutMs: 1000 } });
     const exchange = new TokenExchangeService(options, clock, clientFor(options));
     await exchange.exchange(token, { audience: 'service-c' });
     await exchange.exchange(token, { audience: 'service-c' });

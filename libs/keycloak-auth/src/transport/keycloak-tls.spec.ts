@@ -43,7 +43,7 @@ const TIMEOUT_MS = 2000;
 
 async function startApp(idp: LocalIdp, mode: AuthMode, ca?: string | string[]) {
   const moduleRef = await Test.createTestingModule({
-    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ mode, httpTimeoutMs: TIMEOUT_MS, ca }))],
+    imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ mode, http: { timeoutMs: TIMEOUT_MS, ca } }))],
     controllers: [TlsProbeController],
   }).compile();
   const app = moduleRef.createNestApplication(new FastifyAdapter());
@@ -145,11 +145,14 @@ describe('Keycloak behind a private CA (option ca)', () => {
 
   describe('option validation', () => {
     const resolve = (ca: unknown) =>
-      resolveKeycloakAuthOptions({ ...idp.options(), mode: 'jwt', ca } as never);
+      resolveKeycloakAuthOptions({ ...idp.moduleOptions(), mode: 'jwt', http: { ca } } as never);
 
     it('splits a PEM bundle into its certificates', () => {
-      expect(resolve(`${pki.ca}\n${pki.unrelatedCa}`).ca).toEqual([pki.ca.trim(), pki.unrelatedCa.trim()]);
-      expect(resolve([pki.ca]).ca).toEqual([pki.ca.trim()]);
+      expect(resolve(`${pki.ca}\n${pki.unrelatedCa}`).http.ca).toEqual([
+        pki.ca.trim(),
+        pki.unrelatedCa.trim(),
+      ]);
+      expect(resolve([pki.ca]).http.ca).toEqual([pki.ca.trim()]);
     });
 
     it.each<[string, (p: ThrowawayPki) => unknown]>([
@@ -161,7 +164,7 @@ describe('Keycloak behind a private CA (option ca)', () => {
       ['a list with one bad entry', (p) => [p.ca, 'not a certificate']],
     ])('refuses %s and names the key', (_name, value) => {
       expect(() => resolve(value(pki))).toThrow(
-        /^Invalid KeycloakAuthModule options: ca: must be one or more PEM/,
+        /^Invalid KeycloakAuthModule options: http\.ca: must be one or more PEM/,
       );
     });
 

@@ -5,7 +5,7 @@ const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END C
 
 /**
  * The certificates of a PEM text (one or a bundle), each as its own PEM; undefined when the text holds none or
- * one that does not parse, so a mangled `ca` option stops the service at start instead of at the first call.
+ * one that does not parse, so a mangled `http.ca` option stops the service at start instead of at the first call.
  */
 export function pemCertificates(pem: unknown): string[] | undefined {
   if (typeof pem !== 'string') return undefined;
@@ -21,7 +21,7 @@ export function pemCertificates(pem: unknown): string[] | undefined {
 
 /**
  * The undici dispatcher of every call to Keycloak (token, exchange, introspection and the JWKS): keep-alive, and
- * only `ca` trusted when it is set (a plain-http URL ignores it).
+ * only `http.ca` trusted when it is set (a plain-http URL ignores it).
  */
 export function keycloakDispatcher(ca?: readonly string[]): Dispatcher {
   return new Agent({

@@ -1,10 +1,25 @@
 import { InvalidTokenError } from '../core/errors';
 
-/** What {@link assertAccessTokenClaims} checks a token against (the resolved options fit it as they are). */
+/** What {@link assertAccessTokenClaims} checks a token against. */
 export interface ClaimExpectations {
   issuer: string;
   audience: readonly string[];
   clockToleranceSec: number;
+}
+
+/** The expectations of a realm's tokens: its issuer, the accepted audiences and the tolerated clock skew. */
+export function claimExpectations(
+  realm: { readonly issuer: string },
+  options: {
+    readonly audience: readonly string[];
+    readonly verification: { readonly clockToleranceSec: number };
+  },
+): ClaimExpectations {
+  return {
+    issuer: realm.issuer,
+    audience: options.audience,
+    clockToleranceSec: options.verification.clockToleranceSec,
+  };
 }
 
 /**

@@ -65,14 +65,17 @@ export class DpopProofVerifier {
   }
 
   /** The verifier the module's options configure: their proof algorithms, age, clock tolerance and cache bound. */
-  static fromOptions(options: ResolvedKeycloakAuthOptions, clock: Clock): DpopProofVerifier {
-    const { dpopAlgorithms, dpopProofMaxAgeSec, clockToleranceSec, cacheMaxEntries, observer } = options;
+  static fromOptions(
+    options: Pick<ResolvedKeycloakAuthOptions, 'dpop' | 'verification' | 'observer'>,
+    clock: Clock,
+  ): DpopProofVerifier {
+    const { dpop, verification, observer } = options;
     return new DpopProofVerifier(
       {
-        algorithms: dpopAlgorithms,
-        maxAgeSec: dpopProofMaxAgeSec,
-        clockToleranceSec,
-        cacheMaxEntries,
+        algorithms: dpop.algorithms,
+        maxAgeSec: dpop.proofMaxAgeSec,
+        clockToleranceSec: verification.clockToleranceSec,
+        cacheMaxEntries: verification.cacheMaxEntries,
         observer,
       },
       clock,

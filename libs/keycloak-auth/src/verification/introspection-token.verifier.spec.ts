@@ -21,9 +21,13 @@ describe('IntrospectionTokenVerifier', () => {
   beforeEach(async () => {
     idp = await startS2sIdp();
     clock = new TestClock();
-    const options = idp.options({ mode: 'introspection', introspectionCacheTtlSec: 30, httpTimeoutMs: 1000 });
+    const options = idp.options({
+      mode: 'introspection',
+      introspection: { cacheTtlSec: 30 },
+      http: { timeoutMs: 1000 },
+    });
     oauth = new KeycloakOAuthClient(options);
-    verifier = new IntrospectionTokenVerifier(options, clock, oauth);
+    verifier = new IntrospectionTokenVerifier(options.home, options, clock, oauth);
     token = await idp.issue({}, { now: clock.now() });
     idp.introspectAnswer = LocalIdp.activeAnswer(token);
   });
@@ -139,13 +143,14 @@ describe('IntrospectionTokenVerifier', () => {
     });
   });
 
-  describe('introspectionMissesPerMinute', () => {
+  describe('introspection.missesPerMinute', () => {
     beforeEach(() => {
-      verifier = new IntrospectionTokenVerifier(
-        idp.options({ mode: 'introspection', introspectionMissesPerMinute: 3, httpTimeoutMs: 1000 }),
-        clock,
-        oauth,
-      );
+      const limited = idp.options({
+        mode: 'introspection',
+        introspection: { missesPerMinute: 3 },
+        http: { timeoutMs: 1000 },
+      });
+      verifier = new IntrospectionTokenVerifier(limited.home, limited, clock, oauth);
     });
     const fresh = (azp: string) => idp.issue({ azp }, { now: clock.now() });
 
@@ -223,7 +228,7 @@ describe('IntrospectionTokenVerifier', () => {
       expect(idp.requests.introspect).toBe(2);
     });
 
-    it('reuses an answer for at most introspectionCacheTtlSec', async () => {
+    it('reuses an answer for at most introspection.cacheTtlSec', async () => {
       await verifier.verify(token);
       clock.advance(29_999);
       await verifier.verify(token);
@@ -281,9 +286,9 @@ describe('IntrospectionTokenVerifier', () => {
     });
 
     it('does not answer within the HTTP timeout', async () => {
-      const options = idp.options({ mode: 'introspection', httpTimeoutMs: 150 });
+      const options = idp.options({ mode: 'introspection', http: { timeoutMs: 150 } });
       const impatient = new KeycloakOAuthClient(options);
-      verifier = new IntrospectionTokenVerifier(options, clock, impatient);
+      verifier = new IntrospectionTokenVerifier(options.home, options, clock, impatient);
       idp.behaviour.introspect = 'hang';
       const error = await unavailable(verifier.verify(token));
       expect(error.message).toMatch(

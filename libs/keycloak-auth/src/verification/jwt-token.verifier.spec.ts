@@ -1,3 +1,5 @@
+import type { Clock } from '../core/clock';
+import type { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { createPublicKey, JsonWebKey } from 'node:crypto';
 import { base64url, decodeProtectedHeader, SignJWT } from 'jose';
 import { IdentityProviderUnavailableError, InvalidTokenError } from '../core/errors';
@@ -7,6 +9,10 @@ import { CacheResult, noopKeycloakAuthObserver } from '../transport/keycloak-aut
 import { JwtTokenVerifier } from './jwt-token.verifier';
 import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
+/** The jwt-mode verifier of `options`' home realm. */
+const jwtVerifier = (options: ResolvedKeycloakAuthOptions, clock: Clock) =>
+  new JwtTokenVerifier(options.home, options, clock);
+
 describe('JwtTokenVerifier', () => {
   let idp: LocalIdp;
   let clock: TestClock;
@@ -15,7 +21,7 @@ describe('JwtTokenVerifier', () => {
   beforeEach(async () => {
     idp = await startS2sIdp();
     clock = new TestClock();
-    verifier = new JwtTokenVerifier(idp.options(), clock);
+    verifier = jwtVerifier(idp.options(), clock);
   });
   afterEach(() => idp.stop());
 
@@ -27,7 +33,7 @@ describe('JwtTokenVerifier', () => {
       ...noopKeycloakAuthObserver,
       cacheLookup: (e: { result: CacheResult }) => lookups.push(e.result),
     };
-    verifier = new JwtTokenVerifier(idp.options({ observer }), clock);
+    verifier = jwtVerifier(idp.options({ observer }), clock);
     return lookups;
   };
   const issue = (claims: Record<string, unknown> = {}, opts: Parameters<LocalIdp['issue']>[1] = {}) =>
@@ -62,7 +68,7 @@ describe('JwtTokenVerifier', () => {
     });
 
     it('is accepted for any one of the configured audiences', async () => {
-      verifier = new JwtTokenVerifier(idp.options({ audience: ['orders-api', 'service-b'] }), clock);
+      verifier = jwtVerifier(idp.options({ audience: ['orders-api', 'service-b'] }), clock);
       await expect(verifier.verify(await issue({ aud: 'service-b' }))).resolves.toMatchObject({
         audience: ['service-b'],
       });
@@ -136,7 +142,7 @@ describe('JwtTokenVerifier', () => {
     });
 
     it('signed with an asymmetric algorithm the options do not list', async () => {
-      verifier = new JwtTokenVerifier(idp.options({ algorithms: ['ES256'] }), clock);
+      verifier = jwtVerifier(idp.options({ verification: { algorithms: ['ES256'] } }), clock);
       await refused(await issue(), 'token_algorithm_not_allowed');
     });
 
@@ -191,7 +197,7 @@ describe('JwtTokenVerifier', () => {
 
   describe('key rotation', () => {
     it('accepts a token whose new kid the JWKS now serves, after one refetch', async () => {
-      verifier = new JwtTokenVerifier(idp.options({ jwksCooldownMs: 0 }), clock);
+      verifier = jwtVerifier(idp.options({ jwks: { cooldownMs: 0 } }), clock);
       await verifier.verify(await issue());
       expect(idp.requests.jwks).toBe(1);
       await idp.addKey('key-2');
@@ -212,14 +218,14 @@ describe('JwtTokenVerifier', () => {
       expect(idp.requests.jwks - fetchesBefore).toBeLessThanOrEqual(1);
     });
 
-    it('drops a key Keycloak removed once the JWKS is older than jwksCacheMaxAgeMs, not before', async () => {
+    it('drops a key Keycloak removed once the JWKS is older than jwks.cacheMaxAgeMs, not before', async () => {
       // Keycloak rotated: key-2 signs, key-1 is disabled and no longer published. A token of key-1 that this
       // service never saw still verifies with the cached JWKS until it is refetched.
       // jose ages the JWKS by Date.now(): a fake Date (nothing else faked) moves past the age without waiting, so a
       // busy machine cannot make the first verification below fall outside the window.
       vi.useFakeTimers({ toFake: ['Date'] });
       try {
-        verifier = new JwtTokenVerifier(idp.options({ jwksCacheMaxAgeMs: 300 }), clock);
+        verifier = jwtVerifier(idp.options({ jwks: { cacheMaxAgeMs: 300 } }), clock);
         await verifier.verify(await issue());
         const oldKeyTokens = [await issue({ jti: 'a' }), await issue({ jti: 'b' })];
         await idp.addKey('key-2');
@@ -240,7 +246,7 @@ describe('JwtTokenVerifier', () => {
     });
 
     it('without a cooldown the same flood would refetch each time (the bound above is the cooldown)', async () => {
-      verifier = new JwtTokenVerifier(idp.options({ jwksCooldownMs: 0 }), clock);
+      verifier = jwtVerifier(idp.options({ jwks: { cooldownMs: 0 } }), clock);
       await verifier.verify(await issue());
       const stranger = await LocalIdp.newKey('stranger');
       for (let i = 0; i < 5; i++)
@@ -269,7 +275,7 @@ describe('JwtTokenVerifier', () => {
     });
 
     it('does not answer within the HTTP timeout', async () => {
-      verifier = new JwtTokenVerifier(idp.options({ httpTimeoutMs: 150 }), clock);
+      verifier = jwtVerifier(idp.options({ http: { timeoutMs: 150 } }), clock);
       idp.behaviour.jwks = 'hang';
       await unavailable(await issue());
       expect(idp.requests.jwks).toBe(1);

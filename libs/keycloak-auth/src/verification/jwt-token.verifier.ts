@@ -3,12 +3,19 @@ import { ExpiringCache, tokenHash } from '../transport/expiring-cache';
 import { Clock } from '../core/clock';
 import { InvalidTokenError } from '../core/errors';
 import { reportLookups } from '../transport/keycloak-auth.observer';
-import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
+import { ResolvedKeycloakAuthOptions, ResolvedRealm } from '../config/keycloak-auth.options';
 import { Principal, principalFromClaims } from '../core/principal';
-import { assertAccessTokenClaims } from './access-token-claims';
+import { assertAccessTokenClaims, ClaimExpectations, claimExpectations } from './access-token-claims';
 import { claimsNamingIssuer, looksLikeJwt } from '../core/unverified-token';
 import { fromJoseError } from './jose-errors';
-import { realmJwks } from './realm-jwks';
+import { JwksSettings, realmJwks } from './realm-jwks';
+
+/** What a jwt-mode verifier needs of the resolved options besides its realm (and, for its own key set, the JWKS ones). */
+export type JwtVerifierSettings = Pick<
+  ResolvedKeycloakAuthOptions,
+  'audience' | 'verification' | 'observer'
+> &
+  JwksSettings;
 import { TokenVerifier } from './token-verifier';
 
 /**
@@ -17,17 +24,20 @@ import { TokenVerifier } from './token-verifier';
  */
 export class JwtTokenVerifier implements TokenVerifier {
   private readonly verified: ExpiringCache<Principal>;
+  private readonly expectations: ClaimExpectations;
 
   constructor(
-    private readonly options: ResolvedKeycloakAuthOptions,
+    private readonly realm: ResolvedRealm,
+    private readonly options: JwtVerifierSettings,
     private readonly clock: Clock,
-    private readonly keys: JWTVerifyGetKey = realmJwks(options),
+    private readonly keys: JWTVerifyGetKey = realmJwks(realm, options),
   ) {
     this.verified = new ExpiringCache(
-      options.cacheMaxEntries,
+      options.verification.cacheMaxEntries,
       clock,
       reportLookups(options.observer, 'verified_jwt'),
     );
+    this.expectations = claimExpectations(realm, options);
   }
 
   /** The principal of a token verified before, until its `exp`: a hit proves the token is that one (SHA-256). */
@@ -40,7 +50,7 @@ export class JwtTokenVerifier implements TokenVerifier {
       return Promise.reject(new InvalidTokenError('token_malformed', 'token malformed'));
     return this.verified.getOrLoad(tokenHash(token), async () => {
       // Another issuer's token is refused before jose looks for its key: an unknown kid would fetch the JWKS.
-      claimsNamingIssuer(token, this.options.issuer);
+      claimsNamingIssuer(token, this.realm.issuer);
       const principal = await this.verifyOnce(token);
       return { value: principal, expiresAt: principal.expiresAt * 1000 };
     });
@@ -51,10 +61,10 @@ export class JwtTokenVerifier implements TokenVerifier {
     let claims: Record<string, unknown>;
     try {
       ({ payload: claims } = await jwtVerify(token, this.keys, {
-        algorithms: [...this.options.algorithms],
-        issuer: this.options.issuer,
+        algorithms: [...this.options.verification.algorithms],
+        issuer: this.realm.issuer,
         audience: [...this.options.audience],
-        clockTolerance: this.options.clockToleranceSec,
+        clockTolerance: this.options.verification.clockToleranceSec,
         currentDate: new Date(now),
       }));
     } catch (error) {
@@ -71,7 +81,7 @@ export class JwtTokenVerifier implements TokenVerifier {
       }
       throw fromJoseError(error);
     }
-    assertAccessTokenClaims(claims, this.options, now);
+    assertAccessTokenClaims(claims, this.expectations, now);
     return principalFromClaims(claims);
   }
 }

@@ -77,9 +77,14 @@ describe.each<AuthMode>(['jwt', 'introspection'])('several realms at once (%s mo
       };
     }
     ({ app, base } = await callerApp({
-      ...home.moduleOptions({ mode, httpTimeoutMs: 1000 }),
+      ...home.moduleOptions({ mode, http: { timeoutMs: 1000 } }),
       additionalRealms: [
-        { realm: 'partners', url: partners.url, clientId: 'orders-api', clientSecret: 'partners-secret' },
+        {
+          realm: 'partners',
+          url: partners.url,
+          clientId: 'orders-api',
+          clientAuth: { method: 'client_secret_basic', secret: 'partners-secret' },
+        },
       ],
     }));
   });
@@ -182,7 +187,7 @@ describe.each<AuthMode>(['jwt', 'introspection'])('one realm (%s mode): nothing 
     home = await startS2sIdp({ realm: 's2s', kid: 'home-key' });
     elsewhere = await startS2sIdp({ realm: 'elsewhere', kid: 'elsewhere-key' });
     home.introspectAnswer = (form) => LocalIdp.activeAnswer(form.get('token') ?? '');
-    ({ app, base } = await callerApp(home.moduleOptions({ mode, httpTimeoutMs: 1000 })));
+    ({ app, base } = await callerApp(home.moduleOptions({ mode, http: { timeoutMs: 1000 } })));
   });
   afterAll(async () => {
     await app.close();

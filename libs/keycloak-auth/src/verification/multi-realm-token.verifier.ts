@@ -32,7 +32,7 @@ export class MultiRealmTokenVerifier implements TokenVerifier {
   private async route(token: string): Promise<Principal> {
     if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
     const iss = claimedIssuer(token);
-    const verifier = typeof iss === 'string' ? this.byIssuer.get(iss) : undefined;
+    const verifier = iss === undefined ? undefined : this.byIssuer.get(iss);
     if (!verifier) throw new InvalidTokenError('token_issuer_invalid', 'token issuer not accepted');
     return verifier.verify(token);
   }

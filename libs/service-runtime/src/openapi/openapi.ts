@@ -48,7 +48,7 @@ export function setupOpenApi(app: NestFastifyApplication, definition: ServiceDef
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: `An access token of Keycloak realm ${options.realm}`,
+        description: `An access token of Keycloak realm ${options.home.realm}`,
       },
       BEARER,
     )
@@ -86,7 +86,7 @@ function describeAuthorization(
       const dpop = (read(DPOP_POLICY_KEY) ?? options.dpop) === 'required';
       // RFC 9449: such a route takes `Authorization: DPoP <token>` with a proof, never a bearer token.
       const kind = dpop ? 'a DPoP-bound access token (with its DPoP proof)' : 'a bearer access token';
-      const needs = [`${kind} of realm ${options.realm} for ${options.audience.join(' or ')}`];
+      const needs = [`${kind} of realm ${options.home.realm} for ${options.audience.join(' or ')}`];
       const scopes = (read(REQUIRED_SCOPES_KEY) ?? []) as string[];
       const roles = (read(REQUIRED_ROLES_KEY) ?? []) as string[];
       const callers = (read(ALLOWED_CALLERS_KEY) ?? []) as string[];

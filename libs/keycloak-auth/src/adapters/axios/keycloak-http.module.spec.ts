@@ -102,7 +102,7 @@ describe('KeycloakHttpModule', () => {
     await callee.start();
     const moduleRef = await Test.createTestingModule({
       imports: [
-        KeycloakAuthModule.forRoot({ ...idp.moduleOptions({ httpTimeoutMs: 1000 }), isGlobal: true }),
+        KeycloakAuthModule.forRoot({ ...idp.moduleOptions({ http: { timeoutMs: 1000 } }), isGlobal: true }),
         OwnTokenModule,
         ScopedTokenModule,
         ExchangeModule,
