@@ -1,4 +1,5 @@
 import { ASYMMETRIC_ALGORITHM } from './algorithms';
+import { isReplayStore, type ReplayStore } from '../core/shared-state';
 /** Whether a route takes DPoP-bound tokens (RFC 9449): `required`, `allowed` (as well as bearer tokens) or `off`. */
 export type DpopPolicy = 'required' | 'allowed' | 'off';
 
@@ -21,6 +22,13 @@ export interface DpopOptions {
   /** How old a proof's `iat` may be, in seconds (on top of `clockToleranceSec`); its `jti` is remembered this long. Default 60. */
   dpopProofMaxAgeSec?: number;
   /**
+   * Where the `jti`s of accepted proofs are remembered, so a proof is accepted once (RFC 9449 §11.1). Default: in
+   * this process, bounded by `cacheMaxEntries` — right for one process; behind a load balancer every replica must
+   * share one store (`RedisReplayStore` of nest-keycloak-s2s/redis), or a proof accepted by one replica is accepted
+   * again by the next. When the store cannot answer, the request is refused with 503 `replay_store_unavailable`.
+   */
+  dpopReplayStore?: ReplayStore;
+  /**
    * The `scheme://host[:port]` callers address this service by, for the proof's `htu`. Default: the request's
    * protocol and Host header; set it behind a proxy that rewrites them.
    */
@@ -39,6 +47,8 @@ export interface ResolvedDpopOptions {
   readonly dpop: DpopPolicy;
   readonly dpopAlgorithms: readonly string[];
   readonly dpopProofMaxAgeSec: number;
+  /** The shared store of seen `jti`s; undefined: one in this process. */
+  readonly dpopReplayStore?: ReplayStore;
   readonly dpopOrigin?: string;
   readonly dpopKeycloakHtu: 'url' | 'issuer';
 }
@@ -64,6 +74,9 @@ export function resolveDpopOptions(
     Number.isFinite(dpopProofMaxAgeSec) && dpopProofMaxAgeSec > 0,
     'must be a number > 0',
   );
+  const dpopReplayStore = options.dpopReplayStore;
+  if (dpopReplayStore !== undefined)
+    need('dpopReplayStore', isReplayStore(dpopReplayStore), 'must have the method rememberOnce');
   let dpopOrigin: string | undefined;
   if (options.dpopOrigin !== undefined) {
     try {
@@ -80,5 +93,5 @@ export function resolveDpopOptions(
     dpopKeycloakHtu === 'url' || dpopKeycloakHtu === 'issuer',
     "must be 'url' or 'issuer'",
   );
-  return { dpop, dpopAlgorithms, dpopProofMaxAgeSec, dpopOrigin, dpopKeycloakHtu };
+  return { dpop, dpopAlgorithms, dpopProofMaxAgeSec, dpopReplayStore, dpopOrigin, dpopKeycloakHtu };
 }

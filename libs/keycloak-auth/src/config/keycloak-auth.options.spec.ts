@@ -138,6 +138,8 @@ describe('resolveKeycloakAuthOptions', () => {
     ['cacheMaxEntries', { cacheMaxEntries: 1.5 }],
     ['refreshFraction', { refreshFraction: 1 }],
     ['observer', { observer: { authenticated: () => undefined } }],
+    ['dpopReplayStore', { dpopReplayStore: { set: () => undefined } }],
+    ['introspectionBudgetStore', { introspectionBudgetStore: { increment: () => undefined } }],
   ])('refuses a bad %s and names it', (key, change) => {
     expect(refusal(change)).toMatch(new RegExp(`^Invalid KeycloakAuthModule options: (.*; )?${key}: `));
   });

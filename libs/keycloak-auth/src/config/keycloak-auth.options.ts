@@ -3,6 +3,7 @@ import type { KeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import type { ClientKeySet, ClientKeysOptions } from '../keys/client-key-set';
 import type { ClientAuthMethod } from './client-auth-method';
 import type { DpopOptions, ResolvedDpopOptions } from './dpop.options';
+import type { CounterStore } from '../core/shared-state';
 
 /** Another realm whose tokens a service accepts besides its home realm (option `additionalRealms`). */
 export interface KeycloakRealmOptions {
@@ -68,6 +69,13 @@ export interface KeycloakAuthOptions extends DpopOptions {
    * and no call to Keycloak. Default 600; 0 turns the limit off.
    */
   introspectionMissesPerMinute?: number;
+  /**
+   * Where each caller's introspections of the current minute are counted. Default: in this process — behind a load
+   * balancer each replica then allows the budget on its own; share one store (`RedisCounterStore` of
+   * nest-keycloak-s2s/redis) to make it one budget. When the store cannot answer, the request is refused with 503
+   * `counter_store_unavailable`.
+   */
+  introspectionBudgetStore?: CounterStore;
   /** Bound of each token cache (verified tokens, introspection answers, exchanged tokens). Default 10 000. */
   cacheMaxEntries?: number;
   /** Outgoing tokens are renewed this many seconds before they expire... Default 30. */
@@ -141,6 +149,8 @@ export interface ResolvedKeycloakAuthOptions extends ResolvedRealm, ResolvedDpop
   readonly clockToleranceSec: number;
   readonly introspectionCacheTtlSec: number;
   readonly introspectionMissesPerMinute: number;
+  /** The shared store of the introspection budget; undefined: one in this process. */
+  readonly introspectionBudgetStore?: CounterStore;
   readonly cacheMaxEntries: number;
   readonly refreshMarginSec: number;
   readonly refreshFraction: number;

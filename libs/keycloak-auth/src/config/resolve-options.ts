@@ -14,6 +14,7 @@ import type {
 } from './keycloak-auth.options';
 import { InvalidKeycloakAuthOptionsError, OptionProblem } from './option-problem';
 import { ASYMMETRIC_ALGORITHM } from './algorithms';
+import { isCounterStore } from '../core/shared-state';
 
 /**
  * Applies defaults and refuses unsafe or incomplete options with an error naming every bad key. Pure: it reads no
@@ -111,6 +112,13 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       'must have the methods authenticated, idpCall and cacheLookup',
     );
   }
+  if (options.introspectionBudgetStore !== undefined) {
+    need(
+      'introspectionBudgetStore',
+      isCounterStore(options.introspectionBudgetStore),
+      'must have the methods increment and decrement',
+    );
+  }
   const dpop = resolveDpopOptions(options, need);
   if (problems.length > 0) throw new InvalidKeycloakAuthOptionsError(problems);
 
@@ -135,6 +143,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     clockToleranceSec: options.clockToleranceSec ?? 5,
     introspectionCacheTtlSec: options.introspectionCacheTtlSec ?? 30,
     introspectionMissesPerMinute: options.introspectionMissesPerMinute ?? 600,
+    introspectionBudgetStore: options.introspectionBudgetStore,
     cacheMaxEntries: options.cacheMaxEntries ?? 10_000,
     refreshMarginSec: options.refreshMarginSec ?? 30,
     refreshFraction: options.refreshFraction ?? 0.1,

@@ -1,6 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { IntrospectionRateLimitedError, KeycloakAuthError } from '../core/errors';
+import { IntrospectionRateLimitedError, KeycloakAuthError, StoreUnavailableError } from '../core/errors';
 import { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { AuthenticatedRequest } from './bearer-token';
 import { offerOf } from './challenge-offer';
@@ -72,7 +72,7 @@ export function setChallengeOn(
   if (!(error instanceof KeycloakAuthError)) return;
   const challenge = error.wwwAuthenticate(options.realm, offerOf(request, options));
   if (challenge) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
-  if (error instanceof IntrospectionRateLimitedError)
+  if (error instanceof IntrospectionRateLimitedError || error instanceof StoreUnavailableError)
     adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfterSec));
 }
 
