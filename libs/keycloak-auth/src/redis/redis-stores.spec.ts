@@ -49,13 +49,23 @@ describe('RedisReplayStore', () => {
     expect(answers.filter(Boolean)).toHaveLength(1);
   });
 
+  it('keys by default under nest-keycloak-s2s:dpop-jti: and nest-keycloak-s2s:introspection-budget:', async () => {
+    const key = randomUUID();
+    await new RedisReplayStore(client).rememberOnce(key, 5_000);
+    await new RedisCounterStore(client).increment(key, 5_000);
+    expect((await client.keys('nest-keycloak-s2s:*')).map((k) => k.replace(/[^:]+$/, '')).sort()).toEqual([
+      'nest-keycloak-s2s:dpop-jti:',
+      'nest-keycloak-s2s:introspection-budget:',
+    ]);
+  });
+
   it('keeps a key namespaced and hashed, never the value it was given, and only for its TTL', async () => {
     const store = new RedisReplayStore(client, { prefix: 'test-c:' });
     const secretish = `jkt-${randomUUID()} jti-${randomUUID()}`;
     await store.rememberOnce(secretish, 5_000);
     const keys = await client.keys('test-c:*');
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^test-c:dpop-jti:[A-Za-z0-9_-]{43}$/);
+    expect(keys[0]).toMatch(/^test-c:[A-Za-z0-9_-]{43}$/);
     expect(keys[0]).not.toContain(secretish.split(' ')[1]);
     const ttl = await client.pTTL(keys[0]);
     expect(ttl).toBeGreaterThan(4_000);
@@ -83,7 +93,7 @@ describe('RedisCounterStore', () => {
     await store.decrement(key);
     expect((await store.increment(key, 60_000)).count).toBe(2);
     const keys = await client.keys('test-e:*');
-    expect(keys).toEqual([expect.stringMatching(/^test-e:introspection-budget:[A-Za-z0-9_-]{43}$/)]);
+    expect(keys).toEqual([expect.stringMatching(/^test-e:[A-Za-z0-9_-]{43}$/)]);
   });
 
   it('starts a new window after the old one, and a refund after the window leaves no key behind', async () => {

@@ -13,23 +13,22 @@ export interface RedisCommandSender {
 /** The options of {@link RedisReplayStore} and {@link RedisCounterStore}. */
 export interface RedisStoreOptions {
   /**
-   * What every key starts with, e.g. the service's name: replicas of one service share it; another service on the
-   * same Redis uses another. Default `nest-keycloak-s2s:`.
+   * What every key starts with, before the SHA-256 of the key: replicas of one service share it; another service
+   * or another use on the same Redis takes another. Default `nest-keycloak-s2s:dpop-jti:` ({@link RedisReplayStore})
+   * and `nest-keycloak-s2s:introspection-budget:` ({@link RedisCounterStore}).
    */
   prefix?: string;
 }
 
-const DEFAULT_PREFIX = 'nest-keycloak-s2s:';
-
-/** A Redis key: the prefix, the store's purpose and the SHA-256 of `key`, so Redis never holds a raw value. */
-function redisKey(prefix: string, purpose: string, key: string): string {
-  return `${prefix}${purpose}:${hash('sha256', key, 'base64url')}`;
+/** A Redis key: the prefix and the SHA-256 of `key`, so Redis never holds a raw value. */
+function redisKey(prefix: string, key: string): string {
+  return prefix + hash('sha256', key, 'base64url');
 }
 
 /**
  * A {@link ReplayStore} in Redis for every replica of a service (`dpopReplayStore`): one `SET key 1 NX PX ttl` per
- * proof, atomic in Redis, so of two replicas shown one proof exactly one accepts it. Keys are
- * `<prefix>dpop-jti:<SHA-256>` and expire with the proof. A command that fails (Redis down, a timeout) rejects:
+ * proof, atomic in Redis, so of two replicas shown one proof exactly one accepts it. Keys are `<prefix><SHA-256>`
+ * and expire with the proof. Fits any one-time value (a logout token's `jti`) under a prefix of its own. A command that fails (Redis down, a timeout) rejects:
  * the proof is refused with 503 `replay_store_unavailable`, never accepted unchecked.
  */
 export class RedisReplayStore implements ReplayStore {
@@ -39,19 +38,12 @@ export class RedisReplayStore implements ReplayStore {
     private readonly client: RedisCommandSender,
     options: RedisStoreOptions = {},
   ) {
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.prefix = options.prefix ?? 'nest-keycloak-s2s:dpop-jti:';
   }
 
   async rememberOnce(key: string, ttlMs: number): Promise<boolean> {
     const ttl = String(Math.max(1, Math.ceil(ttlMs)));
-    const answer = await this.client.sendCommand([
-      'SET',
-      redisKey(this.prefix, 'dpop-jti', key),
-      '1',
-      'NX',
-      'PX',
-      ttl,
-    ]);
+    const answer = await this.client.sendCommand(['SET', redisKey(this.prefix, key), '1', 'NX', 'PX', ttl]);
     // OK: set now, the first use; nil: already there, a replay. Anything else is not an answer to trust.
     if (answer === 'OK') return true;
     if (answer === null) return false;
@@ -72,7 +64,7 @@ return 0`;
 /**
  * A {@link CounterStore} in Redis for every replica of a service (`introspectionBudgetStore`): fixed windows,
  * `INCR` with `PEXPIRE` set by the increment that opens the window, in one script so no key is left without
- * expiry. Keys are `<prefix>introspection-budget:<SHA-256>`. A command that fails rejects: 503
+ * expiry. Keys are `<prefix><SHA-256>`; fits any fixed-window count (a login rate limit) under a prefix of its own. A command that fails rejects: 503
  * `counter_store_unavailable`.
  */
 export class RedisCounterStore implements CounterStore {
@@ -82,7 +74,7 @@ export class RedisCounterStore implements CounterStore {
     private readonly client: RedisCommandSender,
     options: RedisStoreOptions = {},
   ) {
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.prefix = options.prefix ?? 'nest-keycloak-s2s:introspection-budget:';
   }
 
   async increment(key: string, windowMs: number): Promise<CounterWindow> {
@@ -90,7 +82,7 @@ export class RedisCounterStore implements CounterStore {
       'EVAL',
       INCREMENT,
       '1',
-      redisKey(this.prefix, 'introspection-budget', key),
+      redisKey(this.prefix, key),
       String(Math.max(1, Math.ceil(windowMs))),
     ]);
     if (!Array.isArray(answer) || answer.length !== 2) throw new Error('unexpected answer to INCR');
@@ -100,11 +92,6 @@ export class RedisCounterStore implements CounterStore {
   }
 
   async decrement(key: string): Promise<void> {
-    await this.client.sendCommand([
-      'EVAL',
-      DECREMENT,
-      '1',
-      redisKey(this.prefix, 'introspection-budget', key),
-    ]);
+    await this.client.sendCommand(['EVAL', DECREMENT, '1', redisKey(this.prefix, key)]);
   }
 }
