@@ -216,12 +216,13 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
           authModes: { 'service-a': mode, 'service-b': mode, 'service-c': mode },
           nextUrls: { 'service-b': urls['service-b'], 'service-c': urls['service-c'] },
           // A drained replica answers 503 on readiness for 3 s before it closes, longer than HAProxy needs to see it.
-          env: { SHUTDOWN_DELAY_MS: '3000', ...env },
+          // Every service keeps the state of its security checks in Redis, one for all its replicas (DPoP proofs
+          // used, introspection budgets; service-a's login limits and logout tokens too).
+          env: { SHUTDOWN_DELAY_MS: '3000', REDIS_URL: redis.url, ...env },
           serviceEnv: {
             'service-a': {
               PUBLIC_URL: urls['service-a'],
               SESSION_STORE: 'redis',
-              REDIS_URL: redis.url,
               SESSION_ENCRYPTION_KEYS: DEV_SESSION_KEY,
             },
           },

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { StoreUnavailableException, TooManyRequestsException } from '@app/service-runtime';
+import { RedisReplayStore } from 'nest-keycloak-s2s/redis';
+import { failFastClient, readyAgain, startTestRedis, TestRedis } from '../../../../test/support/redis-server';
+import { MAX_FAILURES, PasswordAttemptLimiter, RedisAttemptBook } from './password-attempts';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+
+// service-a's login limits with Redis (a real redis-server, scripts/redis.mjs): two replicas share one limit per
+// username and one per address, and with Redis gone a login is refused (503), never let through unlimited.
+
+const WRONG = new Error('invalid_grant');
+let redis: TestRedis;
+let clients: Awaited<ReturnType<typeof failFastClient>>[];
+
+beforeAll(async () => {
+  redis = await startTestRedis('unit-login-limits');
+  clients = [await failFastClient(redis.url), await failFastClient(redis.url)];
+}, 30_000);
+
+afterAll(async () => {
+  for (const client of clients ?? []) if (client.isOpen) await client.close();
+  await redis?.stop();
+});
+
+describe('PasswordAttemptLimiter on Redis, two replicas', () => {
+  let now: number;
+  let sent: number;
+  let replicas: PasswordAttemptLimiter[];
+
+  beforeEach(() => {
+    now = Date.now();
+    sent = 0;
+    replicas = clients.map((c) => new PasswordAttemptLimiter(() => now, new RedisAttemptBook(c)));
+  });
+
+  const attempt = (replica: PasswordAttemptLimiter, username: string, ok: boolean) =>
+    replica.run(
+      username,
+      async () => {
+        sent += 1;
+        if (!ok) throw WRONG;
+        return 'tokens';
+      },
+      (error) => error === WRONG,
+    );
+
+  it(`stops guesses spread over both replicas at ${MAX_FAILURES} failures, then 429 with the window's Retry-After`, async () => {
+    const user = `carol-${randomUUID()}`;
+    for (let i = 0; i < MAX_FAILURES; i++) {
+      await expect(attempt(replicas[i % 2], user, false)).rejects.toBe(WRONG);
+      now += 1_000;
+    }
+    for (const replica of replicas) {
+      const refused = await attempt(replica, user.toUpperCase(), true).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(TooManyRequestsException);
+      expect((refused as TooManyRequestsException).retryAfterSec).toBe(12 * 3600 - MAX_FAILURES);
+    }
+    expect(sent).toBe(MAX_FAILURES);
+    const keys = await clients[0].keys('s2s:service-a:password-attempts:*');
+    expect(keys.some((key) => key.includes('carol'))).toBe(false);
+  });
+
+  it('refuses a second attempt at the other replica while one is under way, and one within a second of a failure', async () => {
+    const user = `dave-${randomUUID()}`;
+    let release!: () => void;
+    const pending = replicas[0].run(
+      user,
+      () => new Promise<string>((r) => (release = () => r('tokens'))),
+      () => false,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const busy = await attempt(replicas[1], user, true).catch((e: unknown) => e);
+    expect(busy).toBeInstanceOf(TooManyRequestsException);
+    release();
+    await expect(pending).resolves.toBe('tokens');
+    await expect(attempt(replicas[1], user, false)).rejects.toBe(WRONG);
+    now += 500;
+    expect(await attempt(replicas[0], user, true).catch((e: unknown) => e)).toBeInstanceOf(
+      TooManyRequestsException,
+    );
+    now += 600;
+    await expect(attempt(replicas[0], user, true)).resolves.toBe('tokens');
+  });
+});
+
+describe('RedisThrottlerStorage, two replicas', () => {
+  it('counts one window for both: the hit past the limit is blocked until the window ends', async () => {
+    const prefix = `test-login-rate-${randomUUID()}:`;
+    const [one, two] = clients.map((c) => new RedisThrottlerStorage(c, prefix));
+    const key = 'address-hash';
+    for (let i = 1; i <= 4; i++) {
+      const record = await (i % 2 ? one : two).increment(key, 60_000, 4, 60_000, 'login-address');
+      expect(record).toMatchObject({ totalHits: i, isBlocked: false, timeToBlockExpire: 0 });
+    }
+    const blocked = await two.increment(key, 60_000, 4, 60_000, 'login-address');
+    expect(blocked).toMatchObject({ totalHits: 5, isBlocked: true, timeToBlockExpire: 60, timeToExpire: 60 });
+  });
+});
+
+describe('with Redis stopped', () => {
+  it('refuses a login (503 store_unavailable), a rate-limit count and a logout jti: nothing let through', async () => {
+    const limiter = new PasswordAttemptLimiter(Date.now, new RedisAttemptBook(clients[0]));
+    const storage = new RedisThrottlerStorage(clients[0]);
+    const logoutJtis = new RedisReplayStore(clients[0], { prefix: 'test-logout-jti:' });
+    let sent = 0;
+    await redis.stop();
+    try {
+      const error = await limiter
+        .run(
+          'erin',
+          () => Promise.resolve((sent += 1)),
+          () => false,
+        )
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreUnavailableException);
+      expect((error as StoreUnavailableException).getStatus()).toBe(503);
+      expect((error as StoreUnavailableException).getResponse()).toMatchObject({
+        error: 'store_unavailable',
+      });
+      expect(sent).toBe(0);
+      await expect(storage.increment('k', 60_000, 4, 60_000, 'login-address')).rejects.toBeInstanceOf(
+        StoreUnavailableException,
+      );
+      await expect(logoutJtis.rememberOnce(randomUUID(), 1_000)).rejects.toThrow();
+    } finally {
+      await redis.start();
+    }
+    await readyAgain(clients[0]);
+    await expect(
+      limiter.run(
+        'erin',
+        () => Promise.resolve('tokens'),
+        () => false,
+      ),
+    ).resolves.toBe('tokens');
+  }, 30_000);
+});

@@ -1,0 +1,21 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+
+/**
+ * 503: a store a check needs (Redis: the login limits, the logout tokens seen) cannot answer, so the request is
+ * refused rather than let through unchecked (fail closed). {@link ErrorBodyFilter} sends `Retry-After`.
+ */
+export class StoreUnavailableException extends HttpException {
+  readonly retryAfterSec = 1;
+
+  constructor(what: string) {
+    super(
+      {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'store_unavailable',
+        message: `${what} cannot be reached; try again shortly`,
+        retry_after: 1,
+      },
+      HttpStatus.SERVICE_UNAVAILABLE,
+    );
+  }
+}
