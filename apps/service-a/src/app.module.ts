@@ -2,12 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
-import {
-  downstreamClientProvider,
-  SHARED_REDIS,
-  SharedRedisClient,
-  ServiceDefinition,
-} from '@app/service-runtime';
+import { downstreamClientProvider, SHARED_REDIS, SharedRedis, ServiceDefinition } from '@app/service-runtime';
 import { RedisReplayStore } from 'nest-keycloak-s2s/redis';
 import { AuthController } from './bff/auth.controller';
 import { BackchannelLogout, LOGOUT_JTI_STORE, MemoryLogoutJtiStore } from './bff/backchannel-logout';
@@ -34,7 +29,7 @@ import { ChainService, SERVICE_B } from './chain.service';
     // balancer in front would multiply the limit by the replicas).
     ThrottlerModule.forRootAsync({
       inject: [ConfigService, SHARED_REDIS],
-      useFactory: (config: ConfigService<ServiceAEnv, true>, redis: SharedRedisClient | null) => ({
+      useFactory: (config: ConfigService<ServiceAEnv, true>, redis: SharedRedis | null) => ({
         throttlers: [
           { name: LOGIN_THROTTLER, ttl: 60_000, limit: config.get('LOGIN_RATE_LIMIT', { infer: true }) },
         ],
@@ -50,7 +45,7 @@ import { ChainService, SERVICE_B } from './chain.service';
     {
       provide: LOGOUT_JTI_STORE,
       inject: [SHARED_REDIS],
-      useFactory: (redis: SharedRedisClient | null) =>
+      useFactory: (redis: SharedRedis | null) =>
         redis
           ? new RedisReplayStore(redis, { prefix: 's2s:service-a:logout-jti:' })
           : new MemoryLogoutJtiStore(),
@@ -58,7 +53,7 @@ import { ChainService, SERVICE_B } from './chain.service';
     {
       provide: PasswordAttemptLimiter,
       inject: [SHARED_REDIS],
-      useFactory: (redis: SharedRedisClient | null) =>
+      useFactory: (redis: SharedRedis | null) =>
         new PasswordAttemptLimiter(Date.now, redis ? new RedisAttemptBook(redis) : new MemoryAttemptBook()),
     },
     ChainService,

@@ -13,5 +13,4 @@ export { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 export { ErrorBodyFilter } from './error-body.filter';
 export { TooManyRequestsException } from './too-many-requests.exception';
 export { StoreUnavailableException } from './store-unavailable.exception';
-export { SHARED_REDIS, SharedRedisModule, sharedRedisClient } from './shared-redis';
-export type { SharedRedisClient } from './shared-redis';
+export { SHARED_REDIS, SharedRedis, SharedRedisModule } from './shared-redis';

@@ -15,7 +15,7 @@ import { ServiceDefinition } from './service-definition';
 import { ServiceEnv, serviceEnvValidator } from './service-env';
 import { SERVICE_DEFINITION } from './service-runtime.constants';
 import { ShutdownState } from './shutdown';
-import { SHARED_REDIS, SharedRedisClient, SharedRedisModule } from './shared-redis';
+import { SHARED_REDIS, SharedRedis, SharedRedisModule } from './shared-redis';
 
 /** Local development defaults; every one can be overridden by the environment. */
 const DEV_DEFAULTS = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s' };
@@ -39,7 +39,7 @@ export function loadServiceConfig(definition: ServiceDefinition): Promise<Dynami
  * With Redis, the state of the library's checks is every replica's: a DPoP proof is accepted once by all of them,
  * and a caller's introspection budget is one budget. Redis unreachable: those requests get 503 (fail closed).
  */
-function sharedStores(service: string, redis: SharedRedisClient | null) {
+function sharedStores(service: string, redis: SharedRedis | null) {
   if (!redis) return {};
   return {
     dpopReplayStore: new RedisReplayStore(redis, { prefix: `s2s:${service}:dpop-jti:` }),
@@ -82,7 +82,7 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
         useFactory: (
           env: ConfigService<ServiceEnv, true>,
           observer: PrometheusAuthObserver,
-          redis: SharedRedisClient | null,
+          redis: SharedRedis | null,
         ) => ({
           ...env.get('KEYCLOAK_AUTH', { infer: true }),
           observer,

@@ -5,53 +5,90 @@ import type { ServiceEnv } from './service-env';
 
 /** How long one Redis command may take before the check that asked refuses the request (503). */
 const COMMAND_TIMEOUT_MS = 1_000;
+/**
+ * How long a command waits for a dropped connection to come back (a Redis restart takes a fraction of that) before
+ * it fails; never longer, so while Redis is really down a request gets its 503 within this time.
+ */
+const RECONNECT_GRACE_MS = 2_000;
 
 /**
- * Injection token of the service's shared Redis client: the one connection over which every replica keeps the
- * state of its security checks (REDIS_URL), or null when the service runs without Redis (state in this process).
+ * The service's connection to Redis for the state of its security checks (REDIS_URL), shared by its replicas. Fails
+ * fast: no offline queue and a short command timeout, so a command rejects — and the check that asked refuses the
+ * request with 503 (fail closed) — instead of waiting in a queue. A command sent while the connection is down
+ * waits up to {@link RECONNECT_GRACE_MS} for it to come back (a Redis restart) and is never sent twice: `SET NX`
+ * must not be repeated after an answer that was lost. It connects in the background and reconnects by itself; its
+ * state changes are logged once each, never with the URL (it may hold a password).
+ */
+export class SharedRedis {
+  private readonly client;
+  private up = true;
+  private readonly waiting = new Set<() => void>();
+
+  constructor(url: string, logger = new Logger('SharedRedis')) {
+    this.client = createClient({
+      url,
+      disableOfflineQueue: true,
+      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
+      socket: {
+        connectTimeout: COMMAND_TIMEOUT_MS,
+        reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500),
+      },
+    });
+    this.client.on('error', (error: Error & { code?: string }) => {
+      if (this.up)
+        logger.warn(
+          `Redis unreachable (${error.name}: ${error.code ?? 'error'}): routes that need it answer 503`,
+        );
+      this.up = false;
+    });
+    this.client.on('ready', () => {
+      if (!this.up) logger.log('Redis reachable again');
+      this.up = true;
+      for (const wake of this.waiting) wake();
+    });
+    this.client.connect().catch(() => undefined); // the 'error' event has reported it; reconnects go on
+  }
+
+  /** One command (the library's Redis stores' way in), once the connection is ready. */
+  async sendCommand(args: string[]): Promise<unknown> {
+    if (!(await this.ready())) throw new Error('Redis is not reachable');
+    return this.client.sendCommand(args);
+  }
+
+  /** Closes the connection (the service's shutdown). */
+  async close(): Promise<void> {
+    for (const wake of this.waiting) wake();
+    if (this.client.isOpen) await this.client.close();
+  }
+
+  /** Whether the client is ready now or becomes ready within the grace period. */
+  private ready(): Promise<boolean> {
+    if (this.client.isReady) return Promise.resolve(true);
+    if (!this.client.isOpen) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        resolve(this.client.isReady);
+      };
+      const timer = setTimeout(wake, RECONNECT_GRACE_MS);
+      this.waiting.add(wake);
+    });
+  }
+}
+
+/**
+ * Injection token of the service's {@link SharedRedis}, or null when the service runs without Redis (the state of
+ * its checks in this process).
  */
 export const SHARED_REDIS = Symbol('SHARED_REDIS');
 
-/**
- * A client that fails fast: no offline queue and a short command timeout, so while Redis is down a command rejects
- * at once and the check that asked refuses the request with 503 (fail closed) instead of waiting. It connects in
- * the background and reconnects by itself; its state changes are logged once each, never with the URL.
- */
-export function sharedRedisClient(url: string, logger = new Logger('SharedRedis')) {
-  const client = createClient({
-    url,
-    disableOfflineQueue: true,
-    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-    socket: {
-      connectTimeout: COMMAND_TIMEOUT_MS,
-      reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 1_000),
-    },
-  });
-  let up = true;
-  client.on('error', (error: Error & { code?: string }) => {
-    if (up)
-      logger.warn(
-        `Redis unreachable (${error.name}: ${error.code ?? 'error'}): routes that need it answer 503`,
-      );
-    up = false;
-  });
-  client.on('ready', () => {
-    if (!up) logger.log('Redis reachable again');
-    up = true;
-  });
-  client.connect().catch(() => undefined); // the 'error' event has reported it; reconnects go on
-  return client;
-}
-
-/** The Redis client of {@link SHARED_REDIS}. */
-export type SharedRedisClient = ReturnType<typeof sharedRedisClient>;
-
-/** Closes the shared client at shutdown. */
+/** Closes the shared connection at shutdown. */
 class SharedRedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(SHARED_REDIS) private readonly client: SharedRedisClient | null) {}
+  constructor(@Inject(SHARED_REDIS) private readonly redis: SharedRedis | null) {}
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.client?.isOpen) await this.client.close();
+    await this.redis?.close();
   }
 }
 
@@ -64,7 +101,7 @@ class SharedRedisCloser implements OnApplicationShutdown {
       inject: [ConfigService],
       useFactory: (config: ConfigService<ServiceEnv, true>) => {
         const url = config.get('REDIS_URL', { infer: true });
-        return url ? sharedRedisClient(url) : null;
+        return url ? new SharedRedis(url) : null;
       },
     },
     SharedRedisCloser,

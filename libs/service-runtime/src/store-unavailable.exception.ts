@@ -7,13 +7,15 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 export class StoreUnavailableException extends HttpException {
   readonly retryAfterSec = 1;
 
-  constructor(what: string) {
+  /** `extra`: more of the body (a next hop's code and answer). */
+  constructor(what: string, extra: Record<string, unknown> = {}) {
     super(
       {
         statusCode: HttpStatus.SERVICE_UNAVAILABLE,
         error: 'store_unavailable',
         message: `${what} cannot be reached; try again shortly`,
         retry_after: 1,
+        ...extra,
       },
       HttpStatus.SERVICE_UNAVAILABLE,
     );
