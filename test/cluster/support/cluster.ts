@@ -10,9 +10,12 @@ export interface Stoppable {
 export interface Cluster {
   urls: Record<'keycloak' | 'service-a' | 'service-b' | 'service-c', string>;
   keycloakNodes: (Stoppable & { port: number; managementPort: number; instance: string })[];
-  replicas: Stoppable[];
-  redis: { url: string; restart: () => Promise<void> };
+  /** One process of each service each; `ports` are where each of them listens (behind HAProxy). */
+  replicas: (Stoppable & { ports: Record<'service-a' | 'service-b' | 'service-c', number> })[];
+  redis: Stoppable & { url: string; restart: () => Promise<void> };
   restartServices: (mode: 'jwt' | 'introspection') => Promise<void>;
+  /** HAProxy's count of the HTTP answers of each server, by tier (`keycloak`, `service-a`, …) and server name. */
+  serverStats: () => Promise<Record<string, Record<string, number>>>;
   stop: () => Promise<void>;
 }
 
