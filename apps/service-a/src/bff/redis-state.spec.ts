@@ -2,10 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { SharedRedis, StoreUnavailableException, TooManyRequestsException } from '@app/service-runtime';
 import { RedisReplayStore } from 'nest-keycloak-s2s/redis';
 import { startTestRedis, TestRedis } from '../../../../test/support/redis-server';
+import { BadRequestException } from '@nestjs/common';
+import { LocalIdp } from 'nest-keycloak-s2s/testing';
+import { createRemoteJWKSet } from 'jose';
+import { BACKCHANNEL_LOGOUT_EVENT, BackchannelLogout } from './backchannel-logout';
 import { MAX_FAILURES, PasswordAttemptLimiter, RedisAttemptBook } from './password-attempts';
+import { MemorySessionStore } from './session.store';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
-// service-a's login limits with Redis (a real redis-server, scripts/redis.mjs): two replicas share one limit per
+// service-a's login limits and logout tokens with Redis (a real redis-server, scripts/redis.mjs): two replicas share one limit per
 // username and one per address, and with Redis gone a login is refused (503), never let through unlimited.
 
 const WRONG = new Error('invalid_grant');
@@ -99,6 +104,70 @@ describe('RedisThrottlerStorage, two replicas', () => {
     const blocked = await two.increment(key, 60_000, 4, 60_000, 'login-address');
     expect(blocked).toMatchObject({ totalHits: 5, isBlocked: true, timeToBlockExpire: 60, timeToExpire: 60 });
   });
+});
+
+describe('BackchannelLogout on Redis, two replicas', () => {
+  let idp: LocalIdp;
+  let replicas: BackchannelLogout[];
+  let sessions: MemorySessionStore;
+
+  beforeAll(async () => {
+    idp = await LocalIdp.start();
+    const options = idp.options({ clientId: 'service-a', audience: 'service-a' });
+    const keys = new Map([[options.issuer, createRemoteJWKSet(new URL(options.endpoints.jwks))]]);
+    sessions = new MemorySessionStore(1800);
+    replicas = clients.map(
+      (c) =>
+        new BackchannelLogout(
+          options,
+          keys,
+          sessions,
+          new RedisReplayStore(c, { prefix: 'test-logout-jti:' }),
+        ),
+    );
+  });
+  afterAll(() => idp?.stop());
+
+  const logoutToken = () =>
+    idp.issue({
+      aud: 'service-a',
+      azp: undefined,
+      typ: 'Logout',
+      scope: undefined,
+      sub: 'alice',
+      sid: 'kc-1',
+      jti: randomUUID(),
+      events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+    });
+
+  it('refuses at one replica a logout token the other took (400 replayed), ending nothing more', async () => {
+    await sessions.set({ id: 's1', user: { sub: 'alice', username: 'alice', sid: 'kc-1' } });
+    const token = await logoutToken();
+    await expect(replicas[0].logOut(token)).resolves.toBe(1);
+    await sessions.set({ id: 's2', user: { sub: 'alice', username: 'alice', sid: 'kc-1' } });
+    const replayed = await replicas[1].logOut(token).catch((e: unknown) => e);
+    expect(replayed).toBeInstanceOf(BadRequestException);
+    expect((replayed as BadRequestException).getResponse()).toMatchObject({
+      message: 'logout token replayed',
+    });
+    expect(await sessions.get('s2')).toBeDefined();
+  });
+
+  it('with Redis stopped: 503 store_unavailable, nothing ended; Redis back: the same token ends the session', async () => {
+    await sessions.set({ id: 's3', user: { sub: 'alice', username: 'alice', sid: 'kc-1' } });
+    const token = await logoutToken();
+    await redis.stop();
+    try {
+      expect(await replicas[1].logOut(token).catch((e: unknown) => e)).toBeInstanceOf(
+        StoreUnavailableException,
+      );
+      expect(await sessions.get('s3')).toBeDefined();
+    } finally {
+      await redis.start();
+    }
+    await expect(replicas[1].logOut(token)).resolves.toBeGreaterThanOrEqual(1);
+    expect(await sessions.get('s3')).toBeUndefined();
+  }, 30_000);
 });
 
 describe('with Redis restarted', () => {
