@@ -10,8 +10,9 @@ import { MAX_FAILURES, PasswordAttemptLimiter, RedisAttemptBook } from './passwo
 import { MemorySessionStore } from './session.store';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
-// service-a's login limits and logout tokens with Redis (a real redis-server, scripts/redis.mjs): two replicas share one limit per
-// username and one per address, and with Redis gone a login is refused (503), never let through unlimited.
+// service-a's login limits and logout tokens with Redis (a real redis-server, scripts/redis.mjs): two replicas share
+// one limit per username and one per address, a logout token is taken once, and with Redis gone a login or a logout
+// is refused (503), never let through unchecked.
 
 const WRONG = new Error('invalid_grant');
 let redis: TestRedis;
