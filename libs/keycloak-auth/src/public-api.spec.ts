@@ -22,6 +22,7 @@ import {
   InsufficientScopeError,
   InvalidDpopProofError,
   InvalidTokenError,
+  StoreUnavailableError,
   TokenEndpointError,
 } from 'nest-keycloak-s2s/errors';
 import type { InvalidTokenCode, TokenEndpointCode } from 'nest-keycloak-s2s/errors';
@@ -43,6 +44,9 @@ import {
   resolveKeycloakAuthOptions,
 } from 'nest-keycloak-s2s/options';
 import { KeycloakHealthIndicator } from 'nest-keycloak-s2s/terminus';
+import { RedisCounterStore, RedisReplayStore } from 'nest-keycloak-s2s/redis';
+import type { RedisCommandSender } from 'nest-keycloak-s2s/redis';
+import type { CounterStore, ReplayStore } from 'nest-keycloak-s2s/options';
 import {
   AuthenticatedRequest,
   KeycloakAuthenticator,
@@ -163,6 +167,19 @@ describe('the public API, by its types', () => {
     expectTypeOf<ReturnType<PermissionDecisions['check']>>().resolves.items.toHaveProperty('verdict');
     expectTypeOf<PermissionVerdict>().toEqualTypeOf<'allowed' | 'denied' | 'unknown_resource'>();
     expectTypeOf(resolveKeycloakAuthzOptions({}).decisionCacheTtlMs).toBeNumber();
+  });
+
+  it('shares the checks of replicas through stores the options take, Redis ones on any client with sendCommand', () => {
+    expectTypeOf<RedisReplayStore>().toMatchTypeOf<ReplayStore>();
+    expectTypeOf<RedisCounterStore>().toMatchTypeOf<CounterStore>();
+    expectTypeOf<ReplayStore['rememberOnce']>().toEqualTypeOf<
+      (key: string, ttlMs: number) => Promise<boolean>
+    >();
+    expectTypeOf<ConstructorParameters<typeof RedisReplayStore>[0]>().toEqualTypeOf<RedisCommandSender>();
+    expectTypeOf<KeycloakAuthOptions['dpopReplayStore']>().toEqualTypeOf<ReplayStore | undefined>();
+    expectTypeOf<KeycloakAuthOptions['introspectionBudgetStore']>().toEqualTypeOf<CounterStore | undefined>();
+    expectTypeOf<StoreUnavailableError>().toMatchTypeOf<KeycloakAuthError>();
+    expectTypeOf<StoreUnavailableError['retryAfterSec']>().toBeNumber();
   });
 
   it('keeps the names that are not public out of reach (the @ts-expect-error imports above)', () => {
