@@ -96,7 +96,7 @@ async function reportServers(when: string) {
   console.log(line);
 }
 
-const replicaUrl = (i: number, tier: 'service-a' | 'service-c') =>
+const replicaUrl = (i: number, tier: 'service-a' | 'service-b' | 'service-c') =>
   `http://127.0.0.1:${cluster.replicas[i].ports[tier]}`;
 
 const describeOutcome = (s: Sample) => `${s.label} ${s.outcome}${s.code ? ` ${s.code}` : ''} at ${s.sentAt}`;
@@ -226,18 +226,21 @@ describe('the cluster of npm run stack:cluster', () => {
   }, 300_000);
 
   it('introspection, every Keycloak node unreachable: 503 idp_unavailable for a new token, never 429, never accepted', async () => {
-    // A token service-b has never introspected, sent past the caller's budget (600 a minute) while Keycloak is
-    // out of reach: each failed introspection is given back, so the outage stays 503 and never turns into 429.
+    // A token service-b has never introspected, sent past the caller's budget (600 a minute, one budget for both
+    // replicas in Redis) while Keycloak is out of reach: each failed introspection is given back, so the outage stays
+    // 503 and never turns into 429. Straight to the replicas: HAProxy takes them out of service-b's backend as soon
+    // as their readiness reports Keycloak gone, and would answer its own 503.
     const token = await clusterToken(cluster, 'service-a', { grant_type: 'client_credentials' });
     await Promise.all(cluster.keycloakNodes.map((node) => node.stop()));
     const front = cluster.urls['service-b'];
     const counts: Record<string, number> = {};
     let next = 0;
     const worker = async () => {
-      while (next++ < 700) {
+      while (next < 700) {
+        const target = replicaUrl(next++ % 2, 'service-b');
         const answer = await postAs(
           front,
-          front,
+          target,
           '/api/process',
           { authorization: `Bearer ${token}` },
           {
