@@ -42,6 +42,8 @@ async function chain(options: BenchOptions): Promise<boolean> {
       rounds: options.rounds,
       logLevel: options.logLevel,
       scenarios: options.scenarios,
+      cpuRatePerSec: options.chainCpuRatePerSec,
+      dpopSec: options.dpopSec,
       note: options.note,
       profileDir: options.profile ? join(__dirname, '..', 'artifacts', 'bench-profiles') : undefined,
     },

@@ -10,7 +10,9 @@ describe('npm run bench options', () => {
       warmupRequests: 2000,
       connections: 20,
       rounds: 1,
-      scenarios: ['no-auth', 'uncached', 'introspection', 'jwt'],
+      scenarios: ['no-auth', 'uncached', 'introspection', 'jwt', 'jwt-eddsa', 'jwt-ps256'],
+      chainCpuRatePerSec: 500,
+      dpopSec: 2,
       logLevel: 'warn',
       profile: false,
       guardSec: 2,
@@ -30,6 +32,23 @@ describe('npm run bench options', () => {
     expect(parseBenchArgs(['--only', 'chain']).parts).toEqual(['chain']);
     expect(parseBenchArgs(['--only=memory,guard']).parts).toEqual(['guard', 'memory']);
     expect(parseBenchArgs(['--scenarios', 'jwt,no-auth']).scenarios).toEqual(['no-auth', 'jwt']);
+  });
+
+  it("takes the chain's fixed rate and the DPoP floor's seconds, 0 for none, and refuses a bad one", () => {
+    expect(parseBenchArgs(['--chain-cpu-rate', '300', '--dpop-seconds', '0.5'])).toMatchObject({
+      chainCpuRatePerSec: 300,
+      dpopSec: 0.5,
+    });
+    expect(parseBenchArgs(['--chain-cpu-rate', '0', '--dpop-seconds', '0'])).toMatchObject({
+      chainCpuRatePerSec: 0,
+      dpopSec: 0,
+    });
+    expect(() => parseBenchArgs(['--chain-cpu-rate', '2.5'])).toThrow(
+      '--chain-cpu-rate takes a whole number >= 0, got "2.5"',
+    );
+    expect(() => parseBenchArgs(['--dpop-seconds=-1'])).toThrow(
+      '--dpop-seconds takes a number >= 0, got "-1"',
+    );
   });
 
   it('takes durations, connections (or concurrency), rounds, a note and the flags', () => {

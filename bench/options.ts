@@ -19,6 +19,10 @@ export interface BenchOptions {
   /** Chain: each scenario is measured once per round, the scenarios taking turns. */
   rounds: number;
   scenarios: ScenarioId[];
+  /** Chain: req/s of each round's fixed-rate window (0: none). */
+  chainCpuRatePerSec: number;
+  /** Chain: seconds of proof signing per algorithm when measuring the DPoP floor (0: not measured). */
+  dpopSec: number;
   /** The services' LOG_LEVEL during the chain benchmark. */
   logLevel: string;
   /** Chain: run the services with --cpu-prof, profiles under artifacts/bench-profiles/. */
@@ -30,7 +34,7 @@ export interface BenchOptions {
   cacheMaxEntries: number;
   /**
    * Peers: the apps to run (`--peers`; their bare ceilings are added), and the window settings: `--duration`,
-   * `--warmup` and `--rounds` when given, else shorter defaults than the chain's (22 apps take turns).
+   * `--warmup` and `--rounds` when given, else shorter defaults than the chain's (26 apps take turns).
    */
   peers: { apps: string[]; durationSec: number; warmupSec: number; rounds: number; cpuRatePerSec: number };
   /** Many users: the distinct user counts, ascending (the biggest is created; the others use a prefix of it). */
@@ -61,6 +65,9 @@ export const USAGE = `npm run bench [-- options]
                               ours-fastify-jwt,ours-fastify-introspection; ids: bench/peers/peer-apps.ts
   --cpu-rate <n>              peers: req/s of the window comparing this library's CPU per request with the bare
                               route's at one load (default 4000; 0: none, CPU compared at full speed)
+  --chain-cpu-rate <n>        chain: req/s of the window each round compares CPU per request at (default 500; 0:
+                              none, CPU compared at full speed); the uncached chain gets none
+  --dpop-seconds <s>          chain: seconds of proof signing per algorithm for the DPoP floor (default 2; 0: none)
   --scenarios <ids>           chain: ${SCENARIO_IDS.join(',')} (default: all)
   --log-level <level>         chain: the services' LOG_LEVEL (default warn: no request log lines)
   --profile                   chain: services run with --cpu-prof; profiles in artifacts/bench-profiles/
@@ -127,6 +134,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         'cache-max-entries': { type: 'string' },
         peers: { type: 'string' },
         'cpu-rate': { type: 'string' },
+        'chain-cpu-rate': { type: 'string' },
+        'dpop-seconds': { type: 'string' },
         users: { type: 'string' },
         'users-thrash-bound': { type: 'string' },
         'users-modes': { type: 'string' },
@@ -167,6 +176,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     connections: connections === undefined ? 20 : positive('--connections', connections, { integer: true }),
     rounds: v.rounds === undefined ? 1 : positive('--rounds', v.rounds, { integer: true }),
     scenarios: v.scenarios === undefined ? [...SCENARIO_IDS] : list('--scenarios', v.scenarios, SCENARIO_IDS),
+    chainCpuRatePerSec:
+      v['chain-cpu-rate'] === undefined
+        ? 500
+        : positive('--chain-cpu-rate', v['chain-cpu-rate'], { integer: true, zero: true }),
+    dpopSec:
+      v['dpop-seconds'] === undefined ? 2 : positive('--dpop-seconds', v['dpop-seconds'], { zero: true }),
     logLevel,
     profile: v.profile ?? false,
     guardSec: v['guard-seconds'] === undefined ? 2 : positive('--guard-seconds', v['guard-seconds']),

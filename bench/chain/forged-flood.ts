@@ -31,7 +31,7 @@ export function kidOf(token: string): string {
  * key of our own (RS256, the realm's algorithm), under the realm's kid or under a new random kid each.
  */
 export async function forgedTokens(
-  claims: { issuer: string; audience: string; azp: string; scope: string },
+  claims: { issuer: string; audience: string | string[]; azp: string; scope: string },
   kind: ForgeryKind,
   realmKid: string,
   count: number,

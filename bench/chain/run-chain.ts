@@ -10,6 +10,7 @@ import {
   ChainSettings,
   CPU_PARTS,
   CpuUse,
+  RateWindow,
   RoundResult,
   ScenarioId,
   ScenarioResult,
@@ -21,12 +22,15 @@ import { flood, FORGERY_KINDS, forgedTokens } from './forged-flood';
 import { CHAIN_ORDER, chainAnswerProblems, ChainScenario, SCENARIOS } from './scenarios';
 import { ensureKeycloak, pointJwksUrls, RunningServices, startServices } from './scripts';
 import { windowOf } from '../report/load-window';
+import { DPOP_FLOOR_ALGORITHMS, measureDpopFloor } from './dpop-floor';
 
 /** What `--only chain` runs. */
 export interface ChainOptions extends ChainSettings {
   scenarios: readonly ScenarioId[];
   /** When set, every service runs with `--cpu-prof` and writes its profile under `<profileDir>/<scenario>/`. */
   profileDir?: string;
+  /** Seconds of proof signing per algorithm for the DPoP floor (0: not measured). */
+  dpopSec: number;
   note?: string;
 }
 
@@ -223,7 +227,47 @@ async function measureRound(
       `Keycloak ${perRequest(cpu.keycloak)} (load ${loadAverage})`,
   );
   if (run.non2xx + run.errors > 0) log(`${scenario.title}: the services' last lines:\n${stack.output}`);
+  const rate = options.cpuRatePerSec ?? 0;
+  if (rate > 0 && scenario.id !== 'uncached') {
+    round.atRate = await fixedRateWindow(stack, load, rate, options, proxy, sources);
+    const perRequestAtRate = (ms?: number) =>
+      ms === undefined ? '?' : (ms / (round.atRate as RateWindow).sent).toFixed(3);
+    log(
+      `${scenario.title}: at ${rate} req/s: ${round.atRate.sent} sent, ${round.atRate.non2xx} non-2xx, ` +
+        `${round.atRate.errors} errors; CPU ms/request: services ${perRequestAtRate(round.atRate.cpuMs.services)}, ` +
+        `Keycloak ${perRequestAtRate(round.atRate.cpuMs.keycloak)}`,
+    );
+    if (round.atRate.non2xx + round.atRate.errors > 0)
+      log(`${scenario.title}: the services' last lines:\n${stack.output}`);
+  }
   return round;
+}
+
+/**
+ * A window at a fixed rate right after the one at full speed: the same CPU readings over the requests sent, for
+ * comparing CPU per request at one load.
+ */
+async function fixedRateWindow(
+  stack: Stack,
+  load: { url: string; body: string; connections: number },
+  ratePerSec: number,
+  options: ChainOptions,
+  proxy: KeycloakProxyProcess,
+  sources: CpuSources,
+): Promise<RateWindow> {
+  await quietCounts(proxy);
+  const before = cpuNow(sources);
+  const run = await runLoad({ ...load, durationSec: options.durationSec, ratePerSec });
+  stack.answered += run.requests;
+  await quietCounts(proxy);
+  return {
+    ratePerSec,
+    durationSec: run.durationSec,
+    sent: run.sent,
+    non2xx: run.non2xx,
+    errors: run.errors,
+    cpuMs: cpuBetween(before, cpuNow(sources)),
+  };
 }
 
 /** Seconds of each flood of forged tokens, and how many distinct ones it sends. */
@@ -306,19 +350,24 @@ export async function runChain(options: ChainOptions, log: Log): Promise<ChainRe
     await proxy?.stop();
     await keycloak.stop();
   }
-  const { durationSec, warmupSec, warmupRequests, connections, logLevel, rounds } = options;
+  // With the services stopped: the floor is measured in this process, one operation at a time.
+  const dpopFloor =
+    options.dpopSec > 0 ? await measureDpopFloor(options.dpopSec, DPOP_FLOOR_ALGORITHMS, log) : undefined;
+  const { durationSec, warmupSec, warmupRequests, connections, logLevel, rounds, cpuRatePerSec } = options;
   const scenarios: ScenarioResult[] = stacks.map(({ scenario, firstRequestCalls }) => ({
     id: scenario.id,
     title: scenario.title,
     firstRequestCalls,
+    ...(scenario.dpopAlg === undefined ? {} : { dpopAlg: scenario.dpopAlg }),
     rounds: results.get(scenario.id) ?? [],
   }));
   return {
     startedAt,
     note: options.note,
     machine,
-    settings: { durationSec, warmupSec, warmupRequests, connections, logLevel, rounds },
+    settings: { durationSec, warmupSec, warmupRequests, connections, logLevel, rounds, cpuRatePerSec },
     scenarios,
     floods,
+    ...(dpopFloor === undefined ? {} : { dpopFloor }),
   };
 }

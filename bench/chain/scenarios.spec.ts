@@ -67,4 +67,19 @@ describe('the chain answer each scenario must give before it is measured', () =>
       expect(SCENARIOS[id].env).toEqual({});
     }
   });
+
+  it("runs the jwt chain again with service-b's DPoP key made for EdDSA and for PS256, ES256 elsewhere", () => {
+    expect(SCENARIOS['jwt-eddsa']).toMatchObject({
+      authMode: 'jwt',
+      env: { DPOP_KEY_ALG: 'EdDSA' },
+      dpopAlg: 'EdDSA',
+    });
+    expect(SCENARIOS['jwt-ps256']).toMatchObject({
+      authMode: 'jwt',
+      env: { DPOP_KEY_ALG: 'PS256' },
+      dpopAlg: 'PS256',
+    });
+    expect(SCENARIOS['jwt-eddsa'].entry('service-b')).toBe('apps/service-b/src/main.ts');
+    expect([SCENARIOS.jwt.dpopAlg, SCENARIOS.introspection.dpopAlg]).toEqual(['ES256', 'ES256']);
+  });
 });

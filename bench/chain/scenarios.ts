@@ -12,6 +12,8 @@ export interface ChainScenario {
   entry: (service: string) => string;
   /** Whether the hops report real callers (false: the no-auth chain's fixed principals). */
   authenticated: boolean;
+  /** The algorithm of service-b's DPoP key (`DPOP_KEY_ALG`, set in `env` when not the default ES256). */
+  dpopAlg?: 'ES256' | 'EdDSA' | 'PS256';
 }
 
 const real = (service: string) => `apps/${service}/src/main.ts`;
@@ -43,6 +45,7 @@ export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
     env: {},
     entry: real,
     authenticated: true,
+    dpopAlg: 'ES256',
   },
   jwt: {
     id: 'jwt',
@@ -51,6 +54,25 @@ export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
     env: {},
     entry: real,
     authenticated: true,
+    dpopAlg: 'ES256',
+  },
+  'jwt-eddsa': {
+    id: 'jwt-eddsa',
+    title: 'jwt, cached, EdDSA proofs',
+    authMode: 'jwt',
+    env: { DPOP_KEY_ALG: 'EdDSA' },
+    entry: real,
+    authenticated: true,
+    dpopAlg: 'EdDSA',
+  },
+  'jwt-ps256': {
+    id: 'jwt-ps256',
+    title: 'jwt, cached, PS256 proofs',
+    authMode: 'jwt',
+    env: { DPOP_KEY_ALG: 'PS256' },
+    entry: real,
+    authenticated: true,
+    dpopAlg: 'PS256',
   },
 };
 

@@ -136,4 +136,21 @@ describe('the counting proxy in front of Keycloak', () => {
       await orphan.stop();
     }
   });
+
+  it('plays Keycloak down: closes the connection, forwards and counts nothing, until it is up again', async () => {
+    seen.length = 0;
+    const before = proxy.counts();
+    proxy.setDown(true);
+    try {
+      await expect(fetch(`${proxy.url}${REALM}/certs`)).rejects.toThrow();
+      expect(seen).toHaveLength(0);
+      expect(callsBetween(before, proxy.counts())).toEqual(noCalls());
+    } finally {
+      proxy.setDown(false);
+    }
+    const res = await fetch(`${proxy.url}${REALM}/certs`);
+    expect(await res.json()).toEqual({ keys: [] });
+    expect(seen).toHaveLength(1);
+    expect(callsBetween(before, proxy.counts()).jwks).toBe(1);
+  });
 });

@@ -74,6 +74,11 @@ export interface CountingProxy {
   url: string;
   /** A copy of the counts so far. */
   counts: () => KeycloakCallCounts;
+  /**
+   * Plays Keycloak down (true) or up again: while down, every request's connection is closed at once, nothing is
+   * forwarded and nothing counted (a caller sees what it would of a Keycloak that went away).
+   */
+  setDown: (down: boolean) => void;
   stop: () => Promise<void>;
 }
 
@@ -106,7 +111,9 @@ export async function startCountingProxy(
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const counts = noCalls();
+  let down = false;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    if (down) return void req.socket.destroy();
     let body: Buffer;
     try {
       body = await readBody(req);
@@ -144,6 +151,9 @@ export async function startCountingProxy(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     counts: () => ({ ...counts }),
+    setDown: (value) => {
+      down = value;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -11,6 +11,10 @@ async function main(): Promise<void> {
   const reply = (message: ProxyReply) => process.send?.(message);
   process.on('message', (message: ProxyRequest) => {
     if (message.type === 'counts') reply({ type: 'counts', id: message.id, counts: proxy.counts() });
+    if (message.type === 'down') {
+      proxy.setDown(message.down);
+      reply({ type: 'down', id: message.id });
+    }
   });
   // The parent going away (normally or not) ends the proxy too.
   process.on('disconnect', () => void proxy.stop().then(() => process.exit(0)));

@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { KeycloakCallCounts } from './counting-proxy';
 
 /** What the parent asks the proxy process. */
-export type ProxyRequest = { type: 'counts'; id: number };
+export type ProxyRequest = { type: 'counts'; id: number } | { type: 'down'; id: number; down: boolean };
 
 /** What the proxy process tells its parent. */
 export type ProxyReply =
-  { type: 'ready'; url: string } | { type: 'counts'; id: number; counts: KeycloakCallCounts };
+  | { type: 'ready'; url: string }
+  | { type: 'counts'; id: number; counts: KeycloakCallCounts }
+  | { type: 'down'; id: number };
 
 /** How long the proxy process may take to listen or to answer a count request. */
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -49,6 +51,15 @@ export class KeycloakProxyProcess {
     const answer = KeycloakProxyProcess.reply(this.child, (m) => m.type === 'counts' && m.id === id);
     this.child.send({ type: 'counts', id } satisfies ProxyRequest);
     return ((await answer) as { counts: KeycloakCallCounts }).counts;
+  }
+
+  /** Plays Keycloak down (every connection closed at once, nothing forwarded or counted) or up again. */
+  async setDown(down: boolean): Promise<void> {
+    if (!this.child.connected) throw new Error('the Keycloak proxy process is not running');
+    const id = ++this.nextId;
+    const answer = KeycloakProxyProcess.reply(this.child, (m) => m.type === 'down' && m.id === id);
+    this.child.send({ type: 'down', id, down } satisfies ProxyRequest);
+    await answer;
   }
 
   /** Ends the proxy process. */

@@ -59,3 +59,14 @@ export async function probe(url: string, token: string | undefined): Promise<Pro
   const header = res.headers.get('www-authenticate');
   return header === null ? { status: res.status } : { status: res.status, wwwAuthenticate: header };
 }
+
+/**
+ * What an app whose route requires a permission answered, once each, before the load: a caller Keycloak does not
+ * grant it (403 expected), a forged token (401, and no Keycloak call: counted by the proxy), and a token it never
+ * saw while Keycloak is down (the decision cannot be made: 503 expected of this library, whatever the peer does).
+ */
+export interface AuthzProbes {
+  denied: ProbeAnswer & { keycloakCalls: number };
+  forged: ProbeAnswer & { keycloakCalls: number };
+  keycloakDown: ProbeAnswer;
+}

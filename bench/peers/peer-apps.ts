@@ -26,9 +26,14 @@ export interface PeerApp {
   env: Record<string, string>;
   /** Whether it is this library's app (the targets are about these). */
   ours: boolean;
+  /** Whether its route requires a permission of Keycloak's Authorization Services (the authorization probes). */
+  authz?: boolean;
 }
 
 const ROLE = 'service-b:process-orders';
+/** The resource and scope of the permission the authorization apps require (bench/peers/peers-realm.ts makes it). */
+export const AUTHZ_RESOURCE = 'order';
+export const AUTHZ_SCOPE = 'read';
 
 function forAdapters(make: (adapter: Adapter) => Omit<PeerApp, 'adapter'>): PeerApp[] {
   return ADAPTERS.map((adapter) => {
@@ -59,6 +64,19 @@ const keycloakConnect = (validation: 'online' | 'offline', roles: boolean): Peer
     ours: false,
   }));
 
+/** nest-keycloak-connect's ResourceGuard over its OFFLINE check: `@Resource(order)` and `@Scopes(read)`. */
+const keycloakConnectResource = (): PeerApp[] =>
+  forAdapters((adapter) => ({
+    id: `nkc-${adapter}-offline-resource`,
+    library: 'nest-keycloak-connect',
+    mode: 'OFFLINE + @Resource/@Scopes',
+    nest: 10,
+    folder: 'nest10',
+    env: { PEER_GUARD: 'offline', PEER_RESOURCE: AUTHZ_RESOURCE, PEER_SCOPE: AUTHZ_SCOPE },
+    ours: false,
+    authz: true,
+  }));
+
 const keycloakAuth = (validation: 'online' | 'offline'): PeerApp[] =>
   forAdapters((adapter) => ({
     id: `nka-${adapter}-${validation}`,
@@ -81,6 +99,19 @@ const ours = (mode: 'jwt' | 'introspection'): PeerApp[] =>
     ours: true,
   }));
 
+/** This library's jwt mode with `@RequirePermission(order, read)`: Keycloak decides, the decision cached. */
+const oursAuthz = (): PeerApp[] =>
+  forAdapters((adapter) => ({
+    id: `ours-${adapter}-jwt-authz`,
+    library: 'nest-keycloak-s2s',
+    mode: 'jwt + @RequirePermission',
+    nest: 12,
+    folder: 'ours',
+    env: { OURS_MODE: 'jwt', OURS_RESOURCE: AUTHZ_RESOURCE, OURS_SCOPE: AUTHZ_SCOPE },
+    ours: true,
+    authz: true,
+  }));
+
 /** Every app, in the order the tables list them: each library after its ceiling. */
 export const PEER_APPS: readonly PeerApp[] = [
   ...bare(10),
@@ -88,13 +119,21 @@ export const PEER_APPS: readonly PeerApp[] = [
   ...keycloakConnect('online', true),
   ...keycloakConnect('offline', false),
   ...keycloakConnect('offline', true),
+  ...keycloakConnectResource(),
   ...bare(11),
   ...keycloakAuth('online'),
   ...keycloakAuth('offline'),
   ...bare(12),
   ...ours('jwt'),
   ...ours('introspection'),
+  ...oursAuthz(),
 ];
+
+/** The app an authorization app is compared with: the same library, mode and adapter without the permission. */
+export function plainIdOf(app: Pick<PeerApp, 'id' | 'authz'>): string | undefined {
+  if (!app.authz) return undefined;
+  return app.id.replace(/-authz$/, '').replace(/-resource$/, '');
+}
 
 /** The ids of {@link PEER_APPS}, for `--peers`. */
 export const PEER_APP_IDS: readonly string[] = PEER_APPS.map((app) => app.id);
@@ -104,10 +143,18 @@ export function bareIdOf(app: Pick<PeerApp, 'nest' | 'adapter'>): string {
   return `bare-${app.nest}-${app.adapter}`;
 }
 
-/** The apps `ids` name, each with its bare ceiling added when missing, in {@link PEER_APPS}' order. */
+/**
+ * The apps `ids` name, each with its bare ceiling added when missing (and an authorization app with its plain
+ * guard's app), in {@link PEER_APPS}' order.
+ */
 export function selectApps(ids: readonly string[]): PeerApp[] {
   const wanted = new Set(ids);
-  for (const app of PEER_APPS) if (wanted.has(app.id)) wanted.add(bareIdOf(app));
+  for (const app of PEER_APPS) {
+    if (!wanted.has(app.id)) continue;
+    wanted.add(bareIdOf(app));
+    const plain = plainIdOf(app);
+    if (plain !== undefined) wanted.add(plain);
+  }
   return PEER_APPS.filter((app) => wanted.has(app.id));
 }
 

@@ -10,6 +10,8 @@ export const REALM = 's2s';
 export const PEERS_CLIENT = 'bench-peers';
 /** A throw-away client whose tokens name another audience (service-c). */
 const OTHER_AUDIENCE_CLIENT = 'bench-peers-other-audience';
+/** A throw-away client whose tokens are for service-b and the bench client, but hold no permission. */
+const DENIED_CLIENT = 'bench-peers-denied';
 /** A throw-away client whose tokens live a few seconds, for the expired-token check. */
 const SHORT_LIVED_CLIENT = 'bench-peers-short-lived';
 /** Seconds of life of the short-lived client's tokens (Keycloak's `access.token.lifespan` client attribute). */
@@ -34,6 +36,8 @@ export interface PeersRealm {
   otherAudienceToken(): Promise<IssuedToken>;
   /** A real token for service-b and the bench client that expires after {@link SHORT_LIFESPAN_SEC}. */
   shortLivedToken(): Promise<IssuedToken>;
+  /** A real token for service-b and the bench client of a caller the permission does not grant (not service-a). */
+  deniedToken(): Promise<IssuedToken>;
   /** Deletes the clients and the mapper, and gives service-a its JWKS URL back. */
   cleanup(): Promise<void>;
 }
@@ -88,12 +92,50 @@ async function tokenAt(tokenUrl: string, form: Record<string, string>): Promise<
 }
 
 /**
- * Prepares the realm on the Keycloak at `keycloakUrl` (admin calls go there directly): the bench client with a
- * secret made now, an audience mapper on service-a (Keycloak answers `active: false` to an introspecting client
- * that is not in the token's `aud`), the throw-away clients of the correctness checks, and a key of service-a's
- * served on loopback. Tokens are asked for at `issuerBase` (the counting proxy, whose address is the issuer).
+ * The bench client as a resource server (Keycloak's Authorization Services): `resource` with `scope`, a client
+ * policy granting service-a, and a scope permission `resource#scope` applying it; enforcing, unanimous. The authorization apps require that permission, each library asking Keycloak in its own way.
  */
-export async function preparePeersRealm(keycloakUrl: string, issuerBase: string): Promise<PeersRealm> {
+export function peersResourceServer(resource: string, scope: string) {
+  return {
+    policyEnforcementMode: 'ENFORCING',
+    decisionStrategy: 'UNANIMOUS',
+    allowRemoteResourceManagement: false,
+    scopes: [{ name: scope }],
+    resources: [{ name: resource, ownerManagedAccess: false, scopes: [{ name: scope }] }],
+    policies: [
+      {
+        name: 'service-a client',
+        type: 'client',
+        logic: 'POSITIVE',
+        decisionStrategy: 'UNANIMOUS',
+        config: { clients: JSON.stringify(['service-a']) },
+      },
+      {
+        name: `${resource} ${scope}`,
+        type: 'scope',
+        logic: 'POSITIVE',
+        decisionStrategy: 'AFFIRMATIVE',
+        config: {
+          resources: JSON.stringify([resource]),
+          scopes: JSON.stringify([scope]),
+          applyPolicies: JSON.stringify(['service-a client']),
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Prepares the realm on the Keycloak at `keycloakUrl` (admin calls go there directly): the bench client with a
+ * secret made now, made a resource server of `permission` ({@link peersResourceServer}), an audience mapper on
+ * service-a (Keycloak answers `active: false` to an introspecting client that is not in the token's `aud`), the
+ * throw-away clients of the correctness checks, and a key of service-a's served on loopback. Tokens are asked for at `issuerBase` (the counting proxy, whose address is the issuer).
+ */
+export async function preparePeersRealm(
+  keycloakUrl: string,
+  issuerBase: string,
+  permission: { resource: string; scope: string },
+): Promise<PeersRealm> {
   const admin = await adminOf(keycloakUrl);
   const undo: (() => Promise<unknown>)[] = [];
   const issuer = `${issuerBase}/realms/${REALM}`;
@@ -115,8 +157,23 @@ export async function preparePeersRealm(keycloakUrl: string, issuerBase: string)
     return { id, secret };
   };
   try {
-    const peers = await client(PEERS_CLIENT, { serviceAccountsEnabled: false });
+    // A resource server needs a service account (Keycloak refuses Authorization Services without one).
+    const peers = await client(PEERS_CLIENT, {
+      serviceAccountsEnabled: true,
+      authorizationServicesEnabled: true,
+    });
+    // The admin client types the modes as enums; the representation's values are their strings.
+    type ResourceServer = Parameters<typeof admin.clients.importResource>[1];
+    const resourceServer = peersResourceServer(permission.resource, permission.scope);
+    await admin.clients.importResource({ id: peers.id }, resourceServer as unknown as ResourceServer);
     const serviceOnly = { serviceAccountsEnabled: true, defaultClientScopes: ['basic', 'roles'] };
+    const denied = await client(DENIED_CLIENT, {
+      ...serviceOnly,
+      protocolMappers: [
+        audienceMapper('audience-b', 'service-b'),
+        audienceMapper('audience-peers', PEERS_CLIENT),
+      ],
+    });
     const other = await client(OTHER_AUDIENCE_CLIENT, {
       ...serviceOnly,
       protocolMappers: [audienceMapper('audience', 'service-c')],
@@ -166,6 +223,7 @@ export async function preparePeersRealm(keycloakUrl: string, issuerBase: string)
         }),
       otherAudienceToken: secretGrant(OTHER_AUDIENCE_CLIENT, other.secret),
       shortLivedToken: secretGrant(SHORT_LIVED_CLIENT, short.secret),
+      deniedToken: secretGrant(DENIED_CLIENT, denied.secret),
       cleanup,
     };
   } catch (error) {

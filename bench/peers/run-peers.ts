@@ -9,10 +9,19 @@ import { callsBetween, totalCalls } from '../keycloak-proxy/counting-proxy';
 import { KeycloakProxyProcess } from '../keycloak-proxy/proxy-process';
 import { thisMachine } from '../report/machine';
 import { PeerAppResult, PeerCpu, PeerRound, PeersReport, PeersSettings } from '../report/peers-report';
-import { CorrectnessResult, probe, withAlgNone } from './correctness';
-import { bareIdOf, PeerApp, roundOrder, selectApps } from './peer-apps';
+import { AuthzProbes, CorrectnessResult, probe, withAlgNone } from './correctness';
+import {
+  AUTHZ_RESOURCE,
+  AUTHZ_SCOPE,
+  bareIdOf,
+  PeerApp,
+  plainIdOf,
+  roundOrder,
+  selectApps,
+} from './peer-apps';
 import { ensureInstalled, PeerProcess } from './peer-process';
-import { IssuedToken, PeersRealm, preparePeersRealm, REALM } from './peers-realm';
+import { IssuedToken, PEERS_CLIENT, PeersRealm, preparePeersRealm, REALM } from './peers-realm';
+import { forgedTokens, kidOf } from '../chain/forged-flood';
 import { quietCounts } from '../chain/run-chain';
 import { windowOf } from '../report/load-window';
 
@@ -73,6 +82,31 @@ async function checkCorrectness(
     algNone: await probe(url, withAlgNone(tokens.valid)),
     expired: await probe(url, tokens.expired),
   };
+}
+
+/**
+ * The authorization probes of an app whose route requires the permission: a caller it does not grant, a forged
+ * token (Keycloak calls counted by the proxy), and a token the app never saw while the proxy plays Keycloak down.
+ */
+async function checkAuthz(
+  running: Running,
+  tokens: { denied: string; forged: string; undecided: string },
+  proxy: KeycloakProxyProcess,
+): Promise<AuthzProbes> {
+  const url = running.peer.url;
+  const counted = async (token: string) => {
+    const before = await quietCounts(proxy);
+    const answer = await probe(url, token);
+    return { ...answer, keycloakCalls: totalCalls(callsBetween(before, await quietCounts(proxy))) };
+  };
+  const denied = await counted(tokens.denied);
+  const forged = await counted(tokens.forged);
+  await proxy.setDown(true);
+  try {
+    return { denied, forged, keycloakDown: await probe(url, tokens.undecided) };
+  } finally {
+    await proxy.setDown(false);
+  }
 }
 
 /** Warm-up (continued until the app has answered `warmupRequests` in all, within a cap), then one window. */
@@ -174,6 +208,7 @@ async function startAll(
           adapter: app.adapter,
           ours: app.ours,
           bareId: bareIdOf(app),
+          ...(app.authz ? { authz: true, plainId: plainIdOf(app) } : {}),
           rounds: [],
         },
       });
@@ -206,7 +241,10 @@ export async function runPeers(options: PeersOptions, log: Log): Promise<PeersRe
     proxy = await KeycloakProxyProcess.start(keycloak.url, { keepHost: true });
     const keycloakJvm = keycloakPids(Number(new URL(keycloak.url).port));
     if (keycloakJvm.length === 0) log("Keycloak's process not found: its CPU time is not reported");
-    realm = await preparePeersRealm(keycloak.url, proxy.url);
+    realm = await preparePeersRealm(keycloak.url, proxy.url, {
+      resource: AUTHZ_RESOURCE,
+      scope: AUTHZ_SCOPE,
+    });
     // Made first, so that it has expired (with every app's clock tolerance) by the time the apps are up.
     const shortLived = await realm.shortLivedToken();
     const otherAudience = (await realm.otherAudienceToken()).token;
@@ -227,6 +265,29 @@ export async function runPeers(options: PeersOptions, log: Log): Promise<PeersRe
         otherAudience,
         expired: shortLived.token,
       });
+    const authzApps = running.filter((r) => r.result.authz);
+    if (authzApps.length > 0) {
+      const denied = (await realm.deniedToken()).token;
+      const issuer = `${proxy.url}/realms/${REALM}`;
+      const claims = {
+        issuer,
+        audience: ['service-b', PEERS_CLIENT],
+        azp: 'service-a',
+        scope: 'profile email',
+      };
+      const [forged] = await forgedTokens(claims, 'realm-kid', kidOf(valid), 1);
+      for (const app of authzApps) {
+        // A service-a token of its own, which no app has decided a permission for.
+        const undecided = (await realm.serviceAToken()).token;
+        app.result.authzProbes = await checkAuthz(app, { denied, forged, undecided }, proxy);
+        const p = app.result.authzProbes;
+        log(
+          `${app.result.id}: caller not granted ${p.denied.status} (${p.denied.keycloakCalls} Keycloak calls), ` +
+            `forged token ${p.forged.status} (${p.forged.keycloakCalls} Keycloak calls), Keycloak down ` +
+            `${p.keycloakDown.status}`,
+        );
+      }
+    }
     const windowSec = Math.max(options.warmupSec * 5, 15) + options.durationSec + 5;
     for (let round = 0; round < options.rounds; round++) {
       log(`round ${round + 1} of ${options.rounds}`);

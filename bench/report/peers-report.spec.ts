@@ -136,12 +136,16 @@ describe('the peers report', () => {
       ["introspection (fastify) req/s ÷ best peer's on fastify > 1", false],
       ['ours-fastify-jwt: Keycloak calls / request ≤ 0.0001', true],
       ['ours-fastify-introspection: Keycloak calls / request ≤ 0.0001', true],
+      [
+        'ours-fastify-jwt-authz: CPU µs / request above ours-fastify-jwt (the cached decision) ≤ 10',
+        undefined,
+      ],
     ]);
   });
 
   it('says "not run" for a target whose apps did not run', () => {
     const alone = { ...report, apps: report.apps.filter((a) => a.id === 'bare-12-fastify') };
-    expect(checkPeersTargets(alone).map((t) => t.met)).toEqual([undefined, undefined]);
+    expect(checkPeersTargets(alone).map((t) => t.met)).toEqual([undefined, undefined, undefined]);
     expect(peersMarkdown(alone)).toContain(
       '| jwt: CPU µs / request above bare Nest 12 Fastify ≤ 10 | – | not run |',
     );
@@ -190,5 +194,89 @@ describe('the peers report', () => {
     );
     expect(challengeInShort(undefined)).toBe('no challenge');
     expect(challengeInShort('Negotiate')).toBe('Negotiate');
+  });
+
+  describe('the routes requiring a permission', () => {
+    const probes = (denied: number, forged: number, forgedCalls: number, down: number) => ({
+      denied: { status: denied, keycloakCalls: 1 },
+      forged: { status: forged, keycloakCalls: forgedCalls, wwwAuthenticate: ok.wwwAuthenticate },
+      keycloakDown: { status: down },
+    });
+    // ours-fastify-jwt: 48 and 52 µs; with the permission 53 and 59 µs: 5 and 7 above, median 6. The peer's
+    // ResourceGuard asks Keycloak on every request.
+    const withAuthz: PeersReport = {
+      ...report,
+      apps: [
+        ...report.apps,
+        app(
+          'ours-fastify-jwt-authz',
+          {
+            library: 'nest-keycloak-s2s',
+            mode: 'jwt + @RequirePermission',
+            ours: true,
+            authz: true,
+            plainId: 'ours-fastify-jwt',
+            authzProbes: probes(403, 401, 0, 503),
+          },
+          [round(7800, 10_000, 530), round(7800, 10_000, 590)],
+        ),
+        app(
+          'nkc-fastify-offline-resource',
+          {
+            library: 'nest-keycloak-connect',
+            mode: 'OFFLINE + @Resource/@Scopes',
+            framework: '10.4.9',
+            bareId: 'bare-10-fastify',
+            authz: true,
+            plainId: 'nkc-fastify-offline',
+            authzProbes: probes(403, 401, 0, 403),
+          },
+          [round(600, 1200, 900, 1200), round(600, 1200, 900, 1200)],
+        ),
+      ],
+    };
+
+    it('judges the cached decision against the plain guard, and the probes: 403, 401 without a call, 503', () => {
+      const targets = checkPeersTargets(withAuthz);
+      const byName = (prefix: string) => targets.filter((t) => t.target.startsWith(prefix));
+      expect(byName('ours-fastify-jwt-authz: CPU µs')[0]).toMatchObject({ met: true });
+      expect(byName('ours-fastify-jwt-authz: CPU µs')[0].value).toBeCloseTo(6);
+      expect(byName('ours-fastify-jwt-authz: a').map((t) => [t.target, t.value, t.met])).toEqual([
+        ['ours-fastify-jwt-authz: a caller the permission does not grant → 403', 403, true],
+        ['ours-fastify-jwt-authz: a forged token → 401', 401, true],
+      ]);
+      expect(byName('ours-fastify-jwt-authz: Keycloak').map((t) => [t.value, t.met])).toEqual([
+        [0, true],
+        [0, true],
+        [503, true],
+      ]);
+      // Compared with the peers' routes requiring the permission only.
+      expect(byName("jwt + @RequirePermission (fastify) req/s ÷ best peer's")[0].value).toBeCloseTo(13);
+      const leaky = {
+        ...withAuthz,
+        apps: withAuthz.apps.map((a) =>
+          a.id === 'ours-fastify-jwt-authz' ? { ...a, authzProbes: probes(200, 401, 1, 403) } : a,
+        ),
+      };
+      expect(
+        checkPeersTargets(leaky)
+          .filter((t) => t.target.startsWith('ours-fastify-jwt-authz: ') && t.digits === 0)
+          .map((t) => t.met),
+      ).toEqual([false, true, false, false]);
+    });
+
+    it('writes what each answered, with the cost above its plain guard', () => {
+      const markdown = peersMarkdown(withAuthz);
+      expect(markdown).toContain(
+        '| ours-fastify-jwt-authz | jwt + @RequirePermission | 6.0 (ours-fastify-jwt) | 403 (1 Keycloak call) | 401 Bearer invalid_token (0 Keycloak calls) | 503 |',
+      );
+      expect(markdown).toContain(
+        '| nkc-fastify-offline-resource | OFFLINE + @Resource/@Scopes | 350.0 (nkc-fastify-offline) |',
+      );
+      expect(markdown).toContain(
+        '| ours-fastify-jwt-authz: Keycloak down, a token not decided before → 503 | 503 | met |',
+      );
+      expect(peersMarkdown(report)).not.toContain('caller not granted');
+    });
   });
 });

@@ -1,9 +1,9 @@
 import { KeycloakCallCounts, totalCalls } from '../keycloak-proxy/counting-proxy';
-import type { CorrectnessResult } from '../peers/correctness';
+import type { AuthzProbes, CorrectnessResult } from '../peers/correctness';
 import type { Adapter, PeerLibrary } from '../peers/peer-apps';
 import { count, fixed, table } from './format';
 import { RunHeader, runLine } from './machine';
-import { correctnessTable } from './peers-correctness';
+import { challengeInShort, correctnessTable } from './peers-correctness';
 import { median, perRequest, sum } from './stats';
 import { LoadWindow } from './load-window';
 import { warmUpCapSec } from '../chain/load';
@@ -37,6 +37,12 @@ export interface PeerAppResult {
   rounds: PeerRound[];
   /** The answers to the correctness probes; absent for the bare routes. */
   correctness?: CorrectnessResult;
+  /** Whether its route requires a permission of Keycloak's Authorization Services. */
+  authz?: boolean;
+  /** The app it is compared with for the permission's cost: the same library, mode and adapter without it. */
+  plainId?: string;
+  /** The authorization probes' answers (apps with {@link authz}). */
+  authzProbes?: AuthzProbes;
 }
 
 /** The settings every app ran with. */
@@ -69,7 +75,12 @@ export interface PeersTarget {
   limit: number;
   /** Undefined when an app it needs did not run. */
   met: boolean | undefined;
+  /** Decimals of the value in the table (default: 5 below 1, else 2). */
+  digits?: number;
 }
+
+/** The most CPU µs per request this library's cached permission decision may add to its plain guard (Fastify). */
+export const AUTHZ_OVERHEAD_LIMIT_US = 10;
 
 const sent = (app: PeerAppResult) => sum(app.rounds.map((r) => r.sent));
 
@@ -149,9 +160,12 @@ export function checkPeersTargets(report: PeersReport): PeersTarget[] {
     );
   }
   for (const adapter of ['express', 'fastify'] as const) {
-    const peers = report.apps.filter((a) => a.adapter === adapter && !a.ours && a.library !== 'none');
-    const best = Math.max(...peers.map((a) => appReqPerSec(a) ?? 0));
     for (const ours of report.apps.filter((a) => a.ours && a.adapter === adapter)) {
+      // A route requiring a permission is compared with the peers' routes requiring it, a plain one with plain ones.
+      const peers = report.apps.filter(
+        (a) => a.adapter === adapter && !a.ours && a.library !== 'none' && !a.authz === !ours.authz,
+      );
+      const best = Math.max(...peers.map((a) => appReqPerSec(a) ?? 0));
       const mine = appReqPerSec(ours);
       const ratio = peers.length === 0 || mine === undefined || !(best > 0) ? undefined : mine / best;
       targets.push({
@@ -164,7 +178,45 @@ export function checkPeersTargets(report: PeersReport): PeersTarget[] {
   }
   for (const ours of report.apps.filter((a) => a.ours))
     targets.push(atMost(`${ours.id}: Keycloak calls / request ≤ 0.0001`, appCallsPerRequest(ours), 0.0001));
+  const authz = byId(report, 'ours-fastify-jwt-authz');
+  const plain = authz?.plainId === undefined ? undefined : byId(report, authz.plainId);
+  targets.push(
+    atMost(
+      `ours-fastify-jwt-authz: CPU µs / request above ours-fastify-jwt (the cached decision) ≤ ${AUTHZ_OVERHEAD_LIMIT_US}`,
+      authz && plain && overheadUs(authz, plain),
+      AUTHZ_OVERHEAD_LIMIT_US,
+    ),
+  );
+  for (const app of report.apps.filter((a) => a.ours && a.authz)) targets.push(...authzProbeTargets(app));
   return targets;
+}
+
+/** An answer expected of a probe: met when the status (and the Keycloak calls, when counted) are the ones expected. */
+function answered(target: string, status: number | undefined, expected: number): PeersTarget {
+  return {
+    target,
+    value: status,
+    limit: expected,
+    met: status === undefined ? undefined : status === expected,
+    digits: 0,
+  };
+}
+
+/** The authorization probes' targets for one of this library's apps: 403, 401 without a Keycloak call, 503. */
+export function authzProbeTargets(app: PeerAppResult): PeersTarget[] {
+  const probes = app.authzProbes;
+  return [
+    answered(`${app.id}: a caller the permission does not grant → 403`, probes?.denied.status, 403),
+    answered(`${app.id}: a forged token → 401`, probes?.forged.status, 401),
+    {
+      target: `${app.id}: Keycloak calls for a forged token = 0`,
+      value: probes?.forged.keycloakCalls,
+      limit: 0,
+      met: probes === undefined ? undefined : probes.forged.keycloakCalls === 0,
+      digits: 0,
+    },
+    answered(`${app.id}: Keycloak down, a token not decided before → 503`, probes?.keycloakDown.status, 503),
+  ];
 }
 
 /** Per app, the numbers of the main table (for readers of the JSON). */
@@ -182,6 +234,7 @@ export function peersSummary(report: PeersReport) {
     cpuUsAboveBare: app.library === 'none' ? undefined : overheadUs(app, byId(report, app.bareId)),
     keycloakCpuMsPerRequest: appCpuPerRequest(app, 'keycloak'),
     keycloakCallsPerRequest: appCallsPerRequest(app),
+    cpuUsAbovePlain: app.plainId === undefined ? undefined : overheadUs(app, byId(report, app.plainId)),
     failures: appFailures(app),
   }));
 }
@@ -255,9 +308,40 @@ export function peersMarkdown(report: PeersReport): string {
   const correctness = correctnessTable(report.apps);
   const targets = table(
     ['target', 'this run', 'verdict'],
-    checkPeersTargets(report).map((t) => [t.target, fixed(t.value, t.limit < 1 ? 5 : 2), verdict(t.met)]),
+    checkPeersTargets(report).map((t) => [
+      t.target,
+      fixed(t.value, t.digits ?? (t.limit < 1 ? 5 : 2)),
+      verdict(t.met),
+    ]),
   );
   const notRun = report.notRun.map((n) => `- \`${n.id}\` not run: ${n.reason}`);
+  const authzApps = report.apps.filter((a) => a.authzProbes);
+  const authzTable = table(
+    [
+      'app',
+      'mode',
+      'µs above its plain guard',
+      'caller not granted',
+      'forged token',
+      'Keycloak down, undecided token',
+    ],
+    authzApps.map((app) => {
+      const p = app.authzProbes as AuthzProbes;
+      const calls = (n: number) => `${n} Keycloak call${n === 1 ? '' : 's'}`;
+      const plain = app.plainId === undefined ? undefined : byId(report, app.plainId);
+      return [
+        app.id,
+        app.mode,
+        plain ? `${fixed(overheadUs(app, plain), 1)} (${plain.id})` : '–',
+        `${p.denied.status} (${calls(p.denied.keycloakCalls)})`,
+        `${p.forged.status} ${p.forged.status === 401 ? challengeInShort(p.forged.wwwAuthenticate) : ''} (${calls(p.forged.keycloakCalls)})`.replace(
+          '  ',
+          ' ',
+        ),
+        `${p.keycloakDown.status}`,
+      ];
+    }),
+  );
   return [
     runLine(report),
     '',
@@ -278,6 +362,17 @@ export function peersMarkdown(report: PeersReport): string {
     '',
     correctness,
     '',
+    ...(authzApps.length > 0
+      ? [
+          'The routes requiring the permission `order#read` (a resource server on the bench client; granted to ' +
+            'service-a only): what each answered, once, before the load, to a real token of a caller it does not ' +
+            "grant, to a forged token (the realm's kid, a key of our own), and to a service-a token it never saw " +
+            'while the proxy plays Keycloak down (connections closed):',
+          '',
+          authzTable,
+          '',
+        ]
+      : []),
     targets,
     ...(notRun.length > 0 ? ['', ...notRun] : []),
   ].join('\n');

@@ -2,7 +2,8 @@ import { keysDirOf } from './support/client-keys';
 import { InvalidTokenError } from 'nest-keycloak-s2s/errors';
 import { KeycloakOAuthClient } from 'nest-keycloak-s2s/oauth';
 import { resolveKeycloakAuthOptions } from 'nest-keycloak-s2s/options';
-import { UnsecuredJWT } from 'jose';
+import { generateKeyPair, UnsecuredJWT } from 'jose';
+import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import {
   adminClient,
   claimsOf,
@@ -238,6 +239,26 @@ describe('Keycloak rules the chain relies on', () => {
       const claims = claimsOf(String(answer.body.access_token));
       expect(claims.typ).toBe('DPoP');
       expect(claims.cnf).toEqual({ jkt: await key.thumbprint(), 'kc-jkt-type': 'DPoP' });
+    });
+
+    // The library's DPoP key may be ES256 (default), PS256 or EdDSA (`dpopKeyAlgorithm`): Keycloak binds tokens to
+    // each, and takes an Ed25519 proof only under the name EdDSA (openid-client writes RFC 9864's Ed25519, which
+    // the library renames in its proofs to the token endpoint).
+    it.each(['PS256', 'EdDSA'] as const)('binds a token to a %s proof key', async (alg) => {
+      const key = new DpopProofMaker(await generateKeyPair(alg), undefined, alg);
+      const answer = await tokenRequest('service-a', { grant_type: 'client_credentials' }, key);
+      expect(answer.status).toBe(200);
+      expect(claimsOf(String(answer.body.access_token)).cnf).toMatchObject({ jkt: await key.thumbprint() });
+    });
+
+    it('refuses an Ed25519 proof whose alg is Ed25519', async () => {
+      const key = new DpopProofMaker(await generateKeyPair('Ed25519'), undefined, 'Ed25519');
+      const answer = await tokenRequest('service-a', { grant_type: 'client_credentials' }, key);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({
+        error: 'invalid_request',
+        error_description: 'Unsupported DPoP algorithm: Ed25519',
+      });
     });
 
     it('introspection answers token_type DPoP and the same cnf', async () => {

@@ -4,8 +4,9 @@
 'use strict';
 
 /**
- * Builds and starts the app: `guard` adds the library's imports and providers (none for a bare route) and the
- * decorators of the route (e.g. a role check); `PEER_ADAPTER` (express or fastify) picks the HTTP adapter.
+ * Builds and starts the app: `guard` adds the library's imports and providers (none for a bare route), the
+ * decorators of the route (e.g. a role check) and of its controller (e.g. a resource); `PEER_ADAPTER` (express or
+ * fastify) picks the HTTP adapter.
  */
 async function startPeerApp(nest, guard = {}) {
   const { Controller, Module, Post, Body, HttpCode } = nest('@nestjs/common');
@@ -21,6 +22,7 @@ async function startPeerApp(nest, guard = {}) {
   Body()(ProcessController.prototype, 'process', 0);
   for (const decorate of [Post('process'), HttpCode(200), ...(guard.routeDecorators ?? [])])
     decorate(ProcessController.prototype, 'process', method);
+  for (const decorate of guard.controllerDecorators ?? []) decorate(ProcessController);
   Controller('api')(ProcessController);
 
   class PeerAppModule {}

@@ -132,6 +132,15 @@ describe('serviceEnvValidator', () => {
     );
   });
 
+  it('hands DPOP_KEY_ALG to the library (ES256 unless set) and names a bad value under its key', () => {
+    const validate = serviceEnvValidator({});
+    expect(validate(withSecret).KEYCLOAK_AUTH.dpopKeyAlgorithm).toBeUndefined();
+    expect(validate({ ...withSecret, DPOP_KEY_ALG: 'EdDSA' }).KEYCLOAK_AUTH.dpopKeyAlgorithm).toBe('EdDSA');
+    expect(() => validate({ ...withSecret, DPOP_KEY_ALG: 'HS256' })).toThrow(
+      'DPOP_KEY_ALG: must be one of ES256, PS256, EdDSA, got "HS256"',
+    );
+  });
+
   it('takes JWKS_CACHE_MAX_AGE in seconds (default 600) and refuses 0 by the library rule', () => {
     const validate = serviceEnvValidator({});
     expect(validate(withSecret).JWKS_CACHE_MAX_AGE).toBe(600);

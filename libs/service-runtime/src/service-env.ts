@@ -46,6 +46,8 @@ export interface ServiceEnv extends ClientAuthEnv {
   REDIS_URL?: string;
   /** Which URL DPoP proofs to Keycloak name (option `dpopKeycloakHtu`): `issuer` behind a proxy that presents Keycloak the issuer's host. */
   KEYCLOAK_DPOP_HTU?: string;
+  /** The algorithm of this service's own DPoP key (option `dpopKeyAlgorithm`): ES256 (default), PS256 or EdDSA. */
+  DPOP_KEY_ALG?: string;
   /**
    * The KeycloakAuthModule options the auth keys above make, already checked by the library's own resolver: a bad
    * auth key is refused at start under its environment name, by the same rules the module applies.
@@ -67,6 +69,7 @@ const AUTH_KEYS: Record<string, keyof ServiceEnv> = {
   introspectionMissesPerMinute: 'INTROSPECTION_MISSES_PER_MINUTE',
   jwksCacheMaxAgeMs: 'JWKS_CACHE_MAX_AGE',
   dpopKeycloakHtu: 'KEYCLOAK_DPOP_HTU',
+  dpopKeyAlgorithm: 'DPOP_KEY_ALG',
 };
 
 /** What the environment check needs of a service's definition. */
@@ -106,6 +109,7 @@ export function serviceEnvValidator(definition: EnvDefinition) {
       SHUTDOWN_DELAY_MS: read.int('SHUTDOWN_DELAY_MS', 0, 0),
       KEYCLOAK_DPOP_HTU: read.value('KEYCLOAK_DPOP_HTU'),
       REDIS_URL: redisUrl(read),
+      DPOP_KEY_ALG: read.value('DPOP_KEY_ALG'),
       KEYCLOAK_AUTH: undefined as unknown as KeycloakAuthOptions,
     };
     env.KEYCLOAK_AUTH = keycloakOptions(env, caFile === undefined ? undefined : readCa(caFile, read));
@@ -134,6 +138,7 @@ function keycloakOptions(env: ServiceEnv, ca: string | undefined): KeycloakAuthO
     // The chain's services take DPoP-bound tokens as well as bearer tokens (their `@Dpop()` routes require them).
     dpop: 'allowed',
     dpopKeycloakHtu: env.KEYCLOAK_DPOP_HTU as KeycloakAuthOptions['dpopKeycloakHtu'],
+    dpopKeyAlgorithm: env.DPOP_KEY_ALG as KeycloakAuthOptions['dpopKeyAlgorithm'],
   };
 }
 

@@ -84,6 +84,19 @@ function loginFormAction(html: string): string {
   return match[1].replace(/&amp;/g, '&');
 }
 
+/** The message Keycloak's login page shows above its form (a refused login), as text. */
+function loginFeedback(html: string): string | undefined {
+  const match =
+    /kc-feedback-text[^>]*>([\s\S]*?)<\//.exec(html) ??
+    /id="input-error-(?!container)[^"]*"[^>]*>([\s\S]*?)<\/span>/.exec(html);
+  return (
+    match?.[1]
+      .replace(/<[^>]+>/g, '')
+      .replace(/\s+/g, ' ')
+      .trim() || undefined
+  );
+}
+
 /** The steps of a login, for tests that tamper with one of them. */
 export interface LoginSteps {
   /** service-a's redirect to Keycloak's authorization endpoint. */
@@ -109,7 +122,12 @@ export async function loginUntilCallback(
     method: 'POST',
     form: { username, password, credentialId: '' },
   });
-  if (submitted.status !== 302) throw new Error(`Keycloak refused the login (${submitted.status})`);
+  if (submitted.status !== 302) {
+    // Keycloak answers a refused login with its form again: its message says why (a wrong password, a user locked
+    // by brute-force detection, an expired login session).
+    const feedback = loginFeedback(await submitted.text());
+    throw new Error(`Keycloak refused the login (${submitted.status}${feedback ? `: ${feedback}` : ''})`);
+  }
   return { authorizationUrl, callbackUrl: location(submitted, action) };
 }
 

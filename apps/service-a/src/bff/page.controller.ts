@@ -68,37 +68,36 @@ export class PageController {
   @ApiOperation({
     summary: "The page's button: service-b approves the demo order for the user, answered as the page",
   })
-  async approveAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    let session;
-    try {
-      session = await this.sessions.current(request);
-    } catch (error) {
-      return this.show(request, reply, 'the user', () => Promise.reject(error));
-    }
-    return this.show(request, reply, session?.user?.username ?? 'the user', async (heading) => ({
-      approval: {
-        heading,
-        answer: await this.chain.approveAsUser(DEMO_ORDER.order_id, await this.sessions.accessToken(session)),
-      },
+  approveAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.showAsUser(request, reply, async (heading, accessToken) => ({
+      approval: { heading, answer: await this.chain.approveAsUser(DEMO_ORDER.order_id, accessToken) },
     }));
   }
 
   @Post('ui/call-service-b-as-user')
   @UseGuards(SameOriginGuard)
   @ApiOperation({ summary: "The page's button: the chain as the logged-in user, answered as the page" })
-  async callAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+  callAsUser(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.showAsUser(request, reply, async (heading, accessToken) => ({
+      result: { heading, chain: await this.chain.runAsUser(DEMO_ORDER, accessToken) },
+    }));
+  }
+
+  /** {@link show} on behalf of the logged-in user: their session's access token (refreshed if due) for `run`. */
+  private async showAsUser(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    run: (heading: string, accessToken: string) => Promise<Pick<PageModel, 'result' | 'approval'>>,
+  ) {
     let session;
     try {
       session = await this.sessions.current(request);
     } catch (error) {
       return this.show(request, reply, 'the user', () => Promise.reject(error));
     }
-    return this.show(request, reply, session?.user?.username ?? 'the user', async (heading) => ({
-      result: {
-        heading,
-        chain: await this.chain.runAsUser(DEMO_ORDER, await this.sessions.accessToken(session)),
-      },
-    }));
+    return this.show(request, reply, session?.user?.username ?? 'the user', async (heading) =>
+      run(heading, await this.sessions.accessToken(session)),
+    );
   }
 
   private async show(

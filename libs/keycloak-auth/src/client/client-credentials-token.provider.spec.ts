@@ -1,4 +1,10 @@
-import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
+import {
+  calculateJwkThumbprint,
+  compactVerify,
+  decodeJwt,
+  decodeProtectedHeader,
+  generateKeyPair,
+} from 'jose';
 import { DpopProofMaker } from './dpop-proof.maker';
 import { ClientConfigurationError, IdentityProviderUnavailableError } from '../core/errors';
 import { KeycloakOAuthClient } from './keycloak-oauth.client';
@@ -182,6 +188,25 @@ describe('ClientCredentialsTokenProvider', () => {
       await expect(provider.getToken()).resolves.toBe('token-2');
       expect(idp.dpopProofs[1]).toBe('');
     });
+
+    it.each([
+      ['PS256', 'PS256'],
+      ['EdDSA', 'EdDSA'],
+    ] as const)(
+      'signs with a %s key a proof whose alg is %s, the name Keycloak accepts, and which verifies',
+      async (keyAlg, alg) => {
+        dpopKey = await generateKeyPair(keyAlg);
+        provider = providerWith();
+        idp.tokenAnswer = () => ({
+          status: 200,
+          body: { access_token: 'bound', expires_in: 300, token_type: 'DPoP' },
+        });
+        await expect(provider.getToken({ dpop: true })).resolves.toBe('bound');
+        const proof = idp.dpopProofs[0];
+        expect(decodeProtectedHeader(proof)).toMatchObject({ typ: 'dpop+jwt', alg });
+        await expect(compactVerify(proof, dpopKey.publicKey, { algorithms: [alg] })).resolves.toBeDefined();
+      },
+    );
 
     it('names the token endpoint under the issuer in htu with dpopKeycloakHtu: issuer (Keycloak behind a proxy)', async () => {
       const issuer = 'http://keycloak.example/realms/s2s';

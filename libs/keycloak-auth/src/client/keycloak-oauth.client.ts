@@ -94,14 +94,17 @@ export class KeycloakOAuthClient {
     let handle = this.dpopHandles.get(config);
     if (!handle) {
       const called = `${realm.url}/realms/${encodeURIComponent(realm.realm)}`;
-      const asIssuer: oidc.ModifyAssertionOptions = {
-        [oidc.modifyAssertion]: (_header, payload) => {
-          if (typeof payload.htu === 'string' && payload.htu.startsWith(called))
+      const asIssuer = this.options.dpopKeycloakHtu === 'issuer';
+      const proofs: oidc.ModifyAssertionOptions = {
+        [oidc.modifyAssertion]: (header, payload) => {
+          // openid-client names an Ed25519 proof `Ed25519` (RFC 9864); Keycloak accepts it only as `EdDSA`, the
+          // name it announces in dpop_signing_alg_values_supported. Same key, same signature.
+          if (header.alg === 'Ed25519') header.alg = 'EdDSA';
+          if (asIssuer && typeof payload.htu === 'string' && payload.htu.startsWith(called))
             payload.htu = `${realm.issuer}${payload.htu.slice(called.length)}`;
         },
       };
-      const rewrite = this.options.dpopKeycloakHtu === 'issuer' ? asIssuer : undefined;
-      handle = oidc.getDPoPHandle(config, this.dpopKey, rewrite);
+      handle = oidc.getDPoPHandle(config, this.dpopKey, proofs);
       this.dpopHandles.set(config, handle);
     }
     return { DPoP: handle };

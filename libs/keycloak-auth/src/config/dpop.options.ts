@@ -8,6 +8,12 @@ export const DPOP_POLICIES: readonly DpopPolicy[] = ['required', 'allowed', 'off
 
 // RFC 9449 §4.2: a proof is signed with an asymmetric algorithm; never none, never a MAC.
 
+/** An algorithm this service's own DPoP key can be made for (its proofs' `alg`): P-256, RSA 2048 or Ed25519. */
+export type DpopKeyAlgorithm = 'ES256' | 'PS256' | 'EdDSA';
+
+/** The {@link DpopKeyAlgorithm}s, for validation. */
+export const DPOP_KEY_ALGORITHMS: readonly DpopKeyAlgorithm[] = ['ES256', 'PS256', 'EdDSA'];
+
 /** The DPoP options of {@link KeycloakAuthOptions}. */
 export interface DpopOptions {
   /**
@@ -40,6 +46,12 @@ export interface DpopOptions {
    * Keycloak the issuer's host). Default `url`.
    */
   dpopKeycloakHtu?: 'url' | 'issuer';
+  /**
+   * The algorithm of the key this service makes at start for its own DPoP proofs (to Keycloak's token endpoint
+   * and to resource servers): `ES256` (P-256), `PS256` (RSA 2048) or `EdDSA` (Ed25519). The token endpoint and the
+   * resource servers called must accept it. Default ES256.
+   */
+  dpopKeyAlgorithm?: DpopKeyAlgorithm;
 }
 
 /** {@link DpopOptions} with defaults applied. */
@@ -51,6 +63,7 @@ export interface ResolvedDpopOptions {
   readonly dpopReplayStore?: ReplayStore;
   readonly dpopOrigin?: string;
   readonly dpopKeycloakHtu: 'url' | 'issuer';
+  readonly dpopKeyAlgorithm: DpopKeyAlgorithm;
 }
 
 /** Applies the DPoP defaults; `need(key, ok, why)` records a bad key as the options resolver does. */
@@ -93,5 +106,19 @@ export function resolveDpopOptions(
     dpopKeycloakHtu === 'url' || dpopKeycloakHtu === 'issuer',
     "must be 'url' or 'issuer'",
   );
-  return { dpop, dpopAlgorithms, dpopProofMaxAgeSec, dpopReplayStore, dpopOrigin, dpopKeycloakHtu };
+  const dpopKeyAlgorithm = options.dpopKeyAlgorithm ?? 'ES256';
+  need(
+    'dpopKeyAlgorithm',
+    DPOP_KEY_ALGORITHMS.includes(dpopKeyAlgorithm),
+    `must be one of ${DPOP_KEY_ALGORITHMS.join(', ')}`,
+  );
+  return {
+    dpop,
+    dpopAlgorithms,
+    dpopProofMaxAgeSec,
+    dpopReplayStore,
+    dpopOrigin,
+    dpopKeycloakHtu,
+    dpopKeyAlgorithm,
+  };
 }

@@ -96,6 +96,7 @@ describe('resolveKeycloakAuthOptions', () => {
       dpopProofMaxAgeSec: 60,
       dpopOrigin: undefined,
       dpopKeycloakHtu: 'url',
+      dpopKeyAlgorithm: 'ES256',
     });
   });
 
@@ -128,6 +129,7 @@ describe('resolveKeycloakAuthOptions', () => {
     ['realm', { realm: '' }],
     ['clientId', { clientId: ' ' }],
     ['mode', { mode: 'magic' }],
+    ['dpopKeyAlgorithm', { dpopKeyAlgorithm: 'RS256' }],
     ['issuer', { issuer: 'not a url' }],
     ['clockToleranceSec', { clockToleranceSec: -1 }],
     ['httpTimeoutMs', { httpTimeoutMs: Number.NaN }],

@@ -4,12 +4,15 @@ import { Test, TestingModule } from '@nestjs/testing';
 import { KeycloakAuthGuard } from './keycloak-auth.guard';
 import type { Agent } from 'undici';
 import {
+  DPOP_KEY,
   KEYCLOAK_AUTH_OPTIONS,
   KEYCLOAK_CLOCK,
   KEYCLOAK_DISPATCHER,
   TOKEN_VERIFIER,
 } from '../core/constants';
 import { KeycloakOAuthClient } from '../client/keycloak-oauth.client';
+import { DpopKeyPair, DpopProofMaker } from '../client/dpop-proof.maker';
+import { compactVerify } from 'jose';
 import { KeycloakAuthModule } from './keycloak-auth.module';
 import { KeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { IntrospectionTokenVerifier } from '../verification/introspection-token.verifier';
@@ -71,6 +74,23 @@ describe('KeycloakAuthModule', () => {
     });
     await moduleRef.close();
   });
+
+  it.each([
+    [undefined, 'ES256', { name: 'ECDSA', namedCurve: 'P-256' }],
+    ['PS256', 'PS256', { name: 'RSA-PSS', modulusLength: 2048 }],
+    ['EdDSA', 'EdDSA', { name: 'Ed25519' }],
+  ] as const)(
+    'makes its DPoP key for dpopKeyAlgorithm %s, and its proofs say %s',
+    async (dpopKeyAlgorithm, alg, algorithm) => {
+      const moduleRef = await compile({ ...base, ...(dpopKeyAlgorithm ? { dpopKeyAlgorithm } : {}) });
+      const key = moduleRef.get<DpopKeyPair>(DPOP_KEY);
+      expect(key.privateKey.algorithm).toMatchObject(algorithm);
+      const proof = await moduleRef.get(DpopProofMaker).proof('POST', 'http://127.0.0.1:3002/api/compute');
+      const { protectedHeader } = await compactVerify(proof, key.publicKey, { algorithms: [alg] });
+      expect(protectedHeader).toMatchObject({ alg, typ: 'dpop+jwt' });
+      await moduleRef.close();
+    },
+  );
 
   it("has one dispatcher towards Keycloak, the OAuth client's, and closes it on shutdown", async () => {
     const moduleRef = await compile(base);

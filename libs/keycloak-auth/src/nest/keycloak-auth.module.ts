@@ -62,12 +62,18 @@ const providers: Provider[] = [
     inject: [KEYCLOAK_AUTH_OPTIONS],
     useFactory: (options: ResolvedKeycloakAuthOptions) => keycloakDispatcher(options.ca),
   },
-  // RFC 9449 §2: the proof key is the client's own; ES256, made at start, kept in memory only.
-  { provide: DPOP_KEY, useFactory: () => generateKeyPair('ES256') },
+  // RFC 9449 §2: the proof key is the client's own (ES256 unless `dpopKeyAlgorithm` says otherwise), made at
+  // start, kept in memory only.
+  {
+    provide: DPOP_KEY,
+    inject: [KEYCLOAK_AUTH_OPTIONS],
+    useFactory: (options: ResolvedKeycloakAuthOptions) => generateKeyPair(options.dpopKeyAlgorithm),
+  },
   {
     provide: DpopProofMaker,
-    inject: [DPOP_KEY, KEYCLOAK_CLOCK],
-    useFactory: (key: DpopKeyPair, clock: Clock) => new DpopProofMaker(key, clock),
+    inject: [DPOP_KEY, KEYCLOAK_CLOCK, KEYCLOAK_AUTH_OPTIONS],
+    useFactory: (key: DpopKeyPair, clock: Clock, options: ResolvedKeycloakAuthOptions) =>
+      new DpopProofMaker(key, clock, options.dpopKeyAlgorithm),
   },
   {
     provide: DpopProofVerifier,
