@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { logIn } from '../e2e/support/bff';
 import { realmSecrets, scanLogDir, describeFindings } from '../e2e/support/secret-scan';
 import type { Sample } from '../e2e/faults/support/load';
-import { startCluster, type Cluster } from './support/cluster';
+import { startCluster, stopAllClusters, type Cluster } from './support/cluster';
 import { describeRun, REPORT_DIR, writeReport, type RunReport } from './support/report';
 import { runScenario, type ScenarioResult, type Step } from './support/scenario';
 import { dpopKey } from '../e2e/support/dpop';
@@ -118,6 +118,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
+  await stopAllClusters(); // one still starting, when the start ran out of time
   writeReport(runs, facts);
 }, 120_000);
 

@@ -27,9 +27,16 @@ export interface ClusterOptions {
   onOutput?: (name: string, chunk: string) => void;
 }
 
+const script = join(__dirname, '..', '..', '..', 'scripts', 'stack-cluster.mjs');
+
 /** Starts the cluster exactly as `npm run stack:cluster` does. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const script = join(__dirname, '..', '..', '..', 'scripts', 'stack-cluster.mjs');
   const module = (await import(script)) as { startCluster: (o: ClusterOptions) => Promise<Cluster> };
   return module.startCluster(options);
+}
+
+/** Stops every cluster this process started or is still starting (a start that timed out leaves no process behind). */
+export async function stopAllClusters(): Promise<void> {
+  const module = (await import(script)) as { stopAll: () => Promise<void> };
+  await module.stopAll();
 }
