@@ -7,7 +7,13 @@ import { startCluster, stopAllClusters, type Cluster } from './support/cluster';
 import { describeRun, REPORT_DIR, writeReport, type RunReport } from './support/report';
 import { runScenario, type ScenarioResult, type Step } from './support/scenario';
 import { dpopKey } from '../e2e/support/dpop';
-import { boundTokenForServiceC, clusterToken, describeServers, postAs } from './support/shared-state';
+import {
+  boundTokenForServiceC,
+  catchLogoutToken,
+  clusterToken,
+  describeServers,
+  postAs,
+} from './support/shared-state';
 
 // The cluster of `npm run stack:cluster` under a bounded load through service-a's frontend, half as a service
 // (client credentials), half as a logged-in user: one Keycloak node, one replica of each service and Redis go away in
@@ -226,6 +232,24 @@ describe('the cluster of npm run stack:cluster', () => {
         .map(describeOutcome),
     ).toEqual([]);
   }, 300_000);
+
+  it('a logout token taken by one replica of service-a is refused at the other: 400, replayed', async () => {
+    const token = await catchLogoutToken(cluster);
+    const post = (i: number) =>
+      fetch(`${replicaUrl(i, 'service-a')}/auth/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ logout_token: token }),
+      });
+    expect((await post(0)).status).toBe(200);
+    const replayed = await post(1);
+    expect(replayed.status).toBe(400);
+    expect(await replayed.json()).toMatchObject({
+      error: 'invalid_request',
+      message: 'logout token replayed',
+    });
+    facts.push('a logout token taken by one service-a replica: 400 replayed at the other');
+  }, 60_000);
 
   it('introspection, every Keycloak node unreachable: 503 idp_unavailable for a new token, never 429, never accepted', async () => {
     // A token service-b has never introspected, sent past the caller's budget (600 a minute, one budget for both

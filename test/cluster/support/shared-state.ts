@@ -1,7 +1,12 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { DpopProofMaker, DpopRequestHeaders } from 'nest-keycloak-s2s/dpop';
+import { logIn } from '../../e2e/support/bff';
 import { clientAssertionForm } from '../../e2e/support/client-keys';
+import { adminClient, temporaryUser } from '../../e2e/support/keycloak';
 import { recordTokens } from '../../e2e/support/service-logs';
 import type { Cluster } from './cluster';
 
@@ -112,4 +117,43 @@ export async function describeServers(cluster: Cluster): Promise<string> {
           .join(', ')}`,
     )
     .join('; ');
+}
+
+/**
+ * The logout token Keycloak posts when a throw-away user logged in through service-a is logged out: service-a's
+ * client is pointed at a local catcher for that moment (then back), so the token can be sent to each replica.
+ */
+export async function catchLogoutToken(cluster: Cluster): Promise<string> {
+  const admin = await adminClient(cluster.urls.keycloak);
+  const [client] = await admin.clients.find({ clientId: 'service-a' });
+  const caught: string[] = [];
+  const catcher = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      const token = new URLSearchParams(body).get('logout_token');
+      if (token) caught.push(token);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => catcher.listen(0, '127.0.0.1', resolve));
+  const { port } = catcher.address() as AddressInfo;
+  const password = randomBytes(16).toString('hex');
+  const username = `logout-${Date.now()}`;
+  const user = await temporaryUser(admin, username, password);
+  try {
+    const attributes = { ...client.attributes, 'backchannel.logout.url': `http://127.0.0.1:${port}/` };
+    await admin.clients.update({ id: client.id! }, { ...client, attributes });
+    await logIn(cluster.urls['service-a'], username, password);
+    await admin.users.logout({ id: user.id });
+    for (const began = Date.now(); caught.length === 0 && Date.now() - began < 10_000;)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+  } finally {
+    await admin.clients.update({ id: client.id! }, client);
+    await user.remove();
+    catcher.close();
+  }
+  if (caught.length === 0) throw new Error('Keycloak posted no logout token');
+  recordTokens(caught[0]);
+  return caught[0];
 }
