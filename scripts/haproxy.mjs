@@ -29,10 +29,12 @@ function listening(port) {
  * 127.0.0.1:`port` and a backend checking `GET <check>` on each server (on `checkPort` when the health endpoint is
  * elsewhere, as Keycloak's management interface is).
  */
-export function haproxyConfig(tiers) {
+export function haproxyConfig(tiers, statsSocket) {
   const lines = [
     'global',
     '  maxconn 4000',
+    // Read-only statistics (`show stat`) on a Unix socket of this run's folder: the answers of each server.
+    ...(statsSocket ? [`  stats socket ${statsSocket} mode 600 level user`] : []),
     'defaults',
     '  mode http',
     '  timeout connect 2s',
@@ -71,15 +73,17 @@ export function haproxyConfig(tiers) {
 
 /**
  * Writes the configuration for `tiers` (see {@link haproxyConfig}), checks it (`haproxy -c`), starts HAProxy and
- * waits until every frontend listens. Returns `{ pid, urls: { [tier]: url }, stop }`; `stop()` ends HAProxy by its
- * pid (SIGUSR1: soft stop, then SIGKILL after 5 s) and removes the folder.
+ * waits until every frontend listens. Returns `{ pid, urls: { [tier]: url }, serverStats, stop }`; `serverStats()`
+ * resolves `{ [tier]: { [server]: answers } }` (HTTP answers each server gave, from `show stat`); `stop()` ends
+ * HAProxy by its pid (SIGUSR1: soft stop, then SIGKILL after 5 s) and removes the folder.
  */
 export async function startHaproxy({ tiers, log = () => {} }) {
   if (spawnSync(HAPROXY, ['-v'], { stdio: 'ignore' }).error)
     throw new Error("haproxy not found: install Debian's package (apt-get install haproxy)");
   const dir = mkdtempSync(join(tmpdir(), 'keycloak-s2s-haproxy-'));
   const file = join(dir, 'haproxy.cfg');
-  writeFileSync(file, haproxyConfig(tiers));
+  const socket = join(dir, 'stats.sock');
+  writeFileSync(file, haproxyConfig(tiers, socket));
   const check = spawnSync(HAPROXY, ['-c', '-q', '-f', file], { encoding: 'utf8' });
   if (check.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
@@ -111,5 +115,32 @@ export async function startHaproxy({ tiers, log = () => {} }) {
     }
   const urls = Object.fromEntries(tiers.map((t) => [t.name, `http://127.0.0.1:${t.port}`]));
   log(`HAProxy (pid ${child.pid}) in front of ${tiers.map((t) => `${t.name} ${urls[t.name]}`).join(', ')}`);
-  return { pid: child.pid, urls, stop };
+  return { pid: child.pid, urls, serverStats: () => serverStats(socket), stop };
+}
+
+/** Each backend server's HTTP answers (the sum of its hrsp_* counters), by tier, from HAProxy's stats socket. */
+function serverStats(socket) {
+  return new Promise((resolve, reject) => {
+    const connection = createConnection(socket);
+    let csv = '';
+    connection.on('connect', () => connection.write('show stat\n'));
+    connection.on('data', (chunk) => (csv += chunk.toString()));
+    connection.on('error', reject);
+    connection.on('close', () => {
+      const [header, ...rows] = csv.trim().split('\n');
+      const names = header.replace(/^# /, '').split(',');
+      const column = (row, name) => row[names.indexOf(name)];
+      const stats = {};
+      for (const row of rows.map((line) => line.split(','))) {
+        const backend = column(row, 'pxname');
+        const server = column(row, 'svname');
+        if (!backend.endsWith('-nodes') || server === 'BACKEND' || server === 'FRONTEND') continue;
+        const answers = ['hrsp_1xx', 'hrsp_2xx', 'hrsp_3xx', 'hrsp_4xx', 'hrsp_5xx', 'hrsp_other']
+          .map((name) => Number(column(row, name)) || 0)
+          .reduce((a, b) => a + b, 0);
+        (stats[backend.slice(0, -'-nodes'.length)] ??= {})[server] = answers;
+      }
+      resolve(stats);
+    });
+  });
 }

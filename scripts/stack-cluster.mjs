@@ -92,8 +92,9 @@ function nodePorts() {
  * environment for every service, `log(line)` and `onOutput(name, chunk)` receive progress and the services' output.
  * Returns `{ urls, keycloakNodes, replicas, redis, restartServices, stop }`: `urls` are the HAProxy frontends (Keycloak
  * as `http://localhost:<port>`, the issuer's host); each Keycloak node and each replica set (one process of each
- * service) has `stop()` and `start()`; `redis.restart()` stops Redis and starts it again on its data;
- * `restartServices(mode)` replaces every replica by one validating in `mode`.
+ * service) has `stop()` and `start()`; `redis.restart()` stops Redis and starts it again on its data (`stop()` and
+ * `start()` do each half); `restartServices(mode)` replaces every replica by one validating in `mode`;
+ * `serverStats()` is HAProxy's count of the answers of each Keycloak node and each replica.
  */
 export async function startCluster({ authMode = 'jwt', env = {}, log = console.log, onOutput } = {}) {
   const cleanups = [];
@@ -171,9 +172,12 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
     next();
     let redisHandle = await startRedis({ port: redisPort, name: 'cluster', fresh: true, log });
     redis.stop = () => redisHandle.stop();
+    redis.start = async () => {
+      redisHandle = await startRedis({ port: redisPort, name: 'cluster', log });
+    };
     redis.restart = async () => {
       await redisHandle.stop();
-      redisHandle = await startRedis({ port: redisPort, name: 'cluster', log });
+      await redis.start();
     };
     cleanups.push(() => redis.stop());
 
@@ -216,12 +220,13 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
           authModes: { 'service-a': mode, 'service-b': mode, 'service-c': mode },
           nextUrls: { 'service-b': urls['service-b'], 'service-c': urls['service-c'] },
           // A drained replica answers 503 on readiness for 3 s before it closes, longer than HAProxy needs to see it.
-          env: { SHUTDOWN_DELAY_MS: '3000', ...env },
+          // Every service keeps the state of its security checks in Redis, one for all its replicas (DPoP proofs
+          // used, introspection budgets; service-a's login limits and logout tokens too).
+          env: { SHUTDOWN_DELAY_MS: '3000', REDIS_URL: redis.url, ...env },
           serviceEnv: {
             'service-a': {
               PUBLIC_URL: urls['service-a'],
               SESSION_STORE: 'redis',
-              REDIS_URL: redis.url,
               SESSION_ENCRYPTION_KEYS: DEV_SESSION_KEY,
             },
           },
@@ -244,7 +249,8 @@ export async function startCluster({ authMode = 'jwt', env = {}, log = console.l
         await replica.start();
       }
     };
-    return { urls, keycloakNodes, replicas, redis, restartServices, mode: () => mode, stop };
+    const serverStats = () => haproxy.serverStats();
+    return { urls, keycloakNodes, replicas, redis, restartServices, serverStats, mode: () => mode, stop };
   } catch (error) {
     await stop();
     throw error;

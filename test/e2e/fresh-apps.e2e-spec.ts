@@ -92,6 +92,7 @@ async function prepareApp(flavour: Flavour, tarball: string): Promise<string> {
         'passport@^0.7',
         'passport-custom@^1',
         'axios@^1',
+        '@redis/client@^6',
       ]
     : [];
   await install([...packages, 'reflect-metadata', 'rxjs', ...docPackages, tarball]);

@@ -85,6 +85,10 @@ describe('docker-compose.yml, as the compose parser resolves it (no Docker engin
     expect(healthcheckCommand(service('redis'))).toEqual(['redis-cli', 'ping']);
   });
 
+  it('gives every service Redis for the state of its security checks, shared by its replicas', () => {
+    for (const name of Object.keys(SERVICES)) expect(env(name).REDIS_URL).toBe('redis://redis:6379');
+  });
+
   it('has Keycloak post its logout tokens to service-a on the compose network (back-channel logout)', () => {
     const placeholder =
       realm.clients.find((c) => c.clientId === 'service-a')?.attributes?.['backchannel.logout.url'] ?? '';
@@ -201,7 +205,7 @@ describe('docker-compose.yml, as the compose parser resolves it (no Docker engin
       const needs = [
         'keycloak',
         ...(SERVICES[name].nextHop ? [SERVICES[name].nextHop.service] : []),
-        ...(name === 'service-a' ? ['redis'] : []),
+        'redis',
       ];
       // Compose v2 adds `required: true` to each entry; v1 prints the condition only.
       expect(dependsOn(name)).toEqual(

@@ -2,12 +2,14 @@ import fastifyCookie from '@fastify/cookie';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { downstreamClientProvider, ServiceDefinition } from '@app/service-runtime';
+import { downstreamClientProvider, SHARED_REDIS, SharedRedis, ServiceDefinition } from '@app/service-runtime';
+import { RedisReplayStore } from 'nest-keycloak-s2s/redis';
 import { AuthController } from './bff/auth.controller';
-import { BackchannelLogout } from './bff/backchannel-logout';
+import { BackchannelLogout, LOGOUT_JTI_STORE, MemoryLogoutJtiStore } from './bff/backchannel-logout';
 import { bffEnv, ServiceAEnv } from './bff/bff-env';
 import { LOGIN_THROTTLER, LoginRateLimitGuard } from './bff/login-rate-limit.guard';
-import { PasswordAttemptLimiter } from './bff/password-attempts';
+import { MemoryAttemptBook, PasswordAttemptLimiter, RedisAttemptBook } from './bff/password-attempts';
+import { RedisThrottlerStorage } from './bff/redis-throttler.storage';
 import { OidcClient } from './bff/oidc.client';
 import { PageController } from './bff/page.controller';
 import { PageRenderer } from './bff/page.renderer';
@@ -23,14 +25,16 @@ import { ChainService, SERVICE_B } from './chain.service';
 /** service-a's own part: the chain's entry point, the page and the login. */
 @Module({
   imports: [
-    // In memory: each replica counts its own callers (a load balancer in front multiplies the limit by replicas).
+    // With Redis (REDIS_URL) one count for all replicas; without, each replica counts its own callers (a load
+    // balancer in front would multiply the limit by the replicas).
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<ServiceAEnv, true>) => ({
+      inject: [ConfigService, SHARED_REDIS],
+      useFactory: (config: ConfigService<ServiceAEnv, true>, redis: SharedRedis | null) => ({
         throttlers: [
           { name: LOGIN_THROTTLER, ttl: 60_000, limit: config.get('LOGIN_RATE_LIMIT', { infer: true }) },
         ],
         setHeaders: false,
+        storage: redis ? new RedisThrottlerStorage(redis) : undefined,
       }),
     }),
   ],
@@ -38,7 +42,20 @@ import { ChainService, SERVICE_B } from './chain.service';
   providers: [
     LoginRateLimitGuard,
     BackchannelLogout,
-    { provide: PasswordAttemptLimiter, useFactory: () => new PasswordAttemptLimiter() },
+    {
+      provide: LOGOUT_JTI_STORE,
+      inject: [SHARED_REDIS],
+      useFactory: (redis: SharedRedis | null) =>
+        redis
+          ? new RedisReplayStore(redis, { prefix: 's2s:service-a:logout-jti:' })
+          : new MemoryLogoutJtiStore(),
+    },
+    {
+      provide: PasswordAttemptLimiter,
+      inject: [SHARED_REDIS],
+      useFactory: (redis: SharedRedis | null) =>
+        new PasswordAttemptLimiter(Date.now, redis ? new RedisAttemptBook(redis) : new MemoryAttemptBook()),
+    },
     ChainService,
     downstreamClientProvider(SERVICE_B),
     OidcClient,

@@ -10,6 +10,7 @@ export {
   IdentityProviderUnavailableError,
   ClientConfigurationError,
   IntrospectionRateLimitedError,
+  StoreUnavailableError,
   TokenEndpointError,
 } from './core/errors';
 export type { KeycloakAuthErrorCode } from './core/errors';
@@ -17,5 +18,6 @@ export type {
   InsufficientScopeCode,
   InvalidDpopProofCode,
   InvalidTokenCode,
+  StoreUnavailableCode,
   TokenEndpointCode,
 } from './core/error-codes';

@@ -16,8 +16,20 @@ const ALLOWED: Record<string, readonly string[]> = {
   verification: ['core', 'transport', 'keys', 'config', 'client'],
   nest: ['core', 'transport', 'keys', 'config', 'client', 'verification'],
   testing: ['core', 'config'],
+  redis: ['core'],
   adapters: ['.'],
-  '.': ['core', 'transport', 'keys', 'config', 'client', 'verification', 'nest', 'testing', 'adapters'],
+  '.': [
+    'core',
+    'transport',
+    'keys',
+    'config',
+    'client',
+    'verification',
+    'nest',
+    'testing',
+    'adapters',
+    'redis',
+  ],
 };
 
 /** The folders whose files may import @nestjs/* (the Nest layer and the adapters to Nest packages). */

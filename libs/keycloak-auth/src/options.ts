@@ -34,3 +34,4 @@ export type { AuthMode } from './core/auth-mode';
 export type { OptionProblem } from './config/option-problem';
 export { CLIENT_AUTH_METHODS } from './config/client-auth-method';
 export type { ClientAuthMethod } from './config/client-auth-method';
+export type { CounterStore, CounterWindow, ReplayStore } from './core/shared-state';

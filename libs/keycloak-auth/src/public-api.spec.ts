@@ -28,6 +28,7 @@ import {
   InsufficientScopeError,
   InvalidDpopProofError,
   InvalidTokenError,
+  StoreUnavailableError,
   TokenEndpointError,
 } from 'nest-keycloak-s2s/errors';
 import type { InvalidTokenCode, TokenEndpointCode } from 'nest-keycloak-s2s/errors';
@@ -49,6 +50,9 @@ import {
   resolveKeycloakAuthOptions,
 } from 'nest-keycloak-s2s/options';
 import { KeycloakHealthIndicator } from 'nest-keycloak-s2s/terminus';
+import { RedisCounterStore, RedisReplayStore } from 'nest-keycloak-s2s/redis';
+import type { RedisCommandSender } from 'nest-keycloak-s2s/redis';
+import type { CounterStore, ReplayStore } from 'nest-keycloak-s2s/options';
 import {
   AuthenticatedRequest,
   KeycloakAuthenticator,
@@ -178,6 +182,23 @@ describe('the public API, by its types', () => {
     expectTypeOf<ReturnType<PermissionDecisions['check']>>().resolves.items.toHaveProperty('verdict');
     expectTypeOf<PermissionVerdict>().toEqualTypeOf<'allowed' | 'denied' | 'unknown_resource'>();
     expectTypeOf(resolveKeycloakAuthzOptions({}).decisionCacheTtlMs).toBeNumber();
+  });
+
+  it('shares the checks of replicas through stores the options take, Redis ones on any client with sendCommand', () => {
+    expectTypeOf<RedisReplayStore>().toMatchTypeOf<ReplayStore>();
+    expectTypeOf<RedisCounterStore>().toMatchTypeOf<CounterStore>();
+    expectTypeOf<ReplayStore['rememberOnce']>().toEqualTypeOf<
+      (key: string, ttlMs: number) => Promise<boolean>
+    >();
+    expectTypeOf<ConstructorParameters<typeof RedisReplayStore>[0]>().toEqualTypeOf<RedisCommandSender>();
+    expectTypeOf<NonNullable<KeycloakAuthOptions['dpop']>['replayStore']>().toEqualTypeOf<
+      ReplayStore | undefined
+    >();
+    expectTypeOf<NonNullable<KeycloakAuthOptions['introspection']>['budgetStore']>().toEqualTypeOf<
+      CounterStore | undefined
+    >();
+    expectTypeOf<StoreUnavailableError>().toMatchTypeOf<KeycloakAuthError>();
+    expectTypeOf<StoreUnavailableError['retryAfterSec']>().toBeNumber();
   });
 
   it('keeps the names that are not public out of reach (the @ts-expect-error imports above)', () => {

@@ -1,3 +1,4 @@
+import { StoreUnavailableException } from './store-unavailable.exception';
 import { HttpException } from '@nestjs/common';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -138,6 +139,28 @@ describe('DownstreamClient', () => {
       message: 'service-c answered 503: Keycloak unreachable',
     });
     expect(body.upstream).toMatchObject({ service: 'service-c', status: 503 });
+  });
+
+  it("passes the next hop's 503 store_unavailable on as 503 with its code and Retry-After (Redis is ours too)", async () => {
+    handler = (_req, res) =>
+      res.writeHead(503, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          statusCode: 503,
+          error: 'store_unavailable',
+          code: 'replay_store_unavailable',
+          message: 'the store of used DPoP proofs cannot be reached; try again shortly',
+        }),
+      );
+    const error = await client.postJson('/api/compute', {}, 'tok').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreUnavailableException);
+    const { status, body } = await failure(Promise.reject(error));
+    expect(status).toBe(503);
+    expect(body).toMatchObject({
+      error: 'store_unavailable',
+      code: 'replay_store_unavailable',
+      message: 'service-c answered 503: the store of used DPoP proofs cannot be reached; try again shortly',
+      retry_after: 1,
+    });
   });
 
   it('keeps any other 503 of the next hop a 502', async () => {

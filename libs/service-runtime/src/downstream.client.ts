@@ -1,3 +1,4 @@
+import { StoreUnavailableException } from './store-unavailable.exception';
 import {
   BadGatewayException,
   GatewayTimeoutException,
@@ -97,6 +98,13 @@ function gateway(name: string, status: number, payload: unknown): HttpException 
       statusCode: 503,
       error: 'idp_unavailable',
       code: 'idp_unavailable',
+      ...body,
+    });
+  }
+  // The next hop's shared store (Redis, which this service's replicas use too) cannot answer: a retry-later 503.
+  if (status === 503 && upstream.error === 'store_unavailable') {
+    return new StoreUnavailableException('the shared store of the next hop (Redis)', {
+      code: typeof upstream.code === 'string' ? upstream.code : 'store_unavailable',
       ...body,
     });
   }

@@ -3,6 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { ErrorBodyFilter } from './error-body.filter';
 import { TooManyRequestsException } from './too-many-requests.exception';
+import { StoreUnavailableException } from './store-unavailable.exception';
 import { listenOnLoopback } from '../../../test/support/loopback-app';
 
 @Controller()
@@ -24,6 +25,11 @@ class FailingController {
   @Get('plain')
   plain() {
     throw new BadRequestException('just a sentence');
+  }
+
+  @Get('store-down')
+  storeDown() {
+    throw new StoreUnavailableException('the store of login attempts (Redis)');
   }
 
   @Get('busy')
@@ -82,6 +88,19 @@ describe('ErrorBodyFilter', () => {
       request_id: 'req-1',
     });
     expect((await fetch(`${base}/refused`)).headers.get('retry-after')).toBeNull();
+  });
+
+  it('answers a store that cannot answer with 503 store_unavailable and Retry-After', async () => {
+    const res = await fetch(`${base}/store-down`);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toEqual({
+      statusCode: 503,
+      error: 'store_unavailable',
+      message: 'the store of login attempts (Redis) cannot be reached; try again shortly',
+      retry_after: 1,
+      request_id: 'req-1',
+    });
   });
 
   it('keeps the status and text of an error built from a sentence', async () => {

@@ -12,3 +12,5 @@ export { ApiErrorResponses, ErrorBody } from './openapi/error-body';
 export { currentRequestId, REQUEST_ID_HEADER } from './request-context';
 export { ErrorBodyFilter } from './error-body.filter';
 export { TooManyRequestsException } from './too-many-requests.exception';
+export { StoreUnavailableException } from './store-unavailable.exception';
+export { SHARED_REDIS, SharedRedis, SharedRedisModule } from './shared-redis';

@@ -38,6 +38,12 @@ export interface ServiceEnv extends ClientAuthEnv {
   NEXT_HOP_URL?: string;
   /** Milliseconds between SIGTERM and closing the listener, while readiness answers 503. Default 0. */
   SHUTDOWN_DELAY_MS: number;
+  /**
+   * Redis, `redis://host:port` (or `rediss://` for TLS), when the service runs as several replicas: the state of
+   * its security checks is kept there for all of them (DPoP proofs already used, each caller's introspections this
+   * minute; service-a's login limits and logout tokens). Unset: in this process.
+   */
+  REDIS_URL?: string;
   /** Which URL DPoP proofs to Keycloak name (option `dpop.keycloakHtu`): `issuer` behind a proxy that presents Keycloak the issuer's host. */
   KEYCLOAK_DPOP_HTU?: string;
   /** The algorithm of this service's own DPoP key (option `dpop.keyAlgorithm`): ES256 (default), PS256 or EdDSA. */
@@ -101,6 +107,7 @@ export function serviceEnvValidator(definition: EnvDefinition) {
       NEXT_HOP_URL: definition.nextHop ? read.url(definition.nextHop.urlKey, true) : undefined,
       SHUTDOWN_DELAY_MS: read.int('SHUTDOWN_DELAY_MS', 0, 0),
       KEYCLOAK_DPOP_HTU: read.value('KEYCLOAK_DPOP_HTU'),
+      REDIS_URL: redisUrl(read),
       DPOP_KEY_ALG: read.value('DPOP_KEY_ALG'),
       KEYCLOAK_AUTH: undefined as unknown as KeycloakAuthOptions,
     };
@@ -158,6 +165,14 @@ function shown(read: EnvReader, key: keyof ServiceEnv, reason: string): string {
   if (value === undefined || ((key.endsWith('_FILE') || key.endsWith('_DIR')) && reason.includes(value)))
     return '';
   return `, got "${value}"`;
+}
+
+/** REDIS_URL when set: a redis:// or rediss:// URL. */
+function redisUrl(read: EnvReader): string | undefined {
+  const url = read.value('REDIS_URL');
+  if (url !== undefined && !/^rediss?:\/\/[^\s/]+/.test(url))
+    read.problem('REDIS_URL must be a redis:// or rediss:// URL');
+  return url;
 }
 
 /** The CA file's text (its certificates are the resolver's to check); a file that cannot be read is a problem. */

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { KeycloakAuthModule, type KeycloakAuthOptions } from 'nest-keycloak-s2s';
+import { RedisCounterStore, RedisReplayStore } from 'nest-keycloak-s2s/redis';
 import { ClientJwksController } from 'nest-keycloak-s2s/client-keys';
 import { TerminusModule } from '@nestjs/terminus';
 import { KeycloakHealthIndicator } from 'nest-keycloak-s2s/terminus';
@@ -14,6 +15,7 @@ import { ServiceDefinition } from './service-definition';
 import { ServiceEnv, serviceEnvValidator } from './service-env';
 import { SERVICE_DEFINITION } from './service-runtime.constants';
 import { ShutdownState } from './shutdown';
+import { SHARED_REDIS, SharedRedis, SharedRedisModule } from './shared-redis';
 
 /** Local development defaults; every one can be overridden by the environment. */
 const DEV_DEFAULTS = { KEYCLOAK_URL: 'http://localhost:8080', KEYCLOAK_REALM: 's2s' };
@@ -31,6 +33,20 @@ export function loadServiceConfig(definition: ServiceDefinition): Promise<Dynami
       defaults: { ...DEV_DEFAULTS, CLIENT_ID: definition.name, ...definition.defaults },
     }),
   });
+}
+
+/**
+ * With Redis, the state of the library's checks is every replica's: a DPoP proof is accepted once by all of them,
+ * and a caller's introspection budget is one budget. Redis unreachable: those requests get 503 (fail closed).
+ */
+function sharedStores(service: string, redis: SharedRedis | null): Partial<KeycloakAuthOptions> {
+  if (!redis) return {};
+  return {
+    dpop: { replayStore: new RedisReplayStore(redis, { prefix: `s2s:${service}:dpop-jti:` }) },
+    introspection: {
+      budgetStore: new RedisCounterStore(redis, { prefix: `s2s:${service}:introspection-budget:` }),
+    },
+  };
 }
 
 /** The root module of a service: its own module inside what every service has. */
@@ -59,11 +75,22 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
       LoggerModule.forRoot(loggerParams(definition.name)),
       config,
       MetricsModule,
+      SharedRedisModule,
       KeycloakAuthModule.forRootAsync({
         imports: [MetricsModule],
-        inject: [ConfigService, PrometheusAuthObserver],
-        useFactory: (env: ConfigService<ServiceEnv, true>, observer: PrometheusAuthObserver) =>
-          withAuthOverrides({ ...env.get('KEYCLOAK_AUTH', { infer: true }), observer }, definition.auth),
+        inject: [ConfigService, PrometheusAuthObserver, SHARED_REDIS],
+        useFactory: (
+          env: ConfigService<ServiceEnv, true>,
+          observer: PrometheusAuthObserver,
+          redis: SharedRedis | null,
+        ) =>
+          withAuthOverrides(
+            withAuthOverrides(
+              { ...env.get('KEYCLOAK_AUTH', { infer: true }), observer },
+              sharedStores(definition.name, redis),
+            ),
+            definition.auth,
+          ),
       }),
       TerminusModule.forRoot({ errorLogStyle: 'json' }),
       definition.module,

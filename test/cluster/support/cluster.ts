@@ -10,9 +10,12 @@ export interface Stoppable {
 export interface Cluster {
   urls: Record<'keycloak' | 'service-a' | 'service-b' | 'service-c', string>;
   keycloakNodes: (Stoppable & { port: number; managementPort: number; instance: string })[];
-  replicas: Stoppable[];
-  redis: { url: string; restart: () => Promise<void> };
+  /** One process of each service each; `ports` are where each of them listens (behind HAProxy). */
+  replicas: (Stoppable & { ports: Record<'service-a' | 'service-b' | 'service-c', number> })[];
+  redis: Stoppable & { url: string; restart: () => Promise<void> };
   restartServices: (mode: 'jwt' | 'introspection') => Promise<void>;
+  /** HAProxy's count of the HTTP answers of each server, by tier (`keycloak`, `service-a`, …) and server name. */
+  serverStats: () => Promise<Record<string, Record<string, number>>>;
   stop: () => Promise<void>;
 }
 
@@ -24,9 +27,16 @@ export interface ClusterOptions {
   onOutput?: (name: string, chunk: string) => void;
 }
 
+const script = join(__dirname, '..', '..', '..', 'scripts', 'stack-cluster.mjs');
+
 /** Starts the cluster exactly as `npm run stack:cluster` does. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const script = join(__dirname, '..', '..', '..', 'scripts', 'stack-cluster.mjs');
   const module = (await import(script)) as { startCluster: (o: ClusterOptions) => Promise<Cluster> };
   return module.startCluster(options);
+}
+
+/** Stops every cluster this process started or is still starting (a start that timed out leaves no process behind). */
+export async function stopAllClusters(): Promise<void> {
+  const module = (await import(script)) as { stopAll: () => Promise<void> };
+  await module.stopAll();
 }

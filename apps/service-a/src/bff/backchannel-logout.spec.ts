@@ -2,7 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import type { ResolvedKeycloakAuthOptions } from 'nest-keycloak-s2s';
 import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { createRemoteJWKSet, decodeJwt, generateKeyPair, RemoteJWKSet, SignJWT } from 'jose';
-import { BACKCHANNEL_LOGOUT_EVENT, BackchannelLogout } from './backchannel-logout';
+import { BACKCHANNEL_LOGOUT_EVENT, BackchannelLogout, MemoryLogoutJtiStore } from './backchannel-logout';
 import { MemorySessionStore, Session } from './session.store';
 import { startS2sIdp } from '../../../../test/support/s2s-idp';
 
@@ -32,7 +32,12 @@ describe('BackchannelLogout (OIDC Back-Channel Logout 1.0 §2.6)', () => {
     await store.set(session('a1', 'alice', 'kc-1'));
     await store.set(session('a2', 'alice', 'kc-2'));
     await store.set(session('b1', 'bob', 'kc-3'));
-    logout = new BackchannelLogout(options, new Map([[options.home.issuer, keys]]), store);
+    logout = new BackchannelLogout(
+      options,
+      new Map([[options.home.issuer, keys]]),
+      store,
+      new MemoryLogoutJtiStore(),
+    );
   });
 
   /** A logout token as Keycloak makes one for service-a, with `claims` changed. */

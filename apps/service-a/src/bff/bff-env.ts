@@ -13,8 +13,6 @@ export interface BffEnv {
   LOGIN_RATE_LIMIT: number;
   /** `memory` (this process only, the default) or `redis` (shared by replicas, kept across restarts). */
   SESSION_STORE: 'memory' | 'redis';
-  /** With `redis`: its URL, `redis://host:port` (or `rediss://` for TLS). */
-  REDIS_URL?: string;
   /** With `redis`: the session encryption keys, comma-separated base64 32-byte values; the first encrypts. */
   SESSION_ENCRYPTION_KEYS?: string;
 }
@@ -22,7 +20,10 @@ export interface BffEnv {
 /** service-a's validated configuration: every service's keys and its own. */
 export type ServiceAEnv = ServiceEnv & BffEnv;
 
-/** Reads service-a's own keys (the definition's `env`): problems are reported with the common keys'. */
+/**
+ * Reads service-a's own keys (the definition's `env`): problems are reported with the common keys'. REDIS_URL is
+ * every service's key (its form checked there), required here with `SESSION_STORE=redis`.
+ */
 export function bffEnv(read: EnvReader, common: ServiceEnv): BffEnv {
   return {
     PUBLIC_URL: read.url('PUBLIC_URL', false) ?? `http://localhost:${common.PORT}`,
@@ -33,18 +34,15 @@ export function bffEnv(read: EnvReader, common: ServiceEnv): BffEnv {
   };
 }
 
-function sessionStoreEnv(
-  read: EnvReader,
-): Pick<BffEnv, 'SESSION_STORE' | 'REDIS_URL' | 'SESSION_ENCRYPTION_KEYS'> {
+function sessionStoreEnv(read: EnvReader): Pick<BffEnv, 'SESSION_STORE' | 'SESSION_ENCRYPTION_KEYS'> {
   const store = read.value('SESSION_STORE') ?? 'memory';
   if (store !== 'memory' && store !== 'redis') {
     read.problem(`SESSION_STORE must be memory or redis, got "${store}"`);
     return { SESSION_STORE: 'memory' };
   }
   if (store === 'memory') return { SESSION_STORE: store };
-  const url = read.required('REDIS_URL');
-  if (url !== '' && !/^rediss?:\/\/[^\s/]+/.test(url))
-    read.problem('REDIS_URL must be a redis:// or rediss:// URL');
+  // Its form is checked with every service's keys.
+  read.required('REDIS_URL');
   const keys = read.required('SESSION_ENCRYPTION_KEYS');
   if (keys !== '') {
     try {
@@ -55,5 +53,5 @@ function sessionStoreEnv(
       read.problem(`SESSION_ENCRYPTION_KEYS: ${error.message}`);
     }
   }
-  return { SESSION_STORE: store, REDIS_URL: url, SESSION_ENCRYPTION_KEYS: keys };
+  return { SESSION_STORE: store, SESSION_ENCRYPTION_KEYS: keys };
 }

@@ -1,4 +1,5 @@
 import { ASYMMETRIC_ALGORITHM } from './algorithms';
+import { isReplayStore, type ReplayStore } from '../core/shared-state';
 /** Whether a route takes DPoP-bound tokens (RFC 9449): `required`, `allowed` (as well as bearer tokens) or `off`. */
 export type DpopPolicy = 'required' | 'allowed' | 'off';
 
@@ -27,6 +28,13 @@ export interface DpopOptions {
   /** How old a proof's `iat` may be, in seconds (on top of `verification.clockToleranceSec`); its `jti` is remembered this long. Default 60. */
   proofMaxAgeSec?: number;
   /**
+   * Where the `jti`s of accepted proofs are remembered, so a proof is accepted once (RFC 9449 §11.1). Default: in
+   * this process, bounded by `verification.cacheMaxEntries` — right for one process; behind a load balancer every replica must
+   * share one store (`RedisReplayStore` of nest-keycloak-s2s/redis), or a proof accepted by one replica is accepted
+   * again by the next. When the store cannot answer, the request is refused with 503 `replay_store_unavailable`.
+   */
+  replayStore?: ReplayStore;
+  /**
    * The `scheme://host[:port]` callers address this service by, for the proof's `htu`. Default: the request's
    * protocol and Host header; set it behind a proxy that rewrites them.
    */
@@ -51,6 +59,8 @@ export interface ResolvedDpopOptions {
   readonly policy: DpopPolicy;
   readonly algorithms: readonly string[];
   readonly proofMaxAgeSec: number;
+  /** The shared store of seen `jti`s; undefined: one in this process. */
+  readonly replayStore?: ReplayStore;
   readonly origin?: string;
   readonly keycloakHtu: 'url' | 'issuer';
   readonly keyAlgorithm: DpopKeyAlgorithm;
@@ -73,6 +83,9 @@ export function resolveDpopOptions(
   );
   const proofMaxAgeSec = options.proofMaxAgeSec ?? 60;
   need('dpop.proofMaxAgeSec', Number.isFinite(proofMaxAgeSec) && proofMaxAgeSec > 0, 'must be a number > 0');
+  const replayStore = options.replayStore;
+  if (replayStore !== undefined)
+    need('dpop.replayStore', isReplayStore(replayStore), 'must have the method rememberOnce');
   let origin: string | undefined;
   if (options.origin !== undefined) {
     try {
@@ -91,5 +104,5 @@ export function resolveDpopOptions(
     DPOP_KEY_ALGORITHMS.includes(keyAlgorithm),
     `must be one of ${DPOP_KEY_ALGORITHMS.join(', ')}`,
   );
-  return { policy, algorithms, proofMaxAgeSec, origin, keycloakHtu, keyAlgorithm };
+  return { policy, algorithms, proofMaxAgeSec, replayStore, origin, keycloakHtu, keyAlgorithm };
 }

@@ -249,6 +249,8 @@ describe('resolveKeycloakAuthOptions', () => {
     ['http.timeoutMs', { http: { timeoutMs: Number.NaN } }],
     ['http.ca', { http: { ca: 'not a certificate' } }],
     ['observer', { observer: { authenticated: () => undefined } }],
+    ['dpop.replayStore', { dpop: { replayStore: { set: () => undefined } } }],
+    ['introspection.budgetStore', { introspection: { budgetStore: { increment: () => undefined } } }],
   ])('refuses a bad %s and names it by its path', (path, change) => {
     expect(refusal(change)).toMatch(names(path));
   });

@@ -40,6 +40,7 @@ export interface FederatedJwtAuthOptions {
  * by `method`.
  */
 export type ClientAuthOptions = ClientSecretAuthOptions | PrivateKeyJwtAuthOptions | FederatedJwtAuthOptions;
+import type { CounterStore } from '../core/shared-state';
 
 /** Another realm whose tokens a service accepts besides its home realm (option `additionalRealms`). */
 export interface KeycloakRealmOptions {
@@ -81,6 +82,13 @@ export interface IntrospectionOptions {
    * Keycloak. Default 600; 0 turns the limit off.
    */
   missesPerMinute?: number;
+  /**
+   * Where each caller's introspections of the current minute are counted. Default: in this process — behind a load
+   * balancer each replica then allows the budget on its own; share one store (`RedisCounterStore` of
+   * nest-keycloak-s2s/redis) to make it one budget. When the store cannot answer, the request is refused with 503
+   * `counter_store_unavailable`.
+   */
+  budgetStore?: CounterStore;
 }
 
 /** How the realms' signing keys are fetched (option `jwks`). */
@@ -230,6 +238,8 @@ export interface ResolvedVerificationOptions {
 export interface ResolvedIntrospectionOptions {
   readonly cacheTtlSec: number;
   readonly missesPerMinute: number;
+  /** The shared store of the introspection budget; undefined: one in this process. */
+  readonly budgetStore?: CounterStore;
 }
 
 /** {@link JwksOptions} with defaults applied. */

@@ -15,6 +15,7 @@ import type {
 } from './keycloak-auth.options';
 import { InvalidKeycloakAuthOptionsError, OptionProblem } from './option-problem';
 import { ASYMMETRIC_ALGORITHM } from './algorithms';
+import { isCounterStore } from '../core/shared-state';
 
 type Need = (key: string, ok: boolean, why: string) => void;
 
@@ -128,6 +129,13 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
       'must have the methods authenticated, idpCall and cacheLookup',
     );
   }
+  if (introspection.budgetStore !== undefined) {
+    need(
+      'introspection.budgetStore',
+      isCounterStore(introspection.budgetStore),
+      'must have the methods increment and decrement',
+    );
+  }
   const dpop = resolveDpopOptions(group(options, 'dpop', need), need);
   const resourceMetadata = resolveResourceMetadataOptions(options.resourceMetadata, need);
   if (problems.length > 0 || clientAuth === undefined) throw new InvalidKeycloakAuthOptionsError(problems);
@@ -157,6 +165,7 @@ export function resolveKeycloakAuthOptions(options: KeycloakAuthOptions): Resolv
     introspection: {
       cacheTtlSec: introspection.cacheTtlSec ?? 30,
       missesPerMinute: introspection.missesPerMinute ?? 600,
+      budgetStore: introspection.budgetStore,
     },
     jwks: {
       cooldownMs: jwks.cooldownMs ?? 10_000,

@@ -7,6 +7,7 @@ import {
   INVALID_TOKEN_CODES,
   KEYCLOAK_AUTH_ERROR_CODES,
   RATE_LIMIT_CODES,
+  STORE_UNAVAILABLE_CODES,
   TOKEN_ENDPOINT_CODES,
 } from './error-codes';
 import {
@@ -17,6 +18,7 @@ import {
   InvalidDpopProofError,
   InvalidTokenError,
   KeycloakAuthError,
+  StoreUnavailableError,
   TokenEndpointError,
 } from './errors';
 
@@ -27,6 +29,7 @@ const FAMILIES = [
   IDP_UNAVAILABLE_CODES,
   CLIENT_CONFIGURATION_CODES,
   RATE_LIMIT_CODES,
+  STORE_UNAVAILABLE_CODES,
   TOKEN_ENDPOINT_CODES,
 ];
 
@@ -39,6 +42,7 @@ function errorOf(code: string): KeycloakAuthError {
   if (is(IDP_UNAVAILABLE_CODES)) return new IdentityProviderUnavailableError('why');
   if (is(CLIENT_CONFIGURATION_CODES)) return new ClientConfigurationError('why');
   if (is(RATE_LIMIT_CODES)) return new IntrospectionRateLimitedError('why', 1);
+  if (is(STORE_UNAVAILABLE_CODES)) return new StoreUnavailableError(code as never, 'why');
   return new TokenEndpointError(code as never, 'why', 'some_error');
 }
 
@@ -74,5 +78,7 @@ describe('error codes in families', () => {
     expect(ERROR_ANSWERS.client_credentials_failed.status).toBe(502);
     expect(ERROR_ANSWERS.idp_rejected_client).toEqual({ status: 503, error: 'idp_unavailable' });
     expect(ERROR_ANSWERS.introspection_rate_limited.status).toBe(429);
+    expect(ERROR_ANSWERS.replay_store_unavailable).toEqual({ status: 503, error: 'store_unavailable' });
+    expect(ERROR_ANSWERS.counter_store_unavailable).toEqual({ status: 503, error: 'store_unavailable' });
   });
 });

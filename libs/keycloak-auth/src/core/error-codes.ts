@@ -26,6 +26,8 @@ export const KEYCLOAK_AUTH_ERROR_CODES = [
   'idp_unavailable',
   'idp_rejected_client',
   'introspection_rate_limited',
+  'replay_store_unavailable',
+  'counter_store_unavailable',
   'exchange_denied',
   'exchange_subject_rejected',
   'exchange_failed',
@@ -106,6 +108,15 @@ export const RATE_LIMIT_CODES = [
   'introspection_rate_limited',
 ] as const satisfies readonly KeycloakAuthErrorCode[];
 
+/**
+ * 503: the shared store of the library's checks (DPoP `jti`s seen, introspections per caller) cannot answer; the
+ * request is refused rather than let through unchecked (fail closed).
+ */
+export const STORE_UNAVAILABLE_CODES = [
+  'replay_store_unavailable',
+  'counter_store_unavailable',
+] as const satisfies readonly KeycloakAuthErrorCode[];
+
 /** Keycloak's token endpoint refused this service's client-credentials, exchange or authorization request. */
 export const TOKEN_ENDPOINT_CODES = [
   'exchange_denied',
@@ -123,6 +134,8 @@ export type InvalidTokenCode = (typeof INVALID_TOKEN_CODES)[number];
 export type InvalidDpopProofCode = (typeof INVALID_DPOP_PROOF_CODES)[number];
 /** A code of {@link INSUFFICIENT_SCOPE_CODES}. */
 export type InsufficientScopeCode = (typeof INSUFFICIENT_SCOPE_CODES)[number];
+/** A code of {@link STORE_UNAVAILABLE_CODES}. */
+export type StoreUnavailableCode = (typeof STORE_UNAVAILABLE_CODES)[number];
 /** A code of {@link TOKEN_ENDPOINT_CODES}. */
 export type TokenEndpointCode = (typeof TOKEN_ENDPOINT_CODES)[number];
 
@@ -195,6 +208,9 @@ export const ERROR_ANSWERS: { readonly [Code in KeycloakAuthErrorCode]: ErrorAns
   // The service cannot serve until its client is fixed: 503 as an outage is, but its own class and code.
   idp_rejected_client: unavailable,
   introspection_rate_limited: { status: 429, error: 'too_many_requests' },
+  // Not the caller's fault and not Keycloak's: 503, no challenge, its own body error.
+  replay_store_unavailable: { status: 503, error: 'store_unavailable' },
+  counter_store_unavailable: { status: 503, error: 'store_unavailable' },
   // RFC 8693 §2.2.2: the subject token refused is the caller's token; exchange not allowed is a permission.
   exchange_subject_rejected: invalidToken,
   exchange_denied: insufficient,

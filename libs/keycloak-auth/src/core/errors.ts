@@ -7,6 +7,7 @@ import {
   InvalidDpopProofCode,
   InvalidTokenCode,
   KeycloakAuthErrorCode,
+  StoreUnavailableCode,
   TokenEndpointCode,
 } from './error-codes';
 
@@ -163,6 +164,22 @@ export class IntrospectionRateLimitedError extends KeycloakAuthError {
     readonly retryAfterSec: number,
   ) {
     super('introspection_rate_limited', description);
+  }
+}
+
+/**
+ * 503 `replay_store_unavailable` / `counter_store_unavailable`: the store the library's checks share between
+ * replicas (`dpop.replayStore`, `introspection.budgetStore`) could not answer — Redis down, a timeout. The request is
+ * refused, never accepted unchecked (fail closed); the guard answers with `Retry-After`. No challenge.
+ */
+export class StoreUnavailableError extends KeycloakAuthError {
+  constructor(
+    code: StoreUnavailableCode,
+    description: string,
+    /** Whole seconds after which a retry may find the store back. */
+    readonly retryAfterSec = 1,
+  ) {
+    super(code, description);
   }
 }
 

@@ -1,6 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { IntrospectionRateLimitedError, KeycloakAuthError } from '../core/errors';
+import { IntrospectionRateLimitedError, KeycloakAuthError, StoreUnavailableError } from '../core/errors';
 import { AuthenticatedRequest } from './bearer-token';
 import { ChallengeSettings, offerOf } from './challenge-offer';
 
@@ -71,7 +71,7 @@ export function setChallengeOn(
   if (!(error instanceof KeycloakAuthError)) return;
   const challenge = error.wwwAuthenticate(options.home.realm, offerOf(request, options));
   if (challenge) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
-  if (error instanceof IntrospectionRateLimitedError)
+  if (error instanceof IntrospectionRateLimitedError || error instanceof StoreUnavailableError)
     adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfterSec));
 }
 

@@ -8,7 +8,13 @@ import {
   SignJWT,
   UnsecuredJWT,
 } from 'jose';
-import { InvalidDpopProofError, InvalidTokenError, KeycloakAuthError } from '../core/errors';
+import {
+  InvalidDpopProofError,
+  InvalidTokenError,
+  KeycloakAuthError,
+  StoreUnavailableError,
+} from '../core/errors';
+import { MemoryReplayStore } from '../transport/memory-stores';
 import { noopKeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
@@ -221,5 +227,50 @@ describe('DpopProofVerifier', () => {
     const proofs = await Promise.all([proof(), proof(), proof()]);
     for (const p of proofs) await small.verify(p, expect_);
     expect((small as unknown as { seen: { size: number } }).seen.size).toBe(2);
+  });
+
+  describe('with a replay store shared by replicas', () => {
+    const settings = { algorithms: ['ES256'], maxAgeSec: 60, clockToleranceSec: 5, cacheMaxEntries: 100 };
+    const observer = { ...noopKeycloakAuthObserver, cacheLookup: vi.fn() };
+
+    it('refuses at one replica a proof the other accepted, and keeps each jti for the proof’s age', async () => {
+      const store = new MemoryReplayStore(100, clock);
+      const remember = vi.spyOn(store, 'rememberOnce');
+      const [one, two] = [0, 1].map(
+        () => new DpopProofVerifier({ ...settings, replayStore: store, observer }, clock),
+      );
+      const p = await proof();
+      await one.verify(p, expect_);
+      const error = (await rejectionOf(two.verify(p, expect_))) as KeycloakAuthError;
+      expect(error.code).toBe('dpop_proof_replayed');
+      expect(error.getStatus()).toBe(401);
+      // The key is a digest (never the jti or the token) and lives until iat + maxAge + tolerance.
+      const [key, ttl] = remember.mock.calls[0];
+      expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(ttl).toBe((nowSec() + 65) * 1000 - clock.now());
+      expect(observer.cacheLookup.mock.calls.map(([event]) => event)).toEqual([
+        { cache: 'dpop_jti', result: 'miss' },
+        { cache: 'dpop_jti', result: 'hit' },
+      ]);
+    });
+
+    it('refuses a valid proof with 503 replay_store_unavailable when the store cannot answer: never unchecked', async () => {
+      const down = { rememberOnce: () => Promise.reject(new Error('ECONNREFUSED')) };
+      const offline = new DpopProofVerifier({ ...settings, replayStore: down, observer }, clock);
+      const error = (await rejectionOf(offline.verify(await proof(), expect_))) as StoreUnavailableError;
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error.code).toBe('replay_store_unavailable');
+      expect(error.getStatus()).toBe(503);
+      expect(error.retryAfterSec).toBe(1);
+      expect(error.wwwAuthenticate('s2s', { bearer: true, dpopAlgs: ['ES256'] })).toBeUndefined();
+    });
+
+    it('asks the store nothing for a proof refused by another check', async () => {
+      const store = { rememberOnce: vi.fn(() => Promise.resolve(true)) };
+      const checked = new DpopProofVerifier({ ...settings, replayStore: store, observer }, clock);
+      await refused(await proof({ htm: 'GET' }), 'dpop_proof_method_mismatch');
+      await rejectionOf(checked.verify(await proof({ htm: 'GET' }), expect_));
+      expect(store.rememberOnce).not.toHaveBeenCalled();
+    });
   });
 });

@@ -1,10 +1,11 @@
 import { accessTokenHash } from '../core/access-token-hash';
 import { compactVerify, decodeProtectedHeader, JWK } from 'jose';
-import { ExpiringCache, tokenHash } from '../transport/expiring-cache';
+import { tokenHash } from '../transport/expiring-cache';
 import { Clock } from '../core/clock';
-import { InvalidDpopProofError, InvalidTokenError } from '../core/errors';
+import { InvalidDpopProofError, InvalidTokenError, StoreUnavailableError } from '../core/errors';
+import type { ReplayStore } from '../core/shared-state';
+import { MemoryReplayStore } from '../transport/memory-stores';
 import type { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
-import { reportLookups } from '../transport/keycloak-auth.observer';
 import { looksLikeJwt } from '../core/unverified-token';
 import type { KeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { normalizedHtu } from './htu';
@@ -31,8 +32,10 @@ export interface DpopProofSettings {
   maxAgeSec: number;
   /** Tolerated clock skew, in seconds. */
   clockToleranceSec: number;
-  /** Bound of the `jti` replay cache. */
+  /** Bound of the `jti` replay cache (and of the proof keys' cache). */
   cacheMaxEntries: number;
+  /** Where seen `jti`s are kept; default: a {@link MemoryReplayStore} of `cacheMaxEntries`. */
+  replayStore?: ReplayStore;
   observer: KeycloakAuthObserver;
 }
 
@@ -46,21 +49,19 @@ const malformed = (why: string) => new InvalidDpopProofError('dpop_proof_malform
  * Checks a DPoP proof (RFC 9449 §4.3) against the request it came with: `typ: dpop+jwt`, an accepted asymmetric
  * `alg`, a public `jwk` in the header that verifies the signature, `htm` and `htu` of this request, `iat` within
  * `maxAgeSec`, `ath` of the access token, the key's thumbprint equal to the token's `cnf.jkt`, and a `jti` not
- * seen before. Seen `jti`s are kept in a bounded cache until their proof would be too old anyway.
+ * seen before. Seen `jti`s are kept in the replay store (by default a bounded one in this process; shared by the
+ * replicas with `dpop.replayStore`) until their proof would be too old anyway; a store that cannot answer refuses
+ * the proof with 503 `replay_store_unavailable`.
  */
 export class DpopProofVerifier {
-  private readonly seen: ExpiringCache<true>;
+  private readonly seen: ReplayStore;
   private readonly keys: ProofKeys;
 
   constructor(
     private readonly settings: DpopProofSettings,
     private readonly clock: Clock,
   ) {
-    this.seen = new ExpiringCache(
-      settings.cacheMaxEntries,
-      clock,
-      reportLookups(settings.observer, 'dpop_jti'),
-    );
+    this.seen = settings.replayStore ?? new MemoryReplayStore(settings.cacheMaxEntries, clock);
     this.keys = new ProofKeys(Math.min(settings.cacheMaxEntries, 1000));
   }
 
@@ -76,6 +77,7 @@ export class DpopProofVerifier {
         maxAgeSec: dpop.proofMaxAgeSec,
         clockToleranceSec: verification.clockToleranceSec,
         cacheMaxEntries: verification.cacheMaxEntries,
+        replayStore: dpop.replayStore,
         observer,
       },
       clock,
@@ -134,13 +136,21 @@ export class DpopProofVerifier {
     return { jwk, alg: header.alg };
   }
 
-  /** Records a proof's `jti` until `until` (ms); a second use of one is a replay (RFC 9449 §11.1). */
+  /**
+   * Records a proof's `jti` (with the key's thumbprint, hashed) until `until` (ms); a second use of one is a replay
+   * (RFC 9449 §11.1). A store that cannot answer refuses the proof: it is never accepted unchecked.
+   */
   private async remember(jti: string, until: number): Promise<void> {
-    let first = false;
-    await this.seen.getOrLoad(tokenHash(jti), () => {
-      first = true;
-      return Promise.resolve({ value: true as const, expiresAt: until });
-    });
+    let first: boolean;
+    try {
+      first = await this.seen.rememberOnce(tokenHash(jti), Math.max(1, Math.ceil(until - this.clock.now())));
+    } catch {
+      throw new StoreUnavailableError(
+        'replay_store_unavailable',
+        'the store of used DPoP proofs cannot be reached; try again shortly',
+      );
+    }
+    this.settings.observer.cacheLookup({ cache: 'dpop_jti', result: first ? 'miss' : 'hit' });
     if (!first) throw new InvalidDpopProofError('dpop_proof_replayed', 'DPoP proof jti was already used');
   }
 }

@@ -4,7 +4,9 @@ import {
   IdentityProviderUnavailableError,
   IntrospectionRateLimitedError,
   InvalidTokenError,
+  StoreUnavailableError,
 } from '../core/errors';
+import type { CounterStore } from '../core/shared-state';
 import { KeycloakOAuthClient } from '../client/keycloak-oauth.client';
 import { LocalIdp, TestClock } from '../testing/local-idp';
 import { rejectionOf } from '../../../../test/support/rejection';
@@ -185,6 +187,70 @@ describe('IntrospectionTokenVerifier', () => {
       idp.introspectAnswer = LocalIdp.activeAnswer(next);
       await expect(verifier.verify(next)).resolves.toMatchObject({ clientId: 'service-a' });
       expect(idp.requests.introspect).toBe(5);
+    });
+
+    it('gives back the misses Keycloak never answered: an outage stays 503, not 429, and the budget is whole after', async () => {
+      idp.introspectAnswer = { status: 503, body: { error: 'unavailable' } };
+      for (let i = 0; i < 10; i++) {
+        const error = await rejectionOf(verifier.verify(await fresh('service-a')));
+        expect(error.code).toBe('idp_unavailable');
+        expect(error.getStatus?.()).toBe(503);
+      }
+      expect(idp.requests.introspect).toBe(10);
+      for (let i = 0; i < 3; i++) {
+        const t = await fresh('service-a');
+        idp.introspectAnswer = LocalIdp.activeAnswer(t);
+        await expect(verifier.verify(t)).resolves.toMatchObject({ clientId: 'service-a' });
+      }
+      expect((await rejectionOf(verifier.verify(await fresh('service-a')))).code).toBe(
+        'introspection_rate_limited',
+      );
+      expect(idp.requests.introspect).toBe(13);
+    });
+
+    it('keeps the miss of a token Keycloak answered inactive: only an outage is refunded', async () => {
+      idp.introspectAnswer = { status: 200, body: { active: false } };
+      for (let i = 0; i < 3; i++) await refused(verifier.verify(await fresh('service-a')), 'token_inactive');
+      expect((await rejectionOf(verifier.verify(await fresh('service-a')))).code).toBe(
+        'introspection_rate_limited',
+      );
+      expect(idp.requests.introspect).toBe(3);
+    });
+
+    it('counts in the store it is given, and refuses with 503 without asking Keycloak when the store cannot answer', async () => {
+      const counts = new Map<string, number>();
+      let down = false;
+      const store: CounterStore = {
+        increment: (key) => {
+          if (down) return Promise.reject(new Error('connection refused'));
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          return Promise.resolve({ count: counts.get(key)!, resetInMs: 30_000 });
+        },
+        decrement: () => Promise.resolve(),
+      };
+      const options = idp.options({
+        mode: 'introspection',
+        introspection: { missesPerMinute: 3, budgetStore: store },
+      });
+      // Two replicas on one store: one budget between them.
+      const [one, two] = [0, 1].map(
+        () => new IntrospectionTokenVerifier(options.home, options, clock, oauth),
+      );
+      for (const replica of [one, two, one]) {
+        const t = await fresh('service-a');
+        idp.introspectAnswer = LocalIdp.activeAnswer(t);
+        await replica.verify(t);
+      }
+      const limited = await rejectionOf(two.verify(await fresh('service-a')));
+      expect(limited.code).toBe('introspection_rate_limited');
+      expect((limited as IntrospectionRateLimitedError).retryAfterSec).toBe(30);
+      down = true;
+      const error = await rejectionOf(one.verify(await fresh('partner')));
+      expect(error).toBeInstanceOf(StoreUnavailableError);
+      expect(error.getStatus?.()).toBe(503);
+      expect(error.code).toBe('counter_store_unavailable');
+      expect((error as StoreUnavailableError).retryAfterSec).toBe(1);
+      expect(idp.requests.introspect).toBe(3);
     });
   });
 

@@ -1,6 +1,6 @@
 import { ExpiringCache, tokenHash } from '../transport/expiring-cache';
 import { Clock } from '../core/clock';
-import { InvalidTokenError } from '../core/errors';
+import { IdentityProviderUnavailableError, InvalidTokenError } from '../core/errors';
 import { ResolvedKeycloakAuthOptions, ResolvedRealm } from '../config/keycloak-auth.options';
 import { KeycloakOAuthClient } from '../client/keycloak-oauth.client';
 import { reportLookups } from '../transport/keycloak-auth.observer';
@@ -50,7 +50,12 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     private readonly keys: JWTVerifyGetKey = realmJwks(realm, options, oauth.dispatcher),
   ) {
     this.expectations = claimExpectations(realm, options);
-    this.budget = new CallerBudget(options.introspection.missesPerMinute, clock);
+    this.budget = new CallerBudget(
+      options.introspection.missesPerMinute,
+      clock,
+      options.introspection.budgetStore,
+      realm.issuer,
+    );
     this.answers = new ExpiringCache(
       options.verification.cacheMaxEntries,
       clock,
@@ -68,8 +73,14 @@ export class IntrospectionTokenVerifier implements TokenVerifier {
     if (!looksLikeJwt(token)) throw new InvalidTokenError('token_malformed', 'token malformed');
     const answer = await this.answers.getOrLoad(tokenHash(token), async () => {
       const caller = await this.refuseLocally(token);
-      this.budget.spend(caller);
-      return this.introspect(token);
+      await this.budget.spend(caller);
+      try {
+        return await this.introspect(token);
+      } catch (error) {
+        // Keycloak out of reach is not the caller's doing: the miss is given back, the answer stays 503.
+        if (error instanceof IdentityProviderUnavailableError) await this.budget.refund(caller);
+        throw error;
+      }
     });
     return this.principalOf(answer);
   }
