@@ -188,6 +188,13 @@ describe('deploy/ (Kubernetes manifests), checked against the Kubernetes schema 
     expect(ref?.valueFrom?.secretKeyRef).toEqual({ name: 'service-a-sessions', key: 'keys' });
   });
 
+  it.each(['service-a', 'service-b', 'service-c'])(
+    '%s: its replicas share one Redis for the checks (DPoP proofs used, budgets, login limits)',
+    (name) => {
+      expect(environmentOf(name)).toMatchObject({ REDIS_URL: expect.stringMatching(/^redis:\/\//) });
+    },
+  );
+
   it.each(documents.map((d) => [d.file, d.manifest.kind, d.manifest.metadata.name, d.manifest] as const))(
     '%s: %s %s is valid against its schema',
     (_file, _kind, _name, manifest) => {
