@@ -151,6 +151,14 @@ function writeDocs(dir: string): void {
 }
 
 /** `token` with one character of its signature changed. */
+/** Runs a compiled test file of an app under `node --test`: its exit code and TAP report. */
+function nodeTest(dir: string, file: string): Promise<{ code: number | undefined; report: string }> {
+  return run(process.execPath, ['--test', '--test-reporter=tap', file], { cwd: dir }).then(
+    ({ stdout }) => ({ code: 0, report: stdout }),
+    (e: { code?: number; stdout?: string }) => ({ code: e.code, report: e.stdout ?? '' }),
+  );
+}
+
 function tampered(token: string): string {
   const i = token.lastIndexOf('.') + 10;
   return token.slice(0, i) + (token[i] === 'A' ? 'B' : 'A') + token.slice(i + 1);
@@ -198,16 +206,7 @@ describe('the documentation in a fresh Nest 12 app', () => {
 
   it("runs the protect-your-service guide's LocalIdp test as written, under node --test", async () => {
     const dir = apps[FLAVOURS.find((f) => f.docs)!.name].dir;
-    const { code, report } = await run(
-      process.execPath,
-      ['--test', '--test-reporter=tap', 'dist/guide.test.js'],
-      {
-        cwd: dir,
-      },
-    ).then(
-      ({ stdout }) => ({ code: 0, report: stdout }),
-      (e: { code?: number; stdout?: string }) => ({ code: e.code, report: e.stdout ?? '' }),
-    );
+    const { code, report } = await nodeTest(dir, 'dist/guide.test.js');
     expect(report).toMatch(/^# pass 2$/m);
     expect(report).toMatch(/^# fail 0$/m);
     expect(code).toBe(0);
@@ -265,17 +264,7 @@ describe.each(FLAVOURS)('the packed library in a fresh $name app', (flavour) => 
   });
 
   it("passes the app's own unit test on nest-keycloak-s2s/testing's LocalIdp under node --test", async () => {
-    const dir = apps[flavour.name].dir;
-    const { code, report } = await run(
-      process.execPath,
-      ['--test', '--test-reporter=tap', 'dist/orders.test.js'],
-      {
-        cwd: dir,
-      },
-    ).then(
-      ({ stdout }) => ({ code: 0, report: stdout }),
-      (e: { code?: number; stdout?: string }) => ({ code: e.code, report: e.stdout ?? '' }),
-    );
+    const { code, report } = await nodeTest(apps[flavour.name].dir, 'dist/orders.test.js');
     expect(report).toMatch(/^# pass 2$/m);
     expect(report).toMatch(/^# fail 0$/m);
     expect(code).toBe(0);
