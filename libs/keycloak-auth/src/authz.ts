@@ -17,6 +17,7 @@ export type {
   ResolvedKeycloakAuthzOptions,
 } from './config/authz.options';
 export { PermissionDecisions } from './client/permission-decisions';
+export type { DecisionCacheSettings } from './client/permission-decisions';
 export type { PermissionCheck, VerifiedSubject } from './client/permission-decisions';
 export { UmaDecisionClient, UMA_TICKET_GRANT } from './client/uma-decision.client';
 export type { PermissionVerdict, PushedClaims } from './client/uma-decision.client';

@@ -3,6 +3,7 @@
 // each realm's signing keys.
 export { KEYCLOAK_DISPATCHER, REALM_KEYS } from './core/constants';
 export { KeycloakOAuthClient } from './client/keycloak-oauth.client';
+export type { KeycloakOAuthSettings } from './client/keycloak-oauth.client';
 export type { IssuedToken } from './client/keycloak-oauth.client';
 export { clientAuthOf } from './client/client-auth';
 export { privateKeyJwt } from './client/private-key-jwt';

@@ -32,6 +32,8 @@ export type {
 export type { DpopOptions, ResolvedDpopOptions } from './config/dpop.options';
 export type { AuthMode } from './core/auth-mode';
 export type { OptionProblem } from './config/option-problem';
+// What TokenExchangeService (the main entry) is constructed with, for an application that builds one itself.
+export type { TokenExchangeSettings } from './client/token-exchange.service';
 export { CLIENT_AUTH_METHODS } from './config/client-auth-method';
 export type { ClientAuthMethod } from './config/client-auth-method';
 export type { CounterStore, CounterWindow, ReplayStore } from './core/shared-state';

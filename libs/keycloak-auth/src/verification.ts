@@ -7,3 +7,5 @@ export { rememberBearerToken } from './nest/bearer-token';
 export { AccessToken } from './nest/access-token.decorator';
 export { KeycloakAuthenticator } from './nest/keycloak-authenticator';
 export type { AuthenticatedRequest } from './nest/bearer-token';
+export type { AuthenticationSettings } from './nest/authenticate-request';
+export type { ChallengeSettings } from './nest/challenge-offer';
