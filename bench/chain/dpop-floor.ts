@@ -5,7 +5,7 @@ import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-hos
 import { compactVerify, generateKeyPair } from 'jose';
 import { KeycloakAuthGuard, KeycloakAuthModule, RequireScopes, Roles } from 'nest-keycloak-s2s';
 import { DpopKeyAlgorithm, DpopProofMaker } from 'nest-keycloak-s2s/dpop';
-import { LocalIdp } from 'nest-keycloak-s2s/testing';
+import { startS2sIdp } from '../../test/support/s2s-idp';
 import { DpopFloor } from '../report/chain-report';
 import { mean } from '../report/stats';
 
@@ -88,7 +88,7 @@ export async function measureDpopFloor(
   algorithms: readonly DpopKeyAlgorithm[],
   log: (line: string) => void,
 ): Promise<DpopFloor[]> {
-  const idp = await LocalIdp.start();
+  const idp = await startS2sIdp();
   const floors: DpopFloor[] = [];
   try {
     @Module({

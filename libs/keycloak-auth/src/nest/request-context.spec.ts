@@ -1,5 +1,7 @@
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
-import { requestOf, responseOf } from './request-context';
+import { HttpAdapterHost } from '@nestjs/core';
+import { InvalidTokenError } from '../core/errors';
+import { requestOf, responseOf, setChallengeOn } from './request-context';
 
 // The context shapes of the GraphQL drivers, read the way Nest hands them to a guard: a resolver's arguments
 // (root, args, context, info) with getType() 'graphql'. Only @nestjs/mercurius is also run for real
@@ -44,5 +46,25 @@ describe('requestOf / responseOf', () => {
     expect(() => requestOf(resolverContext({ req: request }, type))).toThrow(
       `cannot authenticate a '${type}' execution context`,
     );
+  });
+});
+
+describe('setChallengeOn', () => {
+  const options = {
+    home: { realm: 's2s' },
+    dpop: { policy: 'off', algorithms: [] },
+    resourceMetadata: false,
+  } as unknown as Parameters<typeof setChallengeOn>[2];
+  const refusal = new InvalidTokenError('token_missing', 'no access token');
+
+  it('sets the challenge through the HTTP adapter', () => {
+    const set: [string, string][] = [];
+    const host = { httpAdapter: { setHeader: (_r: object, k: string, v: string) => set.push([k, v]) } };
+    setChallengeOn(host as unknown as HttpAdapterHost, {}, options, refusal);
+    expect(set).toEqual([['WWW-Authenticate', 'Bearer realm="s2s"']]);
+  });
+
+  it('leaves the refusal to its caller where there is no HTTP adapter (an application context)', () => {
+    expect(() => setChallengeOn(new HttpAdapterHost(), {}, options, refusal)).not.toThrow();
   });
 });

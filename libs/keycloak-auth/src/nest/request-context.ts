@@ -68,11 +68,13 @@ export function setChallengeOn(
   error: unknown,
   request?: AuthenticatedRequest,
 ): void {
-  if (!(error instanceof KeycloakAuthError)) return;
+  // No HTTP adapter (an application context without a server): nothing to set the headers on.
+  const adapter = adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | null | undefined;
+  if (!(error instanceof KeycloakAuthError) || !adapter) return;
   const challenge = error.wwwAuthenticate(options.home.realm, offerOf(request, options));
-  if (challenge) adapterHost.httpAdapter.setHeader(response, 'WWW-Authenticate', challenge);
+  if (challenge) adapter.setHeader(response, 'WWW-Authenticate', challenge);
   if (error instanceof IntrospectionRateLimitedError || error instanceof StoreUnavailableError)
-    adapterHost.httpAdapter.setHeader(response, 'Retry-After', String(error.retryAfterSec));
+    adapter.setHeader(response, 'Retry-After', String(error.retryAfterSec));
 }
 
 function graphQlContext(context: ExecutionContext): GraphQlResolverContext | undefined {
