@@ -9,7 +9,7 @@ import {
   AuthenticatedRequest,
   extractCredential,
   rememberBearerToken,
-  requestCredential,
+  usualCredentialOf,
 } from './bearer-token';
 import { dpopPolicyOf } from './challenge-offer';
 import { assertTokenOfRealm, realmOfRequest } from './request-realm';
@@ -65,7 +65,7 @@ export function authenticateFromCache(
   policy: DpopPolicy,
   keepToken = true,
 ): Principal | undefined {
-  const credential = requestCredential(request).usual;
+  const credential = usualCredentialOf(request);
   if (credential?.scheme !== 'Bearer' || verifier.cached === undefined) return undefined;
   let principal: Principal | undefined;
   try {
