@@ -140,6 +140,20 @@ describe('DpopProofVerifier', () => {
       await refused(await proof({}, { jwk: key.jwk }, other), 'dpop_proof_signature_invalid');
     });
 
+    it('a proof whose header a valid proof had before, signed by another key (the header checked once, the signature every time)', async () => {
+      await verifier.verify(await proof(), expect_);
+      const forged = await proof({}, {}, { ...(await newKey()), jwk: key.jwk });
+      expect(forged.split('.')[0]).toBe((await proof()).split('.')[0]);
+      await refused(forged, 'dpop_proof_signature_invalid');
+      const tampered = await proof();
+      await refused(`${tampered.slice(0, -4)}AAAA`, 'dpop_proof_signature_invalid');
+    });
+
+    it('a proof of a known key with another typ, after proofs of that key passed', async () => {
+      await verifier.verify(await proof(), expect_);
+      await refused(await proof({}, { typ: 'JWT' }), 'dpop_proof_malformed');
+    });
+
     it.each([
       ['no jti', { jti: undefined }],
       ['no htm', { htm: undefined }],

@@ -1,5 +1,6 @@
 import { accessTokenHash } from '../core/access-token-hash';
-import { compactVerify, decodeProtectedHeader, JWK } from 'jose';
+import { compactVerify, CryptoKey, decodeProtectedHeader, JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { tokenHash } from '../transport/expiring-cache';
 import { Clock } from '../core/clock';
 import { InvalidDpopProofError, InvalidTokenError, StoreUnavailableError } from '../core/errors';
@@ -8,7 +9,7 @@ import { MemoryReplayStore } from '../transport/memory-stores';
 import type { ResolvedKeycloakAuthOptions } from '../config/keycloak-auth.options';
 import { looksLikeJwt } from '../core/unverified-token';
 import type { KeycloakAuthObserver } from '../transport/keycloak-auth.observer';
-import { normalizedHtu } from './htu';
+import { normalizedHtu, normalizedRequestUrl } from './htu';
 import { jwkThumbprint } from '../core/jwk-thumbprint';
 import { ProofKeys } from './proof-keys';
 
@@ -43,6 +44,15 @@ export interface DpopProofSettings {
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 const MAX_JTI_LENGTH = 256;
 
+/** A protected header that passed {@link DpopProofVerifier}'s checks: its algorithm, key thumbprint and key. */
+interface CheckedHeader {
+  alg: string;
+  thumbprint: string;
+  key: CryptoKey;
+}
+
+const claimsText = new TextDecoder();
+
 const malformed = (why: string) => new InvalidDpopProofError('dpop_proof_malformed', `DPoP proof ${why}`);
 
 /**
@@ -56,6 +66,13 @@ const malformed = (why: string) => new InvalidDpopProofError('dpop_proof_malform
 export class DpopProofVerifier {
   private readonly seen: ReplayStore;
   private readonly keys: ProofKeys;
+  /**
+   * Protected headers checked before, by their base64url segment: a client's proofs all carry the same header
+   * (alg, typ, jwk), so its checks, the key's thumbprint and the key import are done once per key. The segment
+   * is exactly what is decoded and signed over, so an entry stands for the same header; bounded as the keys are.
+   */
+  private readonly headers: LRUCache<string, CheckedHeader>;
+  private readonly verifyOptions: { algorithms: string[] };
 
   constructor(
     private readonly settings: DpopProofSettings,
@@ -63,6 +80,8 @@ export class DpopProofVerifier {
   ) {
     this.seen = settings.replayStore ?? new MemoryReplayStore(settings.cacheMaxEntries, clock);
     this.keys = new ProofKeys(Math.min(settings.cacheMaxEntries, 1000));
+    this.headers = new LRUCache({ max: Math.min(settings.cacheMaxEntries, 1000) });
+    this.verifyOptions = { algorithms: [...settings.algorithms] };
   }
 
   /** The verifier the module's options configure: their proof algorithms, age, clock tolerance and cache bound. */
@@ -86,13 +105,27 @@ export class DpopProofVerifier {
 
   /** Resolves when `proof` is a valid, fresh proof for `expect`; throws the typed 401 otherwise. */
   async verify(proof: string, expect: ProofExpectations): Promise<void> {
-    const { jwk, alg } = this.checkHeader(proof);
-    const thumbprint = jwkThumbprint(jwk);
+    if (!looksLikeJwt(proof)) throw malformed('is not a compact JWS');
+    const segment = proof.slice(0, proof.indexOf('.'));
+    let header = this.headers.get(segment);
+    let thumbprint: string | undefined;
     let payload: Uint8Array;
     try {
-      const key = await this.keys.keyFor(jwk, alg, thumbprint);
-      ({ payload } = await compactVerify(proof, key, { algorithms: [...this.settings.algorithms] }));
-    } catch {
+      if (header === undefined) {
+        const checked = this.checkHeader(proof);
+        thumbprint = jwkThumbprint(checked.jwk);
+        const key = await this.keys.keyFor(checked.jwk, checked.alg, thumbprint);
+        if (thumbprint !== undefined) {
+          header = { alg: checked.alg, thumbprint, key };
+          this.headers.set(segment, header);
+        }
+        ({ payload } = await compactVerify(proof, key, this.verifyOptions));
+      } else {
+        thumbprint = header.thumbprint;
+        ({ payload } = await compactVerify(proof, header.key, this.verifyOptions));
+      }
+    } catch (error) {
+      if (error instanceof InvalidDpopProofError) throw error;
       throw new InvalidDpopProofError('dpop_proof_signature_invalid', 'DPoP proof signature invalid');
     }
     const claims = parseClaims(payload);
@@ -101,8 +134,9 @@ export class DpopProofVerifier {
         'dpop_proof_method_mismatch',
         'DPoP proof htm is not this request method',
       );
-    const htu = normalizedHtu(claims.htu);
-    if (htu === undefined || htu !== normalizedHtu(expect.url))
+    // The usual proof names the request's URL as it is normalised: equal to it, it normalises to itself.
+    const url = normalizedRequestUrl(expect.url);
+    if (url === undefined || (claims.htu !== url && normalizedHtu(claims.htu) !== url))
       throw new InvalidDpopProofError('dpop_proof_uri_mismatch', 'DPoP proof htu is not this request URI');
     const now = this.clock.now() / 1000;
     const { maxAgeSec, clockToleranceSec } = this.settings;
@@ -120,7 +154,6 @@ export class DpopProofVerifier {
 
   /** The header's checks (before any signature work); returns the embedded public key and its algorithm. */
   private checkHeader(proof: string): { jwk: JWK; alg: string } {
-    if (!looksLikeJwt(proof)) throw malformed('is not a compact JWS');
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(proof);
@@ -166,7 +199,7 @@ interface ProofClaims {
 function parseClaims(payload: Uint8Array): ProofClaims {
   let claims: unknown;
   try {
-    claims = JSON.parse(new TextDecoder().decode(payload));
+    claims = JSON.parse(claimsText.decode(payload));
   } catch {
     throw malformed('payload is not JSON');
   }

@@ -1,4 +1,4 @@
-import { normalizedHtu, requestHtu } from './htu';
+import { normalizedHtu, normalizedRequestUrl, requestHtu } from './htu';
 
 describe('normalizedHtu (RFC 9449 §4.3, RFC 3986 §6.2.2 and §6.2.3)', () => {
   it.each([
@@ -25,6 +25,29 @@ describe('normalizedHtu (RFC 9449 §4.3, RFC 3986 §6.2.2 and §6.2.3)', () => {
   it.each(['not a url', 'ftp://c/api', 'javascript:alert(1)'])('refuses %s', (value) => {
     expect(normalizedHtu(value)).toBeUndefined();
   });
+
+  // The DPoP check takes a proof's htu equal to the request's normalised URL without normalising it again.
+  it.each([
+    'HTTPS://Service-C.Example:443/api/compute',
+    'http://c:3002/api/x/../%63ompute?x=1#top',
+    'http://c/api/a%2fb%7e%41',
+    'http://[::1]:3002/a%20b',
+    'http://c/ä/ö',
+    'https://c',
+  ])('gives a value that normalises to itself: %s', (value) => {
+    const once = normalizedHtu(value)!;
+    expect(once).toBeDefined();
+    expect(normalizedHtu(once)).toBe(once);
+  });
+});
+
+describe('normalizedRequestUrl', () => {
+  it('is normalizedHtu, the same answer when asked again', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(normalizedRequestUrl('HTTP://C:80/api/%63ompute?x=1')).toBe('http://c/api/compute');
+      expect(normalizedRequestUrl('not a url')).toBeUndefined();
+    }
+  });
 });
 
 describe('requestHtu', () => {
@@ -41,5 +64,19 @@ describe('requestHtu', () => {
 
   it('is undefined without a Host header or configured origin', () => {
     expect(requestHtu({ headers: {}, url: '/api/compute' })).toBeUndefined();
+  });
+
+  it('answers a request again as the first time, and each host, protocol, origin and path apart', () => {
+    const at = (host: string | undefined, url: string, protocol = 'http', origin?: string) =>
+      requestHtu({ headers: host === undefined ? {} : { host }, protocol, url }, origin);
+    for (let i = 0; i < 2; i++) {
+      expect(at('c:3002', '/api/compute')).toBe('http://c:3002/api/compute');
+      expect(at('other:3002', '/api/compute')).toBe('http://other:3002/api/compute');
+      expect(at('c:3002', '/api/compute', 'https')).toBe('https://c:3002/api/compute');
+      expect(at('c:3002', '/api/other')).toBe('http://c:3002/api/other');
+      expect(at('c:3002', '/api/compute', 'http', 'https://c.example')).toBe('https://c.example/api/compute');
+      expect(at('c/evil', '/api/compute')).toBeUndefined();
+      expect(at(undefined, '/api/compute')).toBeUndefined();
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** The parts of a request {@link requestHtu} reads; Express and Fastify requests both fit. */
 export interface HtuRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -12,6 +14,15 @@ export interface HtuRequest {
 }
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/**
+ * The normalised URLs of the requests seen lately, by what they were made of (the configured origin or the
+ * request's protocol and Host header, and its path): a service answers few routes, each asked many times, and
+ * parsing a URL twice for each of its requests costs more than looking it up. Bounded, as Host headers and paths
+ * are the client's to choose.
+ */
+const requestHtus = new LRUCache<string, { htu: string | undefined }>({ max: 512 });
+const requestUrls = new LRUCache<string, { htu: string | undefined }>({ max: 512 });
 
 /**
  * A URL as RFC 9449 §4.3 compares `htu`: without query and fragment, after RFC 3986 §6.2.2 syntax-based and
@@ -34,14 +45,34 @@ export function normalizedHtu(value: string): string | undefined {
 }
 
 /**
+ * {@link normalizedHtu} of a URL a service itself names (the request's URL a proof is checked against), kept for
+ * the next requests to it. Not for a proof's `htu`: each client could fill the cache with its own.
+ */
+export function normalizedRequestUrl(url: string): string | undefined {
+  const known = requestUrls.get(url);
+  if (known !== undefined) return known.htu;
+  const htu = normalizedHtu(url);
+  requestUrls.set(url, { htu });
+  return htu;
+}
+
+/**
  * The URL a request was sent to, as its DPoP proof's `htu` must name it: `origin` (the configured public origin)
  * or the request's own protocol and Host header, then the path it arrived with.
  */
 export function requestHtu(request: HtuRequest, origin?: string): string | undefined {
   const path = request.originalUrl ?? request.url ?? '/';
+  const key =
+    origin === undefined
+      ? `${request.protocol ?? 'http'}\n${String(request.headers.host)}\n${path}`
+      : `${origin}\n${path}`;
+  const known = requestHtus.get(key);
+  if (known !== undefined) return known.htu;
   const base = origin ?? requestOrigin(request);
-  if (base === undefined) return undefined;
-  return normalizedHtu(`${base}${path.startsWith('/') ? path : `/${path}`}`);
+  const htu =
+    base === undefined ? undefined : normalizedHtu(`${base}${path.startsWith('/') ? path : `/${path}`}`);
+  requestHtus.set(key, { htu });
+  return htu;
 }
 
 /**
