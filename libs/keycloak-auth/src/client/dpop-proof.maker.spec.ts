@@ -1,4 +1,11 @@
-import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
+import {
+  calculateJwkThumbprint,
+  compactVerify,
+  decodeJwt,
+  decodeProtectedHeader,
+  generateKeyPair,
+  importJWK,
+} from 'jose';
 import { noopKeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { TestClock } from '../testing/local-idp';
 import { DpopProofVerifier } from '../verification/dpop-proof.verifier';
@@ -54,6 +61,42 @@ describe('DpopProofMaker', () => {
     await expect(
       verifier.verify(dpop, { method: 'POST', url: URL_C, accessToken: 'the-token', jkt }),
     ).resolves.toBeUndefined();
+  });
+
+  it.each<[string, { alg?: string }]>([
+    ['ES256', {}],
+    ['PS256', {}],
+    ['EdDSA', {}],
+    ['ES384 (signed by jose)', { alg: 'ES384' }],
+    ['RS256 (signed by jose)', { alg: 'RS256' }],
+  ])('signs %s proofs that verify with the public key in their header, every one', async (_name, { alg }) => {
+    const algorithm = alg ?? _name;
+    const signer = new DpopProofMaker(await generateKeyPair(algorithm), clock, algorithm);
+    const proofs = [
+      await signer.proof('POST', URL_C, 'token-1'),
+      await signer.proof('POST', URL_C, 'token-1'),
+      await signer.proof('GET', 'http://other:1/x?q', 'token-2'),
+    ];
+    for (const proof of proofs) {
+      const header = decodeProtectedHeader(proof);
+      expect(Object.keys(header).sort()).toEqual(['alg', 'jwk', 'typ']);
+      expect(header).toMatchObject({ alg: algorithm, typ: 'dpop+jwt' });
+      const key = await importJWK(header.jwk!, algorithm);
+      await expect(compactVerify(proof, key, { algorithms: [algorithm] })).resolves.toBeDefined();
+    }
+    expect(proofs.map((proof) => decodeJwt(proof))).toEqual([
+      expect.objectContaining({ htm: 'POST', htu: URL_C, ath: accessTokenHash('token-1') }),
+      expect.objectContaining({ htm: 'POST', htu: URL_C, ath: accessTokenHash('token-1') }),
+      expect.objectContaining({ htm: 'GET', htu: 'http://other:1/x', ath: accessTokenHash('token-2') }),
+    ]);
+    const tampered = `${proofs[0].slice(0, proofs[0].lastIndexOf('.'))}.${proofs[1].split('.')[2]}`;
+    const key = await importJWK(decodeProtectedHeader(tampered).jwk!, algorithm);
+    await expect(compactVerify(tampered, key, { algorithms: [algorithm] })).rejects.toThrow();
+  });
+
+  it('refuses, as jose does, a key that is not for the proof algorithm', async () => {
+    const signer = new DpopProofMaker(await generateKeyPair('ES384'), clock, 'ES256');
+    await expect(signer.proof('POST', URL_C, 'token')).rejects.toThrow();
   });
 
   describe('the resource server’s nonce (RFC 9449 §9)', () => {

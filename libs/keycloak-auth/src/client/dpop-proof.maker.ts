@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { CryptoKey, exportJWK, JWK, SignJWT } from 'jose';
+import { randomUUID, webcrypto } from 'node:crypto';
+import { CompactSign, CryptoKey, exportJWK, JWK } from 'jose';
 import { jwkThumbprint } from '../core/jwk-thumbprint';
 import { Clock, systemClock } from '../core/clock';
 import { accessTokenHash } from '../core/access-token-hash';
@@ -27,6 +27,44 @@ function header(headers: AnswerHeaders, name: string): string | undefined {
 }
 
 /**
+ * WebCrypto's parameters for signing a JWS with each proof algorithm (RFC 7518 §3.4-3.5, RFC 8037 §3.1), and
+ * whether a key is one for it; any other algorithm or key is signed by jose.
+ */
+const SIGNERS: Readonly<
+  Record<
+    string,
+    {
+      params: webcrypto.AlgorithmIdentifier | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
+      fits: (key: CryptoKey) => boolean;
+    }
+  >
+> = {
+  ES256: {
+    params: { name: 'ECDSA', hash: 'SHA-256' },
+    fits: (key) =>
+      key.algorithm.name === 'ECDSA' && (key.algorithm as webcrypto.EcKeyAlgorithm).namedCurve === 'P-256',
+  },
+  PS256: {
+    params: { name: 'RSA-PSS', saltLength: 32 },
+    fits: (key) =>
+      key.algorithm.name === 'RSA-PSS' &&
+      (key.algorithm as webcrypto.RsaHashedKeyAlgorithm).hash.name === 'SHA-256' &&
+      (key.algorithm as webcrypto.RsaHashedKeyAlgorithm).modulusLength >= 2048,
+  },
+  EdDSA: { params: { name: 'Ed25519' }, fits: (key) => key.algorithm.name === 'Ed25519' },
+};
+
+/** A proof's URL parts, by URL: a service calls few. */
+interface Target {
+  origin: string;
+  htu: string;
+}
+
+const MAX_TARGETS = 64;
+const encoder = new TextEncoder();
+const base64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
+
+/**
  * Makes this service's DPoP proofs (RFC 9449 §4.2) for its own calls to resource servers: `typ: dpop+jwt`, the
  * public key in `jwk`, `htm`, `htu` (without query and fragment), `iat`, a random `jti`, `ath` of the access token
  * and the server's latest `DPoP-Nonce` for that origin (§9). The token endpoint's proofs are openid-client's,
@@ -34,7 +72,12 @@ function header(headers: AnswerHeaders, name: string): string | undefined {
  */
 export class DpopProofMaker {
   private readonly nonces = new Map<string, string>();
+  private readonly targets = new Map<string, Target>();
   private publicJwk?: Promise<JWK>;
+  /** The proofs' protected header, base64url: the same in every proof (alg, typ, this key). */
+  private header?: Promise<string>;
+  /** The last access token's `ath`: a service sends one token for many calls, until it is renewed. */
+  private lastAth?: { token: string; ath: string };
 
   constructor(
     readonly keyPair: DpopKeyPair,
@@ -43,18 +86,52 @@ export class DpopProofMaker {
     private readonly alg = 'ES256',
   ) {}
 
-  /** A proof for one request to `url` with `method`, bound to `accessToken` when given. */
+  /**
+   * A proof for one request to `url` with `method`, bound to `accessToken` when given. Its header is encoded once
+   * and the JWS signed with WebCrypto directly for the key algorithms the library makes (jose otherwise).
+   */
   async proof(method: string, url: string, accessToken?: string): Promise<string> {
-    const target = new URL(url);
-    const claims: Record<string, string> = { htm: method, htu: `${target.origin}${target.pathname}` };
-    if (accessToken !== undefined) claims.ath = accessTokenHash(accessToken);
-    const nonce = this.nonces.get(target.origin);
+    const { origin, htu } = this.target(url);
+    const claims: Record<string, string | number> = { htm: method, htu };
+    if (accessToken !== undefined) claims.ath = this.ath(accessToken);
+    const nonce = this.nonces.get(origin);
     if (nonce !== undefined) claims.nonce = nonce;
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: this.alg, typ: 'dpop+jwt', jwk: await this.jwk() })
-      .setIssuedAt(Math.floor(this.clock.now() / 1000))
-      .setJti(randomUUID())
-      .sign(this.keyPair.privateKey);
+    claims.iat = Math.floor(this.clock.now() / 1000);
+    claims.jti = randomUUID();
+    const key = this.keyPair.privateKey;
+    const signer = SIGNERS[this.alg];
+    if (signer === undefined || !signer.fits(key) || key.type !== 'private') {
+      return new CompactSign(encoder.encode(JSON.stringify(claims)))
+        .setProtectedHeader({ alg: this.alg, typ: 'dpop+jwt', jwk: await this.jwk() })
+        .sign(key);
+    }
+    this.header ??= this.jwk().then((jwk) =>
+      base64url(JSON.stringify({ alg: this.alg, typ: 'dpop+jwt', jwk })),
+    );
+    const input = `${await this.header}.${base64url(JSON.stringify(claims))}`;
+    const signature = await webcrypto.subtle.sign(
+      signer.params,
+      key as webcrypto.CryptoKey,
+      encoder.encode(input),
+    );
+    return `${input}.${base64url(new Uint8Array(signature))}`;
+  }
+
+  private target(url: string): Target {
+    let target = this.targets.get(url);
+    if (target === undefined) {
+      const { origin, pathname } = new URL(url);
+      target = { origin, htu: `${origin}${pathname}` };
+      if (this.targets.size >= MAX_TARGETS) this.targets.clear();
+      this.targets.set(url, target);
+    }
+    return target;
+  }
+
+  private ath(accessToken: string): string {
+    if (this.lastAth?.token !== accessToken)
+      this.lastAth = { token: accessToken, ath: accessTokenHash(accessToken) };
+    return this.lastAth.ath;
   }
 
   /** `Authorization: DPoP <token>` and a fresh `DPoP` proof for one request. */
