@@ -9,7 +9,7 @@ describe('npm run bench options', () => {
       warmupSec: 3,
       warmupRequests: 2000,
       connections: 20,
-      rounds: 1,
+      rounds: 3,
       scenarios: ['no-auth', 'uncached', 'introspection', 'jwt', 'jwt-eddsa', 'jwt-ps256'],
       chainCpuRatePerSec: 500,
       dpopSec: 2,

@@ -60,7 +60,7 @@ export const USAGE = `npm run bench [-- options]
   --warmup <s>                chain, peers: warm-up seconds before each measurement (default 3; peers 1)
   --warmup-requests <n>       chain: warm up longer until n answers, at most max(5 × --warmup, 15 s) (default 2000)
   --connections <n>           chain: concurrent connections (default 20; --concurrency is the same)
-  --rounds <n>                chain, peers: measure each n times, taking turns; medians reported (default 1; peers 2)
+  --rounds <n>                chain, peers: measure each n times, taking turns; medians reported (default 3; peers 2)
   --peers <ids>               peers: the apps to run, their bare routes added (default: all), e.g.
                               ours-fastify-jwt,ours-fastify-introspection; ids: bench/peers/peer-apps.ts
   --cpu-rate <n>              peers: req/s of the window comparing this library's CPU per request with the bare
@@ -174,7 +174,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         ? 2000
         : positive('--warmup-requests', v['warmup-requests'], { integer: true, zero: true }),
     connections: connections === undefined ? 20 : positive('--connections', connections, { integer: true }),
-    rounds: v.rounds === undefined ? 1 : positive('--rounds', v.rounds, { integer: true }),
+    rounds: v.rounds === undefined ? 3 : positive('--rounds', v.rounds, { integer: true }),
     scenarios: v.scenarios === undefined ? [...SCENARIO_IDS] : list('--scenarios', v.scenarios, SCENARIO_IDS),
     chainCpuRatePerSec:
       v['chain-cpu-rate'] === undefined

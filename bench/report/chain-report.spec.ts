@@ -271,6 +271,28 @@ describe('chain report', () => {
       expect(overheadSplit({ ...rated, dpopFloor: [] }, rated.scenarios[1])).toBeUndefined();
     });
 
+    it('takes the split round by round against the same round of no auth, the median over rounds', () => {
+      // Round 2 disturbed (every process slower, no auth most); the sums would show the security 0.1 ms dearer.
+      const noisy: ChainReport = {
+        ...rated,
+        scenarios: [
+          scenario(
+            'no-auth',
+            [1.0, 1.6, 1.02].map((ms) => round(2000, {}, atRate(ms))),
+          ),
+          scenario(
+            'jwt',
+            [1.2, 1.9, 1.21].map((ms) => round(1500, {}, atRate(ms))),
+          ),
+        ],
+      };
+      const split = overheadSplit(noisy, noisy.scenarios[1]);
+      expect(split?.atRate).toBe(true);
+      expect(split?.aboveMs).toBeCloseTo(0.2);
+      expect(split?.restMs).toBeCloseTo(0.03);
+      expect(split?.restFraction).toBeCloseTo(0.03 / 1.01, 4); // rounds: 0.03 / 1.01, 0.13 / 1.61, 0.02 / 1.03
+    });
+
     it("checks service-c's DPoP check against 1.3 × its verification, per algorithm", () => {
       const checks = checkTargets(rated);
       expect(checks[0]).toMatchObject({ met: true });
