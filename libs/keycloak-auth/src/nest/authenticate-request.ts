@@ -43,7 +43,8 @@ export async function authenticateRequest(
     const credential = extractCredential(request);
     const realm = realmOfRequest(request, options);
     if (realm) assertTokenOfRealm(credential.token, realm);
-    const principal = await verifier.verify(credential.token);
+    // A token verified before (a DPoP-bound one, the fast path being for bearer tokens): no promise to await.
+    const principal = verifier.cached?.(credential.token) ?? (await verifier.verify(credential.token));
     await assertSenderConstraint(request, credential, principal, policy, proofs, options.dpop.origin);
     check?.(principal);
     return accept(request, principal, credential.token, options);
