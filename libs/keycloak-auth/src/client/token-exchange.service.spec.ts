@@ -102,6 +102,22 @@ describe('TokenExchangeService', () => {
     await expect(service.exchange(subject, target)).resolves.toBe('for-c-2');
   });
 
+  it('answers a cached exchange at once for its subject, target and binding only, until renewal is due', async () => {
+    expect(service.cachedExchange(subject, target)).toBeUndefined();
+    const pending = service.exchange(subject, target);
+    expect(service.cachedExchange(subject, target)).toBeUndefined(); // still under way: only exchange() waits for it
+    await pending;
+    expect(service.cachedExchange(subject, { ...target })).toBe('for-c-1');
+    expect(service.cachedExchange(subject, { ...target, dpop: true })).toBeUndefined();
+    expect(service.cachedExchange(subject, { ...target, audience: 'service-d' })).toBeUndefined();
+    expect(
+      service.cachedExchange(await idp.issue({ sub: 'user-2' }, { now: clock.now() }), target),
+    ).toBeUndefined();
+    clock.advance(270_000);
+    expect(service.cachedExchange(subject, target)).toBeUndefined();
+    expect(idp.requests.token).toBe(1);
+  });
+
   it('shares one exchange among concurrent requests for one token and target', async () => {
     const tokens = await Promise.all(Array.from({ length: 10 }, () => service.exchange(subject, target)));
     expect(tokens).toEqual(Array(10).fill('for-c-1'));

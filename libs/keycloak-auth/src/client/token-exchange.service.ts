@@ -68,6 +68,14 @@ export class TokenExchangeService {
     });
   }
 
+  /**
+   * The token {@link exchange} would answer from its cache for `subjectToken` and `target` (counted as a hit), at
+   * once; undefined when it would have to wait for an exchange.
+   */
+  cachedExchange(subjectToken: string, target: ExchangeTarget): string | undefined {
+    return this.exchanged.fresh(cacheKey(subjectToken, target));
+  }
+
   /** Whether {@link exchange} would answer `subjectToken` for `target` without a call to Keycloak. */
   cached(subjectToken: string, target: ExchangeTarget): boolean {
     return this.exchanged.has(cacheKey(subjectToken, target));

@@ -35,6 +35,12 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     const request = requestOf(context);
     const subject = verifiedBearerToken(request);
     if (!subject) throw new InvalidTokenError('token_missing', 'no verified bearer token to exchange');
+    // The usual case, an exchange cached for this token: the handler at once, no promise or observable to build.
+    const known = this.exchange.cachedExchange(subject, target);
+    if (known !== undefined) {
+      rememberExchangedToken(request, known);
+      return next.handle();
+    }
     // The route's pipes run here only when the exchange would cost a call to Keycloak: a cached exchange costs
     // nothing to protect, and Nest runs the pipes anyway before the handler.
     const validated = this.exchange.cached(subject, target)
