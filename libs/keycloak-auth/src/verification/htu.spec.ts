@@ -77,6 +77,7 @@ describe('requestHtu', () => {
       expect(at('c:3002', '/api/compute', 'http', 'https://c.example')).toBe('https://c.example/api/compute');
       expect(at('c/evil', '/api/compute')).toBeUndefined();
       expect(at(undefined, '/api/compute')).toBeUndefined();
+      expect(requestHtu({ headers: { host: ['c:3002', 'c:3002'] }, url: '/api/compute' })).toBeUndefined();
     }
   });
 });

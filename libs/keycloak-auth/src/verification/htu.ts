@@ -62,16 +62,20 @@ export function normalizedRequestUrl(url: string): string | undefined {
  */
 export function requestHtu(request: HtuRequest, origin?: string): string | undefined {
   const path = request.originalUrl ?? request.url ?? '/';
+  const host = request.headers.host;
+  // Cached by what the answer is made of; an unusual request (no Host header of one line) is worked out each time.
   const key =
-    origin === undefined
-      ? `${request.protocol ?? 'http'}\n${String(request.headers.host)}\n${path}`
-      : `${origin}\n${path}`;
-  const known = requestHtus.get(key);
+    origin !== undefined
+      ? `${origin}\n${path}`
+      : typeof host === 'string'
+        ? `${request.protocol ?? 'http'}\n${host}\n${path}`
+        : undefined;
+  const known = key === undefined ? undefined : requestHtus.get(key);
   if (known !== undefined) return known.htu;
   const base = origin ?? requestOrigin(request);
   const htu =
     base === undefined ? undefined : normalizedHtu(`${base}${path.startsWith('/') ? path : `/${path}`}`);
-  requestHtus.set(key, { htu });
+  if (key !== undefined) requestHtus.set(key, { htu });
   return htu;
 }
 
