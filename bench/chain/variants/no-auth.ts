@@ -45,10 +45,14 @@ const passThroughTokens: Pick<ClientCredentialsTokenProvider, 'getToken'> = {
   getToken: () => Promise.resolve(NO_AUTH_TOKEN),
 };
 
-/** Token exchange without Keycloak: the incoming token goes on as it is, as if always cached. */
-const passThroughExchange: Pick<TokenExchangeService, 'exchange' | 'cached'> = {
+/**
+ * Token exchange without Keycloak: the incoming token goes on as it is, as if always cached (and answered as the
+ * library answers a cached exchange: at once).
+ */
+const passThroughExchange: Pick<TokenExchangeService, 'exchange' | 'cached' | 'cachedExchange'> = {
   exchange: (subjectToken: string) => Promise.resolve(subjectToken),
   cached: () => true,
+  cachedExchange: (subjectToken: string) => subjectToken,
 };
 
 const noGuard = (principal: Principal): Provider => ({

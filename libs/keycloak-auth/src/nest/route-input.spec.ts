@@ -17,6 +17,7 @@ import { KeycloakAuthModule } from './keycloak-auth.module';
 import { LocalIdp } from '../testing/local-idp';
 import { ExchangedToken, ExchangeToken } from './exchange-token.decorator';
 import { startS2sIdp } from '../../../../test/support/s2s-idp';
+import { TokenExchangeService } from '../client/token-exchange.service';
 
 class OrderDto {
   @Min(1)
@@ -44,11 +45,17 @@ class OrdersController {
   }
 }
 
-async function startApp(idp: LocalIdp, adapter: AdapterName): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
+async function startApp(
+  idp: LocalIdp,
+  adapter: AdapterName,
+  exchange?: Partial<TokenExchangeService>,
+): Promise<INestApplication> {
+  const builder = Test.createTestingModule({
     imports: [KeycloakAuthModule.forRoot(idp.moduleOptions({ http: { timeoutMs: 1000 } }))],
     controllers: [OrdersController],
-  }).compile();
+  });
+  if (exchange) builder.overrideProvider(TokenExchangeService).useValue(exchange);
+  const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication(
     adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
     {
@@ -112,7 +119,28 @@ describe.each(ADAPTERS)('@ExchangeToken validates the request before it exchange
     const before = idp.requests.token;
     expect((await send({ order_id: 3 })).status).toBe(201);
     expect((await send({ order_id: 0 })).status).toBe(400);
+    const again = await send({ order_id: 4 });
+    expect(again.status).toBe(201);
+    expect(await again.json()).toEqual({ order: { order_id: 4 }, token: 'token-for-c' });
     expect(idp.requests.token - before).toBe(1);
+  });
+
+  it('a TokenExchangeService stand-in of its own without cachedExchange still has its exchange used', async () => {
+    const standIn = await startApp(idp, adapter, {
+      exchange: () => Promise.resolve('from-the-stand-in'),
+      cached: () => true,
+    });
+    try {
+      const res = await fetch(`${await listenOnLoopback(standIn)}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await idp.issue()}` },
+        body: JSON.stringify({ order_id: 1 }),
+      });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ order: { order_id: 1 }, token: 'from-the-stand-in' });
+    } finally {
+      await standIn.close();
+    }
   });
 
   it('a valid request is exchanged once and the handler sees the pipes’ output', async () => {

@@ -36,7 +36,8 @@ export class TokenExchangeInterceptor implements NestInterceptor {
     const subject = verifiedBearerToken(request);
     if (!subject) throw new InvalidTokenError('token_missing', 'no verified bearer token to exchange');
     // The usual case, an exchange cached for this token: the handler at once, no promise or observable to build.
-    const known = this.exchange.cachedExchange(subject, target);
+    // (A stand-in for the service provided without this method, as before it existed, takes the path below.)
+    const known = this.exchange.cachedExchange?.(subject, target);
     if (known !== undefined) {
       rememberExchangedToken(request, known);
       return next.handle();
