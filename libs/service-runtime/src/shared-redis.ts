@@ -16,8 +16,9 @@ const RECONNECT_GRACE_MS = 2_000;
  * fast: no offline queue and a short command timeout, so a command rejects — and the check that asked refuses the
  * request with 503 (fail closed) — instead of waiting in a queue. A command sent while the connection is down
  * waits up to {@link RECONNECT_GRACE_MS} for it to come back (a Redis restart) and is never sent twice unless its
- * caller says it is idempotent: `SET NX` must not be repeated after an answer that was lost. It connects in the background and reconnects by itself; its
- * state changes are logged once each, never with the URL (it may hold a password).
+ * caller says it is idempotent: `SET NX` must not be repeated after an answer that was lost. It connects in the
+ * background and reconnects by itself; its state changes are logged once each, never with the URL (it may hold a
+ * password).
  */
 export class SharedRedis {
   private readonly client;

@@ -258,6 +258,25 @@ describe('with Redis restarted', () => {
   }, 30_000);
 });
 
+describe('with Redis restarted (the shared connection)', () => {
+  it('sends a command the restart cut once more when its caller says it is idempotent, never otherwise', async () => {
+    // BLPOP with a timeout holds the connection half a second: Redis stops while both are under way.
+    const wait = (idempotent: boolean) =>
+      clients[0].sendCommand(['BLPOP', `test-empty-${randomUUID()}`, '0.5'], { idempotent });
+    const once = wait(false).catch((e: unknown) => e);
+    const again = wait(true).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await redis.stop();
+    const restarted = new Promise((resolve) => setTimeout(resolve, 300)).then(() => redis.start());
+    try {
+      expect(await once).toBeInstanceOf(Error);
+      expect(await again).toBeNull(); // sent again after the reconnect: the list stayed empty
+    } finally {
+      await restarted;
+    }
+  }, 30_000);
+});
+
 describe('with Redis restarted (sessions)', () => {
   it('waits out a quick restart: a session read while the connection is down finds the session', async () => {
     const [one, two] = sessionStores();
