@@ -6,7 +6,8 @@ import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createService } from './bootstrap';
 import { ServiceDefinition } from './service-definition';
-import { loadServiceConfig } from './service-module';
+import type { KeycloakAuthOptions } from 'nest-keycloak-s2s';
+import { loadServiceConfig, withAuthOverrides } from './service-module';
 
 @Controller()
 class ProbeController {
@@ -73,6 +74,53 @@ describe('the KeycloakAuthModule options of a service', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('withAuthOverrides', () => {
+  const base = {
+    url: 'http://keycloak:8080',
+    realm: 's2s',
+    clientId: 'service-b',
+    mode: 'jwt',
+    audience: 'service-b',
+    clientAuth: { method: 'client_secret_basic', secret: 'from-env' },
+    dpop: { policy: 'allowed', proofMaxAgeSec: 60 },
+    verification: { clockToleranceSec: 5 },
+  } satisfies KeycloakAuthOptions;
+  const replayStore = { rememberOnce: () => Promise.resolve(true) };
+  const budgetStore = {
+    increment: () => Promise.resolve({ count: 1, resetInMs: 1 }),
+    decrement: () => Promise.resolve(),
+  };
+
+  it('lays each override on the one below in order: top-level keys replaced, option groups merged key by key', () => {
+    const merged = withAuthOverrides(
+      base,
+      { dpop: { replayStore }, introspection: { budgetStore } },
+      undefined,
+      {
+        globalGuard: false,
+        dpop: { policy: 'required' },
+        verification: { clockToleranceSec: 0 },
+        clientAuth: { method: 'federated_jwt', assertionFile: '/token' },
+      },
+    );
+    expect(merged).toEqual({
+      ...base,
+      globalGuard: false,
+      dpop: { policy: 'required', proofMaxAgeSec: 60, replayStore },
+      introspection: { budgetStore },
+      verification: { clockToleranceSec: 0 },
+      clientAuth: { method: 'federated_jwt', assertionFile: '/token' },
+    });
+  });
+
+  it('leaves the base as it was, and gives it back unchanged without overrides', () => {
+    const before = structuredClone(base);
+    withAuthOverrides(base, { dpop: { replayStore } }, { dpop: { policy: 'required' } });
+    expect(base).toEqual(before);
+    expect(withAuthOverrides(base)).toEqual(base);
   });
 });
 
