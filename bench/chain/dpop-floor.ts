@@ -15,8 +15,8 @@ import { mean } from '../report/stats';
 // through the guard (KeycloakAuthGuard with a DPoP-bound token and a fresh proof, minus the same guard with a
 // cached bearer token).
 
-/** The proof algorithms compared: ES256 is the library's default; EdDSA is Ed25519, PS256 RSA 2048. */
-export const DPOP_FLOOR_ALGORITHMS: readonly DpopKeyAlgorithm[] = ['ES256', 'EdDSA', 'PS256'];
+/** The proof algorithms compared: EdDSA (Ed25519) is the library's default; ES256 is P-256, PS256 RSA 2048. */
+export const DPOP_FLOOR_ALGORITHMS: readonly DpopKeyAlgorithm[] = ['EdDSA', 'ES256', 'PS256'];
 
 /** Operations of each kind before the timed ones, to let the JIT settle. */
 const WARMUP_OPS = 200;

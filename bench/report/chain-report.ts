@@ -13,14 +13,14 @@ import { warmUpCapSec } from '../chain/load';
 
 /**
  * The scenarios, in the order they run and are reported: the four of the chain, then jwt mode again with
- * service-b's DPoP key made for EdDSA (Ed25519) and for PS256 instead of ES256 (`DPOP_KEY_ALG`).
+ * service-b's DPoP key made for ES256 (P-256) and for PS256 instead of the default EdDSA (`DPOP_KEY_ALG`).
  */
 export const SCENARIO_IDS = [
   'no-auth',
   'uncached',
   'introspection',
   'jwt',
-  'jwt-eddsa',
+  'jwt-es256',
   'jwt-ps256',
 ] as const;
 /** One of {@link SCENARIO_IDS}. */
@@ -282,7 +282,10 @@ export function cpuOverhead(report: ChainReport, result: ScenarioResult): number
   return compared && compared.mine / compared.noAuth - 1;
 }
 
-/** The proof algorithm of a scenario's b → c call: its own, ES256 (the default) for the other authenticated ones. */
+/**
+ * The proof algorithm of a scenario's b → c call: the one it recorded; ES256 for an authenticated scenario of a run
+ * from before scenarios recorded theirs (ES256 was the default then).
+ */
 export function dpopAlgOf(result: ScenarioResult): string | undefined {
   if (result.id === 'no-auth') return undefined;
   return result.dpopAlg ?? 'ES256';
