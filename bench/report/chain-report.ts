@@ -10,6 +10,7 @@ import { RunHeader, runLine } from './machine';
 import { median, perRequest, ratio, sum } from './stats';
 import { LoadWindow } from './load-window';
 import { warmUpCapSec } from '../chain/load';
+import { ReplayStoreCost, replayStoreTable } from './replay-store-report';
 
 /**
  * The scenarios, in the order they run and are reported: the four of the chain, then jwt mode again with
@@ -127,6 +128,8 @@ export interface ChainReport extends RunHeader {
   floods?: FloodRun[];
   /** The DPoP crypto floor per proof algorithm (absent in runs from before it was measured). */
   dpopFloor?: DpopFloor[];
+  /** Service-c's DPoP check with each replay store (absent in runs from before it was measured). */
+  replayStores?: ReplayStoreCost[];
 }
 
 /** A target of the benchmark issue, evaluated on one run's numbers. */
@@ -576,6 +579,17 @@ export function chainMarkdown(report: ChainReport): string {
             'with a cached bearer token):',
           '',
           floors,
+          '',
+        ]
+      : []),
+    ...((report.replayStores ?? []).length > 0
+      ? [
+          "Service-c's DPoP check with each replay store (the same check as in the floor, the two stores' " +
+            'guards taking turns proof by proof): the `jti`s in the process (the default) or in Redis ' +
+            "(`RedisReplayStore` through the services' own client, a redis-server on loopback). CPU of the " +
+            "benchmark's process (means) and of redis-server (/proc, over all checks); wall time, medians:",
+          '',
+          replayStoreTable(report.replayStores ?? []),
           '',
         ]
       : []),
