@@ -585,7 +585,7 @@ export function chainMarkdown(report: ChainReport): string {
     ...((report.replayStores ?? []).length > 0
       ? [
           "Service-c's DPoP check with each replay store (the same check as in the floor, the two stores' " +
-            'guards taking turns proof by proof): the `jti`s in the process (the default) or in Redis ' +
+            'guards taking turns, 100 proofs at a time): the `jti`s in the process (the default) or in Redis ' +
             "(`RedisReplayStore` through the services' own client, a redis-server on loopback). CPU of the " +
             "benchmark's process (means) and of redis-server (/proc, over all checks); wall time, medians:",
           '',
