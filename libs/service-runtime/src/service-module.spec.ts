@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Controller, Get, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DPOP_KEY, DpopKeyPair } from 'nest-keycloak-s2s/dpop';
 import { createService } from './bootstrap';
 import { ServiceDefinition } from './service-definition';
 import type { KeycloakAuthOptions } from 'nest-keycloak-s2s';
@@ -31,13 +32,17 @@ const KEYS_DIR = join(mkdtempSync(join(tmpdir(), 'probe-keys-')), 'probe');
 afterAll(() => rmSync(dirname(KEYS_DIR), { recursive: true, force: true }));
 
 /** The probe service in-process (not listening); Keycloak is never reached: no token is ever verified. */
-async function probeService(definition: ServiceDefinition): Promise<NestFastifyApplication> {
+async function probeService(
+  definition: ServiceDefinition,
+  env: Record<string, string> = {},
+): Promise<NestFastifyApplication> {
   const saved = { ...process.env };
   Object.assign(process.env, {
     CLIENT_KEYS_DIR: KEYS_DIR,
     CLIENT_KEYS_GENERATE: 'true',
     LOG_LEVEL: 'silent',
     KEYCLOAK_URL: 'http://127.0.0.1:9',
+    ...env,
   });
   try {
     const app = await createService(definition, await loadServiceConfig(definition));
@@ -64,6 +69,21 @@ describe('the KeycloakAuthModule options of a service', () => {
       await app.close();
     }
   });
+
+  it.each([
+    [undefined, { name: 'Ed25519' }],
+    ['ES256', { name: 'ECDSA', namedCurve: 'P-256' }],
+  ] as const)(
+    'make the DPoP key for DPOP_KEY_ALG %s: Ed25519, the default, unless set',
+    async (alg, algorithm) => {
+      const app = await probeService(PROBE, alg ? { DPOP_KEY_ALG: alg } : {});
+      try {
+        expect(app.get<DpopKeyPair>(DPOP_KEY).privateKey.algorithm).toMatchObject(algorithm);
+      } finally {
+        await app.close();
+      }
+    },
+  );
 
   it('take the options a definition sets in code on top of the environment', async () => {
     const app = await probeService({ ...PROBE, auth: { globalGuard: false } });
