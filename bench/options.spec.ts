@@ -10,7 +10,7 @@ describe('npm run bench options', () => {
       warmupRequests: 2000,
       connections: 20,
       rounds: 3,
-      scenarios: ['no-auth', 'uncached', 'introspection', 'jwt', 'jwt-eddsa', 'jwt-ps256'],
+      scenarios: ['no-auth', 'uncached', 'introspection', 'jwt', 'jwt-es256', 'jwt-ps256'],
       chainCpuRatePerSec: 500,
       dpopSec: 2,
       logLevel: 'warn',

@@ -21,7 +21,7 @@ export interface BenchOptions {
   scenarios: ScenarioId[];
   /** Chain: req/s of each round's fixed-rate window (0: none). */
   chainCpuRatePerSec: number;
-  /** Chain: seconds of proof signing per algorithm when measuring the DPoP floor (0: not measured). */
+  /** Chain: seconds of proof signing per algorithm for the DPoP floor and for the replay stores' check (0: neither). */
   dpopSec: number;
   /** The services' LOG_LEVEL during the chain benchmark. */
   logLevel: string;
@@ -67,7 +67,8 @@ export const USAGE = `npm run bench [-- options]
                               route's at one load (default 4000; 0: none, CPU compared at full speed)
   --chain-cpu-rate <n>        chain: req/s of the window each round compares CPU per request at (default 500; 0:
                               none, CPU compared at full speed); the uncached chain gets none
-  --dpop-seconds <s>          chain: seconds of proof signing per algorithm for the DPoP floor (default 2; 0: none)
+  --dpop-seconds <s>          chain: seconds of proof signing per algorithm for the DPoP floor, and for the replay
+                              stores' check (in process, Redis) (default 2; 0: neither)
   --scenarios <ids>           chain: ${SCENARIO_IDS.join(',')} (default: all)
   --log-level <level>         chain: the services' LOG_LEVEL (default warn: no request log lines)
   --profile                   chain: services run with --cpu-prof; profiles in artifacts/bench-profiles/

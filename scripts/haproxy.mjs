@@ -1,7 +1,8 @@
 // Debian's HAProxy (apt-get install haproxy; .ci/setup installs it) in front of each tier of the cluster stack: one
 // loopback frontend per tier, a backend of its replicas with active health checks, and retries that move a request
-// to another replica when one goes away. The configuration is generated into a temporary folder; HAProxy runs in the
-// foreground (-db) as a child of this process and is stopped by its pid. Only node: built-ins.
+// that reached no replica to another one when one goes away. The configuration is generated into a temporary
+// folder; HAProxy runs in the foreground (-db) as a child of this process and is stopped by its pid. Only node:
+// built-ins.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -44,12 +45,15 @@ export function haproxyConfig(tiers, statsSocket) {
     // idle connection a client is about to reuse.
     '  timeout http-keep-alive 30s',
     '  timeout http-request 10s',
-    // A request that met a replica going away (refused, reset, empty answer, or the 503 a draining service gives on a
-    // kept-alive connection) is sent again, to another replica (redispatch), up to 3 times. HAProxy only re-sends a
-    // request it still holds whole: http-buffer-request keeps every POST body in the buffer until it is answered.
+    // A request that reached no replica (the connection refused or failed: a replica going away) is sent again, to
+    // another replica (redispatch), up to 3 times. A request a replica may have acted on is not: an answer, a 503
+    // included, is the client's, and a replica that closed without answering (empty-response) is retried only for
+    // GET, HEAD and OPTIONS (the backends' disable-l7-retry). A POST's DPoP proof, once recorded, is refused as
+    // replayed at the other replica: re-sending a POST that answered 503 would turn it into a 401. HAProxy only
+    // re-sends a request it holds whole: http-buffer-request keeps every body in the buffer until it is answered.
     '  retries 3',
     '  option redispatch 1',
-    '  retry-on all-retryable-errors 503',
+    '  retry-on conn-failure empty-response',
     '  option http-buffer-request',
     // Down after 2 failed checks 500 ms apart, back after 2 good ones: within the services' drain delay (3 s).
     '  default-server inter 500ms fall 2 rise 2',
@@ -61,6 +65,8 @@ export function haproxyConfig(tiers, statsSocket) {
       `  default_backend ${tier.name}-nodes`,
       `backend ${tier.name}-nodes`,
       '  balance roundrobin',
+      // Only a connection failure is retried for these (METH_GET covers HEAD too).
+      '  http-request disable-l7-retry unless METH_GET || METH_OPTIONS',
       `  option httpchk GET ${tier.check}`,
       '  http-check expect status 200',
       ...tier.servers.map(

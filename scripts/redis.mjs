@@ -105,7 +105,9 @@ export async function stopRedis({ name = 'dev' } = {}) {
   return true;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// The command line in a function, not at the top level: a module with top-level await cannot be require()d (the
+// benchmark, compiled to CommonJS, loads this one).
+async function main() {
   const [command = 'start', ...rest] = process.argv.slice(2);
   const flag = (n, d) => (rest.includes(`--${n}`) ? rest[rest.indexOf(`--${n}`) + 1] : d);
   const name = flag('name', 'dev');
@@ -122,3 +124,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`)
+  main().catch((error) => {
+    console.error(error.message);
+    process.exit(1);
+  });

@@ -15,13 +15,13 @@ import { mean } from '../report/stats';
 // through the guard (KeycloakAuthGuard with a DPoP-bound token and a fresh proof, minus the same guard with a
 // cached bearer token).
 
-/** The proof algorithms compared: ES256 is the library's default; EdDSA is Ed25519, PS256 RSA 2048. */
-export const DPOP_FLOOR_ALGORITHMS: readonly DpopKeyAlgorithm[] = ['ES256', 'EdDSA', 'PS256'];
+/** The proof algorithms compared: EdDSA (Ed25519) is the library's default; ES256 is P-256, PS256 RSA 2048. */
+export const DPOP_FLOOR_ALGORITHMS: readonly DpopKeyAlgorithm[] = ['EdDSA', 'ES256', 'PS256'];
 
 /** Operations of each kind before the timed ones, to let the JIT settle. */
-const WARMUP_OPS = 200;
+export const WARMUP_OPS = 200;
 /** The request the proofs are for: service-c's route, as service-b calls it. */
-const URL = 'http://127.0.0.1:3002/api/compute';
+export const URL = 'http://127.0.0.1:3002/api/compute';
 const HOST = '127.0.0.1:3002';
 const PATH = '/api/compute';
 
@@ -45,7 +45,8 @@ function requestWith(authorization: string, dpop?: string) {
   return { method: 'POST', url: PATH, protocol: 'http', headers, raw: { rawHeaders } };
 }
 
-async function guardAccepts(guard: CanActivate, authorization: string, dpop?: string): Promise<void> {
+/** Runs `guard` on service-c's route for one request; throws when it refuses. */
+export async function guardAccepts(guard: CanActivate, authorization: string, dpop?: string): Promise<void> {
   const context = new ExecutionContextHost(
     [requestWith(authorization, dpop), {}],
     ComputeRoute,
@@ -67,7 +68,10 @@ async function cpuUs<T>(op: () => Promise<T>): Promise<{ result: T; us: number }
 }
 
 /** Runs `op` for about `seconds`, keeping what it returns and its CPU µs (at least 2 × {@link WARMUP_OPS} runs). */
-async function collectFor<T>(seconds: number, op: () => Promise<T>): Promise<{ results: T[]; us: number[] }> {
+export async function collectFor<T>(
+  seconds: number,
+  op: () => Promise<T>,
+): Promise<{ results: T[]; us: number[] }> {
   const results: T[] = [];
   const us: number[] = [];
   const deadline = performance.now() + seconds * 1000;

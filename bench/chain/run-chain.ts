@@ -23,6 +23,7 @@ import { CHAIN_ORDER, chainAnswerProblems, ChainScenario, SCENARIOS } from './sc
 import { ensureKeycloak, pointJwksUrls, RunningServices, startServices } from './scripts';
 import { windowOf } from '../report/load-window';
 import { DPOP_FLOOR_ALGORITHMS, measureDpopFloor } from './dpop-floor';
+import { measureReplayStores } from './replay-store-cost';
 
 /** What `--only chain` runs. */
 export interface ChainOptions extends ChainSettings {
@@ -353,6 +354,7 @@ export async function runChain(options: ChainOptions, log: Log): Promise<ChainRe
   // With the services stopped: the floor is measured in this process, one operation at a time.
   const dpopFloor =
     options.dpopSec > 0 ? await measureDpopFloor(options.dpopSec, DPOP_FLOOR_ALGORITHMS, log) : undefined;
+  const replayStores = options.dpopSec > 0 ? await measureReplayStores(options.dpopSec, log) : undefined;
   const { durationSec, warmupSec, warmupRequests, connections, logLevel, rounds, cpuRatePerSec } = options;
   const scenarios: ScenarioResult[] = stacks.map(({ scenario, firstRequestCalls }) => ({
     id: scenario.id,
@@ -369,5 +371,6 @@ export async function runChain(options: ChainOptions, log: Log): Promise<ChainRe
     scenarios,
     floods,
     ...(dpopFloor === undefined ? {} : { dpopFloor }),
+    ...(replayStores === undefined ? {} : { replayStores }),
   };
 }

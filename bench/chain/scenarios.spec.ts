@@ -68,18 +68,19 @@ describe('the chain answer each scenario must give before it is measured', () =>
     }
   });
 
-  it("runs the jwt chain again with service-b's DPoP key made for EdDSA and for PS256, ES256 elsewhere", () => {
-    expect(SCENARIOS['jwt-eddsa']).toMatchObject({
+  it("runs the jwt chain again with service-b's DPoP key made for ES256 and for PS256, the default EdDSA elsewhere", () => {
+    expect(SCENARIOS['jwt-es256']).toMatchObject({
       authMode: 'jwt',
-      env: { DPOP_KEY_ALG: 'EdDSA' },
-      dpopAlg: 'EdDSA',
+      env: { DPOP_KEY_ALG: 'ES256' },
+      dpopAlg: 'ES256',
     });
     expect(SCENARIOS['jwt-ps256']).toMatchObject({
       authMode: 'jwt',
       env: { DPOP_KEY_ALG: 'PS256' },
       dpopAlg: 'PS256',
     });
-    expect(SCENARIOS['jwt-eddsa'].entry('service-b')).toBe('apps/service-b/src/main.ts');
-    expect([SCENARIOS.jwt.dpopAlg, SCENARIOS.introspection.dpopAlg]).toEqual(['ES256', 'ES256']);
+    expect(SCENARIOS['jwt-es256'].entry('service-b')).toBe('apps/service-b/src/main.ts');
+    // The default scenarios set no DPOP_KEY_ALG (checked above): their services make the library's default key.
+    expect([SCENARIOS.jwt.dpopAlg, SCENARIOS.introspection.dpopAlg]).toEqual(['EdDSA', 'EdDSA']);
   });
 });

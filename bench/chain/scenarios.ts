@@ -12,7 +12,7 @@ export interface ChainScenario {
   entry: (service: string) => string;
   /** Whether the hops report real callers (false: the no-auth chain's fixed principals). */
   authenticated: boolean;
-  /** The algorithm of service-b's DPoP key (`DPOP_KEY_ALG`, set in `env` when not the default ES256). */
+  /** The algorithm of service-b's DPoP key (`DPOP_KEY_ALG`, set in `env` when not the default EdDSA). */
   dpopAlg?: 'ES256' | 'EdDSA' | 'PS256';
 }
 
@@ -45,7 +45,7 @@ export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
     env: {},
     entry: real,
     authenticated: true,
-    dpopAlg: 'ES256',
+    dpopAlg: 'EdDSA',
   },
   jwt: {
     id: 'jwt',
@@ -54,16 +54,16 @@ export const SCENARIOS: Record<ScenarioId, ChainScenario> = {
     env: {},
     entry: real,
     authenticated: true,
-    dpopAlg: 'ES256',
+    dpopAlg: 'EdDSA',
   },
-  'jwt-eddsa': {
-    id: 'jwt-eddsa',
-    title: 'jwt, cached, EdDSA proofs',
+  'jwt-es256': {
+    id: 'jwt-es256',
+    title: 'jwt, cached, ES256 proofs',
     authMode: 'jwt',
-    env: { DPOP_KEY_ALG: 'EdDSA' },
+    env: { DPOP_KEY_ALG: 'ES256' },
     entry: real,
     authenticated: true,
-    dpopAlg: 'EdDSA',
+    dpopAlg: 'ES256',
   },
   'jwt-ps256': {
     id: 'jwt-ps256',

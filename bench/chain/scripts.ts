@@ -68,3 +68,24 @@ export async function freePort(): Promise<number> {
   const script = (await import(join(scripts, 'stack.mjs'))) as StackScript;
   return script.freePort();
 }
+
+/** A redis-server started by scripts/redis.mjs. */
+export interface RunningRedis {
+  url: string;
+  port: number;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+interface RedisScript {
+  startRedis(options: { port: number; name: string; fresh?: boolean }): Promise<RunningRedis>;
+}
+
+/**
+ * scripts/redis.mjs `startRedis`: Debian's redis-server on loopback `port`, its data in .redis/<name>/ (emptied
+ * first); `stop()` ends it by its pid.
+ */
+export async function startRedis(port: number, name: string): Promise<RunningRedis> {
+  const script = (await import(join(scripts, 'redis.mjs'))) as RedisScript;
+  return script.startRedis({ port, name, fresh: true });
+}

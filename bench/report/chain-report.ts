@@ -10,17 +10,18 @@ import { RunHeader, runLine } from './machine';
 import { median, perRequest, ratio, sum } from './stats';
 import { LoadWindow } from './load-window';
 import { warmUpCapSec } from '../chain/load';
+import { ReplayStoreCost, replayStoreTable } from './replay-store-report';
 
 /**
  * The scenarios, in the order they run and are reported: the four of the chain, then jwt mode again with
- * service-b's DPoP key made for EdDSA (Ed25519) and for PS256 instead of ES256 (`DPOP_KEY_ALG`).
+ * service-b's DPoP key made for ES256 (P-256) and for PS256 instead of the default EdDSA (`DPOP_KEY_ALG`).
  */
 export const SCENARIO_IDS = [
   'no-auth',
   'uncached',
   'introspection',
   'jwt',
-  'jwt-eddsa',
+  'jwt-es256',
   'jwt-ps256',
 ] as const;
 /** One of {@link SCENARIO_IDS}. */
@@ -127,6 +128,8 @@ export interface ChainReport extends RunHeader {
   floods?: FloodRun[];
   /** The DPoP crypto floor per proof algorithm (absent in runs from before it was measured). */
   dpopFloor?: DpopFloor[];
+  /** Service-c's DPoP check with each replay store (absent in runs from before it was measured). */
+  replayStores?: ReplayStoreCost[];
 }
 
 /** A target of the benchmark issue, evaluated on one run's numbers. */
@@ -282,7 +285,10 @@ export function cpuOverhead(report: ChainReport, result: ScenarioResult): number
   return compared && compared.mine / compared.noAuth - 1;
 }
 
-/** The proof algorithm of a scenario's b → c call: its own, ES256 (the default) for the other authenticated ones. */
+/**
+ * The proof algorithm of a scenario's b → c call: the one it recorded; ES256 for an authenticated scenario of a run
+ * from before scenarios recorded theirs (ES256 was the default then).
+ */
 export function dpopAlgOf(result: ScenarioResult): string | undefined {
   if (result.id === 'no-auth') return undefined;
   return result.dpopAlg ?? 'ES256';
@@ -593,6 +599,17 @@ export function chainMarkdown(report: ChainReport): string {
             'with a cached bearer token):',
           '',
           floors,
+          '',
+        ]
+      : []),
+    ...((report.replayStores ?? []).length > 0
+      ? [
+          "Service-c's DPoP check with each replay store (the same check as in the floor, the two stores' " +
+            'guards taking turns, 100 proofs at a time): the `jti`s in the process (the default) or in Redis ' +
+            "(`RedisReplayStore` through the services' own client, a redis-server on loopback). CPU of the " +
+            "benchmark's process (means) and of redis-server (/proc, over all checks); wall time, medians:",
+          '',
+          replayStoreTable(report.replayStores ?? []),
           '',
         ]
       : []),

@@ -1,6 +1,5 @@
 import type KcAdminClient from '@keycloak/keycloak-admin-client';
-import { startCountingProxy, CountingProxy } from '../../bench/keycloak-proxy/counting-proxy';
-import { clientAssertionForm, signedJwtEnv } from './support/client-keys';
+import { clientAssertionForm } from './support/client-keys';
 import { post } from './support/http';
 import {
   adminClient,
@@ -13,8 +12,7 @@ import {
   tokenUrl,
   USERS,
 } from './support/keycloak';
-import { RunningService, startService } from './support/service-process';
-import { CountingServiceC, startCountingServiceC } from './security/support/service-b-rig';
+import { ServiceBRig, startServiceBRig } from './security/support/service-b-rig';
 
 // Keycloak Authorization Services against the real Keycloak: service-b is the resource server of realm-export.json
 // (resource `order`, scopes read/approve; alice through her role, service-a's service account through an aggregate
@@ -27,9 +25,8 @@ const DECISION_TTL_SEC = 3;
 const INSUFFICIENT =
   /^Bearer realm="s2s", error="insufficient_scope", error_description="the permission this route requires is not granted", resource_metadata="[^"]+"$/;
 
-let keycloak: CountingProxy;
-let serviceC: CountingServiceC;
-let serviceB: RunningService;
+/** service-b of its own, between a counting stand-in for service-c and a counting proxy to Keycloak. */
+let rig: ServiceBRig;
 let admin: KcAdminClient;
 
 /** An access token of `user` obtained by service-a (the delegated case: azp service-a, aud service-b). */
@@ -42,15 +39,15 @@ function userToken(user: keyof typeof USERS): Promise<string> {
 }
 
 /** The UMA grants Keycloak received so far. */
-const umaCalls = () => keycloak.counts().token_other;
+const umaCalls = () => rig.keycloak.counts().token_other;
 
 function approve(token: string, id = 9876) {
-  return post(`${serviceB.url}/api/orders/${id}/approve`, {}, { token });
+  return post(`${rig.serviceB.url}/api/orders/${id}/approve`, {}, { token });
 }
 
 /** The value of one of service-b's Prometheus samples (`name{labels}`), 0 when absent. */
 async function metric(sample: string): Promise<number> {
-  const text = await (await fetch(`${serviceB.url}/metrics`)).text();
+  const text = await (await fetch(`${rig.serviceB.url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
@@ -63,27 +60,6 @@ function decisions(outcome: string, source: string): Promise<number> {
 beforeAll(async () => {
   admin = await adminClient();
 });
-
-/** service-b of its own in `mode`, between a counting stand-in for service-c and a counting proxy to Keycloak. */
-async function startRig(mode: 'jwt' | 'introspection') {
-  serviceC = await startCountingServiceC();
-  keycloak = await startCountingProxy(KEYCLOAK_URL);
-  serviceB = await startService('service-b', {
-    KEYCLOAK_URL: keycloak.url,
-    KEYCLOAK_ISSUER: `${KEYCLOAK_URL}/realms/${REALM}`,
-    KEYCLOAK_DPOP_HTU: 'issuer',
-    CLIENT_ID: 'service-b',
-    ...signedJwtEnv('service-b'),
-    AUTH_MODE: mode,
-    SERVICE_C_URL: serviceC.url,
-    AUTHZ_DECISION_TTL: String(DECISION_TTL_SEC),
-  });
-}
-
-async function stopRig() {
-  await serviceB?.stop();
-  await Promise.all([serviceC?.stop(), keycloak?.stop()]);
-}
 
 /** A UMA grant sent by service-b straight to Keycloak (no proxy), for the answers the library relies on. */
 async function umaGrant(fields: Record<string, string | string[]>) {
@@ -153,8 +129,10 @@ describe("Keycloak's answers to the UMA grant (26.7)", () => {
 describe.each(['jwt', 'introspection'] as const)(
   'POST /api/orders/:id/approve (%s mode): order#approve decided by Keycloak',
   (mode) => {
-    beforeAll(() => startRig(mode), 120_000);
-    afterAll(() => stopRig());
+    beforeAll(async () => {
+      rig = await startServiceBRig(mode, { AUTHZ_DECISION_TTL: String(DECISION_TTL_SEC) });
+    }, 120_000);
+    afterAll(() => rig?.stop());
 
     it('alice (orders-user, delegated through service-a) is allowed: one UMA call, then none (cached)', async () => {
       const token = await userToken('alice');
@@ -205,12 +183,12 @@ describe.each(['jwt', 'introspection'] as const)(
     it('a forged token (alice’s with its signature broken) gets 401 and Keycloak is not asked', async () => {
       const token = await userToken('alice');
       const forged = `${token.slice(0, -8)}AAAAAAAA`;
-      const before = keycloak.counts();
+      const before = rig.keycloak.counts();
       const res = await approve(forged);
       expect(res.status).toBe(401);
       expect(res.wwwAuthenticate).toMatch(/error="invalid_token"/);
-      expect(keycloak.counts().token_other).toBe(before.token_other);
-      expect(keycloak.counts().introspection).toBe(before.introspection);
+      expect(rig.keycloak.counts().token_other).toBe(before.token_other);
+      expect(rig.keycloak.counts().introspection).toBe(before.introspection);
     });
 
     it('100 concurrent requests with one new token make one UMA call', async () => {
@@ -270,14 +248,14 @@ describe.each(['jwt', 'introspection'] as const)(
     it('Keycloak unreachable: 503 idp_unavailable for a token not decided yet, nothing allowed', async () => {
       const alice = await userToken('alice');
       const serviceA = await serviceToken('service-a');
-      await keycloak.stop();
+      await rig.keycloak.stop();
       for (const token of [alice, serviceA]) {
         const res = await approve(token);
         expect(res.status).toBe(503);
         expect(res.body).toMatchObject({ error: 'idp_unavailable', code: 'idp_unavailable' });
         expect(res.wwwAuthenticate).toBeNull();
       }
-      expect(serviceC.calls()).toBe(0);
+      expect(rig.serviceC.calls()).toBe(0);
       // jwt mode verifies the tokens locally, so it is the decision that cannot be made; introspection mode cannot
       // even authenticate them. Either way 503, and nothing allowed.
       if (mode === 'jwt') expect(await decisions('unavailable', 'keycloak')).toBeGreaterThanOrEqual(2);

@@ -240,7 +240,7 @@ describe('Keycloak rules the chain relies on', () => {
       expect(claims.cnf).toEqual({ jkt: await key.thumbprint(), 'kc-jkt-type': 'DPoP' });
     });
 
-    // The library's DPoP key may be ES256 (default), PS256 or EdDSA (`dpop.keyAlgorithm`): Keycloak binds tokens to
+    // The library's DPoP key may be EdDSA (default), ES256 or PS256 (`dpop.keyAlgorithm`): Keycloak binds tokens to
     // each, and takes an Ed25519 proof only under the name EdDSA (openid-client writes RFC 9864's Ed25519, which
     // the library renames in its proofs to the token endpoint).
     it.each(['PS256', 'EdDSA'] as const)('binds a token to a %s proof key', async (alg) => {

@@ -65,12 +65,14 @@ import { ChainService, SERVICE_B } from './chain.service';
     PasswordGrantEnabledGuard,
     {
       provide: SESSION_STORE,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<ServiceAEnv, true>) => {
+      inject: [ConfigService, SHARED_REDIS],
+      useFactory: (config: ConfigService<ServiceAEnv, true>, redis: SharedRedis | null) => {
         const idle = config.get('SESSION_IDLE_TIMEOUT', { infer: true });
         if (config.get('SESSION_STORE', { infer: true }) === 'memory') return new MemorySessionStore(idle);
         const cipher = SessionCipher.fromConfig(config.get('SESSION_ENCRYPTION_KEYS', { infer: true }) ?? '');
-        return new RedisSessionStore(config.get('REDIS_URL', { infer: true }) ?? '', cipher, idle);
+        // SESSION_STORE=redis requires REDIS_URL (bff-env), so the shared connection is there.
+        if (!redis) throw new Error('SESSION_STORE=redis needs REDIS_URL');
+        return new RedisSessionStore(redis, cipher, idle);
       },
     },
   ],

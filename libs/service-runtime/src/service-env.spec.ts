@@ -129,10 +129,10 @@ describe('serviceEnvValidator', () => {
     );
   });
 
-  it('hands DPOP_KEY_ALG to the library (ES256 unless set) and names a bad value under its key', () => {
+  it('hands DPOP_KEY_ALG to the library (its default, EdDSA, unless set) and names a bad value under its key', () => {
     const validate = serviceEnvValidator({});
     expect(validate(withSecret).KEYCLOAK_AUTH.dpop?.keyAlgorithm).toBeUndefined();
-    expect(validate({ ...withSecret, DPOP_KEY_ALG: 'EdDSA' }).KEYCLOAK_AUTH.dpop?.keyAlgorithm).toBe('EdDSA');
+    expect(validate({ ...withSecret, DPOP_KEY_ALG: 'ES256' }).KEYCLOAK_AUTH.dpop?.keyAlgorithm).toBe('ES256');
     expect(() => validate({ ...withSecret, DPOP_KEY_ALG: 'HS256' })).toThrow(
       'DPOP_KEY_ALG: must be one of ES256, PS256, EdDSA, got "HS256"',
     );

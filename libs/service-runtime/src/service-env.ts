@@ -46,7 +46,7 @@ export interface ServiceEnv extends ClientAuthEnv {
   REDIS_URL?: string;
   /** Which URL DPoP proofs to Keycloak name (option `dpop.keycloakHtu`): `issuer` behind a proxy that presents Keycloak the issuer's host. */
   KEYCLOAK_DPOP_HTU?: string;
-  /** The algorithm of this service's own DPoP key (option `dpop.keyAlgorithm`): ES256 (default), PS256 or EdDSA. */
+  /** The algorithm of this service's own DPoP key (option `dpop.keyAlgorithm`): EdDSA (default), ES256 or PS256. */
   DPOP_KEY_ALG?: string;
   /**
    * The KeycloakAuthModule options the auth keys above make, already checked by the library's own resolver: a bad

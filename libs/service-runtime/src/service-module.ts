@@ -85,10 +85,8 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
           redis: SharedRedis | null,
         ) =>
           withAuthOverrides(
-            withAuthOverrides(
-              { ...env.get('KEYCLOAK_AUTH', { infer: true }), observer },
-              sharedStores(definition.name, redis),
-            ),
+            { ...env.get('KEYCLOAK_AUTH', { infer: true }), observer },
+            sharedStores(definition.name, redis),
             definition.auth,
           ),
       }),
@@ -103,15 +101,20 @@ export function serviceModule(definition: ServiceDefinition, config: DynamicModu
 /** The option groups a definition's `auth` refines key by key (`clientAuth`, a union, is replaced whole). */
 const GROUPS = ['verification', 'introspection', 'jwks', 'dpop', 'outgoingTokens', 'http'] as const;
 
-/** `base` with a definition's `auth` on top: its top-level keys replace, its option groups merge into the base's. */
+/**
+ * `base` with each of `overrides` on top, in order (the shared stores, then a definition's `auth`): their top-level
+ * keys replace, their option groups merge key by key into what is below; an undefined one changes nothing.
+ */
 export function withAuthOverrides(
   base: KeycloakAuthOptions,
-  overrides: Partial<KeycloakAuthOptions> = {},
+  ...overrides: (Partial<KeycloakAuthOptions> | undefined)[]
 ): KeycloakAuthOptions {
-  const merged: KeycloakAuthOptions = { ...base, ...overrides };
-  for (const group of GROUPS) {
-    if (base[group] !== undefined && overrides[group] !== undefined)
-      Object.assign(merged, { [group]: { ...base[group], ...overrides[group] } });
-  }
-  return merged;
+  return overrides.reduce<KeycloakAuthOptions>((below, layer = {}) => {
+    const merged: KeycloakAuthOptions = { ...below, ...layer };
+    for (const group of GROUPS) {
+      if (below[group] !== undefined && layer[group] !== undefined)
+        Object.assign(merged, { [group]: { ...below[group], ...layer[group] } });
+    }
+    return merged;
+  }, base);
 }

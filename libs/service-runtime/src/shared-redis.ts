@@ -15,9 +15,10 @@ const RECONNECT_GRACE_MS = 2_000;
  * The service's connection to Redis for the state of its security checks (REDIS_URL), shared by its replicas. Fails
  * fast: no offline queue and a short command timeout, so a command rejects — and the check that asked refuses the
  * request with 503 (fail closed) — instead of waiting in a queue. A command sent while the connection is down
- * waits up to {@link RECONNECT_GRACE_MS} for it to come back (a Redis restart) and is never sent twice: `SET NX`
- * must not be repeated after an answer that was lost. It connects in the background and reconnects by itself; its
- * state changes are logged once each, never with the URL (it may hold a password).
+ * waits up to {@link RECONNECT_GRACE_MS} for it to come back (a Redis restart) and is never sent twice unless its
+ * caller says it is idempotent: `SET NX` must not be repeated after an answer that was lost. It connects in the
+ * background and reconnects by itself; its state changes are logged once each, never with the URL (it may hold a
+ * password).
  */
 export class SharedRedis {
   private readonly client;
@@ -49,10 +50,20 @@ export class SharedRedis {
     this.client.connect().catch(() => undefined); // the 'error' event has reported it; reconnects go on
   }
 
-  /** One command (the library's Redis stores' way in), once the connection is ready. */
-  async sendCommand(args: string[]): Promise<unknown> {
-    if (!(await this.ready())) throw new Error('Redis is not reachable');
-    return this.client.sendCommand(args);
+  /**
+   * One command (the library's Redis stores' way in), once the connection is ready. With `idempotent` (a command
+   * whose repetition changes nothing: GET, SET without NX, DEL, SADD, EXPIRE, ...), a command the drop of the
+   * connection cut is sent once more after the reconnect; otherwise never twice.
+   */
+  async sendCommand(args: string[], options: { idempotent?: boolean } = {}): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      if (!(await this.ready())) throw new Error('Redis is not reachable');
+      try {
+        return await this.client.sendCommand(args);
+      } catch (error) {
+        if (!options.idempotent || attempt === 2) throw error;
+      }
+    }
   }
 
   /** Closes the connection (the service's shutdown). */

@@ -4,7 +4,10 @@ import { DpopProofMaker } from 'nest-keycloak-s2s/dpop';
 import { clientAuthFields, ClientCredential, SIGNED_JWT, tokenUrl } from './keycloak';
 import { recordTokens } from './service-logs';
 
-/** A DPoP key of the test's own (ES256) and the library's proof maker over it. */
+/**
+ * A DPoP key of the test's own and the library's proof maker over it: ES256, beside the services' own keys (EdDSA,
+ * the library's default), so that Keycloak and service-c are shown both; the attack cases' forged proofs are ES256.
+ */
 export async function dpopKey(): Promise<DpopProofMaker> {
   return new DpopProofMaker(await generateKeyPair('ES256'));
 }

@@ -7,18 +7,36 @@ import { LocalIdp } from 'nest-keycloak-s2s/testing';
 import { createRemoteJWKSet } from 'jose';
 import { BACKCHANNEL_LOGOUT_EVENT, BackchannelLogout } from './backchannel-logout';
 import { MAX_FAILURES, PasswordAttemptLimiter, RedisAttemptBook } from './password-attempts';
-import { MemorySessionStore } from './session.store';
+import { MemorySessionStore, newSessionId, Session } from './session.store';
+import { RedisSessionStore } from './redis-session.store';
+import { SessionCipher } from './session-cipher';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
-// service-a's login limits and logout tokens with Redis (a real redis-server, scripts/redis.mjs): two replicas share
-// one limit per username and one per address, a logout token is taken once, and with Redis gone a login or a logout
-// is refused (503), never let through unchecked.
+// service-a's login limits, logout tokens and sessions with Redis (a real redis-server, scripts/redis.mjs): two
+// replicas share one limit per username and one per address, a logout token is taken once, a session is one for
+// both, and with Redis gone a login, a logout or a session call is refused (503), never let through unchecked.
 
 const WRONG = new Error('invalid_grant');
 let redis: TestRedis;
 /** Each replica's connection, as service-a makes it (SharedRedis: fails fast, waits out a restart). */
 let clients: SharedRedis[];
 const keys = async (pattern: string) => (await clients[0].sendCommand(['KEYS', pattern])) as string[];
+const cipher = SessionCipher.fromConfig(Buffer.alloc(32, 7).toString('base64'));
+/** Each replica's session store, on its shared connection. */
+const sessionStores = () => clients.map((c) => new RedisSessionStore(c, cipher, 1800));
+const aliceSession = (sid = randomUUID()): Session => ({
+  id: newSessionId(),
+  user: { sub: `alice-${sid}`, username: 'alice', sid },
+  tokens: { accessToken: 'eyJ.access', renewAt: Date.now() + 60_000, expiresAt: Date.now() + 90_000 },
+});
+/** A session call refused as the route answers it: 503 `session_store_unavailable`. */
+const expectSessionStoreUnavailable = async (call: Promise<unknown>) => {
+  const error = await call.catch((e: unknown) => e);
+  expect((error as { getStatus?: () => number }).getStatus?.()).toBe(503);
+  expect((error as { getResponse: () => unknown }).getResponse()).toMatchObject({
+    error: 'session_store_unavailable',
+  });
+};
 
 beforeAll(async () => {
   redis = await startTestRedis('unit-login-limits');
@@ -107,6 +125,54 @@ describe('RedisThrottlerStorage, two replicas', () => {
   });
 });
 
+describe('RedisSessionStore on the shared connection, two replicas', () => {
+  it("reads at one replica the session the other wrote, encrypted under its id's hash, expiring when idle", async () => {
+    const [one, two] = sessionStores();
+    const session = aliceSession();
+    await one.set(session);
+    expect(await two.get(session.id)).toEqual(session);
+    const stored = await keys('s2s:session:*');
+    expect(stored.some((key) => key.includes(session.id))).toBe(false);
+    for (const key of stored) {
+      const value = (await clients[0].sendCommand(['GET', key])) as string;
+      expect(value).toMatch(/^v1\./);
+      expect(value).not.toContain('eyJ');
+      const ttl = Number(await clients[0].sendCommand(['TTL', key]));
+      expect(ttl).toBeGreaterThan(1790);
+      expect(ttl).toBeLessThanOrEqual(1800);
+    }
+    await two.delete(session.id);
+    expect(await one.get(session.id)).toBeUndefined();
+  });
+
+  it('ends at one replica every session of a Keycloak session or of a user the other wrote, and only those', async () => {
+    const [one, two] = sessionStores();
+    const sid = randomUUID();
+    const first = aliceSession(sid);
+    const second = { ...aliceSession(sid), user: first.user };
+    const other = aliceSession();
+    await Promise.all([one.set(first), two.set(second), one.set(other)]);
+    await expect(two.deleteByKeycloakSession(sid)).resolves.toBe(2);
+    expect(await one.get(first.id)).toBeUndefined();
+    expect(await one.get(second.id)).toBeUndefined();
+    expect(await one.get(other.id)).toEqual(other);
+    await expect(two.deleteBySubject(other.user!.sub)).resolves.toBe(1);
+    expect(await one.get(other.id)).toBeUndefined();
+    await expect(one.deleteBySubject(other.user!.sub)).resolves.toBe(0);
+  });
+
+  it('treats an entry another key wrote as no session', async () => {
+    const session = aliceSession();
+    await sessionStores()[0].set(session);
+    const stranger = new RedisSessionStore(
+      clients[1],
+      SessionCipher.fromConfig(Buffer.alloc(32, 9).toString('base64')),
+      1800,
+    );
+    expect(await stranger.get(session.id)).toBeUndefined();
+  });
+});
+
 describe('BackchannelLogout on Redis, two replicas', () => {
   let idp: LocalIdp;
   let replicas: BackchannelLogout[];
@@ -192,7 +258,63 @@ describe('with Redis restarted', () => {
   }, 30_000);
 });
 
+describe('with Redis restarted (the shared connection)', () => {
+  it('sends a command the restart cut once more when its caller says it is idempotent, never otherwise', async () => {
+    // BLPOP with a timeout holds the connection half a second: Redis stops while both are under way.
+    const wait = (idempotent: boolean) =>
+      clients[0].sendCommand(['BLPOP', `test-empty-${randomUUID()}`, '0.5'], { idempotent });
+    const once = wait(false).catch((e: unknown) => e);
+    const again = wait(true).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await redis.stop();
+    const restarted = new Promise((resolve) => setTimeout(resolve, 300)).then(() => redis.start());
+    try {
+      expect(await once).toBeInstanceOf(Error);
+      expect(await again).toBeNull(); // sent again after the reconnect: the list stayed empty
+    } finally {
+      await restarted;
+    }
+  }, 30_000);
+});
+
+describe('with Redis restarted (sessions)', () => {
+  it('waits out a quick restart: a session read while the connection is down finds the session', async () => {
+    const [one, two] = sessionStores();
+    const session = aliceSession();
+    await one.set(session);
+    await redis.stop();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const restarted = new Promise((resolve) => setTimeout(resolve, 300)).then(() => redis.start());
+    try {
+      expect(await two.get(session.id)).toEqual(session);
+    } finally {
+      await restarted;
+    }
+  }, 30_000);
+});
+
 describe('with Redis stopped', () => {
+  it('refuses every session call (503 session_store_unavailable) after the grace period; nothing written, nothing lost', async () => {
+    const [one, two] = sessionStores();
+    const kept = aliceSession();
+    await one.set(kept);
+    const unwritten = aliceSession();
+    await redis.stop();
+    try {
+      const started = Date.now();
+      await expectSessionStoreUnavailable(two.get(kept.id));
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await expectSessionStoreUnavailable(two.set(unwritten));
+      await expectSessionStoreUnavailable(two.delete(kept.id));
+      await expectSessionStoreUnavailable(two.deleteByKeycloakSession(kept.user!.sid!));
+      await expectSessionStoreUnavailable(two.deleteBySubject(kept.user!.sub));
+    } finally {
+      await redis.start();
+    }
+    expect(await two.get(kept.id)).toEqual(kept);
+    expect(await two.get(unwritten.id)).toBeUndefined();
+  }, 40_000);
+
   it('refuses a login (503 store_unavailable) after the grace period, a rate-limit count and a logout jti: nothing let through', async () => {
     const limiter = new PasswordAttemptLimiter(Date.now, new RedisAttemptBook(clients[0]));
     const storage = new RedisThrottlerStorage(clients[0]);

@@ -10,7 +10,7 @@ import { noopKeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { TestClock } from '../testing/local-idp';
 import { DpopProofVerifier } from '../verification/dpop-proof.verifier';
 import { accessTokenHash } from '../core/access-token-hash';
-import { DpopProofMaker } from './dpop-proof.maker';
+import { DpopKeyPair, DpopProofMaker, proofAlgorithmOf } from './dpop-proof.maker';
 
 const URL_C = 'http://service-c:3002/api/compute';
 
@@ -97,6 +97,46 @@ describe('DpopProofMaker', () => {
   it('refuses, as jose does, a key that is not for the proof algorithm', async () => {
     const signer = new DpopProofMaker(await generateKeyPair('ES384'), clock, 'ES256');
     await expect(signer.proof('POST', URL_C, 'token')).rejects.toThrow();
+  });
+
+  it.each([
+    ['EdDSA', 'EdDSA', { kty: 'OKP', crv: 'Ed25519' }],
+    ['ES256', 'ES256', { kty: 'EC', crv: 'P-256' }],
+    ['ES384', 'ES384', { kty: 'EC', crv: 'P-384' }],
+    ['PS256', 'PS256', { kty: 'RSA' }],
+    ['RS256', 'RS256', { kty: 'RSA' }],
+  ] as const)(
+    'names its proofs after the key when not told: a %s key signs %s proofs the verifier accepts',
+    async (keyAlg, alg, jwk) => {
+      const own = new DpopProofMaker(await generateKeyPair(keyAlg), clock);
+      const verifier = new DpopProofVerifier(
+        {
+          algorithms: [alg],
+          maxAgeSec: 60,
+          clockToleranceSec: 5,
+          cacheMaxEntries: 10,
+          observer: noopKeycloakAuthObserver,
+        },
+        clock,
+      );
+      const proof = await own.proof('POST', URL_C, 'the-token');
+      expect(decodeProtectedHeader(proof)).toMatchObject({ alg, jwk });
+      const jkt = await own.thumbprint();
+      await expect(
+        verifier.verify(proof, { method: 'POST', url: URL_C, accessToken: 'the-token', jkt }),
+      ).resolves.toBeUndefined();
+    },
+  );
+
+  it('refuses a key no JWS proof algorithm signs with', async () => {
+    const ecdh = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, [
+      'deriveBits',
+    ]);
+    expect(() => new DpopProofMaker(ecdh)).toThrow('a DPoP key must be Ed25519, ECDSA or RSA, not ECDH');
+    const p192 = {
+      privateKey: { algorithm: { name: 'ECDSA', namedCurve: 'P-192' } },
+    } as unknown as DpopKeyPair;
+    expect(() => proofAlgorithmOf(p192.privateKey)).toThrow('not ECDSA');
   });
 
   describe('the resource server’s nonce (RFC 9449 §9)', () => {

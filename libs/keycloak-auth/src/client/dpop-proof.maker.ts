@@ -26,6 +26,30 @@ function header(headers: AnswerHeaders, name: string): string | undefined {
   return typeof first === 'string' ? first : undefined;
 }
 
+/** The WebCrypto description of a key, as far as it names a JWS algorithm. */
+interface KeyAlgorithmParts {
+  name: string;
+  namedCurve?: string;
+  hash?: { name: string };
+}
+
+/**
+ * The JWS `alg` a proof signed with `key` says: `EdDSA` for Ed25519 (the name Keycloak accepts), `ES256`/`ES384`/
+ * `ES512` by the ECDSA curve, `PS…` or `RS…` by the RSA key's hash. Throws for any other key.
+ */
+export function proofAlgorithmOf(key: CryptoKey): string {
+  const { name, namedCurve, hash } = key.algorithm as KeyAlgorithmParts;
+  const bits = hash?.name.replace(/^SHA-/, '');
+  if (name === 'Ed25519') return 'EdDSA';
+  if (name === 'ECDSA') {
+    const alg = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' }[namedCurve ?? ''];
+    if (alg) return alg;
+  }
+  if (name === 'RSA-PSS' && bits) return `PS${bits}`;
+  if (name === 'RSASSA-PKCS1-v1_5' && bits) return `RS${bits}`;
+  throw new TypeError(`a DPoP key must be Ed25519, ECDSA or RSA, not ${name}`);
+}
+
 /**
  * WebCrypto's parameters for signing a JWS with each proof algorithm (RFC 7518 §3.4-3.5, RFC 8037 §3.1), and
  * whether a key is one for it; any other algorithm or key is signed by jose.
@@ -82,8 +106,8 @@ export class DpopProofMaker {
   constructor(
     readonly keyPair: DpopKeyPair,
     private readonly clock: Clock = systemClock,
-    /** The proof's `alg`: the key pair's algorithm. */
-    private readonly alg = 'ES256',
+    /** The proofs' `alg`: the key pair's algorithm. Default: the one {@link proofAlgorithmOf} names for the key. */
+    private readonly alg = proofAlgorithmOf(keyPair.privateKey),
   ) {}
 
   /**
@@ -157,7 +181,7 @@ export class DpopProofMaker {
 
   /** The JWK SHA-256 thumbprint of this key: the `cnf.jkt` of the tokens bound to it (RFC 9449 §6.1). */
   async thumbprint(): Promise<string> {
-    // An exported EC key has every member the thumbprint needs.
+    // An exported EC, OKP or RSA key has every member the thumbprint needs.
     return jwkThumbprint(await this.jwk())!;
   }
 

@@ -1,5 +1,5 @@
 import { TestClock } from '../testing/local-idp';
-import { noopKeycloakAuthObserver } from '../transport/keycloak-auth.observer';
+import { KeycloakAuthObserver, noopKeycloakAuthObserver } from '../transport/keycloak-auth.observer';
 import { PermissionDecisions, VerifiedSubject } from './permission-decisions';
 import type { DecisionRequest, PermissionVerdict, UmaDecisionClient } from './uma-decision.client';
 
@@ -25,6 +25,14 @@ function fakeClient(verdict: (permission: string) => PermissionVerdict | Error =
 
 const order = (scope: string) => ({ resource: 'order', scopes: [scope] });
 
+/** What a case may change of the decision path it tests; the rest as most cases want it. */
+interface Arrangement {
+  verdict?: (permission: string) => PermissionVerdict | Error;
+  ttlMs?: number;
+  maxEntries?: number;
+  observer?: KeycloakAuthObserver;
+}
+
 describe('PermissionDecisions', () => {
   const clock = new TestClock(1_000_000);
   const subject = (token = 't1', expiresInSec = 300): VerifiedSubject => ({
@@ -32,15 +40,19 @@ describe('PermissionDecisions', () => {
     claims: {},
     expiresAt: clock.now() / 1000 + expiresInSec,
   });
+  /** The decisions under test on the case's clock, over {@link fakeClient}, and the calls it got. */
+  const arrange = ({
+    verdict,
+    ttlMs = 60_000,
+    maxEntries = 10,
+    observer = noopKeycloakAuthObserver,
+  }: Arrangement = {}) => {
+    const { client, calls } = fakeClient(verdict);
+    return { decisions: new PermissionDecisions(client, clock, { ttlMs, maxEntries }, observer), calls };
+  };
 
   it('keeps a decision for the TTL, then asks again', async () => {
-    const { client, calls } = fakeClient();
-    const decisions = new PermissionDecisions(
-      client,
-      clock,
-      { ttlMs: 30_000, maxEntries: 10 },
-      noopKeycloakAuthObserver,
-    );
+    const { decisions, calls } = arrange({ ttlMs: 30_000 });
     const s = subject();
     await decisions.check(s, [order('read')]);
     clock.advance(29_000);
@@ -51,13 +63,7 @@ describe('PermissionDecisions', () => {
   });
 
   it("never keeps a decision past the token's exp", async () => {
-    const { client, calls } = fakeClient();
-    const decisions = new PermissionDecisions(
-      client,
-      clock,
-      { ttlMs: 60_000, maxEntries: 10 },
-      noopKeycloakAuthObserver,
-    );
+    const { decisions, calls } = arrange();
     const s = subject('t2', 10);
     await decisions.check(s, [order('read')]);
     clock.advance(11_000);
@@ -66,13 +72,7 @@ describe('PermissionDecisions', () => {
   });
 
   it('keeps decisions apart per token, per permission and per pushed claims', async () => {
-    const { client, calls } = fakeClient();
-    const decisions = new PermissionDecisions(
-      client,
-      clock,
-      { ttlMs: 60_000, maxEntries: 10 },
-      noopKeycloakAuthObserver,
-    );
+    const { decisions, calls } = arrange();
     await decisions.check(subject('a'), [order('read')]);
     await decisions.check(subject('b'), [order('read')]);
     await decisions.check(subject('a'), [order('approve')]);
@@ -83,13 +83,7 @@ describe('PermissionDecisions', () => {
   });
 
   it('holds at most maxEntries decisions', async () => {
-    const { client, calls } = fakeClient();
-    const decisions = new PermissionDecisions(
-      client,
-      clock,
-      { ttlMs: 60_000, maxEntries: 2 },
-      noopKeycloakAuthObserver,
-    );
+    const { decisions, calls } = arrange({ maxEntries: 2 });
     for (const scope of ['a', 'b', 'c']) await decisions.check(subject(), [order(scope)]);
     await decisions.check(subject(), [order('a')]);
     expect(calls).toHaveLength(4);
@@ -97,13 +91,9 @@ describe('PermissionDecisions', () => {
 
   it('caches denials too, but no failure: the next request asks again', async () => {
     let fail = true;
-    const { client, calls } = fakeClient((p) => (p === 'order#read' && fail ? new Error('down') : 'denied'));
-    const decisions = new PermissionDecisions(
-      client,
-      clock,
-      { ttlMs: 60_000, maxEntries: 10 },
-      noopKeycloakAuthObserver,
-    );
+    const { decisions, calls } = arrange({
+      verdict: (p) => (p === 'order#read' && fail ? new Error('down') : 'denied'),
+    });
     await expect(decisions.check(subject(), [order('read')])).rejects.toThrow('down');
     fail = false;
     expect((await decisions.check(subject(), [order('read')]))[0].verdict).toBe('denied');
@@ -112,13 +102,10 @@ describe('PermissionDecisions', () => {
   });
 
   it('single flight: concurrent checks of one token and permission share one call, joiners counted as cache', async () => {
-    const { client, calls } = fakeClient();
     const events: string[] = [];
-    const observer = {
-      ...noopKeycloakAuthObserver,
-      authorized: (e: { source: string }) => void events.push(e.source),
-    };
-    const decisions = new PermissionDecisions(client, clock, { ttlMs: 60_000, maxEntries: 10 }, observer);
+    const { decisions, calls } = arrange({
+      observer: { ...noopKeycloakAuthObserver, authorized: (e) => void events.push(e.source) },
+    });
     const s = subject('flight');
     await Promise.all(Array.from({ length: 100 }, () => decisions.check(s, [order('approve')])));
     expect(calls).toHaveLength(1);
@@ -127,13 +114,7 @@ describe('PermissionDecisions', () => {
   });
 
   it('asks only for what neither the RPT nor the cache answers, in one call', async () => {
-    const { client, calls } = fakeClient();
-    const decisions = new PermissionDecisions(
-      client,
-      clock,
-      { ttlMs: 60_000, maxEntries: 10 },
-      noopKeycloakAuthObserver,
-    );
+    const { decisions, calls } = arrange();
     const rpt: VerifiedSubject = {
       ...subject('rpt'),
       claims: { authorization: { permissions: [{ rsid: 'x', rsname: 'order', scopes: ['read'] }] } },

@@ -20,6 +20,11 @@ export interface PermissionCheck {
 /** The verified caller's token a decision is for. */
 export interface VerifiedSubject {
   readonly token: string;
+  /**
+   * Its SHA-256, base64url (the library's token cache key), when the caller has it at hand; worked out from `token`
+   * otherwise. Decisions are cached under it: it must be the digest of `token`.
+   */
+  readonly digest?: string;
   /** Its claims (an RPT's `authorization` is read from them). */
   readonly claims: Readonly<Record<string, unknown>>;
   /** Its `exp`, seconds since the epoch: no decision is kept past it. */
@@ -58,7 +63,7 @@ export class PermissionDecisions {
     permissions: readonly Permission[],
     claims?: PushedClaims,
   ): Promise<PermissionCheck[]> {
-    const prefix = `${tokenHash(subject.token)} ${claims ? hash('sha256', JSON.stringify(claims), 'base64url') : '-'} `;
+    const prefix = `${subject.digest ?? tokenHash(subject.token)} ${claims ? hash('sha256', JSON.stringify(claims), 'base64url') : '-'} `;
     const known = permissions.map((permission): PermissionCheck | undefined => {
       if (rptGrants(subject.claims, permission)) return { permission, verdict: 'allowed', source: 'claim' };
       const cached = this.cache.fresh(prefix + permissionParameter(permission));

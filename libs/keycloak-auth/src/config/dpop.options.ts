@@ -48,8 +48,9 @@ export interface DpopOptions {
   keycloakHtu?: 'url' | 'issuer';
   /**
    * The algorithm of the key this service makes at start for its own DPoP proofs (to Keycloak's token endpoint
-   * and to resource servers): `ES256` (P-256), `PS256` (RSA 2048) or `EdDSA` (Ed25519). The token endpoint and the
-   * resource servers called must accept it. Default ES256.
+   * and to resource servers): `EdDSA` (Ed25519), `ES256` (P-256) or `PS256` (RSA 2048). The token endpoint and the
+   * resource servers called must accept it. Default EdDSA: the cheapest proof to make and check of the three that
+   * Keycloak binds tokens to; `ES256` for a resource server that does not take Ed25519 proofs.
    */
   keyAlgorithm?: DpopKeyAlgorithm;
 }
@@ -98,7 +99,7 @@ export function resolveDpopOptions(
   }
   const keycloakHtu = options.keycloakHtu ?? 'url';
   need('dpop.keycloakHtu', keycloakHtu === 'url' || keycloakHtu === 'issuer', "must be 'url' or 'issuer'");
-  const keyAlgorithm = options.keyAlgorithm ?? 'ES256';
+  const keyAlgorithm = options.keyAlgorithm ?? 'EdDSA';
   need(
     'dpop.keyAlgorithm',
     DPOP_KEY_ALGORITHMS.includes(keyAlgorithm),

@@ -83,7 +83,7 @@ describe('resolveKeycloakAuthOptions', () => {
         proofMaxAgeSec: 60,
         origin: undefined,
         keycloakHtu: 'url',
-        keyAlgorithm: 'ES256',
+        keyAlgorithm: 'EdDSA',
       },
       outgoingTokens: { refreshMarginSec: 30, refreshFraction: 0.1 },
       http: { timeoutMs: 5_000, ca: undefined },

@@ -20,8 +20,9 @@ export const REALM_KEYS = Symbol('REALM_KEYS');
 export const CLIENT_KEY_SET = Symbol('CLIENT_KEY_SET');
 
 /**
- * Injection token of this process's DPoP key pair (ES256, generated at start, never leaves the process): every
- * DPoP proof this service makes is signed with it, so tokens bound at Keycloak and proofs to resource servers match.
+ * Injection token of this process's DPoP key pair (Ed25519 unless `dpop.keyAlgorithm` says otherwise; generated at
+ * start, it never leaves the process): every DPoP proof this service makes is signed with it, so tokens bound at
+ * Keycloak and proofs to resource servers match.
  */
 export const DPOP_KEY = Symbol('DPOP_KEY');
 

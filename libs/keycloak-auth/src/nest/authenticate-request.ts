@@ -8,6 +8,7 @@ import { TokenVerifier } from '../verification/token-verifier';
 import {
   AuthenticatedRequest,
   extractCredential,
+  keepVerifiedToken,
   rememberBearerToken,
   usualCredentialOf,
 } from './bearer-token';
@@ -81,17 +82,24 @@ export function authenticateFromCache(
   } catch (error) {
     throw refused(error, options);
   }
-  return accept(request, principal, keepToken ? credential.token : undefined, options);
+  request.principal = principal;
+  // The cached principal is the same object for every request with this token: the token is kept with it.
+  if (keepToken) keepVerifiedToken(request, principal, credential.token);
+  return accepted(principal, options);
 }
 
 function accept(
   request: AuthenticatedRequest,
   principal: Principal,
-  token: string | undefined,
+  token: string,
   options: AuthenticationSettings,
 ): Principal {
   request.principal = principal;
-  if (token !== undefined) rememberBearerToken(request, token);
+  rememberBearerToken(request, token);
+  return accepted(principal, options);
+}
+
+function accepted(principal: Principal, options: AuthenticationSettings): Principal {
   options.observer.authenticated({ mode: options.mode, outcome: 'accepted' });
   return principal;
 }

@@ -1,10 +1,14 @@
+import { hash } from 'node:crypto';
 import { InvalidDpopProofError, InvalidTokenError } from '../core/errors';
+import { principalFromClaims } from '../core/principal';
 import {
   AuthenticatedRequest,
   extractCredential,
+  keepVerifiedToken,
   rememberBearerToken,
   requestCredential,
   verifiedBearerToken,
+  verifiedTokenDigest,
 } from './bearer-token';
 
 /** A request whose Authorization and DPoP headers count how often they are read. */
@@ -82,5 +86,50 @@ describe('the credential state of a request', () => {
     const bare = {};
     rememberBearerToken(bare, 't');
     expect(verifiedBearerToken(bare)).toBe('t');
+  });
+});
+
+describe('a verified token kept with its principal (the hot path of a token verified before)', () => {
+  const sha256 = (token: string) => hash('sha256', token, 'base64url');
+  const accepted = (principal: ReturnType<typeof principalFromClaims>, token: string) => {
+    const request: AuthenticatedRequest = { headers: { authorization: `Bearer ${token}` }, principal };
+    keepVerifiedToken(request, principal, token);
+    return request;
+  };
+
+  it('gives every request of that principal its token and digest, with no state per request', () => {
+    const principal = principalFromClaims({ sub: 'svc', azp: 'service-a', exp: 2_000_000_000 });
+    const first = accepted(principal, 'a.b.c');
+    const second = accepted(principal, 'a.b.c');
+    for (const request of [first, second]) {
+      expect(verifiedBearerToken(request)).toBe('a.b.c');
+      expect(verifiedTokenDigest(request)).toBe(sha256('a.b.c'));
+    }
+    // Nothing was kept per request: the token is found through the principal only.
+    expect(verifiedBearerToken({ ...second, principal: undefined })).toBeUndefined();
+    expect(verifiedBearerToken({ headers: {} })).toBeUndefined();
+  });
+
+  it("never hands one request another's token: a principal met with two tokens keeps none of them", () => {
+    const shared = principalFromClaims({ sub: 'svc', azp: 'service-a', exp: 2_000_000_000 });
+    const first = accepted(shared, 'token.one.x');
+    const second = accepted(shared, 'token.two.y');
+    // The second request keeps its own token; the first no longer finds one (refused later, never confused).
+    expect(verifiedBearerToken(second)).toBe('token.two.y');
+    expect(verifiedTokenDigest(second)).toBe(sha256('token.two.y'));
+    expect(verifiedBearerToken(first)).toBeUndefined();
+    expect(verifiedTokenDigest(first)).toBeUndefined();
+    const third = accepted(shared, 'token.one.x');
+    expect(verifiedBearerToken(third)).toBe('token.one.x');
+    expect(verifiedBearerToken(second)).toBe('token.two.y');
+  });
+
+  it("prefers the request's own verified token (the full path keeps it per request)", () => {
+    const principal = principalFromClaims({ sub: 'svc', azp: 'service-a', exp: 2_000_000_000 });
+    accepted(principal, 'a.b.c');
+    const request: AuthenticatedRequest = { headers: {}, principal };
+    rememberBearerToken(request, 'a.b.c');
+    expect(verifiedBearerToken(request)).toBe('a.b.c');
+    expect(verifiedTokenDigest(request)).toBe(sha256('a.b.c'));
   });
 });

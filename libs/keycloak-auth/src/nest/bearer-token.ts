@@ -1,6 +1,7 @@
 import { AuthScheme, InvalidDpopProofError, InvalidTokenError } from '../core/errors';
 import { HtuRequest } from '../verification/htu';
 import { Principal } from '../core/principal';
+import { tokenHash } from '../transport/expiring-cache';
 
 /**
  * Each request's credential state, parsed once from its headers: kept off the request object, as the raw token
@@ -58,39 +59,52 @@ export interface RequestCredential {
 export function requestCredential(request: AuthenticatedRequest): RequestCredential {
   let state = states.get(request);
   if (!state) {
-    state = parseCredential(request);
+    state = new ParsedCredential(request);
     states.set(request, state);
   }
   return state;
 }
 
-function parseCredential(request: AuthenticatedRequest): RequestCredential {
-  // A request handed to rememberBearerToken may be a bare object.
-  const header = request.headers?.authorization;
-  let lines: number | undefined;
-  const authorizationLines = () => (lines ??= headerLines(request));
-  let scheme: AuthScheme | undefined | null = null;
-  let usual: Credential | undefined | null = null;
-  let credential: Credential | InvalidTokenError | undefined;
-  let proof: string | undefined | InvalidDpopProofError | null = null;
-  return {
-    presented: header !== undefined,
-    get scheme() {
-      if (scheme === null) scheme = presentedScheme(header);
-      return scheme;
-    },
-    get usual() {
-      if (usual === null) usual = usualCredential(header, authorizationLines);
-      return usual;
-    },
-    get credential() {
-      return (credential ??= fullCredential(header, authorizationLines));
-    },
-    get proof() {
-      if (proof === null) proof = dpopProof(request);
-      return proof;
-    },
-  };
+/** {@link RequestCredential} worked out part by part: one object per request, no closure per part. */
+class ParsedCredential implements RequestCredential {
+  readonly presented: boolean;
+  verifiedToken?: string;
+  private readonly header: string | string[] | undefined;
+  private lines?: number;
+  private presentedScheme?: AuthScheme | null;
+  private usualForm?: Credential | null;
+  private fullForm?: Credential | InvalidTokenError;
+  private proofHeader?: string | InvalidDpopProofError | null;
+
+  constructor(private readonly request: AuthenticatedRequest) {
+    // A request handed to rememberBearerToken may be a bare object.
+    this.header = request.headers?.authorization;
+    this.presented = this.header !== undefined;
+  }
+
+  get scheme(): AuthScheme | undefined {
+    if (this.presentedScheme === undefined) this.presentedScheme = presentedScheme(this.header) ?? null;
+    return this.presentedScheme ?? undefined;
+  }
+
+  get usual(): Credential | undefined {
+    if (this.usualForm === undefined)
+      this.usualForm = usualCredential(this.header, () => this.authorizationLines()) ?? null;
+    return this.usualForm ?? undefined;
+  }
+
+  get credential(): Credential | InvalidTokenError {
+    return (this.fullForm ??= fullCredential(this.header, () => this.authorizationLines()));
+  }
+
+  get proof(): string | undefined | InvalidDpopProofError {
+    if (this.proofHeader === undefined) this.proofHeader = dpopProof(this.request) ?? null;
+    return this.proofHeader ?? undefined;
+  }
+
+  private authorizationLines(): number {
+    return (this.lines ??= headerLines(this.request));
+  }
 }
 
 /**
@@ -179,7 +193,55 @@ export function rememberBearerToken(request: object, token: string): void {
   requestCredential(request as AuthenticatedRequest).verifiedToken = token;
 }
 
+/** A verified token kept with the principal made from it, and its SHA-256 once a later step asked for it. */
+interface KeptToken {
+  readonly token: string;
+  digest?: string;
+}
+
+/** A principal that has met more than one token (a verifier of the application's own that reuses principals). */
+const SHARED = Symbol('shared principal');
+
+/**
+ * Verified tokens kept per principal, for the hot path of a token verified before: a verifier makes one principal
+ * per token and hands the same one to every request with it, so keeping the token there costs a lookup per
+ * request instead of an entry per request.
+ */
+const keptByPrincipal = new WeakMap<Principal, KeptToken | typeof SHARED>();
+
+/**
+ * Keeps `token`, verified for `request` as `principal`, for later steps of the request: with the principal when it
+ * has only ever met this token, else with the request ({@link rememberBearerToken}).
+ */
+export function keepVerifiedToken(request: object, principal: Principal, token: string): void {
+  const kept = keptByPrincipal.get(principal);
+  if (kept === undefined) keptByPrincipal.set(principal, { token });
+  else if (kept === SHARED || kept.token !== token) {
+    // Never another request's token: a principal met with two tokens keeps none, each request its own.
+    keptByPrincipal.set(principal, SHARED);
+    rememberBearerToken(request, token);
+  }
+}
+
+function keptToken(request: object): KeptToken | undefined {
+  const principal = (request as AuthenticatedRequest).principal;
+  const kept = principal ? keptByPrincipal.get(principal) : undefined;
+  return kept === SHARED ? undefined : kept;
+}
+
 /** The bearer token the guard verified for this request, if any. */
 export function verifiedBearerToken(request: object): string | undefined {
-  return states.get(request)?.verifiedToken;
+  return states.get(request)?.verifiedToken ?? keptToken(request)?.token;
+}
+
+/**
+ * The SHA-256 (base64url) of {@link verifiedBearerToken}, worked out once per token where the token is kept with
+ * its principal: the key later steps cache their answers for that token under.
+ */
+export function verifiedTokenDigest(request: object): string | undefined {
+  const own = states.get(request)?.verifiedToken;
+  if (own !== undefined) return tokenHash(own);
+  const kept = keptToken(request);
+  if (kept === undefined) return undefined;
+  return (kept.digest ??= tokenHash(kept.token));
 }

@@ -77,7 +77,8 @@ describe('KeycloakAuthModule', () => {
   });
 
   it.each([
-    [undefined, 'ES256', { name: 'ECDSA', namedCurve: 'P-256' }],
+    [undefined, 'EdDSA', { name: 'Ed25519' }],
+    ['ES256', 'ES256', { name: 'ECDSA', namedCurve: 'P-256' }],
     ['PS256', 'PS256', { name: 'RSA-PSS', modulusLength: 2048 }],
     ['EdDSA', 'EdDSA', { name: 'Ed25519' }],
   ] as const)(

@@ -64,7 +64,7 @@ const providers: Provider[] = [
     inject: [KEYCLOAK_AUTH_OPTIONS],
     useFactory: (options: ResolvedKeycloakAuthOptions) => keycloakDispatcher(options.http.ca),
   },
-  // RFC 9449 §2: the proof key is the client's own (ES256 unless `dpop.keyAlgorithm` says otherwise), made at
+  // RFC 9449 §2: the proof key is the client's own (Ed25519 unless `dpop.keyAlgorithm` says otherwise), made at
   // start, kept in memory only.
   {
     provide: DPOP_KEY,

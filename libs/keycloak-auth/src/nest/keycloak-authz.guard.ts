@@ -13,7 +13,7 @@ import type { Principal } from '../core/principal';
 import { Permission, permissionParameter } from '../client/permission';
 import { PermissionCheck, PermissionDecisions } from '../client/permission-decisions';
 import type { PushedClaims } from '../client/uma-decision.client';
-import { AuthenticatedRequest, verifiedBearerToken } from './bearer-token';
+import { AuthenticatedRequest, verifiedBearerToken, verifiedTokenDigest } from './bearer-token';
 import { requestOf, setChallenge } from './request-context';
 import type { PermissionRequirement } from './permission-requirement';
 
@@ -28,11 +28,15 @@ interface AuthzRequest extends AuthenticatedRequest {
 /** A route's permissions and mode, read once per route. */
 interface PermissionRules {
   readonly requirements: readonly PermissionRequirement[];
+  /** Per requirement, its permission when no request changes it (no `{name}`, fixed scopes). */
+  readonly fixed: readonly (Permission | undefined)[];
   readonly enforcement?: EnforcementMode;
+  /** `@RequirePermission` on the controller and on the route: the guard runs twice on each request. */
+  readonly guardedTwice: boolean;
 }
 
 const rulesByClass = new WeakMap<object, WeakMap<object, PermissionRules>>();
-/** Requests already decided (a route with the guard on its controller and on itself runs it twice). */
+/** Requests already decided, on routes whose guard runs twice (so that Keycloak is asked once). */
 const decided = new WeakSet<object>();
 
 /**
@@ -57,7 +61,7 @@ export class KeycloakAuthzGuard implements CanActivate {
     const mode = rules.enforcement ?? this.options.enforcement;
     if (rules.requirements.length === 0 || mode === 'disabled') return true;
     const request = this.getRequest(context);
-    if (decided.has(request)) return true;
+    if (rules.guardedTwice && decided.has(request)) return true;
     try {
       const principal = request.principal;
       // Keycloak is asked only about a token this service verified, as the authentication guard (which runs
@@ -65,16 +69,19 @@ export class KeycloakAuthzGuard implements CanActivate {
       const token = verifiedBearerToken(request);
       if (!principal || token === undefined)
         throw new InvalidTokenError('token_missing', 'no verified access token');
-      const permissions = rules.requirements.map((r) => permissionOf(r, request, principal));
+      const permissions = rules.requirements.map(
+        (r, i) => rules.fixed[i] ?? permissionOf(r, request, principal),
+      );
       const subject = {
         token,
+        digest: verifiedTokenDigest(request),
         claims: principal.claims,
         expiresAt: principal.expiresAt,
         issuer: principal.issuer,
       };
       const checks = await this.decisions.check(subject, permissions, this.pushedClaims(request, principal));
       for (const check of checks) this.enforce(check, mode);
-      decided.add(request);
+      if (rules.guardedTwice) decided.add(request);
       return true;
     } catch (error) {
       setChallenge(this.adapterHost, context, this.authOptions, error);
@@ -119,15 +126,20 @@ export class KeycloakAuthzGuard implements CanActivate {
     let byHandler = rulesByClass.get(type);
     const known = byHandler?.get(handler);
     if (known) return known;
+    const requirements = this.reflector.getAllAndMerge<PermissionRequirement[]>(REQUIRED_PERMISSIONS_KEY, [
+      type,
+      handler,
+    ]);
     const rules: PermissionRules = {
-      requirements: this.reflector.getAllAndMerge<PermissionRequirement[]>(REQUIRED_PERMISSIONS_KEY, [
-        type,
-        handler,
-      ]),
+      requirements,
+      fixed: requirements.map(fixedPermission),
       enforcement: this.reflector.getAllAndOverride<EnforcementMode>(PERMISSION_ENFORCEMENT_KEY, [
         handler,
         type,
       ]),
+      guardedTwice:
+        this.reflector.get(REQUIRED_PERMISSIONS_KEY, type) !== undefined &&
+        this.reflector.get(REQUIRED_PERMISSIONS_KEY, handler) !== undefined,
     };
     if (!byHandler) rulesByClass.set(type, (byHandler = new WeakMap()));
     byHandler.set(handler, rules);
@@ -137,6 +149,12 @@ export class KeycloakAuthzGuard implements CanActivate {
 
 /** Characters that would change the meaning of the UMA `permission` parameter if a route parameter carried them. */
 const PERMISSION_SYNTAX = /[#,]/;
+
+/** The permission of a requirement no request changes: a resource without `{name}` and scopes given as a list. */
+function fixedPermission(requirement: PermissionRequirement): Permission | undefined {
+  const { resource, scopes } = requirement;
+  return typeof scopes === 'function' || resource.includes('{') ? undefined : { resource, scopes };
+}
 
 /** The permission a requirement asks on this request: `{name}` filled from the route parameters. */
 function permissionOf(

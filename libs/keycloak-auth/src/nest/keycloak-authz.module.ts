@@ -1,4 +1,11 @@
-import { ConfigurableModuleBuilder, Module } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject, Module, OnModuleInit, Optional } from '@nestjs/common';
+import {
+  ApplicationConfig,
+  DiscoveryModule,
+  DiscoveryService,
+  MetadataScanner,
+  Reflector,
+} from '@nestjs/core';
 import {
   KeycloakAuthzOptions,
   resolveKeycloakAuthzOptions,
@@ -12,6 +19,7 @@ import { KeycloakOAuthClient } from '../client/keycloak-oauth.client';
 import { PermissionDecisions } from '../client/permission-decisions';
 import { UmaDecisionClient } from '../client/uma-decision.client';
 import { KeycloakAuthzGuard } from './keycloak-authz.guard';
+import { assertPermissionParameters } from './permission-routes';
 
 /** forRoot / forRootAsync for {@link KeycloakAuthzModule}. */
 export const { ConfigurableModuleClass: AuthzModuleClass, MODULE_OPTIONS_TOKEN: AUTHZ_MODULE_OPTIONS } =
@@ -23,7 +31,9 @@ export const { ConfigurableModuleClass: AuthzModuleClass, MODULE_OPTIONS_TOKEN: 
 /**
  * Keycloak Authorization Services for `@RequirePermission` routes: decisions by Keycloak (UMA grant, this service
  * as the resource server), cached per token and permission, fail closed. Import it beside `KeycloakAuthModule`,
- * whose client, client authentication, clock and observer it uses.
+ * whose client, client authentication, clock and observer it uses. At startup it checks that every route parameter
+ * a `@RequirePermission` resource names (`order:{id}`) is one its route has: the application does not start
+ * otherwise, and the error names the controller, the handler and the parameter.
  *
  * @example
  * ```ts
@@ -37,6 +47,8 @@ export const { ConfigurableModuleClass: AuthzModuleClass, MODULE_OPTIONS_TOKEN: 
  * ```
  */
 @Module({
+  // DiscoveryModule: the routes' permissions are checked against their paths at startup.
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: KEYCLOAK_AUTHZ_OPTIONS,
@@ -63,4 +75,24 @@ export const { ConfigurableModuleClass: AuthzModuleClass, MODULE_OPTIONS_TOKEN: 
   ],
   exports: [KEYCLOAK_AUTHZ_OPTIONS, PermissionDecisions, KeycloakAuthzGuard],
 })
-export class KeycloakAuthzModule extends AuthzModuleClass {}
+export class KeycloakAuthzModule extends AuthzModuleClass implements OnModuleInit {
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    // Absent in an application context without HTTP: no global prefix.
+    @Optional() private readonly config?: ApplicationConfig,
+  ) {
+    super();
+  }
+
+  /** Refuses to start when a `@RequirePermission` resource names a parameter its route does not have. */
+  onModuleInit(): void {
+    assertPermissionParameters(
+      this.discovery,
+      this.scanner,
+      this.reflector,
+      this.config?.getGlobalPrefix() ?? '',
+    );
+  }
+}

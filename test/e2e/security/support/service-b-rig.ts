@@ -89,8 +89,11 @@ export async function startCountingServiceC(): Promise<CountingServiceC> {
   };
 }
 
-/** Starts the counting service-c, the Keycloak proxy and a service-b process in `mode` between them. */
-export async function startServiceBRig(mode: Mode): Promise<ServiceBRig> {
+/**
+ * Starts the counting service-c, the Keycloak proxy and a service-b process in `mode` between them; `env` adds to
+ * (or overrides) service-b's environment.
+ */
+export async function startServiceBRig(mode: Mode, env: Record<string, string> = {}): Promise<ServiceBRig> {
   const serviceC = await startCountingServiceC();
   const keycloak = await startCountingProxy(KEYCLOAK_URL);
   try {
@@ -104,6 +107,7 @@ export async function startServiceBRig(mode: Mode): Promise<ServiceBRig> {
       ...signedJwtEnv('service-b'),
       AUTH_MODE: mode,
       SERVICE_C_URL: serviceC.url,
+      ...env,
     });
     return {
       mode,
