@@ -13,6 +13,7 @@ interface Stoppable {
 interface Launchers {
   ensureKeycloak(options: {
     port: number;
+    env?: Record<string, string>;
     log: (line: string) => void;
   }): Promise<Stoppable & { url: string }>;
   startServices(options: {
@@ -25,6 +26,16 @@ interface Launchers {
   }): Promise<Stoppable & { urls: Stack }>;
   pointJwksUrls(keycloakUrl: string, urls: Stack): Promise<void>;
 }
+
+/**
+ * Keycloak 26 with brute-force protection refuses a user's login while another login of the same user is under
+ * way on the server ("Invalid user credentials" for the right password): two test files that log alice in at the
+ * same moment would fail each other. The tests' Keycloak lets concurrent logins through; every other rule of the
+ * realm's brute-force protection (failures counted, the quick-login lock) stays on. The stack keeps the default.
+ */
+const CONCURRENT_LOGINS = {
+  KC_SPI_BRUTE_FORCE_PROTECTOR_DEFAULT_BRUTE_FORCE_DETECTOR_ALLOW_CONCURRENT_REQUESTS: 'true',
+};
 
 /** The launchers `npm run stack` uses, through a computed specifier (they have no type declarations). */
 async function launchers(): Promise<Launchers> {
@@ -56,6 +67,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const keycloak = await ensureKeycloak({
     port: Number(process.env.KEYCLOAK_PORT ?? 8080),
+    env: CONCURRENT_LOGINS,
     log: (line) => process.stdout.write(`[keycloak] ${line}\n`),
   });
   const free = { 'service-a': 'free', 'service-b': 'free', 'service-c': 'free' } as const;
