@@ -10,7 +10,7 @@ import { DpopFloor } from '../report/chain-report';
 import { mean } from '../report/stats';
 
 // The DPoP crypto floor of the chain: what one b → c call cannot spend less on, whatever the code around it. In
-// one process, one operation at a time, in CPU time: service-b's proof (DpopProofMaker, jose), its bare signature check (jose
+// one process, one operation at a time, in CPU time: service-b's proof (DpopProofMaker, WebCrypto), its bare signature check (jose
 // compactVerify with the public key at hand, as service-c's verifier calls it), and service-c's whole DPoP check
 // through the guard (KeycloakAuthGuard with a DPoP-bound token and a fresh proof, minus the same guard with a
 // cached bearer token).

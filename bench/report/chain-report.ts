@@ -594,7 +594,7 @@ export function chainMarkdown(report: ChainReport): string {
     ...((report.dpopFloor ?? []).length > 0
       ? [
           "The DPoP crypto floor per proof algorithm, CPU µs per operation in the benchmark's process: service-b's " +
-            "proof (DpopProofMaker, jose), the bare check of its signature (jose compactVerify), and service-c's " +
+            "proof (DpopProofMaker, WebCrypto), the bare check of its signature (jose compactVerify), and service-c's " +
             'whole DPoP check (KeycloakAuthGuard with a DPoP-bound token and a fresh proof, minus the same guard ' +
             'with a cached bearer token):',
           '',
