@@ -20,6 +20,14 @@ export const DPOP_FLOOR_ALGORITHMS: readonly DpopKeyAlgorithm[] = ['EdDSA', 'ES2
 
 /** Operations of each kind before the timed ones, to let the JIT settle. */
 export const WARMUP_OPS = 200;
+
+/** The claims of service-b's token for service-c, as the floor's guards see them (a DPoP-bound copy adds `cnf`). */
+export const SERVICE_B_CALLER = {
+  azp: 'service-b',
+  resource_access: { 'service-b': { roles: ['process-orders'] } },
+  realm_access: { roles: [] },
+  scope: 'orders.read profile email',
+};
 /** The request the proofs are for: service-c's route, as service-b calls it. */
 export const URL = 'http://127.0.0.1:3002/api/compute';
 const HOST = '127.0.0.1:3002';
@@ -106,12 +114,7 @@ export async function measureDpopFloor(
     });
     try {
       const guard = app.get(KeycloakAuthGuard);
-      const claims = {
-        azp: 'service-b',
-        resource_access: { 'service-b': { roles: ['process-orders'] } },
-        realm_access: { roles: [] },
-        scope: 'orders.read profile email',
-      };
+      const claims = SERVICE_B_CALLER;
       const bearer = `Bearer ${await idp.issue(claims, { lifetimeSec: 3600 })}`;
       for (let i = 0; i < 5 * WARMUP_OPS; i++) await guardAccepts(guard, bearer);
       for (const alg of algorithms) {

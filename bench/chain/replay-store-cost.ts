@@ -17,7 +17,7 @@ import {
   ReplayStoreKind,
 } from '../report/replay-store-report';
 import { cpuMs } from './cpu-time';
-import { collectFor, guardAccepts, URL, WARMUP_OPS } from './dpop-floor';
+import { collectFor, guardAccepts, SERVICE_B_CALLER, URL, WARMUP_OPS } from './dpop-floor';
 import { freePort, startRedis } from './scripts';
 
 // What the shared replay store costs per request: service-c's whole DPoP check (as in the DPoP floor: the guard
@@ -84,12 +84,7 @@ export async function measureReplayStores(
       apps.push(app);
       guards[store] = app.get(KeycloakAuthGuard);
     }
-    const claims = {
-      azp: 'service-b',
-      resource_access: { 'service-b': { roles: ['process-orders'] } },
-      realm_access: { roles: [] },
-      scope: 'orders.read profile email',
-    };
+    const claims = SERVICE_B_CALLER;
     const bearer = `Bearer ${await idp.issue(claims, { lifetimeSec: 3600 })}`;
     const maker = new DpopProofMaker(await generateKeyPair(ALG), undefined, ALG);
     const token = await idp.issue(
