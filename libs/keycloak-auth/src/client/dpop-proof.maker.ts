@@ -54,15 +54,12 @@ export function proofAlgorithmOf(key: CryptoKey): string {
  * WebCrypto's parameters for signing a JWS with each proof algorithm (RFC 7518 §3.4-3.5, RFC 8037 §3.1), and
  * whether a key is one for it; any other algorithm or key is signed by jose.
  */
-const SIGNERS: Readonly<
-  Record<
-    string,
-    {
-      params: webcrypto.AlgorithmIdentifier | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
-      fits: (key: CryptoKey) => boolean;
-    }
-  >
-> = {
+interface WebSigner {
+  params: webcrypto.AlgorithmIdentifier | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
+  fits: (key: CryptoKey) => boolean;
+}
+
+const SIGNERS: Readonly<Record<string, WebSigner>> = {
   ES256: {
     params: { name: 'ECDSA', hash: 'SHA-256' },
     fits: (key) =>
@@ -77,6 +74,12 @@ const SIGNERS: Readonly<
   },
   EdDSA: { params: { name: 'Ed25519' }, fits: (key) => key.algorithm.name === 'Ed25519' },
 };
+
+/** The WebCrypto signer of `alg` when `key` is a private key of it, else null (jose signs). */
+function webSignerFor(alg: string, key: CryptoKey): WebSigner | null {
+  const signer = SIGNERS[alg];
+  return signer !== undefined && signer.fits(key) && key.type === 'private' ? signer : null;
+}
 
 /** A proof's URL parts, by URL: a service calls few. */
 interface Target {
@@ -102,6 +105,8 @@ export class DpopProofMaker {
   private header?: Promise<string>;
   /** The last access token's `ath`: a service sends one token for many calls, until it is renewed. */
   private lastAth?: { token: string; ath: string };
+  /** The WebCrypto signer for this key, or null where jose signs; worked out at the first proof. */
+  private webSigner?: WebSigner | null;
 
   constructor(
     readonly keyPair: DpopKeyPair,
@@ -123,8 +128,10 @@ export class DpopProofMaker {
     claims.iat = Math.floor(this.clock.now() / 1000);
     claims.jti = randomUUID();
     const key = this.keyPair.privateKey;
-    const signer = SIGNERS[this.alg];
-    if (signer === undefined || !signer.fits(key) || key.type !== 'private') {
+    // Which way this key signs is decided once: the key and the algorithm do not change.
+    if (this.webSigner === undefined) this.webSigner = webSignerFor(this.alg, key);
+    const signer = this.webSigner;
+    if (signer === null) {
       return new CompactSign(encoder.encode(JSON.stringify(claims)))
         .setProtectedHeader({ alg: this.alg, typ: 'dpop+jwt', jwk: await this.jwk() })
         .sign(key);
