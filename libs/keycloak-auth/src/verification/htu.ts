@@ -49,10 +49,19 @@ export function normalizedHtu(value: string): string | undefined {
  * the next requests to it. Not for a proof's `htu`: each client could fill the cache with its own.
  */
 export function normalizedRequestUrl(url: string): string | undefined {
-  const known = requestUrls.get(url);
+  return remembered(requestUrls, url, () => normalizedHtu(url));
+}
+
+/** The answer `cache` holds for `key` (undefined answers too), else `work`'s, kept. */
+function remembered(
+  cache: LRUCache<string, { htu: string | undefined }>,
+  key: string,
+  work: () => string | undefined,
+): string | undefined {
+  const known = cache.get(key);
   if (known !== undefined) return known.htu;
-  const htu = normalizedHtu(url);
-  requestUrls.set(url, { htu });
+  const htu = work();
+  cache.set(key, { htu });
   return htu;
 }
 
@@ -70,13 +79,13 @@ export function requestHtu(request: HtuRequest, origin?: string): string | undef
       : typeof host === 'string'
         ? `${request.protocol ?? 'http'}\n${host}\n${path}`
         : undefined;
-  const known = key === undefined ? undefined : requestHtus.get(key);
-  if (known !== undefined) return known.htu;
-  const base = origin ?? requestOrigin(request);
-  const htu =
-    base === undefined ? undefined : normalizedHtu(`${base}${path.startsWith('/') ? path : `/${path}`}`);
-  if (key !== undefined) requestHtus.set(key, { htu });
-  return htu;
+  const work = () => {
+    const base = origin ?? requestOrigin(request);
+    return base === undefined
+      ? undefined
+      : normalizedHtu(`${base}${path.startsWith('/') ? path : `/${path}`}`);
+  };
+  return key === undefined ? work() : remembered(requestHtus, key, work);
 }
 
 /**
