@@ -9,7 +9,7 @@ const COMMAND_TIMEOUT_MS = 1_000;
  * How long a command waits for a dropped connection to come back (a Redis restart takes a fraction of that) before
  * it fails; never longer, so while Redis is really down a request gets its 503 within this time.
  */
-const RECONNECT_GRACE_MS = 2_000;
+const RECONNECT_GRACE_MS = 5_000;
 
 /**
  * The service's connection to Redis for the state of its security checks (REDIS_URL), shared by its replicas. Fails
